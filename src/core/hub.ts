@@ -1,0 +1,338 @@
+import { BoundedQueue, type OverflowPolicy } from './queue';
+import { TopicRouter } from './router';
+import { deepFreeze, isFlat } from './freeze';
+import { eventTypeError, patternError, topicMatches } from './topic';
+
+/** What a hub adds to every event: `msg.event`. */
+export interface HubEventInfo {
+    readonly type: string;
+    readonly id: string;
+    readonly ts: number;
+    readonly source: string;
+}
+
+export type Message = Record<string, unknown>;
+
+/** A published message as stored by the hub: frozen, shared by every delivery. */
+export type EventMessage = Readonly<Message> & { readonly topic: string; readonly event: HubEventInfo };
+
+export interface HubOptions {
+    /** Prefix of event ids; keeps ids unique across hubs and instances. */
+    readonly idPrefix?: string;
+    /** Default per-subscriber queue bound. */
+    readonly queueLimit?: number;
+    readonly overflow?: OverflowPolicy;
+    /** Copies a message before it is frozen, so the publisher's objects are never frozen in place. */
+    readonly clone?: (msg: Message) => Message;
+    /** Upper bound of retained event types. */
+    readonly retainLimit?: number;
+    readonly now?: () => number;
+}
+
+export interface SubscriberOptions {
+    readonly patterns: readonly string[];
+    readonly queueLimit?: number;
+    readonly overflow?: OverflowPolicy;
+    /**
+     * Deliveries that may be outstanding (handed to the handler and not yet
+     * released) before further events wait in the bounded queue. Infinity
+     * means the handler is always called at once and the queue stays empty.
+     */
+    readonly maxInFlight?: number;
+    readonly name?: string;
+}
+
+export type DeliveryHandler = (msg: Message, sub: Subscriber) => void;
+
+export class HubError extends Error {
+    constructor(
+        message: string,
+        readonly code: 'invalid_type' | 'invalid_pattern' | 'closed',
+    ) {
+        super(message);
+        this.name = 'HubError';
+    }
+}
+
+export interface HubStats {
+    published: number;
+    delivered: number;
+    dropped: number;
+    subscribers: number;
+    retained: number;
+}
+
+/**
+ * The in-process event hub: components publish events by type and subscribe
+ * by pattern without knowing each other. Delivery is synchronous into each
+ * subscriber, in publish order; a subscriber that cannot keep up buffers in
+ * its own bounded queue and never holds back the publisher or its peers.
+ */
+export class EventHub {
+    private readonly router = new TopicRouter<Subscriber>();
+    private readonly subscribers = new Set<Subscriber>();
+    private readonly retained = new Map<string, EventMessage>();
+    private readonly idPrefix: string;
+    private readonly clone: (msg: Message) => Message;
+    private readonly now: () => number;
+    private seq = 0;
+    private closed = false;
+    readonly queueLimit: number;
+    readonly overflow: OverflowPolicy;
+    readonly retainLimit: number;
+    published = 0;
+    delivered = 0;
+    /** Drops of subscribers that have since unsubscribed, so totals never go backwards. */
+    private droppedByGone = 0;
+
+    constructor(opts: HubOptions = {}) {
+        this.idPrefix = opts.idPrefix ?? Math.random().toString(36).slice(2, 8);
+        this.queueLimit = opts.queueLimit ?? 1000;
+        this.overflow = opts.overflow ?? 'drop-oldest';
+        this.clone = opts.clone ?? defaultClone;
+        this.retainLimit = opts.retainLimit ?? 10_000;
+        this.now = opts.now ?? Date.now;
+    }
+
+    /**
+     * Publishes `msg` as an event of `type`. Returns the frozen event message.
+     * Throws a HubError for an invalid type; nothing is delivered then.
+     */
+    publish(type: unknown, msg: Message, source = '', retain = false): EventMessage {
+        if (this.closed) throw new HubError('hub is closed', 'closed');
+        const err = eventTypeError(type);
+        if (err !== undefined) throw new HubError(err, 'invalid_type');
+        const ev = this.prepare(type as string, msg, source);
+        if (retain) this.retain(ev);
+        this.dispatch(ev);
+        return ev;
+    }
+
+    /**
+     * Delivers an event that was prepared elsewhere (another instance, through
+     * a broker backend) to the local subscribers, without re-publishing it.
+     */
+    inject(ev: EventMessage, retain = false): void {
+        if (this.closed) return;
+        if (retain) this.retain(ev);
+        this.dispatch(ev);
+    }
+
+    /** Builds the frozen event message that every subscriber will share. */
+    prepare(type: string, msg: Message, source: string): EventMessage {
+        const base = isFlat(msg) ? { ...msg } : this.clone(msg);
+        base.topic = type;
+        base.event = Object.freeze({ type, id: this.nextId(), ts: this.now(), source });
+        return deepFreeze(base) as EventMessage;
+    }
+
+    subscribe(handler: DeliveryHandler, opts: SubscriberOptions): Subscriber {
+        if (this.closed) throw new HubError('hub is closed', 'closed');
+        if (opts.patterns.length === 0) throw new HubError('no pattern to subscribe to', 'invalid_pattern');
+        for (const p of opts.patterns) {
+            const err = patternError(p);
+            if (err !== undefined) throw new HubError(err, 'invalid_pattern');
+        }
+        const sub = new Subscriber(this, handler, {
+            ...opts,
+            queueLimit: opts.queueLimit ?? this.queueLimit,
+            overflow: opts.overflow ?? this.overflow,
+        });
+        this.subscribers.add(sub);
+        for (const p of sub.patterns) this.router.add(p, sub);
+        return sub;
+    }
+
+    unsubscribe(sub: Subscriber): void {
+        if (!this.subscribers.delete(sub)) return;
+        for (const p of sub.patterns) this.router.remove(p, sub);
+        this.droppedByGone += sub.dropped;
+        sub.detach();
+    }
+
+    /** Retained events whose type matches any of the subscriber's patterns, oldest first. */
+    retainedFor(sub: Subscriber): EventMessage[] {
+        const out: EventMessage[] = [];
+        for (const [type, ev] of this.retained) if (sub.matches(type)) out.push(ev);
+        return out;
+    }
+
+    /** Replays matching retained events into a subscriber (e.g. one deployed after they were published). */
+    replayRetained(sub: Subscriber): number {
+        const events = this.retainedFor(sub);
+        for (const ev of events) sub.offer(ev);
+        return events.length;
+    }
+
+    getRetained(type: string): EventMessage | undefined {
+        return this.retained.get(type);
+    }
+
+    clearRetained(type?: string): void {
+        if (type === undefined) this.retained.clear();
+        else this.retained.delete(type);
+    }
+
+    stats(): HubStats {
+        let dropped = this.droppedByGone;
+        for (const s of this.subscribers) dropped += s.dropped;
+        return {
+            published: this.published,
+            delivered: this.delivered,
+            dropped,
+            subscribers: this.subscribers.size,
+            retained: this.retained.size,
+        };
+    }
+
+    get subscriberCount(): number {
+        return this.subscribers.size;
+    }
+
+    close(): void {
+        for (const s of [...this.subscribers]) this.unsubscribe(s);
+        this.retained.clear();
+        this.closed = true;
+    }
+
+    private dispatch(ev: EventMessage): void {
+        this.published++;
+        const subs = this.router.match(ev.topic);
+        for (let i = 0; i < subs.length; i++) subs[i].offer(ev);
+    }
+
+    private retain(ev: EventMessage): void {
+        // Re-inserting moves the type to the end, so the oldest type is evicted first.
+        this.retained.delete(ev.topic);
+        if (this.retained.size >= this.retainLimit) {
+            const oldest = this.retained.keys().next();
+            if (!oldest.done) this.retained.delete(oldest.value);
+        }
+        this.retained.set(ev.topic, ev);
+    }
+
+    private nextId(): string {
+        return `${this.idPrefix}-${(++this.seq).toString(36)}`;
+    }
+
+    /** @internal counts a delivery made by a subscriber */
+    countDelivery(): void {
+        this.delivered++;
+    }
+}
+
+/** One subscription: its patterns, its bounded queue and its counters. */
+export class Subscriber {
+    readonly patterns: readonly string[];
+    readonly name: string;
+    readonly queue: BoundedQueue<EventMessage>;
+    readonly maxInFlight: number;
+    private hub: EventHub | undefined;
+    private inFlight = 0;
+    private draining = false;
+    delivered = 0;
+
+    constructor(
+        hub: EventHub,
+        private readonly handler: DeliveryHandler,
+        opts: SubscriberOptions & { queueLimit: number; overflow: OverflowPolicy },
+    ) {
+        this.hub = hub;
+        this.patterns = Object.freeze([...new Set(opts.patterns)]);
+        this.name = opts.name ?? '';
+        this.queue = new BoundedQueue(opts.queueLimit, opts.overflow);
+        this.maxInFlight = opts.maxInFlight ?? Infinity;
+    }
+
+    get dropped(): number {
+        return this.queue.dropped;
+    }
+
+    get queued(): number {
+        return this.queue.length;
+    }
+
+    get pending(): number {
+        return this.inFlight;
+    }
+
+    get active(): boolean {
+        return this.hub !== undefined;
+    }
+
+    matches(type: string): boolean {
+        for (const p of this.patterns) if (topicMatches(p, type)) return true;
+        return false;
+    }
+
+    /** Hands an event to this subscriber: at once if it has room, else into its queue. */
+    offer(ev: EventMessage): void {
+        if (this.hub === undefined) return;
+        if (this.inFlight < this.maxInFlight && this.queue.length === 0) {
+            this.deliver(ev);
+        } else {
+            this.queue.push(ev);
+        }
+    }
+
+    /** Marks `n` outstanding deliveries as finished and delivers queued events into the room made. */
+    release(n = 1): void {
+        this.inFlight = Math.max(0, this.inFlight - n);
+        if (this.draining) return;
+        this.draining = true;
+        try {
+            while (this.hub !== undefined && this.inFlight < this.maxInFlight && this.queue.length > 0) {
+                this.deliver(this.queue.shift() as EventMessage);
+            }
+        } finally {
+            this.draining = false;
+        }
+    }
+
+    /** @internal called by the hub on unsubscribe */
+    detach(): void {
+        this.hub = undefined;
+        this.queue.clear();
+        this.inFlight = 0;
+    }
+
+    private deliver(ev: EventMessage): void {
+        if (this.maxInFlight !== Infinity) this.inFlight++;
+        this.delivered++;
+        (this.hub as EventHub).countDelivery();
+        this.handler(copyForDelivery(ev), this);
+    }
+}
+
+/**
+ * Copy on write at the top level: each subscriber gets its own message object,
+ * so `msg.payload = …` in one flow never shows in another, while nested values
+ * stay frozen and shared (no deep clone per delivery). Buffers cannot be
+ * frozen, so a top-level Buffer payload is copied.
+ */
+export function copyForDelivery(ev: EventMessage): Message {
+    const msg: Message = { ...ev };
+    const p = ev.payload;
+    if (p !== null && typeof p === 'object' && ArrayBuffer.isView(p)) {
+        msg.payload = Buffer.isBuffer(p) ? Buffer.from(p) : (p as unknown as { slice(): unknown }).slice();
+    }
+    return msg;
+}
+
+/** The default copy before freezing: structuredClone, keeping Buffers as Buffers; values it cannot clone (functions) are kept by reference. */
+function defaultClone(msg: Message): Message {
+    const out: Message = {};
+    for (const key of Object.keys(msg)) {
+        const v = msg[key];
+        if (v === null || typeof v !== 'object') out[key] = v;
+        else if (Buffer.isBuffer(v)) out[key] = Buffer.from(v);
+        else {
+            try {
+                out[key] = structuredClone(v);
+            } catch {
+                out[key] = v;
+            }
+        }
+    }
+    return out;
+}

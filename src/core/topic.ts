@@ -1,0 +1,75 @@
+/**
+ * Event types and subscription patterns.
+ *
+ * Event types are `/`-separated levels, like MQTT topics, so a hub can be
+ * bridged to a broker without renaming anything. Patterns add `+` (exactly one
+ * level) and `#` (this level and every one below it, last level only).
+ */
+
+export const MAX_EVENT_TYPE_LENGTH = 1024;
+
+/** Returns an error text for an invalid event type, or `undefined` when it is valid. */
+export function eventTypeError(type: unknown): string | undefined {
+    if (typeof type !== 'string') return `event type must be a string, got ${describe(type)}`;
+    if (type.length === 0) return 'event type is empty';
+    if (type.length > MAX_EVENT_TYPE_LENGTH) return `event type is longer than ${MAX_EVENT_TYPE_LENGTH} characters`;
+    if (type.includes('+') || type.includes('#')) return `event type "${type}" contains a wildcard (+ or #)`;
+    if (type.includes('\u0000')) return 'event type contains a NUL character';
+    return undefined;
+}
+
+/** Returns an error text for an invalid subscription pattern, or `undefined` when it is valid. */
+export function patternError(pattern: unknown): string | undefined {
+    if (typeof pattern !== 'string') return `pattern must be a string, got ${describe(pattern)}`;
+    if (pattern.length === 0) return 'pattern is empty';
+    if (pattern.length > MAX_EVENT_TYPE_LENGTH) return `pattern is longer than ${MAX_EVENT_TYPE_LENGTH} characters`;
+    if (pattern.includes('\u0000')) return 'pattern contains a NUL character';
+    const levels = pattern.split('/');
+    for (let i = 0; i < levels.length; i++) {
+        const level = levels[i];
+        if (level.includes('#') && (level !== '#' || i !== levels.length - 1)) {
+            return `pattern "${pattern}": # must be a whole level and the last one`;
+        }
+        if (level.includes('+') && level !== '+') {
+            return `pattern "${pattern}": + must be a whole level`;
+        }
+    }
+    return undefined;
+}
+
+export function isWildcard(pattern: string): boolean {
+    return pattern.includes('+') || pattern.includes('#');
+}
+
+/**
+ * Splits a comma- or newline-separated list of patterns, as typed in the edit dialog.
+ * Blank entries are dropped; duplicates are kept once.
+ */
+export function parsePatternList(text: string): string[] {
+    const seen = new Set<string>();
+    for (const part of text.split(/[,\n]/)) {
+        const p = part.trim();
+        if (p) seen.add(p);
+    }
+    return [...seen];
+}
+
+/** Whether a valid event type matches a valid pattern (MQTT rules, `#` also matches the parent level). */
+export function topicMatches(pattern: string, type: string): boolean {
+    if (pattern === type) return true;
+    if (!isWildcard(pattern)) return false;
+    const p = pattern.split('/');
+    const t = type.split('/');
+    for (let i = 0; i < p.length; i++) {
+        if (p[i] === '#') return true;
+        if (i >= t.length) return false;
+        if (p[i] !== '+' && p[i] !== t[i]) return false;
+    }
+    return p.length === t.length;
+}
+
+function describe(v: unknown): string {
+    if (v === null) return 'null';
+    if (Array.isArray(v)) return 'an array';
+    return typeof v;
+}

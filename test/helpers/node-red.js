@@ -1,0 +1,44 @@
+'use strict';
+// One place that picks the Node-RED under test: 4.x by default, 5.x when
+// scripts/node22.js runs the suite with SENSORHUB_NODE_RED=node-red-5.
+const path = require('node:path');
+const helper = require('node-red-node-test-helper');
+
+const fs = require('node:fs');
+
+const runtimeName = process.env.SENSORHUB_NODE_RED || 'node-red';
+const runtimePath = require.resolve(runtimeName);
+helper.init(runtimePath);
+
+/**
+ * The test helper stubs RED._ to return the message key. Node tests here see
+ * the real English text instead, from our own catalogs, and a key missing from
+ * them fails the test rather than showing users a bare key.
+ */
+const localesDir = path.join(__dirname, '..', '..', 'nodes', 'locales', 'en-US');
+const catalog = {};
+for (const f of fs.readdirSync(localesDir).filter((n) => n.endsWith('.json'))) {
+    Object.assign(catalog, JSON.parse(fs.readFileSync(path.join(localesDir, f), 'utf8')));
+}
+function translate(key, subs) {
+    const text = key.split('.').reduce((o, k) => (o && typeof o === 'object' ? o[k] : undefined), catalog);
+    if (typeof text !== 'string') throw new Error(`missing message key "${key}" in nodes/locales/en-US`);
+    return text.replace(/__(\w+)__/g, (m, name) => (subs && name in subs ? String(subs[name]) : m));
+}
+const createNodeApi = helper._registryUtil.createNodeApi;
+helper._registryUtil.createNodeApi = function (...args) {
+    const api = createNodeApi.apply(this, args);
+    return new Proxy(api, {
+        get: (target, prop, receiver) => (prop === '_' ? translate : Reflect.get(target, prop, receiver)),
+        set: (target, prop, value, receiver) => (prop === '_' ? true : Reflect.set(target, prop, value, receiver)),
+    });
+};
+
+/** Resolves one of Node-RED's own core node files in the runtime under test. */
+function coreNode(file) {
+    return require(require.resolve(`@node-red/nodes/core/${file}`, { paths: [path.dirname(runtimePath)] }));
+}
+
+const version = require(require.resolve(`${runtimeName}/package.json`)).version;
+
+module.exports = { helper, coreNode, runtimeName, version };

@@ -1,0 +1,219 @@
+'use strict';
+const assert = require('node:assert/strict');
+const { helper, coreNode, version } = require('../helpers/node-red');
+const hubNodes = require('../../nodes/hub.js');
+
+const catchNode = coreNode('common/25-catch.js');
+
+const HUB = {
+    id: 'hub1',
+    type: 'sensorhub-hub',
+    name: 'home',
+    backend: 'local',
+    queueLimit: 1000,
+    overflow: 'drop-oldest',
+};
+
+function pub(id, eventType = '', extra = {}) {
+    return { id, type: 'sensorhub-publish', z: 'f1', hub: 'hub1', eventType, wires: [], ...extra };
+}
+function sub(id, patterns, wires, extra = {}) {
+    return { id, type: 'sensorhub-subscribe', z: 'f1', hub: 'hub1', patterns, wires: [wires], ...extra };
+}
+function sink(id) {
+    return { id, type: 'helper', z: 'f1' };
+}
+const TAB = { id: 'f1', type: 'tab', label: 'test' };
+
+/** Collects messages arriving at a helper node until `count` have come. */
+function take(node, count) {
+    return new Promise((resolve) => {
+        const got = [];
+        node.on('input', (msg) => {
+            got.push(msg);
+            if (got.length === count) resolve(got);
+        });
+    });
+}
+
+describe(`hub nodes on Node-RED ${version}`, function () {
+    beforeEach(function (done) {
+        helper.startServer(done);
+    });
+    afterEach(async function () {
+        await helper.unload();
+        await new Promise((resolve) => helper.stopServer(resolve));
+    });
+
+    it('registers the hub, publish and subscribe types', async function () {
+        await helper.load(hubNodes, [TAB, HUB, pub('p1', 'x')]);
+        assert.ok(helper.getNode('hub1'));
+        assert.equal(helper.getNode('p1').type, 'sensorhub-publish');
+    });
+
+    it('delivers a published message to a matching subscriber with topic and msg.event', async function () {
+        await helper.load(hubNodes, [
+            TAB,
+            HUB,
+            pub('p1', 'motion_detected'),
+            sub('s1', 'motion_detected', ['out']),
+            sink('out'),
+        ]);
+        const got = take(helper.getNode('out'), 1);
+        helper.getNode('p1').receive({ payload: true, location: 'hall' });
+        const [msg] = await got;
+        assert.equal(msg.topic, 'motion_detected');
+        assert.equal(msg.payload, true);
+        assert.equal(msg.location, 'hall');
+        assert.equal(msg.event.type, 'motion_detected');
+        assert.equal(msg.event.source, 'p1');
+        assert.equal(typeof msg.event.id, 'string');
+        assert.equal(typeof msg.event.ts, 'number');
+    });
+
+    it('takes the event type from msg.topic when the node has none', async function () {
+        await helper.load(hubNodes, [TAB, HUB, pub('p1'), sub('s1', 'home/+/temperature', ['out']), sink('out')]);
+        const got = take(helper.getNode('out'), 2);
+        const p = helper.getNode('p1');
+        p.receive({ topic: 'home/kitchen/temperature', payload: 21 });
+        p.receive({ topic: 'home/kitchen/fridge/temperature', payload: 4 });
+        p.receive({ topic: 'home/hall/temperature', payload: 19 });
+        const msgs = await got;
+        assert.deepEqual(
+            msgs.map((m) => [m.topic, m.payload]),
+            [
+                ['home/kitchen/temperature', 21],
+                ['home/hall/temperature', 19],
+            ],
+        );
+    });
+
+    it('matches several patterns per node, each event once, in publish order', async function () {
+        await helper.load(hubNodes, [TAB, HUB, pub('p1'), sub('s1', 'a/#\na/+, b', ['out']), sink('out')]);
+        const got = take(helper.getNode('out'), 4);
+        const p = helper.getNode('p1');
+        for (const topic of ['a', 'a/x', 'c', 'b', 'a/x/y']) p.receive({ topic, payload: topic });
+        const msgs = await got;
+        assert.deepEqual(
+            msgs.map((m) => m.topic),
+            ['a', 'a/x', 'b', 'a/x/y'],
+        );
+    });
+
+    it('refuses an invalid event type through done(err), seen by a catch node, and keeps working', async function () {
+        await helper.load(
+            [hubNodes, catchNode],
+            [
+                TAB,
+                HUB,
+                pub('p1'),
+                sub('s1', '#', ['out']),
+                sink('out'),
+                { id: 'c1', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['caught']] },
+                sink('caught'),
+            ],
+        );
+        const caught = take(helper.getNode('caught'), 4);
+        const delivered = take(helper.getNode('out'), 1);
+        const p = helper.getNode('p1');
+        p.receive({ topic: '', payload: 1 });
+        p.receive({ topic: 'home/+/x', payload: 2 });
+        p.receive({ topic: 42, payload: 3 });
+        p.receive({ payload: 4 });
+        p.receive({ topic: 'fine', payload: 5 });
+        const errs = await caught;
+        assert.match(errs[0].error.message, /Event not published: event type is empty/);
+        assert.match(errs[1].error.message, /contains a wildcard/);
+        assert.match(errs[2].error.message, /must be a string, got number/);
+        assert.match(errs[3].error.message, /must be a string, got undefined/);
+        assert.equal(errs[1].payload, 2, 'the refused message reaches the catch node intact');
+        const [ok] = await delivered;
+        assert.equal(ok.payload, 5);
+    });
+
+    it('gives two subscribers separate messages: one changing msg.payload does not touch the other', async function () {
+        await helper.load(hubNodes, [
+            TAB,
+            HUB,
+            pub('p1', 't'),
+            sub('s1', 't', ['o1']),
+            sub('s2', 't', ['o2']),
+            sink('o1'),
+            sink('o2'),
+        ]);
+        const g1 = take(helper.getNode('o1'), 1);
+        const g2 = take(helper.getNode('o2'), 1);
+        const original = { payload: { celsius: 21 } };
+        helper.getNode('p1').receive(original);
+        const [[m1], [m2]] = await Promise.all([g1, g2]);
+        assert.notEqual(m1, m2);
+        m1.payload = 'mine';
+        assert.deepEqual(m2.payload, { celsius: 21 });
+        assert.ok(Object.isFrozen(m2.payload), 'nested values are frozen, not cloned per delivery');
+        assert.ok(!Object.isFrozen(original.payload), "the publisher's object is never frozen");
+    });
+
+    it('sends retained values to a subscriber deployed later', async function () {
+        const flow = [TAB, HUB, pub('p1', 'home/kitchen/temperature', { retain: true })];
+        await helper.load(hubNodes, flow);
+        helper.getNode('p1').receive({ payload: 20 });
+        helper.getNode('p1').receive({ payload: 21 });
+        await helper.setFlows([...flow, sub('late', 'home/#', ['out']), sink('out')], 'nodes');
+        const got = await take(helper.getNode('out'), 1);
+        assert.equal(got[0].payload, 21);
+        assert.equal(got[0].topic, 'home/kitchen/temperature');
+    });
+
+    it('reports an invalid pattern in the log and status instead of subscribing', async function () {
+        await helper.load(hubNodes, [TAB, HUB, sub('s1', 'home/#/x', ['out']), sink('out')]);
+        const s = helper.getNode('s1');
+        const hub = helper.getNode('hub1').hub;
+        assert.equal(hub.subscriberCount, 0);
+        const logged = helper.log().args.filter((a) => a[0].level === helper.log().ERROR);
+        assert.ok(
+            logged.some((a) => /Not subscribed: pattern "home\/#\/x": # must be a whole level/.test(a[0].msg)),
+            'error logged',
+        );
+        assert.ok(s);
+    });
+
+    it('reports a missing hub on input instead of crashing', async function () {
+        await helper.load(
+            [hubNodes, catchNode],
+            [
+                TAB,
+                { id: 'p1', type: 'sensorhub-publish', z: 'f1', hub: '', eventType: 'x', wires: [] },
+                { id: 'c1', type: 'catch', z: 'f1', scope: null, wires: [['caught']] },
+                sink('caught'),
+            ],
+        );
+        const caught = take(helper.getNode('caught'), 1);
+        helper.getNode('p1').receive({ payload: 1 });
+        const [err] = await caught;
+        assert.match(err.error.message, /No hub configured/);
+    });
+
+    it('leaks no subscription over 100 redeploys of the subscriber', async function () {
+        const base = [TAB, HUB, pub('p1', 't'), sink('out')];
+        await helper.load(hubNodes, [...base, sub('s1', 't', ['out'])]);
+        const hub = helper.getNode('hub1').hub;
+        for (let i = 0; i < 100; i++) {
+            await helper.setFlows([...base, sub('s1', i % 2 ? 't' : 't, u', ['out'], { name: `v${i}` })], 'nodes');
+        }
+        assert.equal(helper.getNode('hub1').hub, hub, 'the hub survives subscriber redeploys');
+        assert.equal(hub.subscriberCount, 1);
+        const got = take(helper.getNode('out'), 1);
+        helper.getNode('p1').receive({ payload: 'after' });
+        assert.equal((await got)[0].payload, 'after');
+    });
+
+    it('closes the hub and every subscription on a full redeploy', async function () {
+        const flow = [TAB, HUB, pub('p1', 't'), sub('s1', 't', ['out']), sink('out')];
+        await helper.load(hubNodes, flow);
+        const first = helper.getNode('hub1').hub;
+        await helper.setFlows(flow, 'full');
+        assert.equal(first.subscriberCount, 0);
+        assert.notEqual(helper.getNode('hub1').hub, first);
+        assert.equal(helper.getNode('hub1').hub.subscriberCount, 1);
+    });
+});

@@ -1,0 +1,252 @@
+'use strict';
+const assert = require('node:assert/strict');
+const { EventHub, HubError, copyForDelivery } = require('../../nodes/core/hub');
+
+function collect(hub, patterns, opts = {}) {
+    const got = [];
+    const sub = hub.subscribe((msg) => got.push(msg), { patterns, ...opts });
+    return { got, sub };
+}
+
+describe('core/hub', function () {
+    it('delivers by exact type and pattern, in publish order, with msg.event', function () {
+        const hub = new EventHub({ idPrefix: 'h', now: () => 1000 });
+        const a = collect(hub, ['motion_detected']);
+        const b = collect(hub, ['home/+/temperature', '#']);
+        hub.publish('motion_detected', { payload: true }, 'pub1');
+        hub.publish('home/kitchen/temperature', { payload: 21.5 }, 'pub2');
+        hub.publish('home/hall/temperature', { payload: 19 }, 'pub2');
+        assert.deepEqual(
+            a.got.map((m) => m.payload),
+            [true],
+        );
+        assert.deepEqual(
+            b.got.map((m) => [m.topic, m.payload]),
+            [
+                ['motion_detected', true],
+                ['home/kitchen/temperature', 21.5],
+                ['home/hall/temperature', 19],
+            ],
+        );
+        assert.deepEqual(a.got[0].event, { type: 'motion_detected', id: 'h-1', ts: 1000, source: 'pub1' });
+        assert.equal(b.got[0].event.id, 'h-1');
+        assert.deepEqual(hub.stats(), { published: 3, delivered: 4, dropped: 0, subscribers: 2, retained: 0 });
+    });
+
+    it('refuses an invalid type with a HubError and delivers nothing', function () {
+        const hub = new EventHub();
+        const all = collect(hub, ['#']);
+        for (const bad of ['', 'a/+', 'a/#', 5, undefined, null, {}]) {
+            assert.throws(
+                () => hub.publish(bad, { payload: 1 }),
+                (err) => err instanceof HubError && err.code === 'invalid_type',
+            );
+        }
+        hub.publish('ok', { payload: 1 });
+        assert.equal(all.got.length, 1);
+        assert.equal(hub.stats().published, 1);
+    });
+
+    it('refuses invalid patterns and empty pattern lists', function () {
+        const hub = new EventHub();
+        assert.throws(() => hub.subscribe(() => {}, { patterns: [] }), /no pattern/);
+        assert.throws(
+            () => hub.subscribe(() => {}, { patterns: ['a/#/b'] }),
+            (e) => e.code === 'invalid_pattern',
+        );
+        assert.equal(hub.subscriberCount, 0);
+    });
+
+    it('gives each subscriber its own message object with frozen, shared nested values', function () {
+        const hub = new EventHub();
+        const a = collect(hub, ['t']);
+        const b = collect(hub, ['t']);
+        const original = { payload: { celsius: 21 }, sensor: { id: 's1' } };
+        hub.publish('t', original);
+        const [ma] = a.got;
+        const [mb] = b.got;
+        assert.notEqual(ma, mb);
+        ma.payload = 'changed';
+        assert.deepEqual(mb.payload, { celsius: 21 });
+        assert.ok(Object.isFrozen(mb.payload));
+        assert.ok(Object.isFrozen(mb.event));
+        assert.throws(() => {
+            'use strict';
+            mb.payload.celsius = 99;
+        }, TypeError);
+        assert.equal(ma.sensor, mb.sensor, 'nested values are shared, not deep-cloned per delivery');
+        assert.ok(!Object.isFrozen(original.payload), "the publisher's own objects are never frozen");
+        assert.ok(!Object.isFrozen(original));
+    });
+
+    it('copies a Buffer payload per delivery, since Buffers cannot be frozen', function () {
+        const hub = new EventHub();
+        const a = collect(hub, ['b']);
+        const b = collect(hub, ['b']);
+        hub.publish('b', { payload: Buffer.from('abc') });
+        a.got[0].payload[0] = 0x7a;
+        assert.equal(b.got[0].payload.toString(), 'abc');
+        assert.ok(Buffer.isBuffer(b.got[0].payload));
+    });
+
+    it('uses the clone function it is given before freezing', function () {
+        let cloned = 0;
+        const hub = new EventHub({
+            clone: (m) => {
+                cloned++;
+                return JSON.parse(JSON.stringify(m));
+            },
+        });
+        collect(hub, ['x']);
+        hub.publish('x', { payload: 1 });
+        assert.equal(cloned, 0, 'a flat message needs no clone');
+        hub.publish('x', { payload: [1, 2] });
+        assert.equal(cloned, 1);
+    });
+
+    it('delivers an event once to a subscriber whose patterns overlap', function () {
+        const hub = new EventHub();
+        const s = collect(hub, ['a/b', 'a/+', '#']);
+        hub.publish('a/b', { payload: 1 });
+        assert.equal(s.got.length, 1);
+    });
+
+    it('stops delivering after unsubscribe and keeps counting its drops', function () {
+        const hub = new EventHub();
+        const s = collect(hub, ['t'], { maxInFlight: 1, queueLimit: 1 });
+        hub.publish('t', { payload: 1 });
+        hub.publish('t', { payload: 2 });
+        hub.publish('t', { payload: 3 });
+        assert.equal(s.sub.dropped, 1);
+        hub.unsubscribe(s.sub);
+        hub.publish('t', { payload: 4 });
+        assert.equal(s.got.length, 1);
+        assert.equal(hub.stats().dropped, 1);
+        assert.equal(hub.subscriberCount, 0);
+        hub.unsubscribe(s.sub);
+    });
+
+    describe('bounded queues', function () {
+        it('queues beyond maxInFlight and delivers in order on release', function () {
+            const hub = new EventHub();
+            const s = collect(hub, ['t'], { maxInFlight: 2, queueLimit: 10 });
+            for (let i = 1; i <= 5; i++) hub.publish('t', { payload: i });
+            assert.deepEqual(
+                s.got.map((m) => m.payload),
+                [1, 2],
+            );
+            assert.equal(s.sub.queued, 3);
+            s.sub.release(2);
+            assert.deepEqual(
+                s.got.map((m) => m.payload),
+                [1, 2, 3, 4],
+            );
+            s.sub.release(2);
+            assert.deepEqual(
+                s.got.map((m) => m.payload),
+                [1, 2, 3, 4, 5],
+            );
+            assert.equal(s.sub.queued, 0);
+        });
+
+        it('drop-oldest keeps the latest events, drop-newest keeps the first', function () {
+            const hub = new EventHub();
+            const oldest = collect(hub, ['t'], { maxInFlight: 1, queueLimit: 2, overflow: 'drop-oldest' });
+            const newest = collect(hub, ['t'], { maxInFlight: 1, queueLimit: 2, overflow: 'drop-newest' });
+            for (let i = 1; i <= 6; i++) hub.publish('t', { payload: i });
+            for (let i = 0; i < 3; i++) {
+                oldest.sub.release();
+                newest.sub.release();
+            }
+            assert.deepEqual(
+                oldest.got.map((m) => m.payload),
+                [1, 5, 6],
+            );
+            assert.deepEqual(
+                newest.got.map((m) => m.payload),
+                [1, 2, 3],
+            );
+            assert.equal(oldest.sub.dropped, 3);
+            assert.equal(newest.sub.dropped, 3);
+        });
+
+        it('a stalled subscriber neither blocks the publisher nor its peers, and stays bounded', function () {
+            const hub = new EventHub({ queueLimit: 100 });
+            const stalled = collect(hub, ['t'], { maxInFlight: 1 });
+            const healthy = collect(hub, ['t']);
+            for (let i = 0; i < 100000; i++) hub.publish('t', { payload: i });
+            assert.equal(healthy.got.length, 100000);
+            assert.equal(stalled.sub.queued, 100);
+            assert.equal(stalled.sub.dropped, 100000 - 1 - 100);
+            const s = hub.stats();
+            assert.equal(s.published, 100000);
+            assert.equal(s.delivered + s.dropped + stalled.sub.queued, 2 * 100000);
+        });
+
+        it('re-entrant release from inside the handler neither recurses nor reorders', function () {
+            const hub = new EventHub();
+            const got = [];
+            const sub = hub.subscribe(
+                (msg, self) => {
+                    got.push(msg.payload);
+                    self.release();
+                },
+                { patterns: ['t'], maxInFlight: 1 },
+            );
+            hub.publish('t', { payload: 1 });
+            hub.publish('t', { payload: 2 });
+            assert.deepEqual(got, [1, 2]);
+            assert.equal(sub.pending, 0);
+        });
+    });
+
+    describe('retained events', function () {
+        it('replays the last retained event of each matching type', function () {
+            const hub = new EventHub();
+            hub.publish('home/kitchen/temperature', { payload: 20 }, 'p', true);
+            hub.publish('home/kitchen/temperature', { payload: 21 }, 'p', true);
+            hub.publish('home/hall/temperature', { payload: 18 }, 'p', true);
+            hub.publish('home/hall/humidity', { payload: 40 }, 'p', true);
+            hub.publish('home/hall/temperature', { payload: 99 }, 'p', false);
+            const s = collect(hub, ['home/+/temperature']);
+            assert.equal(hub.replayRetained(s.sub), 2);
+            assert.deepEqual(s.got.map((m) => m.payload).sort(), [18, 21]);
+        });
+
+        it('holds at most retainLimit types, evicting the least recently retained', function () {
+            const hub = new EventHub({ retainLimit: 2 });
+            hub.publish('a', { payload: 1 }, '', true);
+            hub.publish('b', { payload: 2 }, '', true);
+            hub.publish('a', { payload: 3 }, '', true);
+            hub.publish('c', { payload: 4 }, '', true);
+            assert.equal(hub.getRetained('b'), undefined);
+            assert.equal(hub.getRetained('a').payload, 3);
+            assert.equal(hub.stats().retained, 2);
+            hub.clearRetained('a');
+            assert.equal(hub.stats().retained, 1);
+        });
+    });
+
+    it('refuses to publish or subscribe once closed', function () {
+        const hub = new EventHub();
+        const s = collect(hub, ['t']);
+        hub.close();
+        assert.ok(!s.sub.active);
+        assert.throws(
+            () => hub.publish('t', {}),
+            (e) => e.code === 'closed',
+        );
+        assert.throws(
+            () => hub.subscribe(() => {}, { patterns: ['t'] }),
+            (e) => e.code === 'closed',
+        );
+    });
+
+    it('copyForDelivery makes a fresh top-level object', function () {
+        const ev = Object.freeze({ topic: 't', payload: 1, event: {} });
+        const m = copyForDelivery(ev);
+        assert.notEqual(m, ev);
+        assert.deepEqual(m, ev);
+        assert.ok(!Object.isFrozen(m));
+    });
+});

@@ -1,0 +1,101 @@
+'use strict';
+const assert = require('node:assert/strict');
+const fc = require('fast-check');
+const { eventTypeError, patternError, topicMatches, parsePatternList } = require('../../nodes/core/topic');
+
+/** Reference matcher, written from the MQTT spec text, level by level with recursion. */
+function reference(pattern, type) {
+    const match = (p, t) => {
+        if (p.length === 0) return t.length === 0;
+        if (p[0] === '#') return true;
+        if (t.length === 0) return false;
+        if (p[0] === '+' || p[0] === t[0]) return match(p.slice(1), t.slice(1));
+        return false;
+    };
+    return match(pattern.split('/'), type.split('/'));
+}
+
+describe('core/topic', function () {
+    describe('eventTypeError', function () {
+        it('accepts plain and levelled types', function () {
+            for (const t of ['motion_detected', 'home/kitchen/temperature', 'a', 'a//b', '/leading', 'x/']) {
+                assert.equal(eventTypeError(t), undefined, t);
+            }
+        });
+        it('refuses empty, wildcard, non-string and oversized types with a reason', function () {
+            assert.match(eventTypeError(''), /empty/);
+            assert.match(eventTypeError('home/+/x'), /wildcard/);
+            assert.match(eventTypeError('home/#'), /wildcard/);
+            assert.match(eventTypeError(42), /must be a string, got number/);
+            assert.match(eventTypeError(undefined), /got undefined/);
+            assert.match(eventTypeError(null), /got null/);
+            assert.match(eventTypeError(['a']), /got an array/);
+            assert.match(eventTypeError('x'.repeat(1025)), /longer than 1024/);
+            assert.match(eventTypeError('a\u0000b'), /NUL/);
+        });
+    });
+
+    describe('patternError', function () {
+        it('accepts exact types and well-placed wildcards', function () {
+            for (const p of ['#', '+', 'home/#', 'home/+/temperature', '+/+', 'motion_detected', '+/#']) {
+                assert.equal(patternError(p), undefined, p);
+            }
+        });
+        it('refuses # that is not last or not a whole level, and + inside a level', function () {
+            assert.match(patternError('home/#/x'), /# must be a whole level and the last one/);
+            assert.match(patternError('home#'), /# must be/);
+            assert.match(patternError('home/kit+chen'), /\+ must be a whole level/);
+            assert.match(patternError(''), /empty/);
+            assert.match(patternError(7), /must be a string/);
+        });
+    });
+
+    describe('topicMatches', function () {
+        const cases = [
+            ['motion_detected', 'motion_detected', true],
+            ['motion_detected', 'motion', false],
+            ['home/+/temperature', 'home/kitchen/temperature', true],
+            ['home/+/temperature', 'home/kitchen/fridge/temperature', false],
+            ['home/+/temperature', 'home/temperature', false],
+            ['home/#', 'home', true],
+            ['home/#', 'home/kitchen/temperature', true],
+            ['home/#', 'homes/kitchen', false],
+            ['#', 'anything/at/all', true],
+            ['+', 'one', true],
+            ['+', 'one/two', false],
+            ['+/+', 'a/', true],
+            ['a//b', 'a//b', true],
+            ['a/+/b', 'a//b', true],
+        ];
+        for (const [pattern, type, expected] of cases) {
+            it(`${pattern} ${expected ? 'matches' : 'does not match'} ${type}`, function () {
+                assert.equal(topicMatches(pattern, type), expected);
+            });
+        }
+
+        it('agrees with the reference matcher on generated patterns and types', function () {
+            const level = fc.constantFrom('a', 'b', 'home', '');
+            const type = fc.array(level, { minLength: 1, maxLength: 5 }).map((l) => l.join('/'));
+            const pattern = fc
+                .tuple(fc.array(fc.oneof(level, fc.constant('+')), { minLength: 0, maxLength: 5 }), fc.boolean())
+                .map(([levels, hash]) => (hash ? [...levels, '#'] : levels))
+                .filter((l) => l.length > 0)
+                .map((l) => l.join('/'))
+                .filter((p) => p.length > 0);
+            fc.assert(
+                fc.property(pattern, type, (p, t) => {
+                    fc.pre(eventTypeError(t) === undefined && patternError(p) === undefined);
+                    return topicMatches(p, t) === reference(p, t);
+                }),
+                { numRuns: 5000 },
+            );
+        });
+    });
+
+    describe('parsePatternList', function () {
+        it('splits on commas and newlines, trims, drops blanks and duplicates', function () {
+            assert.deepEqual(parsePatternList(' a, b\n\nc ,a,'), ['a', 'b', 'c']);
+            assert.deepEqual(parsePatternList(''), []);
+        });
+    });
+});
