@@ -18,10 +18,7 @@ function ensureNode22() {
     const r = spawnSync(npm, ['install', '--no-save', '--no-package-lock', '--prefix', prefix, 'node@22'], {
         stdio: 'inherit',
     });
-    if (r.status !== 0 || !fs.existsSync(bin)) {
-        console.error('[node22] could not install node@22');
-        process.exit(1);
-    }
+    if (r.status !== 0 || !fs.existsSync(bin)) throw new Error('[node22] could not install node@22 into .tools/node22');
     return bin;
 }
 

@@ -84,6 +84,7 @@ export class EventHub {
     delivered = 0;
     /** Drops of subscribers that have since unsubscribed, so totals never go backwards. */
     private droppedByGone = 0;
+    private outbound: ((ev: EventMessage, retain: boolean) => void) | undefined;
 
     constructor(opts: HubOptions = {}) {
         this.idPrefix = opts.idPrefix ?? Math.random().toString(36).slice(2, 8);
@@ -105,7 +106,14 @@ export class EventHub {
         const ev = this.prepare(type as string, msg, source);
         if (retain) this.retain(ev);
         this.dispatch(ev);
+        // After local delivery: a broker that refuses the event must not cost local subscribers theirs.
+        if (this.outbound) this.outbound(ev, retain);
         return ev;
+    }
+
+    /** Where locally published events go beyond this process (a broker backend), if anywhere. */
+    setOutbound(fn: ((ev: EventMessage, retain: boolean) => void) | undefined): void {
+        this.outbound = fn;
     }
 
     /**

@@ -1,0 +1,109 @@
+'use strict';
+/* global RED, document -- functions passed to page.evaluate/waitForFunction run in the browser */
+// The editor side of the packed module in a real Chromium: palette, deployed nodes, edit dialog.
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { chromium } = require('playwright-core');
+const { root, DEFAULT_NODE_RED, startNodeRed, installedPackageDir, registeredTypes } = require('./launcher');
+const { needTool } = require('../helpers/tools');
+
+const EXAMPLE = 'hub-two-flows.json';
+const CATEGORY = 'sensor hub';
+const ARTIFACTS = path.join(__dirname, 'artifacts');
+const CHROMIUM_ARGS = [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+];
+
+describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
+    // Packing, installing and starting take seconds; a shorter mocha default would abandon a starting Node-RED.
+    this.timeout(120000);
+    let red;
+    let browser;
+    let page;
+    let types;
+    const pageErrors = [];
+
+    before(async function () {
+        const executablePath = needTool(this, 'chromium');
+        const flows = JSON.parse(fs.readFileSync(path.join(root, 'examples', EXAMPLE), 'utf8'));
+        red = await startNodeRed({ flows });
+        types = registeredTypes(installedPackageDir(red.userDir));
+        browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+        page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+        page.on('pageerror', (err) => pageErrors.push(err.stack || String(err)));
+        await page.goto(red.url);
+        // Loaded means: our node definitions are registered and the deployed flows are drawn on the canvas.
+        await page.waitForFunction(
+            (expected) =>
+                globalThis.RED &&
+                RED.nodes &&
+                expected.every((t) => RED.nodes.getType(t)) &&
+                RED.nodes.filterNodes({ type: 'sensorhub-subscribe' }).length > 0 &&
+                document.querySelector('.red-ui-flow-node-group'),
+            types,
+            { timeout: 30000 },
+        );
+    });
+
+    after(async function () {
+        if (browser) await browser.close();
+        if (red) await red.stop();
+    });
+
+    it(`shows every non-config node type in the "${CATEGORY}" palette category`, async function () {
+        const defs = await page.evaluate(
+            (list) => list.map((t) => ({ type: t, category: RED.nodes.getType(t).category })),
+            types,
+        );
+        const paletteTypes = defs.filter((d) => d.category !== 'config');
+        assert.ok(paletteTypes.length > 0, 'the package has no palette node');
+        for (const d of paletteTypes) assert.equal(d.category, CATEGORY, `${d.type} is in category ${d.category}`);
+
+        const category = page.locator('.red-ui-palette-category').filter({
+            has: page.locator('.red-ui-palette-header', { hasText: new RegExp(`^${CATEGORY}$`) }),
+        });
+        await category.waitFor();
+        // Brought into view so the screenshot taken later shows our category next to the deployed nodes.
+        await category.scrollIntoViewIfNeeded();
+        const shown = await category
+            .locator('.red-ui-palette-node')
+            .evaluateAll((els) => els.map((el) => el.getAttribute('data-palette-type')));
+        assert.deepEqual([...shown].sort(), paletteTypes.map((d) => d.type).sort());
+
+        // Config nodes are edited from the nodes that use them and never appear in the palette.
+        for (const d of defs.filter((d) => d.category === 'config')) {
+            assert.equal(await page.locator(`.red-ui-palette-node[data-palette-type="${d.type}"]`).count(), 0);
+        }
+    });
+
+    it('opens the edit dialog of a deployed sensorhub-subscribe node on double-click', async function () {
+        const id = await page.evaluate(() => {
+            const node = RED.nodes.filterNodes({ type: 'sensorhub-subscribe' })[0];
+            RED.view.reveal(node.id);
+            return node.id;
+        });
+        await page.locator(`g[id="${id}"] .red-ui-flow-node`).first().dblclick();
+        const tray = page.locator('.red-ui-tray');
+        await tray.locator('#node-input-hub').waitFor({ state: 'visible' });
+        assert.equal(await tray.locator('#node-input-patterns').count(), 1);
+
+        // The tray slides in through a CSS transition of `right`; a screenshot taken during it shows half a dialog.
+        await page.waitForFunction(
+            () => globalThis.getComputedStyle(document.querySelector('.red-ui-tray')).right === '0px',
+        );
+        fs.mkdirSync(ARTIFACTS, { recursive: true });
+        await page.screenshot({ path: path.join(ARTIFACTS, 'editor.png') });
+    });
+
+    it('raises no error in the page', function () {
+        assert.deepEqual(pageErrors, []);
+    });
+});

@@ -1,0 +1,105 @@
+'use strict';
+// The package as a user installs it (npm pack tarball) in a real Node-RED process, checked through the Admin API.
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { root, DEFAULT_NODE_RED, startNodeRed, installedPackageDir, registeredTypes } = require('./launcher');
+
+const MODULE = require('../../package.json').name;
+const EXAMPLE = 'hub-two-flows.json';
+
+function exampleNames() {
+    return fs
+        .readdirSync(path.join(root, 'examples'))
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => f.replace(/\.json$/, ''));
+}
+
+function readExample(name) {
+    return JSON.parse(fs.readFileSync(path.join(root, 'examples', name), 'utf8'));
+}
+
+// One log entry: from `start` up to the next line that begins with a Node-RED log timestamp.
+function logEntry(text, start) {
+    const next = /\n\d{1,2} \w{3} \d{2}:\d{2}:\d{2} - \[/g;
+    next.lastIndex = start;
+    const m = next.exec(text);
+    return text.slice(start, m ? m.index : text.length);
+}
+
+function errorLines(text) {
+    return text.split('\n').filter((line) => /\[(error|fatal)\]/.test(line));
+}
+
+describe(`e2e: ${DEFAULT_NODE_RED} runtime with the packed module`, function () {
+    // Packing, installing and starting take seconds; a shorter mocha default would abandon a starting Node-RED.
+    this.timeout(120000);
+    let red;
+
+    before(async function () {
+        red = await startNodeRed();
+    });
+
+    after(async function () {
+        if (red) await red.stop();
+    });
+
+    it('loads every node type the package declares, enabled and without error', async function () {
+        const expected = registeredTypes(installedPackageDir(red.userDir));
+        assert.ok(expected.length > 0, 'the installed package registers no node types');
+
+        const res = await red.request('GET', '/nodes');
+        assert.equal(res.status, 200);
+        const sets = res.body.filter((set) => set.module === MODULE);
+        assert.ok(sets.length > 0, `${MODULE} is not in GET /nodes:\n${red.log()}`);
+        for (const set of sets) {
+            assert.equal(set.err, undefined, `${set.id} failed to load: ${set.err}`);
+            assert.equal(set.enabled, true, `${set.id} is disabled`);
+        }
+        const loaded = sets.flatMap((set) => set.types);
+        assert.deepEqual([...loaded].sort(), [...expected].sort());
+    });
+
+    it('lists every example flow in the library', async function () {
+        const res = await red.request('GET', `/library/examples/flows/${MODULE}`);
+        assert.equal(res.status, 200, `examples of ${MODULE} not listed: ${JSON.stringify(res.body)}`);
+        const listed = res.body.filter((entry) => typeof entry === 'object').map((entry) => entry.fn);
+        assert.deepEqual([...listed].sort(), exampleNames().sort());
+
+        for (const name of listed) {
+            const flow = await red.request('GET', `/library/examples/flows/${MODULE}/${name}`);
+            assert.equal(flow.status, 200);
+            assert.deepEqual(flow.body, readExample(`${name}.json`), `served example ${name} differs from the file`);
+        }
+    });
+
+    it(`runs ${EXAMPLE}: events reach a debug node through the hub, and nothing logs an error`, async function () {
+        const flows = readExample(EXAMPLE);
+        const byId = new Map(flows.map((n) => [n.id, n]));
+        // Debug nodes fed by a subscriber are switched to console output so delivery shows in the runtime log.
+        const watched = flows
+            .filter((n) => n.type === 'sensorhub-subscribe')
+            .flatMap((n) => n.wires.flat())
+            .map((id) => byId.get(id))
+            .filter((n) => n && n.type === 'debug');
+        assert.ok(watched.length > 0, `${EXAMPLE} has no debug node wired to a sensorhub-subscribe`);
+        for (const n of watched) n.console = true;
+
+        const from = red.mark();
+        await red.deploy(flows);
+
+        const labels = watched.map((n) => `[debug:${n.name || n.id}]`);
+        const deadline = Date.now() + 20000;
+        let delivered = null;
+        while (!delivered && Date.now() < deadline) {
+            const since = red.log(from);
+            const at = labels.map((label) => since.indexOf(label)).filter((i) => i !== -1);
+            if (at.length > 0) delivered = logEntry(since, Math.min(...at));
+            else await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        assert.ok(delivered, `no event reached ${labels.join(' or ')}:\n${red.log(from)}`);
+        assert.match(delivered, /event:/, 'the delivered msg has no msg.event');
+
+        assert.deepEqual(errorLines(red.log(from)), [], red.log(from));
+    });
+});

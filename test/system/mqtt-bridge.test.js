@@ -1,0 +1,198 @@
+'use strict';
+const assert = require('node:assert/strict');
+const mqtt = require('mqtt');
+const { EventHub } = require('../../nodes/core/hub');
+const { MqttBridge, brokerUrlError, prefixError } = require('../../nodes/core/mqtt-bridge');
+const { startBroker, freePort } = require('../fixtures/broker');
+
+/** Resolves when `check()` is true, polling; rejects with `what` after `ms`. */
+async function until(check, what, ms = 10000) {
+    const deadline = Date.now() + ms;
+    while (!check()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 10));
+    }
+}
+
+let clientSeq = 0;
+function node(url, extra = {}) {
+    const hub = new EventHub();
+    const bridge = new MqttBridge(hub, {
+        url,
+        clientId: `test-${process.pid}-${++clientSeq}`,
+        prefix: 'sensorhub',
+        qos: 1,
+        protocolVersion: 5,
+        bufferLimit: 1000,
+        minBackoffMs: 50,
+        maxBackoffMs: 400,
+        ...extra,
+    });
+    const got = [];
+    hub.subscribe((msg) => got.push(msg), { patterns: ['#'] });
+    const errors = [];
+    bridge.on('error', (e) => errors.push(e));
+    return { hub, bridge, got, errors };
+}
+
+describe('MQTT bridge with a real broker', function () {
+    this.timeout(30000);
+    let broker;
+    const open = [];
+    function track(n) {
+        open.push(n);
+        return n;
+    }
+
+    before(async function () {
+        broker = await startBroker({ persistence: true });
+    });
+    afterEach(async function () {
+        await Promise.all(open.splice(0).map((n) => n.bridge.close()));
+    });
+    after(async function () {
+        if (broker) await broker.close();
+    });
+
+    for (const protocolVersion of [5, 4]) {
+        it(`shares events both ways between two hubs, none twice (MQTT ${protocolVersion === 5 ? '5' : '3.1.1'})`, async function () {
+            const a = track(node(broker.url, { protocolVersion }));
+            const b = track(node(broker.url, { protocolVersion }));
+            a.bridge.start();
+            b.bridge.start();
+            await until(() => a.bridge.state === 'connected' && b.bridge.state === 'connected', 'connect');
+            await new Promise((r) => setTimeout(r, 100));
+            a.hub.publish('home/kitchen/temperature', { payload: 21.5, sensor: { id: 't1' } }, 'pubA');
+            b.hub.publish('motion_detected', { payload: true }, 'pubB');
+            await until(() => a.got.length === 2 && b.got.length === 2, 'both events on both hubs');
+            await new Promise((r) => setTimeout(r, 300));
+            assert.deepEqual(
+                a.got.map((m) => m.topic),
+                ['home/kitchen/temperature', 'motion_detected'],
+            );
+            assert.deepEqual(b.got.map((m) => m.topic).sort(), ['home/kitchen/temperature', 'motion_detected']);
+            const remote = b.got.find((m) => m.topic === 'home/kitchen/temperature');
+            assert.equal(remote.payload, 21.5);
+            assert.deepEqual(remote.sensor, { id: 't1' });
+            assert.equal(remote.event.source, 'pubA');
+            assert.ok(Object.isFrozen(remote.sensor));
+            if (protocolVersion === 5) assert.equal(a.bridge.stats().echoesDropped, 0, 'No Local keeps our own events');
+            else assert.equal(a.bridge.stats().echoesDropped, 1, 'the origin check drops our own event');
+        });
+    }
+
+    it('buffers while the broker is unreachable and delivers in order after connecting', async function () {
+        const port = await freePort();
+        const late = await startBroker({ port: port, persistence: false }).then(async (br) => {
+            await br.stop();
+            return br;
+        });
+        const a = track(node(late.url));
+        a.bridge.start();
+        for (let i = 1; i <= 20; i++) a.hub.publish('seq', { payload: i });
+        assert.equal(a.bridge.stats().buffered, 20);
+        assert.equal(a.got.length, 20, 'local subscribers do not wait for the broker');
+        await late.restart();
+        const b = track(node(late.url));
+        b.bridge.start();
+        await until(() => b.bridge.state === 'connected', 'b connect');
+        await new Promise((r) => setTimeout(r, 100));
+        await until(() => b.got.length === 20, 'buffered events at b', 15000);
+        assert.deepEqual(
+            b.got.map((m) => m.payload),
+            Array.from({ length: 20 }, (_, i) => i + 1),
+        );
+        assert.equal(a.bridge.stats().buffered, 0);
+        await late.close();
+    });
+
+    it('drops the oldest buffered events beyond the bound, and counts them', async function () {
+        const port = await freePort();
+        const a = track(node(`mqtt://127.0.0.1:${port}`, { bufferLimit: 5 }));
+        a.bridge.start();
+        for (let i = 1; i <= 12; i++) a.hub.publish('seq', { payload: i });
+        const s = a.bridge.stats();
+        assert.equal(s.buffered, 5);
+        assert.equal(s.bufferDropped, 7);
+    });
+
+    it('loses nothing at QoS 1 when the broker restarts in the middle of a stream', async function () {
+        const a = track(node(broker.url, { clientId: 'restart-a' }));
+        const b = track(node(broker.url, { clientId: 'restart-b' }));
+        a.bridge.start();
+        b.bridge.start();
+        await until(() => a.bridge.state === 'connected' && b.bridge.state === 'connected', 'connect');
+        await new Promise((r) => setTimeout(r, 100));
+        const N = 400;
+        for (let i = 1; i <= N; i++) {
+            a.hub.publish('stream', { payload: i });
+            if (i === N / 2) await broker.restart();
+            if (i % 20 === 0) await new Promise((r) => setTimeout(r, 5));
+        }
+        await until(() => b.got.length >= N, `all ${N} events at b (got ${b.got.length})`, 20000);
+        await new Promise((r) => setTimeout(r, 300));
+        assert.deepEqual(
+            b.got.map((m) => m.payload),
+            Array.from({ length: N }, (_, i) => i + 1),
+            'every event once, in publish order',
+        );
+        assert.ok(a.bridge.stats().reconnects >= 1, 'the bridge reconnected');
+    });
+
+    it('ignores garbage on its topics, counts it and keeps working', async function () {
+        const b = track(node(broker.url));
+        b.bridge.start();
+        await until(() => b.bridge.state === 'connected', 'connect');
+        await new Promise((r) => setTimeout(r, 100));
+        const raw = await mqtt.connectAsync(broker.url);
+        await raw.publishAsync('sensorhub/x', 'not json', { qos: 1 });
+        await raw.publishAsync('sensorhub/x', '[1,2]', { qos: 1 });
+        await raw.publishAsync('sensorhub/', JSON.stringify({ o: 'z', s: 1, m: {} }), { qos: 1 });
+        await raw.publishAsync('sensorhub/ok', JSON.stringify({ o: 'z', s: 1, m: { payload: 7 } }), { qos: 1 });
+        await raw.endAsync();
+        await until(() => b.got.length === 1, 'the valid event');
+        assert.equal(b.got[0].payload, 7);
+        assert.equal(b.bridge.stats().decodeErrors, 3);
+        assert.match(b.errors[0].message, /ignored a message on sensorhub\/x: not JSON/);
+    });
+
+    it('reports an unreachable broker once, backs off, and does not storm', async function () {
+        const port = await freePort();
+        const a = track(node(`mqtt://127.0.0.1:${port}`, { minBackoffMs: 20, maxBackoffMs: 160 }));
+        a.bridge.start();
+        await new Promise((r) => setTimeout(r, 1200));
+        const reconnects = a.bridge.stats().reconnects;
+        assert.ok(reconnects >= 2, `it keeps trying (${reconnects})`);
+        assert.ok(reconnects < 20, `with backoff, not a storm (${reconnects} tries in 1.2 s)`);
+        assert.equal(a.errors.length, 1, 'the same error is reported once');
+        assert.match(a.errors[0].message, /ECONNREFUSED/);
+        assert.notEqual(a.bridge.state, 'connected');
+    });
+
+    it('reports refused credentials clearly', async function () {
+        const secured = await startBroker({ users: { alice: 's3cret' } });
+        try {
+            const bad = track(node(secured.url, { username: 'alice', password: 'wrong' }));
+            bad.bridge.start();
+            await until(() => bad.errors.length > 0, 'an auth error');
+            assert.match(bad.errors[0].message, /not authori[sz]ed|bad user ?name or password/i);
+            const good = track(node(secured.url, { username: 'alice', password: 's3cret' }));
+            good.bridge.start();
+            await until(() => good.bridge.state === 'connected', 'connect with the right password');
+        } finally {
+            await Promise.all(open.splice(0).map((n) => n.bridge.close()));
+            await secured.close();
+        }
+    });
+
+    it('refuses unusable broker URLs and prefixes before connecting', function () {
+        assert.match(brokerUrlError(''), /empty/);
+        assert.match(brokerUrlError('localhost:1883'), /scheme must be mqtt/);
+        assert.match(brokerUrlError('not a url'), /is not a URL/);
+        assert.match(brokerUrlError('http://x'), /scheme must be/);
+        assert.equal(brokerUrlError('mqtts://broker.example:8883'), undefined);
+        assert.match(prefixError('a/#'), /cannot contain/);
+        assert.match(prefixError('a/'), /must not end with/);
+        assert.throws(() => node('ftp://x'), /scheme must be mqtt/);
+    });
+});
