@@ -1,5 +1,5 @@
-import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { EventHub, HubError, type Message, type Subscriber } from './core/hub';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { EventHub, HubError, type Subscriber } from './core/hub';
 import { isOverflowPolicy, type OverflowPolicy } from './core/queue';
 import { parsePatternList, patternError } from './core/topic';
 
@@ -36,7 +36,8 @@ interface HubNode extends Node {
 const STATUS_INTERVAL_MS = 1000;
 
 export = function (RED: NodeAPI): void {
-    const clone = (msg: Message): Message => RED.util.cloneMessage(msg);
+    // Plain data is copied by the core; this handles the rest (Buffers, Dates, class instances) as Node-RED would.
+    const clone = (value: object): unknown => RED.util.cloneMessage(value as NodeMessage);
 
     function HubConfigNode(this: HubNode, config: HubDef): void {
         RED.nodes.createNode(this, config);

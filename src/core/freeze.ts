@@ -12,11 +12,21 @@ export function deepFreeze<T>(value: T): T {
     return value;
 }
 
-/** Whether every own value of `msg` is a primitive (no object that could be shared). */
-export function isFlat(msg: Record<string, unknown>): boolean {
-    for (const key in msg) {
-        const v = msg[key];
-        if (v !== null && typeof v === 'object') return false;
+/**
+ * Copies plain data (plain objects and arrays, recursively) and hands anything
+ * else (Buffers, class instances, HTTP request objects) to `other`. Values that
+ * are already frozen are shared, not copied: a hub froze them deeply before.
+ */
+export function clonePlain(value: unknown, other: (v: object) => unknown): unknown {
+    if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+    if (Array.isArray(value)) {
+        const out = new Array<unknown>(value.length);
+        for (let i = 0; i < value.length; i++) out[i] = clonePlain(value[i], other);
+        return out;
     }
-    return true;
+    const proto = Object.getPrototypeOf(value) as unknown;
+    if (proto !== Object.prototype && proto !== null) return other(value);
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) out[key] = clonePlain((value as Record<string, unknown>)[key], other);
+    return out;
 }

@@ -1,6 +1,6 @@
 import { BoundedQueue, type OverflowPolicy } from './queue';
 import { TopicRouter } from './router';
-import { deepFreeze, isFlat } from './freeze';
+import { clonePlain, deepFreeze } from './freeze';
 import { eventTypeError, patternError, topicMatches } from './topic';
 
 /** What a hub adds to every event: `msg.event`. */
@@ -22,8 +22,11 @@ export interface HubOptions {
     /** Default per-subscriber queue bound. */
     readonly queueLimit?: number;
     readonly overflow?: OverflowPolicy;
-    /** Copies a message before it is frozen, so the publisher's objects are never frozen in place. */
-    readonly clone?: (msg: Message) => Message;
+    /**
+     * Copies a value that is not plain data (a Buffer, a class instance) before
+     * it is frozen, so the publisher's objects are never frozen in place.
+     */
+    readonly clone?: (value: object) => unknown;
     /** Upper bound of retained event types. */
     readonly retainLimit?: number;
     readonly now?: () => number;
@@ -73,7 +76,7 @@ export class EventHub {
     private readonly subscribers = new Set<Subscriber>();
     private readonly retained = new Map<string, EventMessage>();
     private readonly idPrefix: string;
-    private readonly clone: (msg: Message) => Message;
+    private readonly clone: (value: object) => unknown;
     private readonly now: () => number;
     private seq = 0;
     private closed = false;
@@ -101,11 +104,23 @@ export class EventHub {
      */
     publish(type: unknown, msg: Message, source = '', retain = false): EventMessage {
         if (this.closed) throw new HubError('hub is closed', 'closed');
-        const err = eventTypeError(type);
-        if (err !== undefined) throw new HubError(err, 'invalid_type');
-        const ev = this.prepare(type as string, msg, source);
+        // A type the router has cached was validated when it was first published.
+        let subs = typeof type === 'string' ? this.router.cached(type) : undefined;
+        if (subs === undefined) {
+            const err = eventTypeError(type);
+            if (err !== undefined) throw new HubError(err, 'invalid_type');
+            subs = this.router.match(type as string);
+        }
+        const base = this.prepare(type as string, msg, source);
+        this.published++;
+        if (subs.length === 1 && !retain && this.outbound === undefined) {
+            // Nobody else will see this event: the lone subscriber may own the top level, no second copy.
+            subs[0].offer(base as EventMessage, true);
+            return base as EventMessage;
+        }
+        const ev = Object.freeze(base) as EventMessage;
         if (retain) this.retain(ev);
-        this.dispatch(ev);
+        for (let i = 0; i < subs.length; i++) subs[i].offer(ev, false);
         // After local delivery: a broker that refuses the event must not cost local subscribers theirs.
         if (this.outbound) this.outbound(ev, retain);
         return ev;
@@ -123,15 +138,28 @@ export class EventHub {
     inject(ev: EventMessage, retain = false): void {
         if (this.closed) return;
         if (retain) this.retain(ev);
-        this.dispatch(ev);
+        this.published++;
+        const subs = this.router.match(ev.topic);
+        for (let i = 0; i < subs.length; i++) subs[i].offer(ev, false);
     }
 
-    /** Builds the frozen event message that every subscriber will share. */
-    prepare(type: string, msg: Message, source: string): EventMessage {
-        const base = isFlat(msg) ? { ...msg } : this.clone(msg);
+    /**
+     * Builds an event message: a new top-level object whose nested values are
+     * deeply frozen copies (values frozen by an earlier hub are shared as they
+     * are). The top level is left unfrozen for the caller to freeze or hand over.
+     */
+    prepare(type: string, msg: Message, source: string): Message {
+        // Object.assign, not spread: V8 keeps the fast path when properties are added afterwards.
+        const base: Message = Object.assign({}, msg);
+        for (const key in base) {
+            const v = base[key];
+            if (v !== null && typeof v === 'object' && !Object.isFrozen(v) && !BY_REFERENCE.has(key)) {
+                base[key] = deepFreeze(clonePlain(v, this.clone));
+            }
+        }
         base.topic = type;
         base.event = Object.freeze({ type, id: this.nextId(), ts: this.now(), source });
-        return deepFreeze(base) as EventMessage;
+        return base;
     }
 
     subscribe(handler: DeliveryHandler, opts: SubscriberOptions): Subscriber {
@@ -168,7 +196,7 @@ export class EventHub {
     /** Replays matching retained events into a subscriber (e.g. one deployed after they were published). */
     replayRetained(sub: Subscriber): number {
         const events = this.retainedFor(sub);
-        for (const ev of events) sub.offer(ev);
+        for (const ev of events) sub.offer(ev, false);
         return events.length;
     }
 
@@ -203,12 +231,6 @@ export class EventHub {
         this.closed = true;
     }
 
-    private dispatch(ev: EventMessage): void {
-        this.published++;
-        const subs = this.router.match(ev.topic);
-        for (let i = 0; i < subs.length; i++) subs[i].offer(ev);
-    }
-
     private retain(ev: EventMessage): void {
         // Re-inserting moves the type to the end, so the oldest type is evicted first.
         this.retained.delete(ev.topic);
@@ -229,11 +251,22 @@ export class EventHub {
     }
 }
 
+/**
+ * Keys never copied or frozen: the event info is replaced anyway, and HTTP
+ * request/response objects travel by reference, as in Node-RED's cloneMessage.
+ */
+const BY_REFERENCE = new Set(['event', 'req', 'res']);
+
+interface Delivery {
+    readonly ev: EventMessage;
+    readonly owned: boolean;
+}
+
 /** One subscription: its patterns, its bounded queue and its counters. */
 export class Subscriber {
     readonly patterns: readonly string[];
     readonly name: string;
-    readonly queue: BoundedQueue<EventMessage>;
+    readonly queue: BoundedQueue<Delivery>;
     readonly maxInFlight: number;
     private hub: EventHub | undefined;
     private inFlight = 0;
@@ -273,13 +306,16 @@ export class Subscriber {
         return false;
     }
 
-    /** Hands an event to this subscriber: at once if it has room, else into its queue. */
-    offer(ev: EventMessage): void {
+    /**
+     * Hands an event to this subscriber: at once if it has room, else into its
+     * queue. `owned` events are this subscriber's alone and need no copy.
+     */
+    offer(ev: EventMessage, owned: boolean): void {
         if (this.hub === undefined) return;
         if (this.inFlight < this.maxInFlight && this.queue.length === 0) {
-            this.deliver(ev);
+            this.deliver(ev, owned);
         } else {
-            this.queue.push(ev);
+            this.queue.push(owned ? { ev, owned } : { ev, owned: false });
         }
     }
 
@@ -290,7 +326,8 @@ export class Subscriber {
         this.draining = true;
         try {
             while (this.hub !== undefined && this.inFlight < this.maxInFlight && this.queue.length > 0) {
-                this.deliver(this.queue.shift() as EventMessage);
+                const d = this.queue.shift() as Delivery;
+                this.deliver(d.ev, d.owned);
             }
         } finally {
             this.draining = false;
@@ -304,11 +341,11 @@ export class Subscriber {
         this.inFlight = 0;
     }
 
-    private deliver(ev: EventMessage): void {
+    private deliver(ev: EventMessage, owned: boolean): void {
         if (this.maxInFlight !== Infinity) this.inFlight++;
         this.delivered++;
         (this.hub as EventHub).countDelivery();
-        this.handler(copyForDelivery(ev), this);
+        this.handler(owned ? ev : copyForDelivery(ev), this);
     }
 }
 
@@ -319,7 +356,7 @@ export class Subscriber {
  * frozen, so a top-level Buffer payload is copied.
  */
 export function copyForDelivery(ev: EventMessage): Message {
-    const msg: Message = { ...ev };
+    const msg: Message = Object.assign({}, ev);
     const p = ev.payload;
     if (p !== null && typeof p === 'object' && ArrayBuffer.isView(p)) {
         msg.payload = Buffer.isBuffer(p) ? Buffer.from(p) : (p as unknown as { slice(): unknown }).slice();
@@ -327,20 +364,7 @@ export function copyForDelivery(ev: EventMessage): Message {
     return msg;
 }
 
-/** The default copy before freezing: structuredClone, keeping Buffers as Buffers; values it cannot clone (functions) are kept by reference. */
-function defaultClone(msg: Message): Message {
-    const out: Message = {};
-    for (const key of Object.keys(msg)) {
-        const v = msg[key];
-        if (v === null || typeof v !== 'object') out[key] = v;
-        else if (Buffer.isBuffer(v)) out[key] = Buffer.from(v);
-        else {
-            try {
-                out[key] = structuredClone(v);
-            } catch {
-                out[key] = v;
-            }
-        }
-    }
-    return out;
+/** The default copy of a value that is not plain data: Buffers are copied, anything else is kept by reference. */
+function defaultClone(value: object): unknown {
+    return Buffer.isBuffer(value) ? Buffer.from(value) : value;
 }

@@ -188,7 +188,8 @@ export class MqttBridge extends EventEmitter {
 
     /** Sends a locally published event to the broker, or buffers it while disconnected. */
     forward(ev: EventMessage, retain: boolean): void {
-        const { _msgid, ...m } = ev;
+        // HTTP request/response objects belong to this instance and cannot travel.
+        const { _msgid, req, res, ...m } = ev;
         const envelope: Envelope = { o: this.instanceId, s: ++this.seq, m };
         let body: string;
         try {

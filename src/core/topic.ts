@@ -54,18 +54,22 @@ export function parsePatternList(text: string): string[] {
     return [...seen];
 }
 
+/** MQTT matching on pre-split levels (`#` also matches the parent level). */
+export function levelsMatch(pattern: readonly string[], type: readonly string[]): boolean {
+    for (let i = 0; i < pattern.length; i++) {
+        const p = pattern[i];
+        if (p === '#') return true;
+        if (i >= type.length) return false;
+        if (p !== '+' && p !== type[i]) return false;
+    }
+    return pattern.length === type.length;
+}
+
 /** Whether a valid event type matches a valid pattern (MQTT rules, `#` also matches the parent level). */
 export function topicMatches(pattern: string, type: string): boolean {
     if (pattern === type) return true;
     if (!isWildcard(pattern)) return false;
-    const p = pattern.split('/');
-    const t = type.split('/');
-    for (let i = 0; i < p.length; i++) {
-        if (p[i] === '#') return true;
-        if (i >= t.length) return false;
-        if (p[i] !== '+' && p[i] !== t[i]) return false;
-    }
-    return p.length === t.length;
+    return levelsMatch(pattern.split('/'), type.split('/'));
 }
 
 function describe(v: unknown): string {

@@ -89,19 +89,52 @@ describe('core/hub', function () {
         assert.ok(Buffer.isBuffer(b.got[0].payload));
     });
 
-    it('uses the clone function it is given before freezing', function () {
-        let cloned = 0;
+    it('copies plain data itself, hands other objects to the clone function, and shares frozen values', function () {
+        class Reading {
+            constructor(v) {
+                this.v = v;
+            }
+        }
+        const cloned = [];
         const hub = new EventHub({
-            clone: (m) => {
-                cloned++;
-                return JSON.parse(JSON.stringify(m));
+            clone: (v) => {
+                cloned.push(v);
+                return new Reading(v.v);
             },
         });
-        collect(hub, ['x']);
-        hub.publish('x', { payload: 1 });
-        assert.equal(cloned, 0, 'a flat message needs no clone');
-        hub.publish('x', { payload: [1, 2] });
-        assert.equal(cloned, 1);
+        const got = collect(hub, ['x']).got;
+        const shared = Object.freeze({ frozen: true });
+        const plain = { list: [1, { deep: 2 }] };
+        const instance = new Reading(3);
+        hub.publish('x', { payload: plain, extra: instance, keep: shared });
+        assert.deepEqual(cloned, [instance], 'only the non-plain value goes to clone');
+        const [msg] = got;
+        assert.notEqual(msg.payload, plain);
+        assert.deepEqual(msg.payload, plain);
+        assert.ok(Object.isFrozen(msg.payload.list[1]));
+        assert.ok(!Object.isFrozen(plain.list[1]), "the publisher's nested objects stay writable");
+        assert.ok(msg.extra instanceof Reading && msg.extra !== instance);
+        assert.equal(msg.keep, shared, 'a frozen value is shared, not copied');
+    });
+
+    it('keeps msg.req and msg.res by reference, never copied or frozen, like Node-RED', function () {
+        const hub = new EventHub();
+        const got = collect(hub, ['x']).got;
+        const req = { socket: {} };
+        hub.publish('x', { payload: 1, req });
+        assert.equal(got[0].req, req);
+        assert.ok(!Object.isFrozen(req));
+    });
+
+    it('hands a lone subscriber the event without a second copy, and still isolates the publisher', function () {
+        const hub = new EventHub();
+        const got = collect(hub, ['x']).got;
+        const original = { payload: { a: 1 } };
+        const ev = hub.publish('x', original);
+        assert.equal(got[0], ev, 'no per-delivery copy with one subscriber');
+        assert.notEqual(got[0], original);
+        got[0].payload = 2;
+        assert.deepEqual(original.payload, { a: 1 });
     });
 
     it('delivers an event once to a subscriber whose patterns overlap', function () {
