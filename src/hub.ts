@@ -1,14 +1,13 @@
+import { hostname } from 'node:os';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { EventHub, HubError, type Subscriber } from './core/hub';
-import { isOverflowPolicy, type OverflowPolicy } from './core/queue';
+import { parseHubConfig, wholeNumber, QUEUE_LIMIT_MAX, type HubConfig } from './core/hub-config';
+import { MqttBridge, type BridgeState } from './core/mqtt-bridge';
+import { isOverflowPolicy } from './core/queue';
 import { parsePatternList, patternError } from './core/topic';
 
 // Saved flows are user data: any field may be missing or of another type.
-interface HubDef extends NodeDef {
-    backend?: unknown;
-    queueLimit?: unknown;
-    overflow?: unknown;
-}
+type HubDef = NodeDef & Record<string, unknown>;
 
 interface PublishDef extends NodeDef {
     hub: string;
@@ -24,13 +23,38 @@ interface SubscribeDef extends NodeDef {
     sendRetained?: unknown;
 }
 
+interface HubCredentials {
+    user?: string;
+    password?: string;
+}
+
+/** A node using a hub: redrawn when the hub's connection changes. */
+interface HubUser {
+    redraw(): void;
+}
+
 /** The runtime face of a `sensorhub-hub` config node. */
-interface HubNode extends Node {
+interface HubNode extends Node<HubCredentials> {
     hub: EventHub;
-    /** Publish/subscribe nodes using this hub, so their status follows the hub's. */
-    users: Set<Node>;
-    register(node: Node): void;
-    deregister(node: Node): void;
+    bridge: MqttBridge | undefined;
+    /** Why the hub cannot work (bad configuration), if it cannot. */
+    configError: string | undefined;
+    /** Connection state for an MQTT hub; undefined for a local one. */
+    connection: BridgeState | undefined;
+    register(user: HubUser): void;
+    deregister(user: HubUser): void;
+}
+
+interface TlsConfigNode extends Node {
+    addTLSOptions(opts: Record<string, unknown>): Record<string, unknown>;
+}
+
+type StatusFill = 'red' | 'green' | 'yellow' | 'blue' | 'grey';
+type StatusShape = 'ring' | 'dot';
+interface Status {
+    fill: StatusFill;
+    shape: StatusShape;
+    text: string;
 }
 
 const STATUS_INTERVAL_MS = 1000;
@@ -39,25 +63,99 @@ export = function (RED: NodeAPI): void {
     // Plain data is copied by the core; this handles the rest (Buffers, Dates, class instances) as Node-RED would.
     const clone = (value: object): unknown => RED.util.cloneMessage(value as NodeMessage);
 
-    function HubConfigNode(this: HubNode, config: HubDef): void {
-        RED.nodes.createNode(this, config);
-        const queueLimit = toPositiveInt(config.queueLimit, 1000);
-        const overflow: OverflowPolicy = isOverflowPolicy(config.overflow) ? config.overflow : 'drop-oldest';
-        this.hub = new EventHub({ idPrefix: this.id, queueLimit, overflow, clone });
-        this.users = new Set();
-        this.register = (node: Node): void => {
-            this.users.add(node);
+    function HubConfigNode(this: HubNode, def: HubDef): void {
+        RED.nodes.createNode(this, def);
+        const users = new Set<HubUser>();
+        this.register = (user) => users.add(user);
+        this.deregister = (user) => users.delete(user);
+        const redrawAll = (): void => {
+            for (const u of users) u.redraw();
         };
-        this.deregister = (node: Node): void => {
-            this.users.delete(node);
-        };
-        this.on('close', (done: () => void) => {
+
+        const parsed = parseHubConfig(def);
+        const config: HubConfig =
+            'config' in parsed ? parsed.config : { backend: 'local', queueLimit: 1000, overflow: 'drop-oldest' };
+        this.configError = 'error' in parsed ? parsed.error : undefined;
+        if (this.configError !== undefined)
+            this.error(RED._('sensorhub-hub.errors.config', { reason: this.configError }));
+        this.hub = new EventHub({
+            idPrefix: this.id,
+            queueLimit: config.queueLimit,
+            overflow: config.overflow,
+            clone,
+        });
+
+        const mqtt = config.mqtt;
+        if (mqtt && this.configError === undefined) {
+            let tls: Record<string, unknown> | undefined;
+            if (mqtt.useTls && typeof def.tls === 'string' && def.tls !== '') {
+                const tlsNode = RED.nodes.getNode(def.tls) as TlsConfigNode | null;
+                if (tlsNode) tls = tlsNode.addTLSOptions({});
+                else this.configError = RED._('sensorhub-hub.errors.no-tls');
+            }
+            if (this.configError === undefined) {
+                const port = (RED.settings as { uiPort?: unknown }).uiPort;
+                // Stable across reconnects (the broker keeps a QoS 1 session for it), distinct per instance.
+                const clientId =
+                    mqtt.clientId ||
+                    `sensorhub-${hostname()}-${typeof port === 'number' ? port : process.pid}-${this.id}`;
+                const bridge = new MqttBridge(this.hub, {
+                    url: mqtt.url,
+                    clientId,
+                    prefix: mqtt.prefix,
+                    qos: mqtt.qos,
+                    protocolVersion: mqtt.protocolVersion,
+                    bufferLimit: mqtt.bufferLimit,
+                    username: this.credentials.user,
+                    password: this.credentials.password,
+                    tls,
+                });
+                this.bridge = bridge;
+                bridge.on('state', (state: BridgeState) => {
+                    this.connection = state;
+                    if (state === 'connected') this.log(RED._('sensorhub-hub.log.connected', { url: mqtt.url }));
+                    redrawAll();
+                });
+                bridge.on('error', (err: Error) => {
+                    this.error(RED._('sensorhub-hub.errors.broker', { url: mqtt.url, reason: err.message }));
+                });
+                this.connection = 'connecting';
+                bridge.start();
+            }
+        }
+
+        this.on('close', (_removed: boolean, done: () => void) => {
+            const bridge = this.bridge;
+            this.bridge = undefined;
             this.hub.close();
-            this.users.clear();
-            done();
+            users.clear();
+            if (bridge) {
+                bridge.removeAllListeners('error');
+                void bridge.close().then(done);
+            } else {
+                done();
+            }
         });
     }
-    RED.nodes.registerType('sensorhub-hub', HubConfigNode);
+    RED.nodes.registerType<HubNode, HubDef, unknown, HubCredentials>('sensorhub-hub', HubConfigNode, {
+        credentials: { user: { type: 'text' }, password: { type: 'password' } },
+    });
+
+    /** The status a hub imposes on its users (bad config, connection), or undefined when it has none. */
+    function hubStatus(hubNode: HubNode): Status | undefined {
+        if (hubNode.configError !== undefined)
+            return { fill: 'red', shape: 'ring', text: RED._('common.status.hub-error') };
+        switch (hubNode.connection) {
+            case 'connecting':
+                return { fill: 'yellow', shape: 'ring', text: RED._('common.status.connecting') };
+            case 'disconnected': {
+                const buffered = hubNode.bridge?.stats().buffered ?? 0;
+                return { fill: 'red', shape: 'ring', text: RED._('common.status.disconnected', { buffered }) };
+            }
+            default:
+                return undefined;
+        }
+    }
 
     function PublishNode(this: Node, config: PublishDef): void {
         RED.nodes.createNode(this, config);
@@ -71,34 +169,48 @@ export = function (RED: NodeAPI): void {
             });
             return;
         }
-        hubNode.register(this);
-        const counter = new StatusCounter((n) => {
-            this.status({
-                fill: 'green',
-                shape: 'dot',
-                text: RED._('sensorhub-publish.status.published', { count: n }),
-            });
+        let count = 0;
+        let refused = false;
+        const user: HubUser = {
+            redraw: () => {
+                const imposed = hubStatus(hubNode);
+                if (imposed) this.status(imposed);
+                else if (refused)
+                    this.status({ fill: 'red', shape: 'ring', text: RED._('sensorhub-publish.status.refused') });
+                else if (count > 0) {
+                    this.status({
+                        fill: 'green',
+                        shape: 'dot',
+                        text: RED._('sensorhub-publish.status.published', { count }),
+                    });
+                } else this.status({});
+            },
+        };
+        const throttle = new Throttle(() => {
+            user.redraw();
         });
+        hubNode.register(user);
+        user.redraw();
 
         this.on('input', (msg: NodeMessageInFlow, _send, done) => {
-            const type = fixedType || msg.topic;
             try {
-                hubNode.hub.publish(type, msg, this.id, retain);
+                hubNode.hub.publish(fixedType || msg.topic, msg, this.id, retain);
             } catch (err) {
-                if (err instanceof HubError) {
-                    this.status({ fill: 'red', shape: 'ring', text: RED._('sensorhub-publish.status.refused') });
-                    done(new Error(RED._('sensorhub-publish.errors.refused', { reason: err.message })));
-                    return;
-                }
-                throw err;
+                refused = true;
+                throttle.bump();
+                const reason = err instanceof HubError ? err.message : (err as Error).message;
+                done(new Error(RED._('sensorhub-publish.errors.refused', { reason })));
+                return;
             }
-            counter.bump();
+            count++;
+            refused = false;
+            throttle.bump();
             done();
         });
 
         this.on('close', (done: () => void) => {
-            counter.stop();
-            hubNode.deregister(this);
+            throttle.stop();
+            hubNode.deregister(user);
             done();
         });
     }
@@ -113,43 +225,59 @@ export = function (RED: NodeAPI): void {
         }
         const patterns = parsePatternList(typeof config.patterns === 'string' ? config.patterns : '');
         const bad = patterns.map(patternError).find((e) => e !== undefined);
-        if (patterns.length === 0 || bad !== undefined) {
-            const reason = bad ?? RED._('sensorhub-subscribe.errors.no-pattern');
-            this.status({ fill: 'red', shape: 'ring', text: RED._('sensorhub-subscribe.status.bad-pattern') });
-            this.error(RED._('sensorhub-subscribe.errors.bad-pattern', { reason }));
+        const blank = (v: unknown): boolean => v === undefined || v === '';
+        const queueLimit = blank(config.queueLimit) ? undefined : wholeNumber(config.queueLimit, QUEUE_LIMIT_MAX);
+        const overflow = isOverflowPolicy(config.overflow) ? config.overflow : undefined;
+        let reason: string | undefined;
+        if (patterns.length === 0) reason = RED._('sensorhub-subscribe.errors.no-pattern');
+        else if (bad !== undefined) reason = bad;
+        else if (!blank(config.queueLimit) && queueLimit === undefined) reason = RED._('common.errors.queue-limit');
+        else if (!blank(config.overflow) && overflow === undefined) reason = RED._('common.errors.overflow');
+        if (reason !== undefined) {
+            this.status({ fill: 'red', shape: 'ring', text: RED._('sensorhub-subscribe.status.bad-config') });
+            this.error(RED._('sensorhub-subscribe.errors.not-subscribed', { reason }));
             return;
         }
-        const queueLimit = toPositiveInt(config.queueLimit, undefined);
-        const overflow = isOverflowPolicy(config.overflow) ? config.overflow : undefined;
 
-        let lastDropped = 0;
-        const counter = new StatusCounter((n) => {
-            const dropped = sub.dropped;
-            if (dropped > lastDropped) {
-                lastDropped = dropped;
-                this.status({
-                    fill: 'yellow',
-                    shape: 'dot',
-                    text: RED._('sensorhub-subscribe.status.dropped', { count: n, dropped }),
-                });
-            } else {
-                this.status({
-                    fill: 'green',
-                    shape: 'dot',
-                    text: RED._('sensorhub-subscribe.status.received', { count: n }),
-                });
-            }
+        let count = 0;
+        const user: HubUser = {
+            redraw: () => {
+                const imposed = hubStatus(hubNode);
+                if (imposed) {
+                    this.status(imposed);
+                    return;
+                }
+                const dropped = sub.dropped;
+                if (dropped > 0) {
+                    this.status({
+                        fill: 'yellow',
+                        shape: 'dot',
+                        text: RED._('sensorhub-subscribe.status.dropped', { count, dropped }),
+                    });
+                } else if (count > 0) {
+                    this.status({
+                        fill: 'green',
+                        shape: 'dot',
+                        text: RED._('sensorhub-subscribe.status.received', { count }),
+                    });
+                } else {
+                    this.status({ fill: 'green', shape: 'ring', text: patterns.join(', ') });
+                }
+            },
+        };
+        const throttle = new Throttle(() => {
+            user.redraw();
         });
-
-        hubNode.register(this);
         const sub: Subscriber = hubNode.hub.subscribe(
             (msg) => {
                 this.send(msg);
-                counter.bump();
+                count++;
+                throttle.bump();
             },
             { patterns, queueLimit, overflow, name: this.id },
         );
-        this.status({ fill: 'green', shape: 'ring', text: patterns.join(', ') });
+        hubNode.register(user);
+        user.redraw();
 
         // Retained values go out once the flow has started, so downstream nodes exist to receive them.
         let replay: NodeJS.Immediate | undefined;
@@ -162,9 +290,9 @@ export = function (RED: NodeAPI): void {
 
         this.on('close', (done: () => void) => {
             if (replay) clearImmediate(replay);
-            counter.stop();
+            throttle.stop();
             hubNode.hub.unsubscribe(sub);
-            hubNode.deregister(this);
+            hubNode.deregister(user);
             done();
         });
     }
@@ -172,32 +300,23 @@ export = function (RED: NodeAPI): void {
 };
 
 /**
- * Counts events and redraws a node's status at most once a second: a status
- * update is a message to every open editor, too costly per event.
+ * Runs `draw` at most once a second after activity: a status update is a
+ * message to every open editor, too costly per event.
  */
-class StatusCounter {
-    private count = 0;
+class Throttle {
     private timer: NodeJS.Timeout | undefined;
 
-    constructor(private readonly draw: (count: number) => void) {}
+    constructor(private readonly draw: () => void) {}
 
     bump(): void {
-        this.count++;
-        if (this.timer === undefined) {
-            this.timer = setTimeout(() => {
-                this.timer = undefined;
-                this.draw(this.count);
-            }, STATUS_INTERVAL_MS);
-        }
+        this.timer ??= setTimeout(() => {
+            this.timer = undefined;
+            this.draw();
+        }, STATUS_INTERVAL_MS);
     }
 
     stop(): void {
         if (this.timer !== undefined) clearTimeout(this.timer);
         this.timer = undefined;
     }
-}
-
-function toPositiveInt<T extends number | undefined>(v: unknown, fallback: T): number | T {
-    const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-    return Number.isInteger(n) && n > 0 ? n : fallback;
 }

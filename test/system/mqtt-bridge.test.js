@@ -1,18 +1,10 @@
 'use strict';
 const assert = require('node:assert/strict');
+const { until } = require('../helpers/wait');
 const mqtt = require('mqtt');
 const { EventHub } = require('../../nodes/core/hub');
 const { MqttBridge, brokerUrlError, prefixError } = require('../../nodes/core/mqtt-bridge');
 const { startBroker, freePort } = require('../fixtures/broker');
-
-/** Resolves when `check()` is true, polling; rejects with `what` after `ms`. */
-async function until(check, what, ms = 10000) {
-    const deadline = Date.now() + ms;
-    while (!check()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 10));
-    }
-}
 
 let clientSeq = 0;
 function node(url, extra = {}) {

@@ -1,0 +1,87 @@
+import { isOverflowPolicy, type OverflowPolicy } from './queue';
+import { brokerUrlError, prefixError } from './mqtt-bridge';
+
+export type Backend = 'local' | 'mqtt';
+
+export interface MqttSettings {
+    readonly url: string;
+    /** Empty: the adapter derives a stable id for this instance. */
+    readonly clientId: string;
+    readonly prefix: string;
+    readonly qos: 0 | 1;
+    readonly protocolVersion: 4 | 5;
+    readonly bufferLimit: number;
+    readonly useTls: boolean;
+}
+
+export interface HubConfig {
+    readonly backend: Backend;
+    readonly queueLimit: number;
+    readonly overflow: OverflowPolicy;
+    readonly mqtt?: MqttSettings;
+}
+
+export const QUEUE_LIMIT_MAX = 1_000_000;
+export const BUFFER_LIMIT_MAX = 1_000_000;
+export const DEFAULT_QUEUE_LIMIT = 1000;
+export const DEFAULT_BUFFER_LIMIT = 10_000;
+
+/** A whole number in [1, max], from a number or a numeric string; `undefined` otherwise. */
+export function wholeNumber(v: unknown, max: number): number | undefined {
+    const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+    return Number.isInteger(n) && n >= 1 && n <= max ? n : undefined;
+}
+
+/**
+ * Reads a hub config node's saved properties. Saved flows are user data, so
+ * every field is checked; the first problem is returned as a sentence that
+ * names the field and says what would be right.
+ */
+export function parseHubConfig(raw: Record<string, unknown>): { config: HubConfig } | { error: string } {
+    const backend = raw.backend ?? 'local';
+    if (backend !== 'local' && backend !== 'mqtt')
+        return { error: `backend must be local or mqtt, not ${JSON.stringify(backend)}` };
+    const queueLimit =
+        raw.queueLimit === undefined || raw.queueLimit === ''
+            ? DEFAULT_QUEUE_LIMIT
+            : wholeNumber(raw.queueLimit, QUEUE_LIMIT_MAX);
+    if (queueLimit === undefined) return { error: `queue limit must be a whole number from 1 to ${QUEUE_LIMIT_MAX}` };
+    const overflow = raw.overflow ?? 'drop-oldest';
+    if (!isOverflowPolicy(overflow)) return { error: 'when full must be drop-oldest or drop-newest' };
+    if (backend === 'local') return { config: { backend, queueLimit, overflow } };
+
+    const url = typeof raw.broker === 'string' ? raw.broker.trim() : raw.broker;
+    const urlErr = brokerUrlError(url);
+    if (urlErr !== undefined) return { error: urlErr };
+    const prefix = typeof raw.prefix === 'string' ? raw.prefix.trim() : (raw.prefix ?? 'sensorhub');
+    const prefixErr = prefixError(prefix);
+    if (prefixErr !== undefined) return { error: prefixErr };
+    const qos = Number(raw.qos ?? 1);
+    if (qos !== 0 && qos !== 1) return { error: 'QoS must be 0 or 1' };
+    const protocolVersion = Number(raw.protocol ?? 5);
+    if (protocolVersion !== 4 && protocolVersion !== 5) return { error: 'MQTT protocol must be 4 (3.1.1) or 5' };
+    const bufferLimit =
+        raw.bufferLimit === undefined || raw.bufferLimit === ''
+            ? DEFAULT_BUFFER_LIMIT
+            : wholeNumber(raw.bufferLimit, BUFFER_LIMIT_MAX);
+    if (bufferLimit === undefined)
+        return { error: `offline buffer must be a whole number from 1 to ${BUFFER_LIMIT_MAX}` };
+    const clientId = typeof raw.clientId === 'string' ? raw.clientId.trim() : '';
+    if (clientId.length > 256) return { error: 'client id is longer than 256 characters' };
+    return {
+        config: {
+            backend,
+            queueLimit,
+            overflow,
+            mqtt: {
+                url: url as string,
+                clientId,
+                prefix: prefix as string,
+                qos,
+                protocolVersion,
+                bufferLimit,
+                useTls: raw.usetls === true || raw.usetls === 'true',
+            },
+        },
+    };
+}

@@ -1,0 +1,149 @@
+'use strict';
+const assert = require('node:assert/strict');
+const { until } = require('../helpers/wait');
+const { helper, version } = require('../helpers/node-red');
+const { startBroker, freePort } = require('../fixtures/broker');
+const hubNodes = require('../../nodes/hub.js');
+
+const TAB = { id: 'f1', type: 'tab', label: 'test' };
+
+function mqttHub(id, url, extra = {}) {
+    return {
+        id,
+        type: 'sensorhub-hub',
+        backend: 'mqtt',
+        broker: url,
+        prefix: 'nodetest',
+        qos: '1',
+        protocol: '5',
+        queueLimit: 1000,
+        overflow: 'drop-oldest',
+        bufferLimit: 100,
+        ...extra,
+    };
+}
+
+function collect(node) {
+    const got = [];
+    node.on('input', (msg) => got.push(msg));
+    return got;
+}
+
+function errorsLogged() {
+    return helper
+        .log()
+        .args.filter((a) => a[0].level === helper.log().ERROR)
+        .map((a) => String(a[0].msg));
+}
+
+describe(`hub nodes with the mqtt backend on Node-RED ${version}`, function () {
+    this.timeout(20000);
+    let broker;
+
+    before(async function () {
+        broker = await startBroker({ users: { hubuser: 'hubpass' } });
+    });
+    after(async function () {
+        if (broker) await broker.close();
+    });
+    beforeEach(function (done) {
+        helper.startServer(done);
+    });
+    afterEach(async function () {
+        await helper.unload();
+        await new Promise((resolve) => helper.stopServer(resolve));
+    });
+
+    it('shares events between two hubs on one broker, each delivered once, with credentials', async function () {
+        const creds = { user: 'hubuser', password: 'hubpass' };
+        await helper.load(
+            hubNodes,
+            [
+                TAB,
+                mqttHub('hubA', broker.url, { clientId: 'node-test-a' }),
+                mqttHub('hubB', broker.url, { clientId: 'node-test-b' }),
+                { id: 'pA', type: 'sensorhub-publish', z: 'f1', hub: 'hubA', eventType: '', wires: [] },
+                { id: 'sA', type: 'sensorhub-subscribe', z: 'f1', hub: 'hubA', patterns: '#', wires: [['outA']] },
+                { id: 'sB', type: 'sensorhub-subscribe', z: 'f1', hub: 'hubB', patterns: 'home/#', wires: [['outB']] },
+                { id: 'outA', type: 'helper', z: 'f1' },
+                { id: 'outB', type: 'helper', z: 'f1' },
+            ],
+            { hubA: creds, hubB: creds },
+        );
+        const hubA = helper.getNode('hubA');
+        const hubB = helper.getNode('hubB');
+        await until(() => hubA.connection === 'connected' && hubB.connection === 'connected', 'both hubs connected');
+        await new Promise((r) => setTimeout(r, 100));
+        const gotA = collect(helper.getNode('outA'));
+        const gotB = collect(helper.getNode('outB'));
+        helper.getNode('pA').receive({ topic: 'home/kitchen/temperature', payload: 21.5 });
+        helper.getNode('pA').receive({ topic: 'garden/rain', payload: 3 });
+        await until(() => gotB.length === 1 && gotA.length === 2, 'deliveries');
+        await new Promise((r) => setTimeout(r, 200));
+        assert.equal(gotA.length, 2, 'the local subscriber gets each event once, not again through the broker');
+        assert.equal(gotB.length, 1, 'only the matching event crosses to the other hub');
+        assert.equal(gotB[0].topic, 'home/kitchen/temperature');
+        assert.equal(gotB[0].payload, 21.5);
+        assert.equal(gotB[0].event.source, 'pA');
+    });
+
+    it('reports refused credentials once in the log and shows the hub disconnected', async function () {
+        await helper.load(
+            hubNodes,
+            [
+                TAB,
+                mqttHub('hubA', broker.url),
+                { id: 'pA', type: 'sensorhub-publish', z: 'f1', hub: 'hubA', eventType: 't', wires: [] },
+            ],
+            { hubA: { user: 'hubuser', password: 'nope' } },
+        );
+        await until(
+            () =>
+                errorsLogged().some((m) =>
+                    /Broker mqtt:\/\/127\.0\.0\.1:\d+: .*(Not authorized|Bad User Name or Password)/i.test(m),
+                ),
+            'auth error',
+        );
+        await new Promise((r) => setTimeout(r, 1500));
+        assert.equal(errorsLogged().filter((m) => /Broker/.test(m)).length, 1, 'said once, not per retry');
+        assert.notEqual(helper.getNode('hubA').connection, 'connected');
+    });
+
+    it('refuses an invalid broker URL with a clear error, no connection and no crash', async function () {
+        await helper.load(hubNodes, [
+            TAB,
+            mqttHub('hubA', 'localhost:1883'),
+            { id: 'pA', type: 'sensorhub-publish', z: 'f1', hub: 'hubA', eventType: 't', wires: [] },
+            { id: 'sA', type: 'sensorhub-subscribe', z: 'f1', hub: 'hubA', patterns: 't', wires: [['out']] },
+            { id: 'out', type: 'helper', z: 'f1' },
+        ]);
+        const hubA = helper.getNode('hubA');
+        assert.equal(hubA.bridge, undefined);
+        assert.match(hubA.configError, /scheme must be mqtt/);
+        assert.ok(errorsLogged().some((m) => /Hub configuration is invalid: broker URL "localhost:1883"/.test(m)));
+        const got = collect(helper.getNode('out'));
+        helper.getNode('pA').receive({ payload: 1 });
+        await until(() => got.length === 1, 'local delivery still works');
+    });
+
+    it('buffers while the broker is unreachable and says so in the status', async function () {
+        const port = await freePort();
+        await helper.load(hubNodes, [
+            TAB,
+            mqttHub('hubA', `mqtt://127.0.0.1:${port}`, { bufferLimit: 3 }),
+            { id: 'pA', type: 'sensorhub-publish', z: 'f1', hub: 'hubA', eventType: 't', wires: [] },
+        ]);
+        const pA = helper.getNode('pA');
+        const statuses = [];
+        pA.on('call:status', (call) => statuses.push(call.args[0]));
+        for (let i = 0; i < 5; i++) pA.receive({ payload: i });
+        await until(
+            () => statuses.some((s) => /broker disconnected · 3 buffered/.test(s.text || '')),
+            'disconnected status',
+        );
+        const s = helper.getNode('hubA').bridge.stats();
+        assert.equal(s.buffered, 3);
+        assert.equal(s.bufferDropped, 2);
+        assert.ok(errorsLogged().some((m) => /ECONNREFUSED/.test(m)));
+    });
+});
