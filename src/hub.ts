@@ -21,6 +21,7 @@ interface SubscribeDef extends NodeDef {
     queueLimit?: unknown;
     overflow?: unknown;
     sendRetained?: unknown;
+    wires?: unknown;
 }
 
 interface HubCredentials {
@@ -58,10 +59,66 @@ interface Status {
 }
 
 const STATUS_INTERVAL_MS = 1000;
+/** A subscriber whose messages make no progress downstream for this long has its window freed. */
+const STALL_MS = 60_000;
+
+interface CompleteEvent {
+    msg: object;
+}
+interface Hooks {
+    add(id: string, fn: (ev: CompleteEvent) => void): void;
+    remove(id: string): void;
+}
+
+/**
+ * Credit-based flow control between a subscriber and the flow it feeds.
+ * Node-RED's send() queues without bound, so a subscriber counts a message as
+ * outstanding until the node on its first wire completes it (the onComplete
+ * hook; that node receives the very object sent). While the window is full,
+ * events wait in the subscriber's bounded queue and drop by its policy.
+ * One hook serves every subscriber and is removed when the last one closes.
+ */
+class CompletionTracker {
+    // A Map, not a WeakMap: entries are deleted on completion, and ephemeron tables cost V8's GC far more.
+    private readonly owners = new Map<object, Subscriber>();
+    private users = 0;
+
+    constructor(private readonly hooks: Hooks | undefined) {}
+
+    get available(): boolean {
+        return this.hooks !== undefined;
+    }
+
+    acquire(): void {
+        if (this.hooks && this.users++ === 0) {
+            this.hooks.add('onComplete.sensorhub-flow-control', (ev) => {
+                const sub = this.owners.get(ev.msg);
+                if (sub !== undefined) {
+                    this.owners.delete(ev.msg);
+                    sub.release();
+                }
+            });
+        }
+    }
+
+    release(): void {
+        if (this.hooks && --this.users === 0) this.hooks.remove('onComplete.sensorhub-flow-control');
+    }
+
+    track(msg: object, sub: Subscriber): void {
+        this.owners.set(msg, sub);
+    }
+
+    /** Forgets a subscriber's outstanding messages (they will never complete: stalled, or the node closed). */
+    forget(sub: Subscriber): void {
+        for (const [msg, owner] of this.owners) if (owner === sub) this.owners.delete(msg);
+    }
+}
 
 export = function (RED: NodeAPI): void {
     // Plain data is copied by the core; this handles the rest (Buffers, Dates, class instances) as Node-RED would.
     const clone = (value: object): unknown => RED.util.cloneMessage(value as NodeMessage);
+    const tracker = new CompletionTracker((RED as unknown as { hooks?: Hooks }).hooks);
 
     function HubConfigNode(this: HubNode, def: HubDef): void {
         RED.nodes.createNode(this, def);
@@ -268,14 +325,43 @@ export = function (RED: NodeAPI): void {
         const throttle = new Throttle(() => {
             user.redraw();
         });
+        const wired = Array.isArray(config.wires) && config.wires.some((w) => Array.isArray(w) && w.length > 0);
+        // Without the hook (or with nothing wired) nothing could ever complete: no window then.
+        const controlled = tracker.available && wired;
+        const window = queueLimit ?? hubNode.hub.queueLimit;
+        let lastProgress = Date.now();
         const sub: Subscriber = hubNode.hub.subscribe(
-            (msg) => {
+            (msg, self) => {
+                if (controlled) tracker.track(msg, self);
                 this.send(msg);
                 count++;
                 throttle.bump();
             },
-            { patterns, queueLimit, overflow, name: this.id },
+            {
+                patterns,
+                queueLimit,
+                overflow,
+                name: this.id,
+                maxInFlight: controlled ? window : Infinity,
+                onRelease: () => {
+                    lastProgress = Date.now();
+                },
+            },
         );
+        let stallTimer: NodeJS.Timeout | undefined;
+        if (controlled) {
+            tracker.acquire();
+            let warned = false;
+            stallTimer = setInterval(() => {
+                if (sub.pending > 0 && Date.now() - lastProgress > STALL_MS) {
+                    if (!warned) this.warn(RED._('sensorhub-subscribe.errors.stalled', { seconds: STALL_MS / 1000 }));
+                    warned = true;
+                    tracker.forget(sub);
+                    sub.release(sub.pending);
+                }
+            }, STALL_MS / 4);
+            stallTimer.unref();
+        }
         hubNode.register(user);
         user.redraw();
 
@@ -290,6 +376,11 @@ export = function (RED: NodeAPI): void {
 
         this.on('close', (done: () => void) => {
             if (replay) clearImmediate(replay);
+            if (stallTimer) clearInterval(stallTimer);
+            if (controlled) {
+                tracker.forget(sub);
+                tracker.release();
+            }
             throttle.stop();
             hubNode.hub.unsubscribe(sub);
             hubNode.deregister(user);

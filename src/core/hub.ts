@@ -43,6 +43,8 @@ export interface SubscriberOptions {
      */
     readonly maxInFlight?: number;
     readonly name?: string;
+    /** Called after outstanding deliveries are released (progress downstream). */
+    readonly onRelease?: () => void;
 }
 
 export type DeliveryHandler = (msg: Message, sub: Subscriber) => void;
@@ -221,6 +223,11 @@ export class EventHub {
         };
     }
 
+    /** The current subscribers, for monitoring (queue depths, drops). */
+    listSubscribers(): Subscriber[] {
+        return [...this.subscribers];
+    }
+
     get subscriberCount(): number {
         return this.subscribers.size;
     }
@@ -269,6 +276,7 @@ export class Subscriber {
     readonly queue: BoundedQueue<Delivery>;
     readonly maxInFlight: number;
     private hub: EventHub | undefined;
+    private readonly onRelease: (() => void) | undefined;
     private inFlight = 0;
     private draining = false;
     delivered = 0;
@@ -283,6 +291,7 @@ export class Subscriber {
         this.name = opts.name ?? '';
         this.queue = new BoundedQueue(opts.queueLimit, opts.overflow);
         this.maxInFlight = opts.maxInFlight ?? Infinity;
+        this.onRelease = opts.onRelease;
     }
 
     get dropped(): number {
@@ -322,6 +331,7 @@ export class Subscriber {
     /** Marks `n` outstanding deliveries as finished and delivers queued events into the room made. */
     release(n = 1): void {
         this.inFlight = Math.max(0, this.inFlight - n);
+        this.onRelease?.();
         if (this.draining) return;
         this.draining = true;
         try {

@@ -25,11 +25,17 @@ function translate(key, subs) {
     if (typeof text !== 'string') throw new Error(`missing message key "${key}" in nodes/locales/en-US`);
     return text.replace(/__(\w+)__/g, (m, name) => (subs && name in subs ? String(subs[name]) : m));
 }
+// The helper's mock runtime has no hooks; nodes get the runtime's own, the ones Node.prototype._complete calls.
+const hooks = require(require.resolve('@node-red/util', { paths: [path.dirname(runtimePath)] })).hooks;
 const createNodeApi = helper._registryUtil.createNodeApi;
 helper._registryUtil.createNodeApi = function (...args) {
     const api = createNodeApi.apply(this, args);
     return new Proxy(api, {
-        get: (target, prop, receiver) => (prop === '_' ? translate : Reflect.get(target, prop, receiver)),
+        get: (target, prop, receiver) => {
+            if (prop === '_') return translate;
+            if (prop === 'hooks') return target.hooks || hooks;
+            return Reflect.get(target, prop, receiver);
+        },
         set: (target, prop, value, receiver) => (prop === '_' ? true : Reflect.set(target, prop, value, receiver)),
     });
 };
@@ -41,4 +47,4 @@ function coreNode(file) {
 
 const version = require(require.resolve(`${runtimeName}/package.json`)).version;
 
-module.exports = { helper, coreNode, runtimeName, version };
+module.exports = { helper, coreNode, runtimeName, version, hooks };

@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { helper, coreNode, version } = require('../helpers/node-red');
+const { helper, coreNode, version, hooks } = require('../helpers/node-red');
 const hubNodes = require('../../nodes/hub.js');
 
 const catchNode = coreNode('common/25-catch.js');
@@ -191,6 +191,88 @@ describe(`hub nodes on Node-RED ${version}`, function () {
         helper.getNode('p1').receive({ payload: 1 });
         const [err] = await caught;
         assert.match(err.error.message, /No hub configured/);
+    });
+
+    describe('flow control', function () {
+        /** A node that holds every message until the test completes it, like a slow device call. */
+        const held = [];
+        function slowNodes(RED) {
+            RED.nodes.registerType('test-slow', function (n) {
+                RED.nodes.createNode(this, n);
+                this.on('input', (msg, _send, done) => held.push({ msg, done }));
+            });
+        }
+        beforeEach(function () {
+            held.length = 0;
+        });
+
+        it('keeps at most a window in flight and a bounded queue, dropping by policy, then drains in order', async function () {
+            await helper.load(
+                [hubNodes, slowNodes],
+                [
+                    TAB,
+                    HUB,
+                    pub('p1', 't'),
+                    sub('s1', 't', ['slow'], { queueLimit: 5, overflow: 'drop-oldest' }),
+                    { id: 'slow', type: 'test-slow', z: 'f1' },
+                ],
+            );
+            const p = helper.getNode('p1');
+            for (let i = 1; i <= 30; i++) p.receive({ payload: i });
+            await new Promise((r) => setTimeout(r, 200));
+            const s = helper.getNode('hub1').hub;
+            const [subscriber] = s.listSubscribers();
+            assert.equal(held.length, 5, 'a window of queueLimit messages in flight');
+            assert.equal(subscriber.queued, 5, 'then the bounded queue');
+            assert.equal(subscriber.dropped, 20, 'and the rest dropped, counted');
+            assert.deepEqual(
+                held.map((h) => h.msg.payload),
+                [1, 2, 3, 4, 5],
+            );
+            while (held.length < 10) {
+                const next = held.find((h) => !h.completed);
+                next.completed = true;
+                next.done();
+                await new Promise((r) => setTimeout(r, 5));
+            }
+            assert.deepEqual(
+                held.map((h) => h.msg.payload),
+                [1, 2, 3, 4, 5, 26, 27, 28, 29, 30],
+                'drop-oldest kept the newest events',
+            );
+            assert.equal(s.stats().published, 30);
+            assert.equal(s.stats().delivered + s.stats().dropped, 30);
+        });
+
+        it('adds one completion hook while controlled subscribers exist and removes it when they close', async function () {
+            const HOOK = 'onComplete.sensorhub-flow-control';
+            const flow = [TAB, HUB, pub('p1', 't'), sub('s1', 't', ['o']), sub('s2', 'u', ['o']), sink('o')];
+            await helper.load(hubNodes, flow);
+            assert.ok(hooks.has(HOOK));
+            for (let i = 0; i < 20; i++) await helper.setFlows(flow, 'full');
+            assert.ok(hooks.has(HOOK));
+            await helper.setFlows([TAB, HUB, pub('p1', 't')], 'full');
+            assert.ok(!hooks.has(HOOK), 'no subscriber left, no hook left');
+        });
+
+        it('a slow subscriber does not hold back a fast one on the same events', async function () {
+            await helper.load(
+                [hubNodes, slowNodes],
+                [
+                    TAB,
+                    HUB,
+                    pub('p1', 't'),
+                    sub('s1', 't', ['slow'], { queueLimit: 2 }),
+                    sub('s2', 't', ['fast']),
+                    { id: 'slow', type: 'test-slow', z: 'f1' },
+                    sink('fast'),
+                ],
+            );
+            const got = take(helper.getNode('fast'), 100);
+            for (let i = 0; i < 100; i++) helper.getNode('p1').receive({ payload: i });
+            assert.equal((await got).length, 100);
+            assert.equal(held.length, 2);
+        });
     });
 
     it('leaks no subscription over 100 redeploys of the subscriber', async function () {
