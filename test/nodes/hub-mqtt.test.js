@@ -109,6 +109,32 @@ describe(`hub nodes with the mqtt backend on Node-RED ${version}`, function () {
         assert.notEqual(helper.getNode('hubA').connection, 'connected');
     });
 
+    it('leaves one broker connection, no more, after 20 full redeploys', async function () {
+        const tcpSockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+        const flow = [
+            TAB,
+            mqttHub('hubA', broker.url),
+            { id: 'pA', type: 'sensorhub-publish', z: 'f1', hub: 'hubA', eventType: 't', wires: [] },
+            { id: 'sA', type: 'sensorhub-subscribe', z: 'f1', hub: 'hubA', patterns: 't', wires: [['out']] },
+            { id: 'out', type: 'helper', z: 'f1' },
+        ];
+        const creds = { hubA: { user: 'hubuser', password: 'hubpass' } };
+        await helper.load(hubNodes, [TAB], creds);
+        const baseline = tcpSockets();
+        await helper.setFlows(flow, 'full', creds);
+        for (let i = 0; i < 20; i++) {
+            await until(() => helper.getNode('hubA').connection === 'connected', `connected (round ${i})`);
+            await helper.setFlows(flow, 'full', creds);
+        }
+        await until(() => helper.getNode('hubA').connection === 'connected', 'connected after the last redeploy');
+        await until(
+            () => tcpSockets() === baseline + 1,
+            `sockets back to baseline + 1 (now ${tcpSockets()}, baseline ${baseline})`,
+        );
+        await helper.setFlows([TAB], 'full');
+        await until(() => tcpSockets() === baseline, 'no broker connection once the hub is gone');
+    });
+
     it('refuses an invalid broker URL with a clear error, no connection and no crash', async function () {
         await helper.load(hubNodes, [
             TAB,
