@@ -84,6 +84,22 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
         }
     });
 
+    it('validates every deployed node and config node of the example, as saved', async function () {
+        const invalid = await page.evaluate(() => {
+            const bad = [];
+            RED.nodes.eachNode((n) => {
+                if (!n.valid) bad.push(`${n.type} ${n.id}: ${JSON.stringify(n.validationErrors || [])}`);
+            });
+            RED.nodes.eachConfig((n) => {
+                if (n.valid === false) bad.push(`${n.type} ${n.id}: ${JSON.stringify(n.validationErrors || [])}`);
+            });
+            return bad;
+        });
+        assert.deepEqual(invalid, [], 'a flow saved by an earlier version must stay valid');
+        fs.mkdirSync(ARTIFACTS, { recursive: true });
+        await page.screenshot({ path: path.join(ARTIFACTS, 'flow.png') });
+    });
+
     it('opens the edit dialog of a deployed sensorhub-subscribe node on double-click', async function () {
         const id = await page.evaluate(() => {
             const node = RED.nodes.filterNodes({ type: 'sensorhub-subscribe' })[0];
