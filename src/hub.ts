@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { EventHub, HubError, type Subscriber } from './core/hub';
-import { parseHubConfig, wholeNumber, QUEUE_LIMIT_MAX, type HubConfig } from './core/hub-config';
+import { defaultClientId, parseHubConfig, wholeNumber, QUEUE_LIMIT_MAX, type HubConfig } from './core/hub-config';
 import { MqttBridge, type BridgeState } from './core/mqtt-bridge';
 import { isOverflowPolicy } from './core/queue';
 import { parsePatternList, patternError } from './core/topic';
@@ -151,11 +151,16 @@ export = function (RED: NodeAPI): void {
                 else this.configError = RED._('sensorhub-hub.errors.no-tls');
             }
             if (this.configError === undefined) {
-                const port = (RED.settings as { uiPort?: unknown }).uiPort;
-                // Stable across reconnects (the broker keeps a QoS 1 session for it), distinct per instance.
+                const userDir = (RED.settings as { userDir?: unknown }).userDir;
                 const clientId =
                     mqtt.clientId ||
-                    `sensorhub-${hostname()}-${typeof port === 'number' ? port : process.pid}-${this.id}`;
+                    defaultClientId(
+                        this.id,
+                        hostname(),
+                        typeof userDir === 'string' ? userDir : String(process.pid),
+                        mqtt.url,
+                        mqtt.prefix,
+                    );
                 const bridge = new MqttBridge(this.hub, {
                     url: mqtt.url,
                     clientId,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isOverflowPolicy, type OverflowPolicy } from './queue';
 import { brokerUrlError, prefixError } from './mqtt-bridge';
 
@@ -84,4 +85,15 @@ export function parseHubConfig(raw: Record<string, unknown>): { config: HubConfi
             },
         },
     };
+}
+
+/**
+ * A client id that is stable across restarts of this Node-RED (so the broker
+ * resumes its QoS 1 session), distinct for every instance on a host (the instance,
+ * its user dir, differs; the requested port may be 0 or a string) and new when the broker
+ * or prefix changes (a resumed session would keep the old subscription).
+ */
+export function defaultClientId(hubId: string, host: string, instance: string, url: string, prefix: string): string {
+    const digest = createHash('sha256').update(`${instance}\n${url}\n${prefix}`).digest('hex').slice(0, 10);
+    return `sensorhub-${host.slice(0, 20)}-${digest}-${hubId}`;
 }

@@ -153,17 +153,17 @@ export class MqttBridge extends EventEmitter {
         this.hub.setOutbound((ev, retain) => {
             this.forward(ev, retain);
         });
-        client.on('connect', (connack) => {
+        client.on('connect', () => {
             const socket = client.stream as unknown as Partial<Socket>;
             if (typeof socket.setNoDelay === 'function') socket.setNoDelay(true);
             this.backoff = this.minBackoff;
             client.options.reconnectPeriod = this.minBackoff;
             this.lastErrorText = '';
-            if (!connack.sessionPresent) {
-                client.subscribe(this.topicFilter(), { qos: o.qos, nl: o.protocolVersion === 5 }, (err) => {
-                    if (err) this.reportError(new Error(`subscribe to ${this.topicFilter()} failed: ${err.message}`));
-                });
-            }
+            // Subscribe on every connect: a resumed session may predate a change of prefix. Retain handling 1
+            // stops the broker from resending retained events to a subscription it already had.
+            client.subscribe(this.topicFilter(), { qos: o.qos, nl: o.protocolVersion === 5, rh: 1 }, (err) => {
+                if (err) this.reportError(new Error(`subscribe to ${this.topicFilter()} failed: ${err.message}`));
+            });
             this.setState('connected');
             this.flush();
         });

@@ -56,7 +56,9 @@ let packPromise = null;
 function packTarball() {
     if (!packPromise) {
         packPromise = (async () => {
-            const dest = path.join(root, '.tmp', 'pack');
+            // Per process: concurrent runs in one checkout (a test and `npm start`) must not remove each other's tarball.
+            const dest = path.join(root, '.tmp', `pack-${process.pid}`);
+            process.once('exit', () => fs.rmSync(dest, { recursive: true, force: true }));
             // The name is computed rather than read from npm's output, which the prepack build also writes into;
             // removing the old file first keeps a stale tarball from passing for a fresh one.
             const name = `${pkg.name.replace(/^@/, '').replace('/', '-')}-${pkg.version}.tgz`;

@@ -131,6 +131,23 @@ describe('MQTT bridge with a real broker', function () {
         assert.ok(a.bridge.stats().reconnects >= 1, 'the bridge reconnected');
     });
 
+    it('listens on a new prefix even when the broker resumes a session subscribed to the old one', async function () {
+        const old = track(node(broker.url, { clientId: 'prefix-change', prefix: 'old' }));
+        old.bridge.start();
+        await until(() => old.bridge.state === 'connected', 'first connect');
+        await new Promise((r) => setTimeout(r, 100));
+        await old.bridge.close();
+        const renamed = track(node(broker.url, { clientId: 'prefix-change', prefix: 'new' }));
+        renamed.bridge.start();
+        await until(() => renamed.bridge.state === 'connected', 'reconnect with the same client id');
+        await new Promise((r) => setTimeout(r, 100));
+        const raw = await mqtt.connectAsync(broker.url);
+        await raw.publishAsync('new/t', JSON.stringify({ o: 'z', s: 1, m: { payload: 'new' } }), { qos: 1 });
+        await raw.endAsync();
+        await until(() => renamed.got.length === 1, 'the event on the new prefix');
+        assert.equal(renamed.got[0].payload, 'new');
+    });
+
     it('ignores garbage on its topics, counts it and keeps working', async function () {
         const b = track(node(broker.url));
         b.bridge.start();
