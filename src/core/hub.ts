@@ -113,6 +113,14 @@ export class EventHub {
             if (err !== undefined) throw new HubError(err, 'invalid_type');
             subs = this.router.match(type as string);
         }
+        if (subs.length === 0 && !retain && this.outbound !== undefined) {
+            // Only the broker will see this event, and the outbound side serializes it before returning:
+            // there is nobody to protect from the publisher's objects, so no copy and no freeze.
+            const wire = this.prepare(type as string, msg, source, false);
+            this.published++;
+            this.outbound(wire as EventMessage, false);
+            return wire as EventMessage;
+        }
         const base = this.prepare(type as string, msg, source);
         this.published++;
         if (subs.length === 1 && !retain && this.outbound === undefined) {
@@ -136,12 +144,20 @@ export class EventHub {
     /**
      * Delivers an event that was prepared elsewhere (another instance, through
      * a broker backend) to the local subscribers, without re-publishing it.
+     * Nested values must be frozen already; an unfrozen top level is the
+     * hub's to freeze, or to hand over to a lone subscriber.
      */
     inject(ev: EventMessage, retain = false): void {
         if (this.closed) return;
-        if (retain) this.retain(ev);
         this.published++;
         const subs = this.router.match(ev.topic);
+        if (subs.length === 1 && !retain && !Object.isFrozen(ev)) {
+            // A freshly decoded event with one reader: it may own the top level, as in publish().
+            subs[0].offer(ev, true);
+            return;
+        }
+        Object.freeze(ev);
+        if (retain) this.retain(ev);
         for (let i = 0; i < subs.length; i++) subs[i].offer(ev, false);
     }
 
@@ -149,19 +165,26 @@ export class EventHub {
      * Builds an event message: a new top-level object whose nested values are
      * deeply frozen copies (values frozen by an earlier hub are shared as they
      * are). The top level is left unfrozen for the caller to freeze or hand over.
+     * Without `isolate`, nested values are the publisher's own: only for an
+     * event that is serialized at once and seen by nobody in this process.
      */
-    prepare(type: string, msg: Message, source: string): Message {
+    prepare(type: string, msg: Message, source: string, isolate = true): Message {
         // Object.assign, not spread: V8 keeps the fast path when properties are added afterwards.
         const base: Message = Object.assign({}, msg);
+        if (isolate) this.isolateNested(base);
+        base.topic = type;
+        base.event = Object.freeze({ type, id: this.nextId(), ts: this.now(), source });
+        return base;
+    }
+
+    /** Replaces each nested value by a deeply frozen copy (values frozen before are shared as they are). */
+    private isolateNested(base: Message): void {
         for (const key in base) {
             const v = base[key];
             if (v !== null && typeof v === 'object' && !Object.isFrozen(v) && !BY_REFERENCE.has(key)) {
                 base[key] = deepFreeze(clonePlain(v, this.clone));
             }
         }
-        base.topic = type;
-        base.event = Object.freeze({ type, id: this.nextId(), ts: this.now(), source });
-        return base;
     }
 
     subscribe(handler: DeliveryHandler, opts: SubscriberOptions): Subscriber {

@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
+import type { Writable } from 'node:stream';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { BoundedQueue } from './queue';
 import { deepFreeze } from './freeze';
-import type { EventHub, EventMessage, HubEventInfo, Message } from './hub';
+import type { EventHub, EventMessage, HubEventInfo } from './hub';
 import { eventTypeError } from './topic';
 
 export type BridgeState = 'connecting' | 'connected' | 'disconnected' | 'closed';
@@ -57,6 +58,7 @@ interface Envelope {
 }
 
 const MAX_TRACKED_ORIGINS = 1000;
+const MAX_CACHED_TOPICS = 10_000;
 
 const SCHEMES = new Set(['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'tls:', 'ws:', 'wss:']);
 
@@ -106,6 +108,13 @@ export class MqttBridge extends EventEmitter {
     };
     private seq = 0;
     private readonly lastSeqByOrigin = new Map<string, number>();
+    /** `{"o":"<instance id>","s":` — the envelope's constant head, escaped once. */
+    private readonly envelopeHead: string;
+    /** Event type → broker topic, and broker topic → event type (undefined: not one of ours); bounded. */
+    private readonly topicOfType = new Map<string, string>();
+    private readonly typeOfTopic = new Map<string, string | undefined>();
+    /** The socket corked for this event-loop turn, if any. */
+    private corked: Writable | undefined;
 
     constructor(
         private readonly hub: EventHub,
@@ -119,6 +128,7 @@ export class MqttBridge extends EventEmitter {
         this.minBackoff = opts.minBackoffMs ?? 1000;
         this.maxBackoff = opts.maxBackoffMs ?? 30_000;
         this.backoff = this.minBackoff;
+        this.envelopeHead = `{"o":${JSON.stringify(this.instanceId)},"s":`;
     }
 
     get state(): BridgeState {
@@ -160,11 +170,12 @@ export class MqttBridge extends EventEmitter {
             client.options.reconnectPeriod = this.minBackoff;
             this.lastErrorText = '';
             // Subscribe on every connect: a resumed session may predate a change of prefix. Retain handling 1
-            // stops the broker from resending retained events to a subscription it already had.
+            // stops the broker from resending retained events to a subscription it already had. "Connected" is
+            // reported once the broker has confirmed it: events from others before that would be missed.
             client.subscribe(this.topicFilter(), { qos: o.qos, nl: o.protocolVersion === 5, rh: 1 }, (err) => {
                 if (err) this.reportError(new Error(`subscribe to ${this.topicFilter()} failed: ${err.message}`));
+                else if (this.client === client && client.connected) this.setState('connected');
             });
-            this.setState('connected');
             this.flush();
         });
         client.on('message', (topic, payload, packet) => {
@@ -188,12 +199,12 @@ export class MqttBridge extends EventEmitter {
 
     /** Sends a locally published event to the broker, or buffers it while disconnected. */
     forward(ev: EventMessage, retain: boolean): void {
-        // HTTP request/response objects belong to this instance and cannot travel.
-        const { _msgid, req, res, ...m } = ev;
-        const envelope: Envelope = { o: this.instanceId, s: ++this.seq, m };
+        // HTTP request/response objects belong to this instance and cannot travel; the event type travels as
+        // the broker topic, so msg.topic is not sent twice.
+        const { _msgid, req, res, topic, ...m } = ev;
         let body: string;
         try {
-            body = JSON.stringify(envelope);
+            body = `${this.envelopeHead}${++this.seq},"m":${JSON.stringify(m)}}`;
         } catch (err) {
             throw new Error(`event cannot be sent to the broker as JSON: ${(err as Error).message}`);
         }
@@ -227,7 +238,26 @@ export class MqttBridge extends EventEmitter {
     private send(out: Outgoing): void {
         const client = this.client as MqttClient;
         this.counters.sent++;
+        this.corkForThisTurn(client);
         client.publish(out.topic, out.body, { qos: this.opts.qos, retain: out.retain });
+    }
+
+    /**
+     * Events published in one event-loop turn (a fleet cycle, a burst) leave in
+     * one write rather than one system call each; the socket is uncorked on the
+     * next turn, so nothing waits longer than the rest of this one.
+     */
+    private corkForThisTurn(client: MqttClient): void {
+        if (this.corked !== undefined) return;
+        const stream = client.stream as Partial<Writable> | undefined;
+        if (!stream || typeof stream.cork !== 'function' || typeof stream.uncork !== 'function') return;
+        const writable = stream as Writable;
+        writable.cork();
+        this.corked = writable;
+        setImmediate(() => {
+            this.corked = undefined;
+            writable.uncork();
+        });
     }
 
     private flush(): void {
@@ -256,14 +286,20 @@ export class MqttBridge extends EventEmitter {
             this.decodeError(topic, 'topic outside the prefix or not a valid event type');
             return;
         }
-        if (this.seenBefore(env)) {
+        // QoS 0 is never redelivered; retained replays are recognised too (their sequence number is old).
+        if ((packet.qos > 0 || packet.retain) && this.seenBefore(env)) {
             this.counters.duplicatesDropped++;
             return;
         }
         this.counters.received++;
-        const m: Message = { ...env.m, topic: type, event: remoteEventInfo(env.m.event, type) };
+        // env.m comes straight from JSON.parse and nobody else holds it: freeze it in place, no copy.
+        const m = env.m;
         if (isBufferJson(m.payload)) m.payload = Buffer.from(m.payload.data);
-        this.hub.inject(deepFreeze(m) as EventMessage, packet.retain);
+        const info = remoteEventInfo(m.event, type);
+        for (const key in m) deepFreeze(m[key]);
+        m.topic = type;
+        m.event = Object.freeze(info);
+        this.hub.inject(m as EventMessage, packet.retain);
     }
 
     /** Whether a QoS 1 redelivery brought this envelope again. Retained values are replays by design. */
@@ -303,13 +339,22 @@ export class MqttBridge extends EventEmitter {
     }
 
     private brokerTopic(type: string): string {
-        return this.opts.prefix ? `${this.opts.prefix}/${type}` : type;
+        if (!this.opts.prefix) return type;
+        let topic = this.topicOfType.get(type);
+        if (topic === undefined) {
+            topic = `${this.opts.prefix}/${type}`;
+            if (this.topicOfType.size < MAX_CACHED_TOPICS) this.topicOfType.set(type, topic);
+        }
+        return topic;
     }
 
     private eventType(topic: string): string | undefined {
+        if (this.typeOfTopic.has(topic)) return this.typeOfTopic.get(topic);
         const p = this.opts.prefix;
-        const type = p ? (topic.startsWith(`${p}/`) ? topic.slice(p.length + 1) : undefined) : topic;
-        return type !== undefined && eventTypeError(type) === undefined ? type : undefined;
+        const cut = p ? (topic.startsWith(`${p}/`) ? topic.slice(p.length + 1) : undefined) : topic;
+        const type = cut !== undefined && eventTypeError(cut) === undefined ? cut : undefined;
+        if (this.typeOfTopic.size < MAX_CACHED_TOPICS) this.typeOfTopic.set(topic, type);
+        return type;
     }
 }
 

@@ -260,6 +260,25 @@ describe('core/hub', function () {
         });
     });
 
+    it('hands an event only the broker will see to the outbound side without copying or freezing', function () {
+        const hub = new EventHub({ idPrefix: 'h' });
+        const out = [];
+        hub.setOutbound((ev, retain) => out.push({ ev, retain, wire: JSON.stringify(ev) }));
+        const sensor = { id: 's1' };
+        hub.publish('remote/only', { payload: 1, sensor }, 'p');
+        assert.equal(out.length, 1);
+        assert.equal(out[0].ev.topic, 'remote/only');
+        assert.deepEqual(JSON.parse(out[0].wire).sensor, { id: 's1' });
+        assert.ok(!Object.isFrozen(sensor), "the publisher's object is never frozen");
+
+        const local = collect(hub, ['remote/#']).got;
+        hub.publish('remote/only', { payload: 2, sensor }, 'p');
+        assert.equal(out.length, 2, 'the broker still gets events that also have local subscribers');
+        assert.ok(Object.isFrozen(local[0].sensor), 'a local subscriber gets frozen nested values');
+        assert.notEqual(local[0].sensor, sensor);
+        assert.ok(!Object.isFrozen(sensor));
+    });
+
     it('refuses to publish or subscribe once closed', function () {
         const hub = new EventHub();
         const s = collect(hub, ['t']);
