@@ -64,6 +64,7 @@ const STALL_MS = 60_000;
 
 interface CompleteEvent {
     msg: object;
+    node: { id: string };
 }
 interface Hooks {
     add(id: string, fn: (ev: CompleteEvent) => void): void;
@@ -79,8 +80,14 @@ interface Hooks {
  * One hook serves every subscriber and is removed when the last one closes.
  */
 class CompletionTracker {
-    // A Map, not a WeakMap: entries are deleted on completion, and ephemeron tables cost V8's GC far more.
-    private readonly owners = new Map<object, Subscriber>();
+    /**
+     * Outstanding messages and the subscribers that sent them. Usually one; when a message is handed on without a
+     * copy through a chain of publish/subscribe pairs, the same object is outstanding for several at once.
+     * A Map, not a WeakMap: entries are deleted on completion, and ephemeron tables cost V8's GC far more.
+     */
+    private readonly owners = new Map<object, Subscriber | Subscriber[]>();
+    /** The ids of the nodes on each controlled subscriber's first output. */
+    private readonly targets = new Map<Subscriber, ReadonlySet<string>>();
     private users = 0;
 
     constructor(private readonly hooks: Hooks | undefined) {}
@@ -89,29 +96,61 @@ class CompletionTracker {
         return this.hooks !== undefined;
     }
 
-    acquire(): void {
+    acquire(sub: Subscriber, targets: ReadonlySet<string>): void {
+        this.targets.set(sub, targets);
         if (this.hooks && this.users++ === 0) {
             this.hooks.add('onComplete.sensorhub-flow-control', (ev) => {
-                const sub = this.owners.get(ev.msg);
-                if (sub !== undefined) {
-                    this.owners.delete(ev.msg);
-                    sub.release();
-                }
+                this.completed(ev.msg, ev.node.id);
             });
         }
     }
 
-    release(): void {
+    release(sub: Subscriber): void {
+        this.forget(sub);
+        this.targets.delete(sub);
         if (this.hooks && --this.users === 0) this.hooks.remove('onComplete.sensorhub-flow-control');
     }
 
     track(msg: object, sub: Subscriber): void {
-        this.owners.set(msg, sub);
+        const prev = this.owners.get(msg);
+        if (prev === undefined) this.owners.set(msg, sub);
+        else if (Array.isArray(prev)) prev.push(sub);
+        else this.owners.set(msg, [prev, sub]);
     }
 
     /** Forgets a subscriber's outstanding messages (they will never complete: stalled, or the node closed). */
     forget(sub: Subscriber): void {
-        for (const [msg, owner] of this.owners) if (owner === sub) this.owners.delete(msg);
+        for (const [msg, owner] of this.owners) {
+            if (owner === sub) this.owners.delete(msg);
+            else if (Array.isArray(owner)) {
+                const rest = owner.filter((s) => s !== sub);
+                if (rest.length === 0) this.owners.delete(msg);
+                else this.owners.set(msg, rest.length === 1 ? rest[0] : rest);
+            }
+        }
+    }
+
+    /**
+     * A node finished a message: if it sits on the wire of a subscriber that sent that message, that
+     * subscriber has room again. Only the node on the wire counts: the publisher completes the very same
+     * object when it was handed on without a copy.
+     */
+    private completed(msg: object, nodeId: string): void {
+        const owner = this.owners.get(msg);
+        if (owner === undefined) return;
+        if (!Array.isArray(owner)) {
+            if (this.targets.get(owner)?.has(nodeId) === true) {
+                this.owners.delete(msg);
+                owner.release();
+            }
+            return;
+        }
+        const i = owner.findIndex((s) => this.targets.get(s)?.has(nodeId) === true);
+        if (i === -1) return;
+        const [sub] = owner.splice(i, 1);
+        if (owner.length === 0) this.owners.delete(msg);
+        else if (owner.length === 1) this.owners.set(msg, owner[0]);
+        sub.release();
     }
 }
 
@@ -256,7 +295,8 @@ export = function (RED: NodeAPI): void {
 
         this.on('input', (msg: NodeMessageInFlow, _send, done) => {
             try {
-                hubNode.hub.publish(fixedType || msg.topic, msg, this.id, retain);
+                // This node owns the message it received (Node-RED clones for a sender's extra wires).
+                hubNode.hub.publish(fixedType || msg.topic, msg, this.id, retain, true);
             } catch (err) {
                 refused = true;
                 throttle.bump();
@@ -330,7 +370,11 @@ export = function (RED: NodeAPI): void {
         const throttle = new Throttle(() => {
             user.redraw();
         });
-        const wired = Array.isArray(config.wires) && config.wires.some((w) => Array.isArray(w) && w.length > 0);
+        const firstWire: unknown = Array.isArray(config.wires) ? config.wires[0] : undefined;
+        const targets = new Set(
+            Array.isArray(firstWire) ? firstWire.filter((id): id is string => typeof id === 'string') : [],
+        );
+        const wired = targets.size > 0;
         // Without the hook (or with nothing wired) nothing could ever complete: no window then.
         const controlled = tracker.available && wired;
         const window = queueLimit ?? hubNode.hub.queueLimit;
@@ -355,7 +399,7 @@ export = function (RED: NodeAPI): void {
         );
         let stallTimer: NodeJS.Timeout | undefined;
         if (controlled) {
-            tracker.acquire();
+            tracker.acquire(sub, targets);
             let warned = false;
             stallTimer = setInterval(() => {
                 if (sub.pending > 0 && Date.now() - lastProgress > STALL_MS) {
@@ -382,10 +426,7 @@ export = function (RED: NodeAPI): void {
         this.on('close', (done: () => void) => {
             if (replay) clearImmediate(replay);
             if (stallTimer) clearInterval(stallTimer);
-            if (controlled) {
-                tracker.forget(sub);
-                tracker.release();
-            }
+            if (controlled) tracker.release(sub);
             throttle.stop();
             hubNode.hub.unsubscribe(sub);
             hubNode.deregister(user);

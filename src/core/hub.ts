@@ -101,10 +101,12 @@ export class EventHub {
     }
 
     /**
-     * Publishes `msg` as an event of `type`. Returns the frozen event message.
+     * Publishes `msg` as an event of `type`. Returns the event message.
      * Throws a HubError for an invalid type; nothing is delivered then.
+     * `owned`: the caller gives `msg` up (as a Node-RED node owns the message
+     * it received), so a lone subscriber may get that very object.
      */
-    publish(type: unknown, msg: Message, source = '', retain = false): EventMessage {
+    publish(type: unknown, msg: Message, source = '', retain = false, owned = false): EventMessage {
         if (this.closed) throw new HubError('hub is closed', 'closed');
         // A type the router has cached was validated when it was first published.
         let subs = typeof type === 'string' ? this.router.cached(type) : undefined;
@@ -121,13 +123,16 @@ export class EventHub {
             this.outbound(wire as EventMessage, false);
             return wire as EventMessage;
         }
+        if (subs.length === 1 && !retain && this.outbound === undefined) {
+            // Nobody else will see this event. A message the caller owns is passed on as it is, the way a
+            // Node-RED node passes on the message it received; otherwise the lone subscriber owns the copy.
+            const ev = owned ? this.adopt(type as string, msg, source) : this.prepare(type as string, msg, source);
+            this.published++;
+            subs[0].offer(ev as EventMessage, true);
+            return ev as EventMessage;
+        }
         const base = this.prepare(type as string, msg, source);
         this.published++;
-        if (subs.length === 1 && !retain && this.outbound === undefined) {
-            // Nobody else will see this event: the lone subscriber may own the top level, no second copy.
-            subs[0].offer(base as EventMessage, true);
-            return base as EventMessage;
-        }
         const ev = Object.freeze(base) as EventMessage;
         if (retain) this.retain(ev);
         for (let i = 0; i < subs.length; i++) subs[i].offer(ev, false);
@@ -175,6 +180,13 @@ export class EventHub {
         base.topic = type;
         base.event = Object.freeze({ type, id: this.nextId(), ts: this.now(), source });
         return base;
+    }
+
+    /** Turns a message the caller gave up into the event itself: no copy, nothing frozen but the event info. */
+    private adopt(type: string, msg: Message, source: string): Message {
+        msg.topic = type;
+        msg.event = Object.freeze({ type, id: this.nextId(), ts: this.now(), source });
+        return msg;
     }
 
     /** Replaces each nested value by a deeply frozen copy (values frozen before are shared as they are). */

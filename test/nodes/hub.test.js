@@ -1,6 +1,7 @@
 'use strict';
 const assert = require('node:assert/strict');
 const { helper, coreNode, version, hooks } = require('../helpers/node-red');
+const { until } = require('../helpers/wait');
 const hubNodes = require('../../nodes/hub.js');
 
 const catchNode = coreNode('common/25-catch.js');
@@ -253,6 +254,39 @@ describe(`hub nodes on Node-RED ${version}`, function () {
             assert.ok(hooks.has(HOOK));
             await helper.setFlows([TAB, HUB, pub('p1', 't')], 'full');
             assert.ok(!hooks.has(HOOK), 'no subscriber left, no hook left');
+        });
+
+        it('keeps releasing through a chain of pairs that hand the same message on', async function () {
+            const chain = [];
+            for (let i = 1; i <= 3; i++) {
+                chain.push(pub(`p${i}`, `hop/${i}`));
+                chain.push(sub(`s${i}`, `hop/${i}`, [i < 3 ? `p${i + 1}` : 'out'], { queueLimit: 3 }));
+            }
+            // A sink that completes what it gets, as every real node does (the helper's own node type does not).
+            const got = [];
+            function doneSink(RED) {
+                RED.nodes.registerType('test-done', function (n) {
+                    RED.nodes.createNode(this, n);
+                    this.on('input', (msg, _send, done) => {
+                        got.push(msg.payload);
+                        done();
+                    });
+                });
+            }
+            await helper.load([hubNodes, doneSink], [TAB, HUB, ...chain, { id: 'out', type: 'test-done', z: 'f1' }]);
+            const hub = helper.getNode('hub1').hub;
+            for (let i = 0; i < 30; i++) {
+                helper.getNode('p1').receive({ payload: i });
+                await until(() => got.length === i + 1, `message ${i} through the chain`, 1000);
+            }
+            assert.deepEqual(
+                got,
+                Array.from({ length: 30 }, (_, i) => i),
+            );
+            for (const s of hub.listSubscribers()) {
+                assert.equal(s.dropped, 0);
+                assert.equal(s.pending, 0, 'every credit came back');
+            }
         });
 
         it('a slow subscriber does not hold back a fast one on the same events', async function () {

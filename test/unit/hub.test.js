@@ -260,6 +260,25 @@ describe('core/hub', function () {
         });
     });
 
+    it('passes an owned message to a lone subscriber as it is, and copies it when others could see it', function () {
+        const hub = new EventHub();
+        const got = collect(hub, ['x']).got;
+        const msg = { payload: { a: 1 } };
+        const ev = hub.publish('x', msg, 'p', false, true);
+        assert.equal(ev, msg, 'the owned message itself, like a Node-RED node passing on its input');
+        assert.equal(got[0], msg);
+        assert.equal(msg.topic, 'x');
+        assert.ok(Object.isFrozen(msg.event));
+        assert.ok(!Object.isFrozen(msg.payload), 'nothing is shared, so nothing needs freezing');
+
+        const other = collect(hub, ['x']).got;
+        const second = { payload: { b: 2 } };
+        hub.publish('x', second, 'p', false, true);
+        assert.notEqual(got[1], second, 'two readers: each gets its own copy');
+        assert.notEqual(other[0], got[1]);
+        assert.ok(Object.isFrozen(other[0].payload));
+    });
+
     it('hands an event only the broker will see to the outbound side without copying or freezing', function () {
         const hub = new EventHub({ idPrefix: 'h' });
         const out = [];
