@@ -2,6 +2,7 @@
 // Fan-out: one event to ten consumers. Through the hub, ten subscribe nodes share one frozen event and each gets a
 // shallow copy; in core Node-RED, one node wired to ten wires deep-clones the message for every wire but the first.
 const { startRuntime } = require('./lib/runtime.js');
+const { flatMsg, readingMsg } = require('./lib/messages.js');
 const { median, gc, formatRate, goalAtLeast, renderTable, publishTable, runMain } = require('./lib/report.js');
 
 const FAN = 10;
@@ -44,19 +45,6 @@ function buildFlows() {
     return {
         nodes,
         fans: { hub: { entry: 'hub-pub', sinks: sinks.hub }, core: { entry: 'core-src', sinks: sinks.core } },
-    };
-}
-
-function flatMsg(i) {
-    return { topic: 'fan/out', payload: 20 + (i & 7) };
-}
-
-function readingMsg(i) {
-    return {
-        topic: 'temperature_update',
-        payload: 20 + (i & 7),
-        sensor: { id: 'kitchen-t1', kind: 'temperature', location: 'kitchen', unit: '°C' },
-        reading: { status: 'ok', ts: Date.now(), latencyMs: 1.5, seq: i },
     };
 }
 

@@ -4,6 +4,7 @@
 // nodes (no rules, so a pure passthrough hop), both in the real Node-RED
 // runtime with its default asynchronous delivery between nodes.
 const { startRuntime } = require('./lib/runtime.js');
+const { flatMsg, readingMsg } = require('./lib/messages.js');
 const {
     median,
     gc,
@@ -91,21 +92,6 @@ function buildFlows() {
         chains[`change${length}`] = { entry: `change${length}-1`, sink: changeSink, hops: length };
     }
     return { nodes, chains };
-}
-
-/** A flat message, as a simple sensor or an inject node would send. */
-function flatMsg(i) {
-    return { topic: 'kitchen/temperature', payload: 20 + (i & 7) };
-}
-
-/** A reading shaped as the message contract says a sensor node emits it. */
-function readingMsg(i) {
-    return {
-        topic: 'temperature_update',
-        payload: 20 + (i & 7),
-        sensor: { id: 'kitchen-t1', kind: 'temperature', location: 'kitchen', unit: '°C' },
-        reading: { status: 'ok', ts: Date.now(), latencyMs: 1.5, seq: i },
-    };
 }
 
 /**
