@@ -1,0 +1,102 @@
+'use strict';
+const assert = require('node:assert/strict');
+const { CompletionTracker } = require('../../nodes/core/flow-control');
+const { EventHub } = require('../../nodes/core/hub');
+
+/** Node-RED's hooks API reduced to what the tracker uses, recording what it was asked. */
+function fakeHooks() {
+    const added = new Map();
+    return {
+        added,
+        add: (id, fn) => added.set(id, fn),
+        remove: (id) => added.delete(id),
+        complete: (msg, nodeId) => [...added.values()].forEach((fn) => fn({ msg, node: { id: nodeId } })),
+    };
+}
+
+/** A subscriber with a window of 1 that records what it was handed. */
+function windowed(hub, pattern) {
+    const got = [];
+    const sub = hub.subscribe((m) => got.push(m), { patterns: [pattern], maxInFlight: 1 });
+    return { sub, got };
+}
+
+describe('core/flow-control', function () {
+    it('adds one hook for all subscribers and removes it with the last', function () {
+        const hooks = fakeHooks();
+        const t = new CompletionTracker(hooks);
+        const hub = new EventHub();
+        const a = windowed(hub, 'a').sub;
+        const b = windowed(hub, 'b').sub;
+        t.acquire(a, new Set(['n1']));
+        t.acquire(b, new Set(['n2']));
+        assert.equal(hooks.added.size, 1);
+        t.release(a);
+        assert.equal(hooks.added.size, 1);
+        t.release(b);
+        assert.equal(hooks.added.size, 0);
+    });
+
+    it('frees room only when the node on the subscriber wire completes the message it sent', function () {
+        const hooks = fakeHooks();
+        const t = new CompletionTracker(hooks);
+        const hub = new EventHub();
+        const { sub, got } = windowed(hub, 't');
+        t.acquire(sub, new Set(['next']));
+        hub.publish('t', { payload: 1 });
+        t.track(got[0], sub);
+        hub.publish('t', { payload: 2 });
+        assert.equal(got.length, 1, 'window of 1: the second waits');
+        hooks.complete(got[0], 'elsewhere');
+        hooks.complete({}, 'next');
+        assert.equal(got.length, 1, 'another node, or another message, frees nothing');
+        hooks.complete(got[0], 'next');
+        assert.equal(got.length, 2);
+        assert.equal(got[1].payload, 2);
+    });
+
+    it('tracks one message outstanding for several subscribers along a chain', function () {
+        const hooks = fakeHooks();
+        const t = new CompletionTracker(hooks);
+        const hub = new EventHub();
+        const s1 = windowed(hub, 'one');
+        const s2 = windowed(hub, 'two');
+        t.acquire(s1.sub, new Set(['pub2']));
+        t.acquire(s2.sub, new Set(['sink']));
+        for (const type of ['one', 'one', 'two', 'two']) hub.publish(type, { payload: type });
+        assert.deepEqual([s1.got.length, s1.sub.queued, s2.got.length, s2.sub.queued], [1, 1, 1, 1]);
+        // The same object, handed on without a copy, is outstanding for both.
+        const msg = {};
+        t.track(msg, s1.sub);
+        t.track(msg, s2.sub);
+        hooks.complete(msg, 'pub2');
+        assert.equal(s1.got.length, 2, 'the node on s1 wire finished: s1 sends its next');
+        assert.equal(s2.got.length, 1, 's2 still waits for its sink');
+        hooks.complete(msg, 'sink');
+        assert.equal(s2.got.length, 2);
+    });
+
+    it('forgets what a closed or stalled subscriber sent', function () {
+        const hooks = fakeHooks();
+        const t = new CompletionTracker(hooks);
+        const hub = new EventHub();
+        const a = windowed(hub, 'a');
+        const b = windowed(hub, 'b');
+        t.acquire(a.sub, new Set(['x']));
+        t.acquire(b.sub, new Set(['x']));
+        for (const type of ['a', 'a', 'b', 'b']) hub.publish(type, { payload: type });
+        const shared = {};
+        t.track(shared, a.sub);
+        t.track(shared, b.sub);
+        t.forget(a.sub);
+        hooks.complete(shared, 'x');
+        assert.equal(b.got.length, 2, 'b, the owner left, got its room back');
+        assert.equal(a.got.length, 1, 'a was forgotten: nothing released for it');
+        assert.equal(a.sub.pending, 1);
+    });
+
+    it('is unavailable without hooks, so callers keep no window', function () {
+        assert.equal(new CompletionTracker(undefined).available, false);
+        assert.equal(new CompletionTracker(fakeHooks()).available, true);
+    });
+});
