@@ -1,7 +1,7 @@
 'use strict';
 const assert = require('node:assert/strict');
 const { until } = require('../helpers/wait');
-const { helper, version } = require('../helpers/node-red');
+const { helper, coreNode, version } = require('../helpers/node-red');
 const { startBroker, freePort } = require('../fixtures/broker');
 const hubNodes = require('../../nodes/hub.js');
 
@@ -133,6 +133,57 @@ describe(`hub nodes with the mqtt backend on Node-RED ${version}`, function () {
         );
         await helper.setFlows([TAB], 'full');
         await until(() => tcpSockets() === baseline, 'no broker connection once the hub is gone');
+    });
+
+    it('connects over TLS through a tls-config node that trusts the broker certificate', async function () {
+        const secure = await startBroker({ tls: true });
+        try {
+            const tlsNode = coreNode('network/05-tls.js');
+            const tlsConfig = {
+                id: 'tls1',
+                type: 'tls-config',
+                cert: '',
+                key: '',
+                ca: secure.tls.certFile,
+                certname: '',
+                keyname: '',
+                caname: '',
+                servername: '',
+                verifyservercert: true,
+            };
+            await helper.load(
+                [hubNodes, tlsNode],
+                [
+                    TAB,
+                    tlsConfig,
+                    mqttHub('hubA', secure.url, { usetls: true, tls: 'tls1', clientId: 'tls-a' }),
+                    mqttHub('hubB', secure.url, { usetls: true, tls: 'tls1', clientId: 'tls-b' }),
+                    { id: 'pA', type: 'sensorhub-publish', z: 'f1', hub: 'hubA', eventType: 'secure/t', wires: [] },
+                    {
+                        id: 'sB',
+                        type: 'sensorhub-subscribe',
+                        z: 'f1',
+                        hub: 'hubB',
+                        patterns: 'secure/#',
+                        wires: [['out']],
+                    },
+                    { id: 'out', type: 'helper', z: 'f1' },
+                ],
+            );
+            await until(
+                () =>
+                    helper.getNode('hubA').connection === 'connected' &&
+                    helper.getNode('hubB').connection === 'connected',
+                'both hubs connected over TLS',
+            );
+            const got = collect(helper.getNode('out'));
+            helper.getNode('pA').receive({ payload: 'over tls' });
+            await until(() => got.length === 1, 'the event over TLS');
+            assert.equal(got[0].payload, 'over tls');
+        } finally {
+            await helper.unload();
+            await secure.close();
+        }
     });
 
     it('refuses an invalid broker URL with a clear error, no connection and no crash', async function () {

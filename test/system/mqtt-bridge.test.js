@@ -194,6 +194,30 @@ describe('MQTT bridge with a real broker', function () {
         }
     });
 
+    it('connects over TLS when it trusts the broker certificate, and refuses when it does not', async function () {
+        const secure = await startBroker({ tls: true });
+        try {
+            const trusting = track(node(secure.url, { tls: { ca: secure.tls.ca, rejectUnauthorized: true } }));
+            const other = track(node(secure.url, { tls: { ca: secure.tls.ca, rejectUnauthorized: true } }));
+            trusting.bridge.start();
+            other.bridge.start();
+            await until(
+                () => trusting.bridge.state === 'connected' && other.bridge.state === 'connected',
+                'TLS connect',
+            );
+            trusting.hub.publish('secure/t', { payload: 1 });
+            await until(() => other.got.length === 1, 'an event over TLS');
+            const wary = track(node(secure.url, { tls: { rejectUnauthorized: true } }));
+            wary.bridge.start();
+            await until(() => wary.errors.length > 0, 'a certificate error');
+            assert.match(wary.errors[0].message, /self[- ]signed certificate/i);
+            assert.notEqual(wary.bridge.state, 'connected');
+        } finally {
+            await Promise.all(open.splice(0).map((n) => n.bridge.close()));
+            await secure.close();
+        }
+    });
+
     it('refuses unusable broker URLs and prefixes before connecting', function () {
         assert.match(brokerUrlError(''), /empty/);
         assert.match(brokerUrlError('localhost:1883'), /scheme must be mqtt/);
