@@ -1,0 +1,178 @@
+/**
+ * Turns one line from a device into a reading value. A line that does not
+ * plainly carry a finite number (or an explicit boolean word) for the wanted
+ * field is refused with a sentence naming what was wrong: a sensor hub must
+ * never pass on a value the device did not send.
+ */
+
+export type ReadingFormat = 'number' | 'kv' | 'json' | 'regex';
+
+export interface ParseSpec {
+    readonly format: ReadingFormat;
+    /** kv: the key; json: a dotted path such as `data.t`. */
+    readonly field?: string;
+    /** regex: the value is the first capture group. */
+    readonly pattern?: string;
+    readonly min?: number;
+    readonly max?: number;
+    /** Lines longer than this (in characters, after the trailing `\r` is removed) are refused. */
+    readonly maxLength?: number;
+}
+
+/**
+ * `missing`: the line is well formed but does not carry the wanted field. On a
+ * port several sensors share in push mode, that line is another sensor's.
+ */
+export type ParseResult = { ok: true; value: number | boolean } | { ok: false; error: string; missing?: true };
+
+export const DEFAULT_MAX_LENGTH = 1024;
+export const READING_FORMATS: readonly ReadingFormat[] = ['number', 'kv', 'json', 'regex'];
+
+// Decimal numbers only: Number() would also accept '', ' ', '0x1f', 'Infinity' and '1_0'-like surprises.
+const NUMBER_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+// A Map, not an object literal: a device sending "__proto__" or "constructor" must not find Object's own keys.
+const BOOLEAN_WORDS: ReadonlyMap<string, boolean> = new Map([
+    ['true', true],
+    ['false', false],
+    ['on', true],
+    ['off', false],
+]);
+const KV_SEPARATOR = /[,;\s]+/;
+
+/** A short, printable quote of device text for an error message. */
+function quote(text: string): string {
+    const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+    return JSON.stringify(shown);
+}
+
+function fail(error: string): ParseResult {
+    return { ok: false, error };
+}
+
+/** A well-formed line that lacks the wanted field. */
+function missing(error: string): ParseResult {
+    return { ok: false, error, missing: true };
+}
+
+/** A token as a value: a finite decimal number, or true/false/on/off. */
+export function parseToken(raw: string, what: string): ParseResult {
+    const token = raw.trim();
+    const word = BOOLEAN_WORDS.get(token.toLowerCase());
+    if (word !== undefined) return { ok: true, value: word };
+    if (token === '') return fail(`${what} is empty`);
+    if (!NUMBER_RE.test(token)) return fail(`${what} ${quote(token)} is not a number`);
+    const value = Number(token);
+    if (!Number.isFinite(value)) return fail(`${what} ${quote(token)} is out of the range of numbers`);
+    return { ok: true, value };
+}
+
+function kvValue(line: string, field: string | undefined): ParseResult {
+    const pairs = line.split(KV_SEPARATOR).filter((p) => p !== '');
+    if (pairs.length === 0) return fail('the line has no key=value pairs');
+    const found = new Map<string, string>();
+    for (const pair of pairs) {
+        const eq = pair.indexOf('=');
+        if (eq <= 0) return fail(`${quote(pair)} is not a key=value pair`);
+        const key = pair.slice(0, eq);
+        if (found.has(key)) return fail(`key "${key}" appears twice in the line`);
+        found.set(key, pair.slice(eq + 1));
+    }
+    if (field === undefined || field === '') {
+        if (found.size !== 1) return fail('the line has several keys: set the field to read');
+        const [[key, value]] = found;
+        return parseToken(value, `value of "${key}"`);
+    }
+    const value = found.get(field);
+    if (value === undefined) {
+        return missing(`key "${field}" is not in the line (keys: ${[...found.keys()].join(', ')})`);
+    }
+    return parseToken(value, `value of "${field}"`);
+}
+
+function jsonValue(line: string, field: string | undefined): ParseResult {
+    let data: unknown;
+    try {
+        data = JSON.parse(line);
+    } catch {
+        return fail('the line is not valid JSON');
+    }
+    const path = field === undefined || field === '' ? [] : field.split('.');
+    let at: unknown = data;
+    for (const step of path) {
+        if (at === null || typeof at !== 'object' || !Object.prototype.hasOwnProperty.call(at, step))
+            return missing(`field "${field ?? ''}" is not in the JSON`);
+        at = (at as Record<string, unknown>)[step];
+    }
+    const what = path.length > 0 ? `field "${field ?? ''}"` : 'the JSON value';
+    if (typeof at === 'boolean') return { ok: true, value: at };
+    if (typeof at === 'number') return { ok: true, value: at }; // JSON cannot hold NaN or Infinity
+    if (typeof at === 'string') return parseToken(at, what);
+    return fail(`${what} is ${at === null ? 'null' : Array.isArray(at) ? 'an array' : typeof at}, not a number`);
+}
+
+// Compiling a pattern per line would cost more than the parse: keep the few a flow uses.
+const compiled = new Map<string, RegExp | string>();
+const COMPILED_MAX = 64;
+
+/** The compiled pattern, or why it cannot be used. */
+export function compilePattern(pattern: string): RegExp | string {
+    let re = compiled.get(pattern);
+    if (re === undefined) {
+        try {
+            re = new RegExp(pattern);
+            // An alternative that matches '' reveals the group count without knowing the pattern's syntax.
+            const groups = (new RegExp(`(?:${pattern})|`).exec('') ?? []).length - 1;
+            if (groups < 1) re = 'the pattern has no capture group';
+        } catch (err) {
+            re = `the pattern is not a valid regular expression (${(err as Error).message})`;
+        }
+        if (compiled.size >= COMPILED_MAX) compiled.clear();
+        compiled.set(pattern, re);
+    }
+    return re;
+}
+
+function regexValue(line: string, pattern: string | undefined): ParseResult {
+    if (pattern === undefined || pattern === '') return fail('no pattern is set');
+    const re = compilePattern(pattern);
+    if (typeof re === 'string') return fail(re);
+    const match = re.exec(line);
+    if (match === null) return fail('the line does not match the pattern');
+    const group = match[1] as string | undefined;
+    if (group === undefined) return fail('the first capture group matched nothing');
+    return parseToken(group, 'captured text');
+}
+
+/** Parses one line; see the module comment. */
+export function parseReading(line: string, spec: ParseSpec): ParseResult {
+    // Devices end lines with \r\n; a parser splitting on \n leaves the \r.
+    let text = line;
+    while (text.endsWith('\r')) text = text.slice(0, -1);
+    const maxLength = spec.maxLength ?? DEFAULT_MAX_LENGTH;
+    if (text.length > maxLength)
+        return fail(`the line is ${text.length} characters long, more than the limit of ${maxLength}`);
+    // eslint-disable-next-line no-control-regex
+    if (/[\x00-\x08\x0e-\x1f\x7f\ufffd]/.test(text)) return fail('the line contains control or invalid bytes');
+    let result: ParseResult;
+    switch (spec.format) {
+        case 'number':
+            result = parseToken(text, 'the line');
+            break;
+        case 'kv':
+            result = kvValue(text.trim(), spec.field);
+            break;
+        case 'json':
+            result = jsonValue(text, spec.field);
+            break;
+        case 'regex':
+            result = regexValue(text, spec.pattern);
+            break;
+        default:
+            return fail(`unknown format ${JSON.stringify(spec.format)}`);
+    }
+    if (!result.ok || typeof result.value !== 'number') return result;
+    const value = result.value;
+    if (spec.min !== undefined && value < spec.min) return fail(`value ${value} is below the minimum ${spec.min}`);
+    if (spec.max !== undefined && value > spec.max) return fail(`value ${value} is above the maximum ${spec.max}`);
+    return result;
+}

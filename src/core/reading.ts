@@ -1,0 +1,132 @@
+/**
+ * The reading contract (../shared/DESIGN.md): what every sensor source sends,
+ * so that swapping a simulated sensor for a real one needs no rewiring.
+ */
+
+export type SensorKind = 'temperature' | 'humidity' | 'motion' | 'generic';
+export type FailureStatus = 'error' | 'timeout' | 'offline';
+export type ReadingStatus = 'ok' | FailureStatus;
+export type ReadingValue = number | boolean;
+
+export const SENSOR_KINDS: readonly SensorKind[] = ['temperature', 'humidity', 'motion', 'generic'];
+export const TEMPERATURE_UNITS: readonly string[] = ['°C', '°F'];
+export const UNIT_MAX_LENGTH = 32;
+
+export interface SensorInfo {
+    readonly id: string;
+    readonly kind: SensorKind;
+    readonly location: string;
+    readonly unit: string;
+}
+
+export interface ReadingInfo {
+    readonly status: ReadingStatus;
+    /** When the value was obtained (or the read failed), ms since 1970. */
+    readonly ts: number;
+    readonly latencyMs: number;
+    /** Counts read attempts of one node, failures included: a gap in the ok readings is a failed read. */
+    readonly seq: number;
+}
+
+export interface ReadingMessage {
+    [key: string]: unknown;
+    topic: string;
+    payload?: ReadingValue;
+    sensor: SensorInfo;
+    reading: ReadingInfo;
+}
+
+/** A failed read, with the status it reports. */
+export class ReadError extends Error {
+    constructor(
+        readonly status: FailureStatus,
+        message: string,
+    ) {
+        super(message);
+        this.name = 'ReadError';
+    }
+}
+
+export function isSensorKind(v: unknown): v is SensorKind {
+    return typeof v === 'string' && (SENSOR_KINDS as readonly string[]).includes(v);
+}
+
+export function defaultEventType(kind: SensorKind): string {
+    switch (kind) {
+        case 'temperature':
+            return 'temperature_update';
+        case 'humidity':
+            return 'humidity_update';
+        case 'motion':
+            return 'motion_detected';
+        case 'generic':
+            return 'sensor_update';
+    }
+}
+
+/** The unit a kind reports in when the user chose none (generic: none at all). */
+export function defaultUnit(kind: SensorKind): string {
+    switch (kind) {
+        case 'temperature':
+            return '°C';
+        case 'humidity':
+            return '%';
+        case 'motion':
+        case 'generic':
+            return '';
+    }
+}
+
+/** Two decimals: enough for any sensor here, and no 70.52000000000001 after a conversion. */
+export function round2(v: number): number {
+    return Math.round(v * 100) / 100;
+}
+
+/**
+ * A value from a source as this sensor reports it. Sources deliver numbers in
+ * the kind's base unit (°C for temperature); a °F sensor converts. Returns a
+ * sentence naming what is wrong for a value of the wrong type.
+ */
+export function toReadingValue(
+    kind: SensorKind,
+    unit: string,
+    raw: unknown,
+): { value: ReadingValue } | { error: string } {
+    if (kind === 'motion') {
+        if (typeof raw === 'boolean') return { value: raw };
+        if (raw === 0 || raw === 1) return { value: raw === 1 };
+        return { error: `a motion sensor needs true or false (or 1/0), got ${describe(raw)}` };
+    }
+    if (typeof raw !== 'number' || !Number.isFinite(raw))
+        return { error: `a ${kind} sensor needs a finite number, got ${describe(raw)}` };
+    if (kind === 'temperature' && unit === '°F') return { value: round2((raw * 9) / 5 + 32) };
+    return { value: raw };
+}
+
+function describe(v: unknown): string {
+    if (v === null) return 'null';
+    if (typeof v === 'number') return String(v);
+    if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+    if (Array.isArray(v)) return 'an array';
+    return typeof v === 'object' ? 'an object' : typeof v;
+}
+
+/** A successful reading message. */
+export function buildReading(
+    sensor: SensorInfo,
+    topic: string,
+    value: ReadingValue,
+    at: { ts: number; latencyMs: number; seq: number },
+): ReadingMessage {
+    return {
+        topic,
+        payload: value,
+        sensor,
+        reading: { status: 'ok', ts: at.ts, latencyMs: at.latencyMs, seq: at.seq },
+    };
+}
+
+/** The reading part of a failed read, attached to the message a Catch node sees. */
+export function failedReading(status: FailureStatus, at: { ts: number; latencyMs: number; seq: number }): ReadingInfo {
+    return { status, ts: at.ts, latencyMs: at.latencyMs, seq: at.seq };
+}

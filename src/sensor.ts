@@ -1,0 +1,317 @@
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import {
+    buildReading,
+    failedReading,
+    ReadError,
+    toReadingValue,
+    type FailureStatus,
+    type ReadingValue,
+} from './core/reading';
+import { expandCommand, parseSensorConfig, type SensorConfig } from './core/sensor-config';
+import { SensorPoller, type PollResult } from './core/sensor-poller';
+import { SimulatedSensor } from './core/simulator';
+import { parseReading, type ParseSpec } from './core/parse';
+import type { SerialPortApi, SerialStatus } from './core/serial-user';
+
+// Saved flows are user data: any field may be missing or of another type.
+type SensorDef = NodeDef & Record<string, unknown>;
+
+type StatusFill = 'red' | 'green' | 'yellow' | 'blue' | 'grey';
+type StatusShape = 'ring' | 'dot';
+
+const STATUS_INTERVAL_MS = 1000;
+const COMMANDS = ['start', 'stop', 'offline', 'online'] as const;
+type Command = (typeof COMMANDS)[number];
+
+type Shown = { kind: 'none' } | { kind: 'value'; value: ReadingValue } | { kind: 'failure'; status: FailureStatus };
+
+/** The command a message carries: `msg.command`, or a payload of `start`/`stop`. */
+function commandOf(msg: NodeMessageInFlow & { command?: unknown }): string | undefined {
+    const c = msg.command;
+    if (c !== undefined) return typeof c === 'string' ? c.trim() : typeof c === 'number' ? String(c) : typeof c;
+    if (msg.payload === 'start' || msg.payload === 'stop') return msg.payload;
+    return undefined;
+}
+
+function isCommand(c: string): c is Command {
+    return (COMMANDS as readonly string[]).includes(c);
+}
+
+/** A line from the device as this sensor's value, or a ReadError naming what is wrong with it. */
+function lineParser(spec: ParseSpec): (line: string) => ReadingValue {
+    return (line) => {
+        const r = parseReading(line, spec);
+        if (!r.ok) throw new ReadError('error', r.error);
+        return r.value;
+    };
+}
+
+/** A failed serial request as a ReadError with the status it reports. */
+function serialFailure(err: unknown): never {
+    const e = err instanceof Error ? err : new Error(String(err));
+    const code = (e as Error & { code?: unknown }).code;
+    throw new ReadError(code === 'timeout' ? 'timeout' : code === 'offline' ? 'offline' : 'error', e.message);
+}
+
+export = function (RED: NodeAPI): void {
+    function SensorNode(this: Node, def: SensorDef): void {
+        RED.nodes.createNode(this, def);
+        const parsed = parseSensorConfig(def, this.id);
+        if ('error' in parsed) {
+            const reason = parsed.error;
+            this.status({ fill: 'red', shape: 'ring', text: RED._('sensorhub-sensor.status.bad-config') });
+            this.error(RED._('sensorhub-sensor.errors.config', { reason }));
+            this.on('input', (_msg: NodeMessageInFlow, _send, done) => {
+                done(new Error(RED._('sensorhub-sensor.errors.config', { reason })));
+            });
+            return;
+        }
+        const config: SensorConfig = parsed.config;
+        const { sensor, eventType } = config;
+        const parseLine = lineParser(config.serial.spec);
+
+        let shown: Shown = { kind: 'none' };
+        const throttle = new StatusThrottle(() => {
+            redraw();
+        });
+
+        let simulator: SimulatedSensor | undefined;
+        let poller: SensorPoller<ReadingValue> | undefined;
+        let seq = 0;
+        let port: SerialPortApi | undefined;
+        /** While the serial connection is not open, its status is shown rather than the last reading. */
+        let portStatus: SerialStatus | undefined;
+        let stopLines: (() => void) | undefined;
+        if (config.source === 'serial') {
+            const node = RED.nodes.getNode(config.serial.port) as (Node & SerialPortApi) | null;
+            if (!node) {
+                this.status({ fill: 'red', shape: 'ring', text: RED._('sensorhub-sensor.status.no-port') });
+                this.on('input', (_msg: NodeMessageInFlow, _send, done) => {
+                    done(new Error(RED._('sensorhub-sensor.errors.no-port')));
+                });
+                return;
+            }
+            port = node;
+            const serial = node;
+            const command = expandCommand(config.serial.command, sensor.id);
+            if (serial.mode === 'request') {
+                poller = new SensorPoller<ReadingValue>({
+                    read: () => serial.request(command, config.timeoutMs).then(parseLine, serialFailure),
+                    intervalMs: config.intervalMs,
+                    timeoutMs: config.timeoutMs,
+                    onPoll: (result) => {
+                        report(result, undefined);
+                    },
+                });
+            } else {
+                stopLines = serial.onLine((line) => {
+                    const parsedLine = parseReading(line, config.serial.spec);
+                    // A well-formed line without this sensor's field belongs to another sensor on the same port.
+                    if (!parsedLine.ok && parsedLine.missing === true) return;
+                    const at = { seq: ++seq, ts: Date.now(), latencyMs: 0 };
+                    if (parsedLine.ok) report({ status: 'ok', value: parsedLine.value, ...at }, undefined);
+                    else report({ status: 'error', error: new ReadError('error', parsedLine.error), ...at }, undefined);
+                });
+            }
+        }
+        if (config.source === 'simulated') {
+            const sim = config.simulation;
+            simulator = new SimulatedSensor({ ...sim, seed: sim.seed ?? Math.floor(Math.random() * 0x100000000) });
+            const source = simulator;
+            poller = new SensorPoller<ReadingValue>({
+                read: (signal) => source.read(signal),
+                intervalMs: config.intervalMs,
+                timeoutMs: config.timeoutMs,
+                onPoll: (result) => {
+                    report(result, undefined);
+                },
+            });
+        }
+
+        const redraw = (): void => {
+            const stopped = poller !== undefined && config.intervalMs > 0 && !poller.running;
+            const skipped = poller?.skipped ?? 0;
+            let fill: StatusFill;
+            let shape: StatusShape;
+            let text: string;
+            if (portStatus) {
+                this.status(portStatus);
+                return;
+            }
+            if (stopped) {
+                [fill, shape, text] = ['grey', 'ring', RED._('sensorhub-sensor.status.stopped')];
+            } else if (shown.kind === 'failure') {
+                [fill, shape, text] = ['red', 'ring', RED._(`sensorhub-sensor.status.${shown.status}`)];
+            } else if (shown.kind === 'value') {
+                [fill, shape, text] = ['green', 'dot', formatValue(shown.value)];
+            } else {
+                this.status({});
+                return;
+            }
+            if (skipped > 0) text = RED._('sensorhub-sensor.status.with-skipped', { text, skipped });
+            this.status({ fill, shape, text });
+        };
+
+        const formatValue = (value: ReadingValue): string => {
+            if (typeof value === 'boolean')
+                return RED._(value ? 'sensorhub-sensor.status.motion' : 'sensorhub-sensor.status.no-motion');
+            const shownValue = sensor.kind === 'generic' ? String(Math.round(value * 1000) / 1000) : value.toFixed(1);
+            return sensor.unit ? `${shownValue} ${sensor.unit}` : shownValue;
+        };
+
+        const failure = (status: FailureStatus, reason: string): Error =>
+            new Error(
+                RED._('sensorhub-sensor.errors.read', {
+                    id: sensor.id,
+                    status: RED._(`sensorhub-sensor.status.${status}`),
+                    reason,
+                }),
+            );
+
+        /**
+         * Sends a reading or reports a failure. `input` is the message that asked
+         * for the read, with its send and done; undefined for the interval's reads.
+         */
+        const report = (
+            result: PollResult<ReadingValue>,
+            input:
+                { msg: NodeMessageInFlow; send: (m: NodeMessageInFlow) => void; done: (e?: Error) => void } | undefined,
+        ): void => {
+            if (result.status === 'closed' || result.status === 'skipped') {
+                if (result.status === 'skipped') throttle.bump();
+                input?.done();
+                return;
+            }
+            const at = { ts: result.ts, latencyMs: result.latencyMs, seq: result.seq };
+            if (result.status === 'ok') {
+                const converted = toReadingValue(sensor.kind, sensor.unit, result.value);
+                if ('value' in converted) {
+                    shown = { kind: 'value', value: converted.value };
+                    throttle.bump();
+                    const reading = buildReading({ ...sensor }, eventType, converted.value, at);
+                    if (input) {
+                        input.send(Object.assign(input.msg, reading));
+                        input.done();
+                    } else {
+                        this.send(reading);
+                    }
+                    return;
+                }
+                fail('error', converted.error, at, input);
+                return;
+            }
+            fail(result.status, result.error.message, at, input);
+        };
+
+        const fail = (
+            status: FailureStatus,
+            reason: string,
+            at: { ts: number; latencyMs: number; seq: number },
+            input: { msg: NodeMessageInFlow; done: (e?: Error) => void } | undefined,
+        ): void => {
+            // An offline sensor is polled on: it is reported when it goes offline, not again on every poll.
+            const repeat = !input && status === 'offline' && shown.kind === 'failure' && shown.status === 'offline';
+            shown = { kind: 'failure', status };
+            throttle.bump();
+            const err = failure(status, reason);
+            const extra = { sensor: { ...sensor }, reading: failedReading(status, at) };
+            if (input) {
+                Object.assign(input.msg, extra);
+                input.done(err);
+            } else if (!repeat) {
+                this.error(err, { topic: eventType, ...extra });
+            }
+        };
+
+        const runCommand = (command: string): string | undefined => {
+            if (!isCommand(command)) return RED._('sensorhub-sensor.errors.command', { command });
+            if (command === 'offline' || command === 'online') {
+                if (!simulator) return RED._('sensorhub-sensor.errors.not-simulated', { command });
+                simulator.setOffline(command === 'offline');
+                return undefined;
+            }
+            if (!poller || config.intervalMs <= 0) return RED._('sensorhub-sensor.errors.no-interval', { command });
+            if (command === 'start') poller.start();
+            else poller.stop();
+            throttle.bump();
+            return undefined;
+        };
+
+        this.on('input', (msg: NodeMessageInFlow, send, done) => {
+            const command = commandOf(msg);
+            if (command !== undefined) {
+                const problem = runCommand(command);
+                if (problem === undefined) done();
+                else done(new Error(problem));
+                return;
+            }
+            if (poller) {
+                void poller.read().then((result) => {
+                    report(result, { msg, send, done });
+                });
+                return;
+            }
+            if (port) {
+                // Push mode: the device sends when it likes; there is nothing to ask it.
+                done(new Error(RED._('sensorhub-sensor.errors.push-input')));
+                return;
+            }
+            // msg source: the value is the payload, and it is read the moment it arrives.
+            const now = Date.now();
+            report(
+                { status: 'ok', value: msg.payload as ReadingValue, seq: ++seq, ts: now, latencyMs: 0 },
+                { msg, send, done },
+            );
+        });
+
+        this.on('close', (_removed: boolean, done: () => void) => {
+            poller?.close();
+            stopLines?.();
+            throttle.stop();
+            if (port) port.deregister(this, done);
+            else done();
+        });
+
+        if (port) {
+            port.register(this, (state, status) => {
+                portStatus = state === 'open' ? undefined : status;
+                throttle.bump();
+            });
+        }
+        if (poller && config.intervalMs > 0 && config.autoStart) poller.start();
+        redraw();
+    }
+    RED.nodes.registerType('sensorhub-sensor', SensorNode);
+};
+
+/**
+ * Draws at once when the last draw is a second old, else once when that
+ * second is over: a status update is a message to every open editor, too
+ * costly per reading at high rates.
+ */
+class StatusThrottle {
+    private timer: NodeJS.Timeout | undefined;
+    private last = 0;
+
+    constructor(private readonly draw: () => void) {}
+
+    bump(): void {
+        if (this.timer !== undefined) return;
+        const wait = this.last + STATUS_INTERVAL_MS - Date.now();
+        if (wait <= 0) {
+            this.last = Date.now();
+            this.draw();
+            return;
+        }
+        this.timer = setTimeout(() => {
+            this.timer = undefined;
+            this.last = Date.now();
+            this.draw();
+        }, wait);
+    }
+
+    stop(): void {
+        if (this.timer !== undefined) clearTimeout(this.timer);
+        this.timer = undefined;
+    }
+}
