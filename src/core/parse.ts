@@ -37,7 +37,7 @@ const BOOLEAN_WORDS: ReadonlyMap<string, boolean> = new Map([
     ['on', true],
     ['off', false],
 ]);
-const KV_SEPARATOR = /[,;\s]+/;
+const WHITE_SPACE = /\s/;
 
 /** A short, printable quote of device text for an error message. */
 function quote(text: string): string {
@@ -57,35 +57,59 @@ function missing(error: string): ParseResult {
 /** A token as a value: a finite decimal number, or true/false/on/off. */
 export function parseToken(raw: string, what: string): ParseResult {
     const token = raw.trim();
+    const c0 = token.charCodeAt(0);
+    // Numbers first: they are what devices send, and no boolean word starts with a digit, a sign or a dot.
+    if ((c0 >= 48 && c0 <= 57) || c0 === 45 || c0 === 43 || c0 === 46) return numberToken(token, what);
     const word = BOOLEAN_WORDS.get(token.toLowerCase());
     if (word !== undefined) return { ok: true, value: word };
     if (token === '') return fail(`${what} is empty`);
+    return numberToken(token, what);
+}
+
+function numberToken(token: string, what: string): ParseResult {
     if (!NUMBER_RE.test(token)) return fail(`${what} ${quote(token)} is not a number`);
     const value = Number(token);
     if (!Number.isFinite(value)) return fail(`${what} ${quote(token)} is out of the range of numbers`);
     return { ok: true, value };
 }
 
+/** Whether a character separates key=value pairs: a comma, a semicolon or white space (as `/[,;\s]/`). */
+function isKvSeparator(c: number): boolean {
+    if (c === 44 || c === 59 || c === 32 || (c >= 9 && c <= 13)) return true;
+    return c > 127 && WHITE_SPACE.test(String.fromCharCode(c));
+}
+
+/**
+ * One pass over the line, without splitting it or building a map: this runs
+ * for every line a pushing device sends, so it is on the hot path.
+ */
 function kvValue(line: string, field: string | undefined): ParseResult {
-    const pairs = line.split(KV_SEPARATOR).filter((p) => p !== '');
-    if (pairs.length === 0) return fail('the line has no key=value pairs');
-    const found = new Map<string, string>();
-    for (const pair of pairs) {
-        const eq = pair.indexOf('=');
-        if (eq <= 0) return fail(`${quote(pair)} is not a key=value pair`);
-        const key = pair.slice(0, eq);
-        if (found.has(key)) return fail(`key "${key}" appears twice in the line`);
-        found.set(key, pair.slice(eq + 1));
+    const anyField = field === undefined || field === '';
+    const keys: string[] = [];
+    let value: string | undefined;
+    const n = line.length;
+    let i = 0;
+    while (i < n) {
+        while (i < n && isKvSeparator(line.charCodeAt(i))) i++;
+        if (i >= n) break;
+        const start = i;
+        let eq = -1;
+        while (i < n && !isKvSeparator(line.charCodeAt(i))) {
+            if (eq < 0 && line.charCodeAt(i) === 61) eq = i;
+            i++;
+        }
+        if (eq <= start) return fail(`${quote(line.slice(start, i))} is not a key=value pair`);
+        const key = line.slice(start, eq);
+        if (keys.includes(key)) return fail(`key "${key}" appears twice in the line`);
+        keys.push(key);
+        if (anyField ? keys.length === 1 : key === field) value = line.slice(eq + 1, i);
     }
-    if (field === undefined || field === '') {
-        if (found.size !== 1) return fail('the line has several keys: set the field to read');
-        const [[key, value]] = found;
-        return parseToken(value, `value of "${key}"`);
+    if (keys.length === 0) return fail('the line has no key=value pairs');
+    if (anyField) {
+        if (keys.length !== 1) return fail('the line has several keys: set the field to read');
+        return parseToken(value as string, `value of "${keys[0]}"`);
     }
-    const value = found.get(field);
-    if (value === undefined) {
-        return missing(`key "${field}" is not in the line (keys: ${[...found.keys()].join(', ')})`);
-    }
+    if (value === undefined) return missing(`key "${field}" is not in the line (keys: ${keys.join(', ')})`);
     return parseToken(value, `value of "${field}"`);
 }
 

@@ -183,4 +183,38 @@ describe('core/parse', function () {
         assert.equal(parseReading('t=abc', { format: 'kv', field: 't' }).missing, undefined);
         assert.equal(parseReading('{oops', { format: 'json', field: 't' }).missing, undefined);
     });
+    it('the one-pass key=value scanner agrees with a split-and-map reference on generated lines', function () {
+        // The implementation this scanner replaced, kept as the reference: split on separators, map the pairs.
+        function reference(line, field) {
+            const pairs = line.split(/[,;\s]+/).filter((p) => p !== '');
+            if (pairs.length === 0) return { error: 'the line has no key=value pairs' };
+            const found = new Map();
+            for (const pair of pairs) {
+                const eq = pair.indexOf('=');
+                if (eq <= 0) return { error: `${pair}|not a pair` };
+                const key = pair.slice(0, eq);
+                if (found.has(key)) return { error: `key "${key}" appears twice in the line` };
+                found.set(key, pair.slice(eq + 1));
+            }
+            if (!field) return found.size === 1 ? { token: [...found.values()][0] } : { error: 'several' };
+            return found.has(field) ? { token: found.get(field) } : { missing: true };
+        }
+        const alphabet = fc.constantFrom(...'tha=1.5-,; \t', '\u00a0', '\u2003', '=', 'e', 'x');
+        fc.assert(
+            fc.property(fc.string({ unit: alphabet, maxLength: 24 }), fc.constantFrom('t', 'h', ''), (line, field) => {
+                const got = parseReading(line, { format: 'kv', field });
+                const want = reference(line, field);
+                if (want.missing) return got.ok === false && got.missing === true;
+                if (want.error) {
+                    if (got.ok || got.missing) return false;
+                    if (want.error.endsWith('|not a pair')) return /is not a key=value pair/.test(got.error);
+                    if (want.error === 'several') return /several keys/.test(got.error);
+                    return got.error === want.error;
+                }
+                const token = parseReading(want.token.trim() === '' ? '' : want.token, { format: 'number' });
+                return got.ok === token.ok && (!got.ok || got.value === token.value);
+            }),
+            { numRuns: 5000 },
+        );
+    });
 });
