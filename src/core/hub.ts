@@ -131,11 +131,9 @@ export class EventHub {
             subs[0].offer(ev as EventMessage, true);
             return ev as EventMessage;
         }
-        const base = this.prepare(type as string, msg, source);
+        const ev = this.prepare(type as string, msg, source) as EventMessage;
         this.published++;
-        const ev = Object.freeze(base) as EventMessage;
-        if (retain) this.retain(ev);
-        for (let i = 0; i < subs.length; i++) subs[i].offer(ev, false);
+        this.deliverShared(ev, subs, retain);
         // After local delivery: a broker that refuses the event must not cost local subscribers theirs.
         if (this.outbound) this.outbound(ev, retain);
         return ev;
@@ -161,6 +159,11 @@ export class EventHub {
             subs[0].offer(ev, true);
             return;
         }
+        this.deliverShared(ev, subs, retain);
+    }
+
+    /** Freezes an event that several may see, retains it if asked, and offers it to every subscriber. */
+    private deliverShared(ev: EventMessage, subs: readonly Subscriber[], retain: boolean): void {
         Object.freeze(ev);
         if (retain) this.retain(ev);
         for (let i = 0; i < subs.length; i++) subs[i].offer(ev, false);
@@ -178,15 +181,19 @@ export class EventHub {
         const base: Message = Object.assign({}, msg);
         if (isolate) this.isolateNested(base);
         base.topic = type;
-        base.event = Object.freeze({ type, id: this.nextId(), ts: this.now(), source });
+        base.event = this.eventInfo(type, source);
         return base;
     }
 
     /** Turns a message the caller gave up into the event itself: no copy, nothing frozen but the event info. */
     private adopt(type: string, msg: Message, source: string): Message {
         msg.topic = type;
-        msg.event = Object.freeze({ type, id: this.nextId(), ts: this.now(), source });
+        msg.event = this.eventInfo(type, source);
         return msg;
+    }
+
+    private eventInfo(type: string, source: string): HubEventInfo {
+        return Object.freeze({ type, id: this.nextId(), ts: this.now(), source });
     }
 
     /** Replaces each nested value by a deeply frozen copy (values frozen before are shared as they are). */
@@ -359,7 +366,7 @@ export class Subscriber {
         if (this.inFlight < this.maxInFlight && this.queue.length === 0) {
             this.deliver(ev, owned);
         } else {
-            this.queue.push(owned ? { ev, owned } : { ev, owned: false });
+            this.queue.push({ ev, owned });
         }
     }
 
