@@ -1,10 +1,11 @@
 import { hostname } from 'node:os';
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { EventHub, HubError, type Subscriber } from './core/hub';
 import { defaultClientId, parseHubConfig, wholeNumber, QUEUE_LIMIT_MAX, type HubConfig } from './core/hub-config';
 import { MqttBridge, type BridgeState } from './core/mqtt-bridge';
 import { CompletionTracker, type Hooks } from './core/flow-control';
 import { isOverflowPolicy } from './core/queue';
+import { Throttle } from './core/throttle';
 import { parsePatternList, patternError } from './core/topic';
 
 // Saved flows are user data: any field may be missing or of another type.
@@ -51,15 +52,6 @@ interface TlsConfigNode extends Node {
     addTLSOptions(opts: Record<string, unknown>): Record<string, unknown>;
 }
 
-type StatusFill = 'red' | 'green' | 'yellow' | 'blue' | 'grey';
-type StatusShape = 'ring' | 'dot';
-interface Status {
-    fill: StatusFill;
-    shape: StatusShape;
-    text: string;
-}
-
-const STATUS_INTERVAL_MS = 1000;
 /** A subscriber whose messages make no progress downstream for this long has its window freed. */
 const STALL_MS = 60_000;
 
@@ -152,7 +144,7 @@ export = function (RED: NodeAPI): void {
     });
 
     /** The status a hub imposes on its users (bad config, connection), or undefined when it has none. */
-    function hubStatus(hubNode: HubNode): Status | undefined {
+    function hubStatus(hubNode: HubNode): NodeStatus | undefined {
         if (hubNode.configError !== undefined)
             return { fill: 'red', shape: 'ring', text: RED._('common.status.hub-error') };
         switch (hubNode.connection) {
@@ -344,25 +336,3 @@ export = function (RED: NodeAPI): void {
     }
     RED.nodes.registerType('sensorhub-subscribe', SubscribeNode);
 };
-
-/**
- * Runs `draw` at most once a second after activity: a status update is a
- * message to every open editor, too costly per event.
- */
-class Throttle {
-    private timer: NodeJS.Timeout | undefined;
-
-    constructor(private readonly draw: () => void) {}
-
-    bump(): void {
-        this.timer ??= setTimeout(() => {
-            this.timer = undefined;
-            this.draw();
-        }, STATUS_INTERVAL_MS);
-    }
-
-    stop(): void {
-        if (this.timer !== undefined) clearTimeout(this.timer);
-        this.timer = undefined;
-    }
-}

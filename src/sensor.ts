@@ -1,4 +1,5 @@
-import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow, NodeStatusFill, NodeStatusShape } from 'node-red';
+import { Throttle } from './core/throttle';
 import {
     buildReading,
     failedReading,
@@ -16,10 +17,6 @@ import type { SerialPortApi, SerialStatus } from './core/serial-user';
 // Saved flows are user data: any field may be missing or of another type.
 type SensorDef = NodeDef & Record<string, unknown>;
 
-type StatusFill = 'red' | 'green' | 'yellow' | 'blue' | 'grey';
-type StatusShape = 'ring' | 'dot';
-
-const STATUS_INTERVAL_MS = 1000;
 const COMMANDS = ['start', 'stop', 'offline', 'online'] as const;
 type Command = (typeof COMMANDS)[number];
 
@@ -71,7 +68,7 @@ export = function (RED: NodeAPI): void {
         const parseLine = lineParser(config.serial.spec);
 
         let shown: Shown = { kind: 'none' };
-        const throttle = new StatusThrottle(() => {
+        const throttle = new Throttle(() => {
             redraw();
         });
 
@@ -131,8 +128,8 @@ export = function (RED: NodeAPI): void {
         const redraw = (): void => {
             const stopped = poller !== undefined && config.intervalMs > 0 && !poller.running;
             const skipped = poller?.skipped ?? 0;
-            let fill: StatusFill;
-            let shape: StatusShape;
+            let fill: NodeStatusFill;
+            let shape: NodeStatusShape;
             let text: string;
             if (portStatus) {
                 this.status(portStatus);
@@ -283,35 +280,3 @@ export = function (RED: NodeAPI): void {
     }
     RED.nodes.registerType('sensorhub-sensor', SensorNode);
 };
-
-/**
- * Draws at once when the last draw is a second old, else once when that
- * second is over: a status update is a message to every open editor, too
- * costly per reading at high rates.
- */
-class StatusThrottle {
-    private timer: NodeJS.Timeout | undefined;
-    private last = 0;
-
-    constructor(private readonly draw: () => void) {}
-
-    bump(): void {
-        if (this.timer !== undefined) return;
-        const wait = this.last + STATUS_INTERVAL_MS - Date.now();
-        if (wait <= 0) {
-            this.last = Date.now();
-            this.draw();
-            return;
-        }
-        this.timer = setTimeout(() => {
-            this.timer = undefined;
-            this.last = Date.now();
-            this.draw();
-        }, wait);
-    }
-
-    stop(): void {
-        if (this.timer !== undefined) clearTimeout(this.timer);
-        this.timer = undefined;
-    }
-}
