@@ -1,7 +1,14 @@
 import { hostname } from 'node:os';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
-import { EventHub, HubError, type Subscriber } from './core/hub';
-import { defaultClientId, parseHubConfig, wholeNumber, QUEUE_LIMIT_MAX, type HubConfig } from './core/hub-config';
+import { EventHub, type Subscriber } from './core/hub';
+import {
+    defaultClientId,
+    parseHubConfig,
+    wholeNumber,
+    DEFAULT_QUEUE_LIMIT,
+    QUEUE_LIMIT_MAX,
+    type HubConfig,
+} from './core/hub-config';
 import { MqttBridge, type BridgeState } from './core/mqtt-bridge';
 import { CompletionTracker, type Hooks } from './core/flow-control';
 import { isOverflowPolicy } from './core/queue';
@@ -70,8 +77,11 @@ export = function (RED: NodeAPI): void {
         };
 
         const parsed = parseHubConfig(def);
+        // A misconfigured hub still works locally with the defaults, so its users report rather than crash.
         const config: HubConfig =
-            'config' in parsed ? parsed.config : { backend: 'local', queueLimit: 1000, overflow: 'drop-oldest' };
+            'config' in parsed
+                ? parsed.config
+                : { backend: 'local', queueLimit: DEFAULT_QUEUE_LIMIT, overflow: 'drop-oldest' };
         this.configError = 'error' in parsed ? parsed.error : undefined;
         if (this.configError !== undefined)
             this.error(RED._('sensorhub-hub.errors.config', { reason: this.configError }));
@@ -201,8 +211,7 @@ export = function (RED: NodeAPI): void {
             } catch (err) {
                 refused = true;
                 throttle.bump();
-                const reason = err instanceof HubError ? err.message : (err as Error).message;
-                done(new Error(RED._('sensorhub-publish.errors.refused', { reason })));
+                done(new Error(RED._('sensorhub-publish.errors.refused', { reason: (err as Error).message })));
                 return;
             }
             count++;
