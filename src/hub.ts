@@ -82,9 +82,12 @@ export = function (RED: NodeAPI): void {
             'config' in parsed
                 ? parsed.config
                 : { backend: 'local', queueLimit: DEFAULT_QUEUE_LIMIT, overflow: 'drop-oldest' };
-        this.configError = 'error' in parsed ? parsed.error : undefined;
-        if (this.configError !== undefined)
-            this.error(RED._('sensorhub-hub.errors.config', { reason: this.configError }));
+        // Users' status says "see the log" for any configuration error, so each one is logged here.
+        const refuse = (reason: string): void => {
+            this.configError = reason;
+            this.error(RED._('sensorhub-hub.errors.config', { reason }));
+        };
+        if ('error' in parsed) refuse(parsed.error);
         this.hub = new EventHub({
             idPrefix: this.id,
             queueLimit: config.queueLimit,
@@ -94,13 +97,14 @@ export = function (RED: NodeAPI): void {
 
         const mqtt = config.mqtt;
         if (mqtt && this.configError === undefined) {
-            let tls: Record<string, unknown> | undefined;
-            if (mqtt.useTls && typeof def.tls === 'string' && def.tls !== '') {
-                const tlsNode = RED.nodes.getNode(def.tls) as TlsConfigNode | null;
-                if (tlsNode) tls = tlsNode.addTLSOptions({});
-                else this.configError = RED._('sensorhub-hub.errors.no-tls');
-            }
-            if (this.configError === undefined) {
+            // undefined: no TLS node asked for; null: asked for, but it is not there.
+            const tlsNode =
+                mqtt.useTls && typeof def.tls === 'string' && def.tls !== ''
+                    ? (RED.nodes.getNode(def.tls) as TlsConfigNode | null)
+                    : undefined;
+            if (tlsNode === null) refuse(RED._('sensorhub-hub.errors.no-tls'));
+            else {
+                const tls = tlsNode?.addTLSOptions({});
                 const userDir = (RED.settings as { userDir?: unknown }).userDir;
                 const clientId =
                     mqtt.clientId ||

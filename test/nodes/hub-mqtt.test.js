@@ -186,6 +186,22 @@ describe(`hub nodes with the mqtt backend on Node-RED ${version}`, function () {
         }
     });
 
+    it('says in the log why, when TLS is on but its tls-config node is missing, and does not connect', async function () {
+        await helper.load(hubNodes, [
+            TAB,
+            mqttHub('hubA', broker.url, { usetls: true, tls: 'gone' }),
+            { id: 'pA', type: 'sensorhub-publish', z: 'f1', hub: 'hubA', eventType: 't', wires: [] },
+        ]);
+        const hubA = helper.getNode('hubA');
+        assert.equal(hubA.bridge, undefined);
+        assert.ok(
+            errorsLogged().some((m) =>
+                /Hub configuration is invalid: TLS is on but no TLS configuration is chosen/.test(m),
+            ),
+            'the status says "see the log": the log must say it',
+        );
+    });
+
     it('refuses an invalid broker URL with a clear error, no connection and no crash', async function () {
         await helper.load(hubNodes, [
             TAB,
