@@ -152,7 +152,8 @@ export class MqttBridge extends EventEmitter {
             connectTimeout: 10_000,
             // Offline buffering is ours: bounded and counted. mqtt.js's own queue has no bound.
             queueQoSZero: false,
-            resubscribe: true,
+            // We subscribe on every connect ourselves (see below); mqtt.js doing it too would send it twice.
+            resubscribe: false,
         };
         if (o.protocolVersion === 5 && o.qos > 0) options.properties = { sessionExpiryInterval: 3600 };
         if (o.username) options.username = o.username;
