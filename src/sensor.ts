@@ -9,7 +9,7 @@ import {
     type ReadingValue,
 } from './core/reading';
 import { expandCommand, parseSensorConfig, type SensorConfig } from './core/sensor-config';
-import { SensorPoller, type PollResult } from './core/sensor-poller';
+import { SensorPoller, type PollResult, type ReadFn } from './core/sensor-poller';
 import { SimulatedSensor } from './core/simulator';
 import { parseReading, type ParseSpec } from './core/parse';
 import type { SerialPortApi, SerialStatus } from './core/serial-user';
@@ -79,6 +79,8 @@ export = function (RED: NodeAPI): void {
         /** While the serial connection is not open, its status is shown rather than the last reading. */
         let portStatus: SerialStatus | undefined;
         let stopLines: (() => void) | undefined;
+        /** How this sensor reads on demand, when it can: a serial request or the simulator. */
+        let read: ReadFn<ReadingValue> | undefined;
         if (config.source === 'serial') {
             const node = RED.nodes.getNode(config.serial.port) as (Node & SerialPortApi) | null;
             if (!node) {
@@ -92,14 +94,7 @@ export = function (RED: NodeAPI): void {
             const serial = node;
             const command = expandCommand(config.serial.command, sensor.id);
             if (serial.mode === 'request') {
-                poller = new SensorPoller<ReadingValue>({
-                    read: () => serial.request(command, config.timeoutMs).then(parseLine, serialFailure),
-                    intervalMs: config.intervalMs,
-                    timeoutMs: config.timeoutMs,
-                    onPoll: (result) => {
-                        report(result, undefined);
-                    },
-                });
+                read = () => serial.request(command, config.timeoutMs).then(parseLine, serialFailure);
             } else {
                 stopLines = serial.onLine((line) => {
                     const parsedLine = parseReading(line, config.serial.spec);
@@ -113,10 +108,13 @@ export = function (RED: NodeAPI): void {
         }
         if (config.source === 'simulated') {
             const sim = config.simulation;
-            simulator = new SimulatedSensor({ ...sim, seed: sim.seed ?? Math.floor(Math.random() * 0x100000000) });
-            const source = simulator;
+            const source = new SimulatedSensor({ ...sim, seed: sim.seed ?? Math.floor(Math.random() * 0x100000000) });
+            simulator = source;
+            read = (signal) => source.read(signal);
+        }
+        if (read) {
             poller = new SensorPoller<ReadingValue>({
-                read: (signal) => source.read(signal),
+                read,
                 intervalMs: config.intervalMs,
                 timeoutMs: config.timeoutMs,
                 onPoll: (result) => {
