@@ -1,6 +1,6 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { SerialPort } from 'serialport';
-import { parseSerialConfig, type SerialConfig } from './core/serial-config';
+import { parseSerialConfig, type SerialConfig, DEFAULT_REQUEST_TIMEOUT_MS } from './core/serial-config';
 import { emptyStats, OfflineError, SerialConnection, type ConnectionState } from './core/serial-connection';
 import type { SerialPortApi, SerialStateListener, SerialStatus, SerialUser } from './core/serial-user';
 
@@ -22,7 +22,7 @@ export = function (RED: NodeAPI): void {
         const path = config?.path ?? (typeof def.path === 'string' ? def.path : '');
         this.path = path;
         this.mode = config?.mode ?? 'push';
-        this.requestTimeoutMs = config?.requestTimeoutMs ?? 1000;
+        this.requestTimeoutMs = config?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
         this.configError = configError;
         if (configError !== undefined)
             this.error(RED._('sensorhub-serial-port.errors.config', { path, reason: configError }));
