@@ -47,4 +47,24 @@ function coreNode(file) {
 
 const version = require(require.resolve(`${runtimeName}/package.json`)).version;
 
-module.exports = { helper, coreNode, runtimeName, version, hooks };
+/** A test-helper node on tab f1 that collects what reaches it (see collect()). */
+function sink(id) {
+    return { id, type: 'helper', z: 'f1' };
+}
+
+/** Every message a node receives from now on, in an array that fills as they come. */
+function collect(node) {
+    const got = [];
+    node.on('input', (msg) => got.push(msg));
+    return got;
+}
+
+/** The texts logged at error level since the flow was loaded. */
+function errorsLogged() {
+    return helper
+        .log()
+        .args.filter((a) => a[0].level === helper.log().ERROR)
+        .map((a) => String(a[0].msg));
+}
+
+module.exports = { helper, coreNode, runtimeName, version, hooks, sink, collect, errorsLogged };

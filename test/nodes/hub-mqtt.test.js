@@ -1,7 +1,7 @@
 'use strict';
 const assert = require('node:assert/strict');
 const { until } = require('../helpers/wait');
-const { helper, coreNode, version } = require('../helpers/node-red');
+const { helper, coreNode, version, collect, errorsLogged } = require('../helpers/node-red');
 const { startBroker, freePort } = require('../fixtures/broker');
 const hubNodes = require('../../nodes/hub.js');
 
@@ -21,19 +21,6 @@ function mqttHub(id, url, extra = {}) {
         bufferLimit: 100,
         ...extra,
     };
-}
-
-function collect(node) {
-    const got = [];
-    node.on('input', (msg) => got.push(msg));
-    return got;
-}
-
-function errorsLogged() {
-    return helper
-        .log()
-        .args.filter((a) => a[0].level === helper.log().ERROR)
-        .map((a) => String(a[0].msg));
 }
 
 describe(`hub nodes with the mqtt backend on Node-RED ${version}`, function () {

@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { helper, coreNode, version, hooks } = require('../helpers/node-red');
+const { helper, coreNode, version, hooks, sink, errorsLogged } = require('../helpers/node-red');
 const { until } = require('../helpers/wait');
 const hubNodes = require('../../nodes/hub.js');
 
@@ -20,9 +20,6 @@ function pub(id, eventType = '', extra = {}) {
 }
 function sub(id, patterns, wires, extra = {}) {
     return { id, type: 'sensorhub-subscribe', z: 'f1', hub: 'hub1', patterns, wires: [wires], ...extra };
-}
-function sink(id) {
-    return { id, type: 'helper', z: 'f1' };
 }
 const TAB = { id: 'f1', type: 'tab', label: 'test' };
 
@@ -170,9 +167,8 @@ describe(`hub nodes on Node-RED ${version}`, function () {
         const s = helper.getNode('s1');
         const hub = helper.getNode('hub1').hub;
         assert.equal(hub.subscriberCount, 0);
-        const logged = helper.log().args.filter((a) => a[0].level === helper.log().ERROR);
         assert.ok(
-            logged.some((a) => /Not subscribed: pattern "home\/#\/x": # must be a whole level/.test(a[0].msg)),
+            errorsLogged().some((m) => /Not subscribed: pattern "home\/#\/x": # must be a whole level/.test(m)),
             'error logged',
         );
         assert.ok(s);

@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { helper, coreNode, version } = require('../helpers/node-red');
+const { helper, coreNode, version, sink, collect } = require('../helpers/node-red');
 const { until, sleep } = require('../helpers/wait');
 const sensorNodes = require('../../nodes/sensor.js');
 const hubNodes = require('../../nodes/hub.js');
@@ -32,9 +32,6 @@ function sensor(id, extra = {}, wires = ['out']) {
     };
 }
 const sensorNode = (id) => helper.getNode(`n${id}`);
-function sink(id) {
-    return { id, type: 'helper', z: 'f1' };
-}
 function catcher(wires = ['caught']) {
     return { id: 'c1', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [wires] };
 }
@@ -81,11 +78,6 @@ function fakeSerialNodes(RED) {
 const coded = (code, message) => Object.assign(new Error(message), { code });
 
 /** Collects every message arriving at a helper node. */
-function collect(node) {
-    const got = [];
-    node.on('input', (msg) => got.push(msg));
-    return got;
-}
 
 describe(`sensorhub-sensor on Node-RED ${version}`, function () {
     beforeEach(function (done) {

@@ -3,7 +3,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { helper, version } = require('../helpers/node-red');
+const { helper, version, errorsLogged } = require('../helpers/node-red');
 const { needTool } = require('../helpers/tools');
 const { until, sleep } = require('../helpers/wait');
 const { PtyPair } = require('../fixtures/pty');
@@ -37,12 +37,6 @@ function portConfig(extra = {}) {
 }
 function user(id) {
     return { id, type: 'test-serial-user', z: 'f1', serialPort: 'port1', wires: [] };
-}
-function errorsLogged() {
-    return helper
-        .log()
-        .args.filter((a) => a[0].level === helper.log().ERROR)
-        .map((a) => a[0].msg);
 }
 
 describe(`sensorhub-serial-port on Node-RED ${version}`, function () {
