@@ -1,5 +1,6 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow, NodeStatusFill, NodeStatusShape } from 'node-red';
 import { Throttle } from './core/throttle';
+import { commandOf } from './core/commands';
 import {
     buildReading,
     failedReading,
@@ -11,7 +12,8 @@ import {
 import { expandCommand, parseSensorConfig, type SensorConfig } from './core/sensor-config';
 import { SensorPoller, type PollResult, type ReadFn } from './core/sensor-poller';
 import { SimulatedSensor } from './core/simulator';
-import { parseReading, type ParseSpec } from './core/parse';
+import { parseReading } from './core/parse';
+import { serialRequestReader } from './core/serial-read';
 import type { SerialPortApi, SerialStatus } from './core/serial-user';
 
 // Saved flows are user data: any field may be missing or of another type.
@@ -22,32 +24,8 @@ type Command = (typeof COMMANDS)[number];
 
 type Shown = { kind: 'none' } | { kind: 'value'; value: ReadingValue } | { kind: 'failure'; status: FailureStatus };
 
-/** The command a message carries: `msg.command`, or a payload of `start`/`stop`. */
-function commandOf(msg: NodeMessageInFlow & { command?: unknown }): string | undefined {
-    const c = msg.command;
-    if (c !== undefined) return typeof c === 'string' ? c.trim() : typeof c === 'number' ? String(c) : typeof c;
-    if (msg.payload === 'start' || msg.payload === 'stop') return msg.payload;
-    return undefined;
-}
-
 function isCommand(c: string): c is Command {
     return (COMMANDS as readonly string[]).includes(c);
-}
-
-/** A line from the device as this sensor's value, or a ReadError naming what is wrong with it. */
-function lineParser(spec: ParseSpec): (line: string) => ReadingValue {
-    return (line) => {
-        const r = parseReading(line, spec);
-        if (!r.ok) throw new ReadError('error', r.error);
-        return r.value;
-    };
-}
-
-/** A failed serial request as a ReadError with the status it reports. */
-function serialFailure(err: unknown): never {
-    const e = err instanceof Error ? err : new Error(String(err));
-    const code = (e as Error & { code?: unknown }).code;
-    throw new ReadError(code === 'timeout' ? 'timeout' : code === 'offline' ? 'offline' : 'error', e.message);
 }
 
 export = function (RED: NodeAPI): void {
@@ -65,7 +43,6 @@ export = function (RED: NodeAPI): void {
         }
         const config: SensorConfig = parsed.config;
         const { sensor, eventType } = config;
-        const parseLine = lineParser(config.serial.spec);
 
         let shown: Shown = { kind: 'none' };
         const throttle = new Throttle(() => {
@@ -94,7 +71,7 @@ export = function (RED: NodeAPI): void {
             const serial = node;
             const command = expandCommand(config.serial.command, sensor.id);
             if (serial.mode === 'request') {
-                read = () => serial.request(command, config.timeoutMs).then(parseLine, serialFailure);
+                read = serialRequestReader(serial, command, config.serial.spec, config.timeoutMs);
             } else {
                 stopLines = serial.onLine((line) => {
                     const parsedLine = parseReading(line, config.serial.spec);

@@ -1,4 +1,5 @@
 import { eventTypeError } from './topic';
+import { blank, ConfigError, field, latencyFields, num, seedField, settle, text, type Raw } from './config-fields';
 import {
     defaultEventType,
     defaultUnit,
@@ -49,33 +50,8 @@ export function expandCommand(template: string, sensorId: string): string {
     return template.split('{{id}}').join(sensorId);
 }
 
-type Raw = Record<string, unknown>;
-
-const blank = (v: unknown): boolean => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
-
-/** A finite number from a number or a numeric string, or undefined. */
-function num(v: unknown): number | undefined {
-    const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-    return Number.isFinite(n) ? n : undefined;
-}
-
-function text(v: unknown): string {
-    return typeof v === 'string' ? v.trim() : '';
-}
-
-class ConfigError extends Error {}
-
 function isSource(v: unknown): v is SensorSource {
     return typeof v === 'string' && (SENSOR_SOURCES as readonly string[]).includes(v);
-}
-
-/** A number in [min, max], `fallback` when blank; throws a sentence naming the field otherwise. */
-function field(raw: Raw, key: string, what: string, min: number, max: number, fallback: number): number {
-    const v = raw[key];
-    if (blank(v)) return fallback;
-    const n = num(v);
-    if (n === undefined || n < min || n > max) throw new ConfigError(`${what} must be a number from ${min} to ${max}`);
-    return n;
 }
 
 /**
@@ -85,12 +61,7 @@ function field(raw: Raw, key: string, what: string, min: number, max: number, fa
  * user gave no id (the node's id).
  */
 export function parseSensorConfig(raw: Raw, fallbackId: string): { config: SensorConfig } | { error: string } {
-    try {
-        return { config: parse(raw, fallbackId) };
-    } catch (err) {
-        if (err instanceof ConfigError) return { error: err.message };
-        throw err;
-    }
+    return settle(() => parse(raw, fallbackId));
 }
 
 function parse(raw: Raw, fallbackId: string): SensorConfig {
@@ -111,16 +82,8 @@ function parse(raw: Raw, fallbackId: string): SensorConfig {
     const timeoutMs = Math.round(field(raw, 'timeout', 'timeout (ms)', TIMEOUT_MIN_MS, TIMEOUT_MAX_MS, 2000));
     const autoStart = raw.autoStart !== false && raw.autoStart !== 'false';
 
-    let seed: number | undefined;
-    if (!blank(raw.seed)) {
-        const s = num(raw.seed);
-        if (s === undefined || !Number.isInteger(s) || s < 0 || s > 0xffffffff)
-            throw new ConfigError('seed must be blank or a whole number from 0 to 4294967295');
-        seed = s;
-    }
-    const latencyMinMs = field(raw, 'latencyMin', 'minimum latency (ms)', 0, LATENCY_MAX_MS, 100);
-    const latencyMaxMs = field(raw, 'latencyMax', 'maximum latency (ms)', 0, LATENCY_MAX_MS, 500);
-    if (latencyMaxMs < latencyMinMs) throw new ConfigError('maximum latency must not be below the minimum latency');
+    const seed = seedField(raw);
+    const { latencyMinMs, latencyMaxMs } = latencyFields(raw, LATENCY_MAX_MS);
     const offlineEvery = field(raw, 'offlineEvery', 'offline every (s)', 0, SCHEDULE_MAX_S, 0);
     const offlineFor = field(raw, 'offlineFor', 'offline for (s)', 0, SCHEDULE_MAX_S, 0);
     if (offlineEvery > 0 && offlineFor >= offlineEvery)
@@ -167,6 +130,11 @@ function unitFor(kind: SensorKind, v: unknown): string {
 
 function isFormat(v: unknown): v is ReadingFormat {
     return typeof v === 'string' && (READING_FORMATS as readonly string[]).includes(v);
+}
+
+/** The serial part of a node's properties (port, command, format…), checked when `used`; shared with the fleet. */
+export function parseSerialSource(raw: Raw, used: boolean): { config: SerialSourceConfig } | { error: string } {
+    return settle(() => parseSerial(raw, used));
 }
 
 function parseSerial(raw: Raw, used: boolean): SerialSourceConfig {

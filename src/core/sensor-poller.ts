@@ -36,6 +36,7 @@ export interface PollerOptions<T> {
     readonly read: ReadFn<T>;
     /** 0: reads only on demand. */
     readonly intervalMs: number;
+    /** 0: no timeout; the read bounds its own time (a fleet cycle, whose reads each have one). */
     readonly timeoutMs: number;
     readonly clock?: Clock;
     /** Results of the reads the interval started (on-demand reads resolve their own promise). */
@@ -123,7 +124,7 @@ export class SensorPoller<T> {
             const finish = (result: PollResult<T>): void => {
                 if (settled) return;
                 settled = true;
-                this.clock.clearTimeout(timeout);
+                if (timeout !== undefined) this.clock.clearTimeout(timeout);
                 this.inFlight = undefined;
                 resolve(result);
             };
@@ -131,15 +132,18 @@ export class SensorPoller<T> {
                 const ts = this.clock.now();
                 return { seq, ts, latencyMs: ts - begin };
             };
-            const timeout = this.clock.setTimeout(() => {
-                controller.abort();
-                const ms = this.opts.timeoutMs;
-                finish({
-                    status: 'timeout',
-                    error: new ReadError('timeout', `no reading within ${ms} ms`),
-                    ...timing(),
-                });
-            }, this.opts.timeoutMs);
+            const ms = this.opts.timeoutMs;
+            const timeout =
+                ms > 0
+                    ? this.clock.setTimeout(() => {
+                          controller.abort();
+                          finish({
+                              status: 'timeout',
+                              error: new ReadError('timeout', `no reading within ${ms} ms`),
+                              ...timing(),
+                          });
+                      }, ms)
+                    : undefined;
             this.inFlight = { controller, finish };
             let pending: Promise<T>;
             try {

@@ -3,51 +3,7 @@ const assert = require('node:assert/strict');
 const { SensorPoller } = require('../../nodes/core/sensor-poller');
 const { ReadError } = require('../../nodes/core/reading');
 
-const flush = () => new Promise((resolve) => setImmediate(resolve));
-
-/** A clock whose time moves only in advance(); timers fire `lateness` ms after they are due, like a busy event loop. */
-class FakeClock {
-    constructor(lateness = 0) {
-        this.t = 1_000_000;
-        this.lateness = lateness;
-        this.timers = new Map();
-        this.nextId = 1;
-        this.now = () => this.t;
-        this.setTimeout = (fn, ms) => {
-            const id = this.nextId++;
-            this.timers.set(id, { at: this.t + Math.max(0, ms) + this.lateness, fn, id });
-            return id;
-        };
-        this.clearTimeout = (id) => {
-            this.timers.delete(id);
-        };
-    }
-
-    /** A sleep on this clock that rejects when `signal` aborts. */
-    sleep(ms, signal) {
-        return new Promise((resolve, reject) => {
-            const id = this.setTimeout(resolve, ms - this.lateness);
-            signal?.addEventListener('abort', () => {
-                this.clearTimeout(id);
-                reject(new Error('aborted'));
-            });
-        });
-    }
-
-    async advance(ms) {
-        const end = this.t + ms;
-        for (;;) {
-            await flush();
-            const due = [...this.timers.values()].filter((x) => x.at <= end).sort((a, b) => a.at - b.at || a.id - b.id);
-            if (due.length === 0) break;
-            this.timers.delete(due[0].id);
-            this.t = due[0].at;
-            due[0].fn();
-        }
-        this.t = end;
-        await flush();
-    }
-}
+const { FakeClock } = require('../helpers/fake-clock');
 
 /** A poller on a fake clock whose reads take `latency` ms; records when each read started and the results. */
 function setup({ intervalMs = 1000, timeoutMs = 5000, latency = 100, lateness = 0, read } = {}) {
