@@ -60,6 +60,24 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
         );
     });
 
+    /** Double-clicks the first deployed node of `type`, as a user opens its edit dialog; returns the tray. */
+    async function openEditor(type) {
+        const id = await page.evaluate((t) => {
+            const node = RED.nodes.filterNodes({ type: t })[0];
+            RED.view.reveal(node.id);
+            return node.id;
+        }, type);
+        await page.locator(`g[id="${id}"] .red-ui-flow-node`).first().dblclick();
+        return page.locator('.red-ui-tray');
+    }
+
+    /** Cancels the open edit dialog, if any, and waits for its tray to go. */
+    async function closeTray() {
+        if ((await page.locator('.red-ui-tray').count()) === 0) return;
+        await page.locator('#node-dialog-cancel').click();
+        await page.waitForFunction(() => !document.querySelector('.red-ui-tray'));
+    }
+
     after(async function () {
         if (browser) await browser.close();
         if (red) await red.stop();
@@ -117,14 +135,54 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
         await page.screenshot({ path: path.join(ARTIFACTS, 'flow.png') });
     });
 
+    it('flags an invalid value of every node type with its reason, and accepts a valid one', async function () {
+        // Node-RED counts a validator's returned reason as an error only when the validator takes two arguments;
+        // a one-argument validator returning a sentence is truthy, and the node would pass as valid.
+        const cases = [
+            ['sensorhub-sensor', { timeout: -5 }, 'timeout'],
+            ['sensorhub-sensor', { source: 'simulated', latencyMin: 500, latencyMax: 100 }, 'latencyMin'],
+            ['sensorhub-hub', { queueLimit: 0 }, 'queueLimit'],
+            ['sensorhub-hub', { backend: 'mqtt', broker: 'ftp://example' }, 'broker'],
+            ['sensorhub-subscribe', { patterns: 'home/#/x' }, 'patterns'],
+            ['sensorhub-publish', { eventType: 'home/+' }, 'eventType'],
+            ['sensorhub-serial-port', { path: '/dev/ttyUSB0', baudRate: -1 }, 'baudRate', { path: '/dev/ttyUSB0' }],
+            ['sensorhub-fleet', { sensors: [{ id: 'a' }, { id: 'a' }] }, 'sensors'],
+            ['sensorhub-fleet', { sensorSource: 'generated', count: 0 }, 'count'],
+            ['sensorhub-fleet', { timeout: -1 }, 'timeout'],
+        ];
+        const results = await page.evaluate((list) => {
+            const check = (type, props) => {
+                const def = RED.nodes.getType(type);
+                const node = { id: `probe-${Math.random()}`, type, _def: def, z: RED.workspaces.active() };
+                for (const [key, d] of Object.entries(def.defaults))
+                    node[key] = d.value === undefined ? undefined : JSON.parse(JSON.stringify(d.value));
+                Object.assign(node, props);
+                RED.editor.validateNode(node);
+                return { valid: node.valid, errors: node.validationErrors || [] };
+            };
+            return list.map(([type, props, key, good]) => ({
+                type,
+                key,
+                bad: check(type, props),
+                fine: check(type, good || {}),
+            }));
+        }, cases);
+        for (const r of results) {
+            assert.equal(r.bad.valid, false, `${r.type} with a bad ${r.key} passes as valid`);
+            assert.ok(
+                r.bad.errors.some((e) => String(e).includes(r.key) || String(e).length > r.key.length),
+                `${r.type}: ${JSON.stringify(r.bad.errors)}`,
+            );
+        }
+        const fine = results.filter((r) =>
+            ['sensorhub-sensor', 'sensorhub-fleet', 'sensorhub-serial-port'].includes(r.type),
+        );
+        for (const r of fine)
+            assert.equal(r.fine.valid, true, `${r.type} with its defaults: ${JSON.stringify(r.fine.errors)}`);
+    });
+
     it('opens the edit dialog of a deployed sensorhub-subscribe node on double-click', async function () {
-        const id = await page.evaluate(() => {
-            const node = RED.nodes.filterNodes({ type: 'sensorhub-subscribe' })[0];
-            RED.view.reveal(node.id);
-            return node.id;
-        });
-        await page.locator(`g[id="${id}"] .red-ui-flow-node`).first().dblclick();
-        const tray = page.locator('.red-ui-tray');
+        const tray = await openEditor('sensorhub-subscribe');
         await tray.locator('#node-input-hub').waitFor({ state: 'visible' });
         assert.equal(await tray.locator('#node-input-patterns').count(), 1);
 
@@ -134,6 +192,37 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
         );
         fs.mkdirSync(ARTIFACTS, { recursive: true });
         await page.screenshot({ path: path.join(ARTIFACTS, 'editor.png') });
+    });
+
+    it('edits a fleet: generated fields, then a sensor table that marks a duplicate id', async function () {
+        await closeTray();
+        const tray = await openEditor('sensorhub-fleet');
+        await tray.locator('#node-input-count').waitFor({ state: 'visible' });
+        assert.equal(await tray.locator('#node-input-count').inputValue(), '20');
+
+        await tray.locator('#node-input-sensorSource').selectOption('table');
+        const rows = tray.locator('#node-input-sensor-container > li');
+        await tray.locator('#node-input-sensor-container').waitFor({ state: 'visible' });
+        const before = await rows.count();
+        await tray.locator('.red-ui-editableList-addButton').click();
+        await page.waitForFunction(
+            (n) => document.querySelectorAll('#node-input-sensor-container > li').length === n,
+            before + 1,
+        );
+        const lastId = rows.last().locator('.sensorhub-fleet-row-id');
+        await lastId.fill(await rows.first().locator('.sensorhub-fleet-row-id').inputValue());
+        await lastId.dispatchEvent('change');
+        await page.waitForFunction(() => {
+            const inputs = document.querySelectorAll('#node-input-sensor-container .sensorhub-fleet-row-id');
+            return inputs.length > 1 && inputs[inputs.length - 1].classList.contains('input-error');
+        });
+        assert.match(await tray.locator('#sensorhub-fleet-row-count').innerText(), new RegExp(`${before + 1}`));
+        await page.waitForFunction(
+            () => globalThis.getComputedStyle(document.querySelector('.red-ui-tray')).right === '0px',
+        );
+        fs.mkdirSync(ARTIFACTS, { recursive: true });
+        await page.screenshot({ path: path.join(ARTIFACTS, 'fleet-editor.png') });
+        await closeTray();
     });
 
     it('raises no error in the page', function () {
