@@ -210,7 +210,14 @@ async function cycles() {
 
 // ---- steady state, each side in a process of its own ----
 
-function steadyFlow() {
+/** Fleet → publish → hub → subscribe → sink; `unwired`: the fleet alone, its readings going nowhere. */
+function steadyFlow(unwired) {
+    if (unwired)
+        return [
+            { id: TAB, type: 'tab', label: 'fleet steady state' },
+            fleetNode(STEADY_SENSORS, 1, [[], [], ['stats']]),
+            { id: 'stats', type: 'bench-sink', z: TAB, wires: [] },
+        ];
     return [
         { id: TAB, type: 'tab', label: 'fleet steady state' },
         { id: 'steady-hub', type: 'sensorhub-hub', backend: 'local', queueLimit: 20000, overflow: 'drop-oldest' },
@@ -255,17 +262,34 @@ async function window(count) {
     };
 }
 
-async function steadyFleet() {
+async function steadyFleet(unwired) {
     const rt = await startRuntime();
     try {
         await new Promise((r) => setTimeout(r, 1000));
         gc();
         const idle = process.memoryUsage.rss();
-        await rt.deploy(steadyFlow());
-        const events = rt.getNode('events');
-        const w = await window(() => events.count);
-        const stats = rt.getNode('stats').lastMsg?.payload;
-        return { ...w, idle, lastCycle: stats };
+        await rt.deploy(steadyFlow(unwired));
+        const stats = rt.getNode('stats');
+        // Unwired, every reading of a completed cycle counts (each cycle's statistics say all were ok).
+        const count = unwired
+            ? () => stats.count * STEADY_SENSORS
+            : (
+                  (events) => () =>
+                      events.count
+              )(rt.getNode('events'));
+        const w = await window(count);
+        return { ...w, idle, lastCycle: stats.lastMsg?.payload };
+    } finally {
+        await rt.stop();
+    }
+}
+
+/** The bare loop inside an idle Node-RED process: what the runtime's presence alone costs the same code. */
+async function steadyBareInRuntime() {
+    const rt = await startRuntime();
+    try {
+        await new Promise((r) => setTimeout(r, 1000));
+        return await steadyBare();
     } finally {
         await rt.stop();
     }
@@ -311,6 +335,9 @@ function runChild(mode) {
 async function steady() {
     const fleet = await runChild('fleet');
     const bare = await runChild('bare');
+    const unwired = await runChild('fleet-unwired');
+    const bareInRuntime = await runChild('bare-in-runtime');
+    const cpu = (r) => `${(r.cpu * 100).toFixed(1)}%`;
     const rows = [
         {
             name: `steady state, ${STEADY_SENSORS.toLocaleString('en-US')} sensors at 1 Hz: readings per second delivered`,
@@ -321,10 +348,31 @@ async function steady() {
         },
         {
             name: 'steady state: CPU share of one core',
-            candidate: `${(fleet.cpu * 100).toFixed(1)}%`,
-            anchor: `${(bare.cpu * 100).toFixed(1)}%`,
+            candidate: cpu(fleet),
+            anchor: cpu(bare),
             ratio: fleet.cpu / bare.cpu,
             goal: CPU_GOAL,
+        },
+        {
+            name: "breakdown: the same bare loop inside an idle Node-RED process vs alone (the runtime's share)",
+            candidate: cpu(bareInRuntime),
+            anchor: cpu(bare),
+            ratio: bareInRuntime.cpu / bare.cpu,
+            goal: undefined,
+        },
+        {
+            name: "breakdown: the fleet alone (readings unwired) vs that bare loop inside Node-RED (the fleet's share)",
+            candidate: cpu(unwired),
+            anchor: cpu(bareInRuntime),
+            ratio: unwired.cpu / bareInRuntime.cpu,
+            goal: undefined,
+        },
+        {
+            name: "breakdown: fleet → hub → subscriber vs the fleet alone (the hub path's share)",
+            candidate: cpu(fleet),
+            anchor: cpu(unwired),
+            ratio: fleet.cpu / unwired.cpu,
+            goal: undefined,
         },
         {
             name: 'steady state: event-loop delay p99',
@@ -348,6 +396,7 @@ async function steady() {
             'embedded Node-RED. Bare loop: the same 10,000 simulated reads every second with `Promise.all`, each value ' +
             'emitted on an EventEmitter with one counting listener, no Node-RED.',
         `Peak RSS: fleet process ${fmtMiB(fleet.rssMax)} (idle Node-RED before the deploy: ${fmtMiB(fleet.idle)}); ` +
+            `fleet alone ${fmtMiB(unwired.rssMax)} (${fmtMiB(unwired.rssMax - unwired.idle)} above idle); ` +
             `bare loop ${fmtMiB(bare.rssMax)} (${fmtMiB(bare.idle)} before its sensors were made).`,
         `The fleet's last cycle: ${fleet.lastCycle ? JSON.stringify(fleet.lastCycle) : 'none reported'}.`,
     ];
@@ -378,7 +427,14 @@ async function main() {
 }
 
 if (process.argv[2] === '--steady') {
-    const run = process.argv[3] === 'fleet' ? steadyFleet : steadyBare;
+    const modes = {
+        fleet: () => steadyFleet(false),
+        'fleet-unwired': () => steadyFleet(true),
+        bare: steadyBare,
+        'bare-in-runtime': steadyBareInRuntime,
+    };
+    const run = modes[process.argv[3]];
+    if (!run) throw new Error(`unknown steady mode ${process.argv[3]}`);
     run().then(
         (result) => {
             // Run by hand (`node --expose-gc bench/fleet.bench.js --steady fleet`, e.g. under --cpu-prof): print it.
