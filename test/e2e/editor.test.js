@@ -149,6 +149,8 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
             ['sensorhub-fleet', { sensors: [{ id: 'a' }, { id: 'a' }] }, 'sensors'],
             ['sensorhub-fleet', { sensorSource: 'generated', count: 0 }, 'count'],
             ['sensorhub-fleet', { timeout: -1 }, 'timeout'],
+            ['sensorhub-door-lock', { lockout: -1 }, 'lockout'],
+            ['sensorhub-door-lock', { motionPatterns: 'a/#/b' }, 'motionPatterns'],
         ];
         const results = await page.evaluate((list) => {
             const check = (type, props) => {
@@ -175,7 +177,7 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
             );
         }
         const fine = results.filter((r) =>
-            ['sensorhub-sensor', 'sensorhub-fleet', 'sensorhub-serial-port'].includes(r.type),
+            ['sensorhub-sensor', 'sensorhub-fleet', 'sensorhub-serial-port', 'sensorhub-door-lock'].includes(r.type),
         );
         for (const r of fine)
             assert.equal(r.fine.valid, true, `${r.type} with its defaults: ${JSON.stringify(r.fine.errors)}`);

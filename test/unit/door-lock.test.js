@@ -1,0 +1,755 @@
+'use strict';
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const fc = require('fast-check');
+const {
+    DoorLock,
+    digestCode,
+    codeMatches,
+    parseSaved,
+    parseLockInput,
+    roundDuration,
+} = require('../../nodes/core/door-lock');
+const { parseDoorLockConfig } = require('../../nodes/core/door-lock-config');
+
+/** A clock whose time moves only in advance(); timers fire in order of when they are due. */
+class FakeClock {
+    constructor() {
+        this.t = 1_000_000;
+        this.timers = new Map();
+        this.nextId = 1;
+        this.now = () => this.t;
+        this.setTimeout = (fn, ms) => {
+            const id = this.nextId++;
+            this.timers.set(id, { at: this.t + Math.max(0, ms), fn, id });
+            return id;
+        };
+        this.clearTimeout = (id) => {
+            this.timers.delete(id);
+        };
+    }
+
+    advance(ms) {
+        const end = this.t + ms;
+        for (;;) {
+            const due = [...this.timers.values()].filter((x) => x.at <= end).sort((a, b) => a.at - b.at || a.id - b.id);
+            if (due.length === 0) break;
+            this.timers.delete(due[0].id);
+            this.t = due[0].at;
+            due[0].fn();
+        }
+        this.t = end;
+    }
+}
+
+const BASE = parseDoorLockConfig({ location: 'front door' }).config;
+
+/** A started lock on a fake clock, recording what it sends and saves. */
+function setup(opts = {}) {
+    const clock = opts.clock ?? new FakeClock();
+    const states = [];
+    const alerts = [];
+    const saves = [];
+    const errors = [];
+    const lock = new DoorLock({
+        ...BASE,
+        clock,
+        onState: (c) => states.push(c),
+        onAlert: (a) => alerts.push(a),
+        onSave: (s) => saves.push(s),
+        onError: (e) => errors.push(e),
+        ...opts,
+    });
+    lock.start();
+    return { clock, lock, states, alerts, saves, errors, last: () => saves[saves.length - 1] };
+}
+const CODE = { codeDigest: digestCode('2468') };
+
+describe('core/door-lock-config', function () {
+    it('has fail-secure defaults for a flow saved before any field existed', function () {
+        assert.deepEqual(parseDoorLockConfig({}), {
+            config: {
+                location: '',
+                initialState: 'locked',
+                feedback: false,
+                actuationMs: 0,
+                transitionTimeoutMs: 10_000,
+                autoRelockMs: 0,
+                motionPatterns: ['motion_detected'],
+                cooldownMs: 60_000,
+                repeatMs: 0,
+                maxAttempts: 5,
+                lockoutMs: 300_000,
+            },
+        });
+    });
+
+    it('reads every field, seconds as ms, and a pattern list', function () {
+        const { config } = parseDoorLockConfig({
+            location: ' hall ',
+            initialState: 'unlocked',
+            feedback: 'true',
+            actuation: '1.5',
+            transitionTimeout: 3,
+            autoRelock: 30,
+            motionPatterns: 'home/+/motion_detected,\n door/#',
+            cooldown: 0,
+            repeat: 90,
+            maxAttempts: '3',
+            lockout: 60,
+        });
+        assert.deepEqual(config, {
+            location: 'hall',
+            initialState: 'unlocked',
+            feedback: true,
+            actuationMs: 1500,
+            transitionTimeoutMs: 3000,
+            autoRelockMs: 30_000,
+            motionPatterns: ['home/+/motion_detected', 'door/#'],
+            cooldownMs: 0,
+            repeatMs: 90_000,
+            maxAttempts: 3,
+            lockoutMs: 60_000,
+        });
+    });
+
+    it('never rounds a positive duration down to 0, which would mean off or at once', function () {
+        const { config } = parseDoorLockConfig({ transitionTimeout: 0.0001, repeat: 0.0001, lockout: 0.0001 });
+        assert.equal(config.transitionTimeoutMs, 1);
+        assert.equal(config.repeatMs, 1);
+        assert.equal(config.lockoutMs, 1);
+    });
+
+    it('names the field and the fix for every bad value', function () {
+        const err = (raw) => parseDoorLockConfig(raw).error;
+        assert.match(err({ location: 'x'.repeat(257) }), /location is longer than 256 characters/);
+        assert.match(err({ location: 5 }), /location must be text/);
+        assert.match(err({ initialState: 'jammed' }), /initial state must be locked or unlocked/);
+        assert.match(err({ feedback: 'yes' }), /must be true or false/);
+        assert.match(err({ actuation: -1 }), /actuation time must be a number of seconds from 0 to 600/);
+        assert.match(err({ actuation: 'soon' }), /actuation time/);
+        assert.match(err({ transitionTimeout: 0 }), /feedback timeout must be a number of seconds above 0/);
+        assert.match(err({ autoRelock: 86401 }), /auto-relock must be a number of seconds from 0 to 86400/);
+        assert.match(err({ cooldown: -5 }), /alert cooldown/);
+        assert.match(err({ repeat: 'NaN' }), /alert repeat/);
+        assert.match(err({ lockout: 0 }), /lockout must be a number of seconds above 0/);
+        assert.match(err({ maxAttempts: 0 }), /wrong codes before lockout must be a whole number from 1 to 100/);
+        assert.match(err({ maxAttempts: 2.5 }), /wrong codes before lockout/);
+        assert.match(err({ motionPatterns: 'a/#/b' }), /motion event pattern "a\/#\/b": # must be a whole level/);
+        assert.match(err({ motionPatterns: ['motion'] }), /motion event pattern must be text/);
+    });
+});
+
+describe('core/door-lock input', function () {
+    const P = ['motion_detected', 'home/+/motion'];
+    const read = (msg) => parseLockInput(msg, P);
+
+    it('reads commands from msg.command or a string payload, trimmed and in any case', function () {
+        assert.deepEqual(read({ command: 'lock' }), { kind: 'lock' });
+        assert.deepEqual(read({ command: ' UNLOCK ', code: '12' }), { kind: 'unlock', code: '12' });
+        assert.deepEqual(read({ command: 'unlock' }), { kind: 'unlock', code: undefined });
+        assert.deepEqual(read({ payload: 'ack' }), { kind: 'ack' });
+        assert.deepEqual(read({ payload: 'Lock', topic: 'door' }), { kind: 'lock' });
+        assert.deepEqual(read({ command: 'lock', payload: 'unlock' }), { kind: 'lock' }, 'msg.command comes first');
+    });
+
+    it('reads hardware feedback and motion events matching the patterns', function () {
+        assert.deepEqual(read({ feedback: 'jammed' }), { kind: 'feedback', state: 'jammed' });
+        assert.deepEqual(read({ feedback: ' Locked' }), { kind: 'feedback', state: 'locked' });
+        assert.deepEqual(read({ topic: 'motion_detected', payload: true }), { kind: 'motion', seen: true });
+        assert.deepEqual(read({ topic: 'home/hall/motion', payload: false }), { kind: 'motion', seen: false });
+    });
+
+    it('refuses every other message with a problem naming what was wrong', function () {
+        const problem = (msg) => {
+            const r = read(msg);
+            assert.ok('problem' in r, `expected a problem for ${JSON.stringify(msg)}`);
+            return r;
+        };
+        assert.equal(problem({ command: 'lock', feedback: 'locked' }).problem, 'both');
+        assert.deepEqual(problem({ command: 1 }), { problem: 'command-type', detail: { got: 'the number 1' } });
+        assert.deepEqual(problem({ command: { unlock: true } }).detail, { got: 'an object' });
+        assert.deepEqual(problem({ command: 'open' }), { problem: 'command-unknown', detail: { command: '"open"' } });
+        assert.deepEqual(problem({ payload: 'unlock!' }).detail, { command: '"unlock!"' });
+        assert.deepEqual(problem({ feedback: null }), { problem: 'feedback-type', detail: { got: 'null' } });
+        assert.equal(problem({ feedback: 'open' }).problem, 'feedback-unknown');
+        assert.deepEqual(problem({ topic: 'motion_detected', payload: 1 }), {
+            problem: 'motion-type',
+            detail: { topic: '"motion_detected"', got: 'the number 1' },
+        });
+        assert.equal(problem({ topic: 'motion_detected', payload: 'true' }).problem, 'motion-type');
+        assert.deepEqual(problem({ topic: 'temperature_update', payload: 21.5 }), {
+            problem: 'unknown-message',
+            detail: { patterns: 'motion_detected, home/+/motion', topic: '"temperature_update"' },
+        });
+        assert.equal(problem({}).detail.topic, 'undefined');
+        assert.equal(problem({ payload: ['unlock'] }).problem, 'unknown-message');
+    });
+
+    it('refuses a code of the wrong type without quoting it', function () {
+        assert.deepEqual(read({ command: 'unlock', code: 2468 }), { problem: 'code-type', detail: { got: 'number' } });
+        assert.deepEqual(read({ payload: 'unlock', code: ['2468'] }).detail, { got: 'an array' });
+        assert.deepEqual(read({ command: 'unlock', code: null }).detail, { got: 'null' });
+        assert.deepEqual(read({ command: 'lock', code: 5 }), { kind: 'lock' }, 'lock needs no code');
+    });
+
+    it('never reads an unlock from a message that does not say unlock', function () {
+        fc.assert(
+            fc.property(
+                fc.record(
+                    {
+                        command: fc.oneof(fc.string(), fc.anything()),
+                        payload: fc.oneof(fc.string(), fc.boolean(), fc.anything()),
+                        feedback: fc.oneof(fc.constantFrom('locked', 'unlocked', 'jammed'), fc.anything()),
+                        topic: fc.oneof(fc.constantFrom('motion_detected', 'home/a/motion'), fc.string()),
+                        code: fc.anything(),
+                    },
+                    { requiredKeys: [] },
+                ),
+                (msg) => {
+                    const r = read(msg);
+                    if (r.kind !== 'unlock') return;
+                    const said = msg.command !== undefined ? msg.command : msg.payload;
+                    assert.equal(String(said).trim().toLowerCase(), 'unlock');
+                    assert.equal(msg.feedback, undefined);
+                },
+            ),
+        );
+    });
+});
+
+describe('core/door-lock', function () {
+    describe('without feedback', function () {
+        it('starts locked by default, and unlocked when so configured', function () {
+            assert.equal(setup().lock.current, 'locked');
+            const { lock, states } = setup({ initialState: 'unlocked' });
+            assert.equal(lock.current, 'unlocked');
+            assert.deepEqual(states, [], 'the initial state is not a change');
+        });
+
+        it('locks and unlocks at once, asking the hardware to move, and reports only changes', function () {
+            const { lock, states } = setup();
+            assert.equal(lock.lock(), false);
+            assert.deepEqual(lock.unlock(undefined), { changed: true });
+            assert.deepEqual(lock.unlock(undefined), { changed: false });
+            assert.equal(lock.lock(), true);
+            assert.equal(lock.lock(), false);
+            assert.deepEqual(states, [
+                { state: 'unlocked', previous: 'locked', reason: 'command', actuate: 'unlock' },
+                { state: 'locked', previous: 'unlocked', reason: 'command', actuate: 'lock' },
+            ]);
+        });
+
+        it('takes the actuation time in locking and unlocking, and can be turned around midway', function () {
+            const { lock, states, clock } = setup({ actuationMs: 2000 });
+            lock.unlock(undefined);
+            assert.equal(lock.current, 'unlocking');
+            clock.advance(1999);
+            assert.equal(lock.current, 'unlocking');
+            clock.advance(1);
+            assert.equal(lock.current, 'unlocked');
+            lock.lock();
+            clock.advance(500);
+            lock.unlock(undefined);
+            clock.advance(2000);
+            assert.deepEqual(
+                states.map((s) => [s.state, s.reason, s.actuate]),
+                [
+                    ['unlocking', 'command', 'unlock'],
+                    ['unlocked', 'command', undefined],
+                    ['locking', 'command', 'lock'],
+                    ['unlocking', 'command', 'unlock'],
+                    ['unlocked', 'command', undefined],
+                ],
+            );
+        });
+
+        it('refuses feedback: there is no hardware reporting', function () {
+            const { lock, states } = setup();
+            assert.deepEqual(lock.feedback('unlocked'), { refused: 'feedback-off' });
+            assert.equal(lock.current, 'locked');
+            assert.deepEqual(states, []);
+        });
+    });
+
+    describe('with feedback', function () {
+        const FB = { feedback: true, transitionTimeoutMs: 5000 };
+
+        it('waits in unlocking for the hardware, then follows its report', function () {
+            const { lock, states, clock } = setup(FB);
+            lock.unlock(undefined);
+            assert.equal(lock.current, 'unlocking');
+            clock.advance(4000);
+            assert.deepEqual(lock.feedback('unlocked'), { changed: true });
+            clock.advance(10_000);
+            assert.equal(lock.current, 'unlocked', 'no timeout after the feedback came');
+            assert.deepEqual(states[1], { state: 'unlocked', previous: 'unlocking', reason: 'feedback' });
+        });
+
+        it('becomes jammed, with an alert, when no feedback comes within the timeout', function () {
+            const { lock, states, alerts, clock } = setup(FB);
+            lock.unlock(undefined);
+            lock.feedback('unlocked');
+            lock.lock();
+            clock.advance(4999);
+            assert.equal(lock.current, 'locking');
+            clock.advance(1);
+            assert.equal(lock.current, 'jammed');
+            assert.deepEqual(states[states.length - 1], { state: 'jammed', previous: 'locking', reason: 'timeout' });
+            assert.deepEqual(alerts, [{ reason: 'jammed', location: 'front door', ts: clock.t, state: 'jammed' }]);
+        });
+
+        it('takes a jammed report as a jam, and lock or unlock to try again', function () {
+            const { lock, alerts, clock } = setup(FB);
+            lock.unlock(undefined);
+            lock.feedback('jammed');
+            assert.equal(lock.current, 'jammed');
+            assert.equal(alerts.length, 1);
+            assert.deepEqual(lock.feedback('jammed'), { changed: false }, 'a second report is not a new jam');
+            assert.equal(alerts.length, 1);
+            assert.equal(lock.lock(), true);
+            assert.equal(lock.current, 'locking');
+            lock.feedback('locked');
+            lock.feedback('jammed');
+            assert.deepEqual(lock.unlock(undefined), { changed: true });
+            assert.equal(lock.current, 'unlocking');
+            clock.advance(5000);
+            assert.equal(lock.current, 'jammed');
+        });
+
+        it('follows reports nobody asked for: a key turned by hand', function () {
+            const { lock, states } = setup(FB);
+            lock.feedback('unlocked');
+            lock.feedback('locked');
+            assert.deepEqual(
+                states.map((s) => [s.state, s.reason, s.actuate]),
+                [
+                    ['unlocked', 'feedback', undefined],
+                    ['locked', 'feedback', undefined],
+                ],
+            );
+        });
+    });
+
+    describe('unlock code', function () {
+        it('needs the code: without it or with a wrong one the lock stays locked', function () {
+            const { lock, states, alerts, clock } = setup(CODE);
+            assert.deepEqual(lock.unlock(undefined), { refused: 'code-required' });
+            assert.deepEqual(lock.unlock('1357'), { refused: 'wrong-code', attempts: 1, remaining: 4 });
+            assert.deepEqual(lock.unlock(''), { refused: 'wrong-code', attempts: 2, remaining: 3 });
+            assert.equal(lock.current, 'locked');
+            assert.deepEqual(states, []);
+            assert.deepEqual(alerts, [
+                {
+                    reason: 'wrong_code',
+                    location: 'front door',
+                    ts: clock.t,
+                    state: 'locked',
+                    attempts: 1,
+                    remaining: 4,
+                },
+                {
+                    reason: 'wrong_code',
+                    location: 'front door',
+                    ts: clock.t,
+                    state: 'locked',
+                    attempts: 2,
+                    remaining: 3,
+                },
+            ]);
+            assert.deepEqual(lock.unlock('2468'), { changed: true });
+            assert.equal(lock.current, 'unlocked');
+        });
+
+        it('resets the count on the right code', function () {
+            const { lock, last } = setup({ ...CODE, maxAttempts: 2 });
+            lock.unlock('0');
+            assert.equal(last().attempts, 1);
+            lock.unlock('2468');
+            assert.equal(last().attempts, 0);
+            lock.lock();
+            assert.deepEqual(lock.unlock('0'), { refused: 'wrong-code', attempts: 1, remaining: 1 });
+        });
+
+        it('locks unlocking out after N wrong codes in a row, for M seconds, even for the right code', function () {
+            const { lock, alerts, clock, states } = setup({ ...CODE, maxAttempts: 3, lockoutMs: 60_000 });
+            lock.unlock('1');
+            lock.unlock('2');
+            const t = clock.t;
+            assert.deepEqual(lock.unlock('3'), { refused: 'lockout', lockoutMs: 60_000 });
+            assert.deepEqual(alerts[2], {
+                reason: 'lockout',
+                location: 'front door',
+                ts: t,
+                state: 'locked',
+                until: t + 60_000,
+            });
+            assert.deepEqual(lock.view(), { state: 'locked', lockedOutMs: 60_000 });
+            clock.advance(15_000);
+            assert.deepEqual(lock.unlock('2468'), { refused: 'locked-out', remainingMs: 45_000 });
+            assert.equal(alerts.length, 3, 'attempts during a lockout raise no alert');
+            assert.equal(lock.lock(), false, 'locking is always accepted');
+            clock.advance(45_000);
+            assert.deepEqual(lock.view(), { state: 'locked' });
+            assert.deepEqual(lock.unlock('9'), { refused: 'wrong-code', attempts: 1, remaining: 2 }, 'count restarts');
+            assert.deepEqual(lock.unlock('2468'), { changed: true });
+            assert.deepEqual(states.length, 1);
+        });
+
+        it('compares in constant time through equal-length digests, whatever the lengths given', function () {
+            const digest = digestCode('2468');
+            assert.equal(digest.length, 32);
+            assert.equal(codeMatches('2468', digest), true);
+            assert.equal(codeMatches('', digest), false);
+            assert.equal(codeMatches('2468'.repeat(1000), digest), false);
+            assert.equal(codeMatches('2468 ', digest), false, 'compared exactly');
+        });
+
+        it('never reaches unlocked or unlocking without the right code, whatever else happens', function () {
+            const op = fc.oneof(
+                fc.record({ op: fc.constant('lock') }),
+                fc.record({ op: fc.constant('unlock'), code: fc.option(fc.string(), { nil: undefined }) }),
+                fc.record({ op: fc.constant('ack') }),
+                fc.record({ op: fc.constant('motion'), seen: fc.boolean() }),
+                fc.record({ op: fc.constant('advance'), ms: fc.integer({ min: 0, max: 400_000 }) }),
+            );
+            fc.assert(
+                fc.property(fc.array(op, { maxLength: 40 }), fc.boolean(), (ops, relock) => {
+                    const { lock, states, clock } = setup({
+                        ...CODE,
+                        maxAttempts: 3,
+                        autoRelockMs: relock ? 1000 : 0,
+                        actuationMs: relock ? 500 : 0,
+                    });
+                    for (const o of ops) {
+                        if (o.op === 'unlock') {
+                            fc.pre(o.code !== '2468');
+                            assert.ok('refused' in lock.unlock(o.code));
+                        } else if (o.op === 'advance') clock.advance(o.ms);
+                        else if (o.op === 'motion') lock.motion(o.seen);
+                        else lock[o.op]();
+                        assert.equal(lock.current, 'locked');
+                    }
+                    assert.ok(states.every((s) => s.actuate !== 'unlock'));
+                }),
+            );
+        });
+    });
+
+    describe('auto-relock', function () {
+        it('locks again N seconds after unlocking, by command or by feedback', function () {
+            const { lock, states, clock } = setup({ autoRelockMs: 30_000, feedback: true, transitionTimeoutMs: 5000 });
+            lock.unlock(undefined);
+            lock.feedback('unlocked');
+            clock.advance(5000);
+            assert.deepEqual(lock.view(), { state: 'unlocked', relockInMs: 25_000 });
+            clock.advance(25_000);
+            assert.equal(lock.current, 'locking');
+            assert.deepEqual(states[2], {
+                state: 'locking',
+                previous: 'unlocked',
+                reason: 'auto_relock',
+                actuate: 'lock',
+            });
+            lock.feedback('locked');
+            lock.feedback('unlocked');
+            clock.advance(30_000);
+            assert.equal(lock.current, 'locking');
+            assert.equal(states[states.length - 1].reason, 'auto_relock');
+        });
+
+        it('is cancelled by a lock before it is due, and off at 0', function () {
+            const { lock, states, clock } = setup({ autoRelockMs: 10_000 });
+            lock.unlock(undefined);
+            clock.advance(5000);
+            lock.lock();
+            assert.deepEqual(lock.view(), { state: 'locked' });
+            clock.advance(60_000);
+            assert.equal(states.length, 2);
+            const off = setup();
+            off.lock.unlock(undefined);
+            off.clock.advance(86_400_000);
+            assert.equal(off.lock.current, 'unlocked');
+        });
+    });
+
+    describe('motion alerts', function () {
+        it('alerts on motion while locked, with its location, once per cooldown window', function () {
+            const { lock, alerts, clock } = setup({ cooldownMs: 60_000 });
+            const t0 = clock.t;
+            assert.equal(lock.motion(true), true);
+            for (let i = 0; i < 59; i++) {
+                clock.advance(1000);
+                assert.equal(lock.motion(true), false);
+            }
+            clock.advance(1000);
+            assert.equal(lock.motion(true), true);
+            assert.deepEqual(
+                alerts.map((a) => [a.reason, a.location, a.ts - t0, a.state]),
+                [
+                    ['motion_while_locked', 'front door', 0, 'locked'],
+                    ['motion_while_locked', 'front door', 60_000, 'locked'],
+                ],
+            );
+        });
+
+        it('does not alert on no motion, nor while unlocked, locking, unlocking or jammed', function () {
+            const { lock, alerts } = setup({ feedback: true, cooldownMs: 0 });
+            assert.equal(lock.motion(false), false);
+            lock.unlock(undefined);
+            assert.equal(lock.motion(true), false, 'unlocking');
+            lock.feedback('unlocked');
+            assert.equal(lock.motion(true), false, 'unlocked');
+            lock.lock();
+            assert.equal(lock.motion(true), false, 'locking');
+            lock.feedback('jammed');
+            alerts.length = 0;
+            assert.equal(lock.motion(true), false, 'jammed');
+            lock.feedback('locked');
+            assert.equal(lock.motion(true), true, 'locked');
+            assert.equal(lock.motion(true), true, 'no cooldown at 0');
+            assert.equal(alerts.length, 2);
+        });
+
+        it('ends a cooldown when the clock was set back, rather than stretching it', function () {
+            const { lock, clock } = setup();
+            lock.motion(true);
+            clock.t -= 3_600_000;
+            assert.equal(lock.motion(true), true);
+        });
+    });
+
+    describe('repeat until acknowledged', function () {
+        it('repeats the latest alert every N seconds until ack', function () {
+            const { lock, alerts, clock } = setup({ repeatMs: 10_000 });
+            lock.motion(true);
+            assert.deepEqual(lock.view(), { state: 'locked', pendingAlert: 'motion_while_locked' });
+            clock.advance(25_000);
+            assert.deepEqual(
+                alerts.map((a) => a.repeat),
+                [undefined, 1, 2],
+            );
+            assert.equal(alerts[2].ts, alerts[0].ts + 20_000);
+            assert.equal(lock.ack(), true);
+            assert.equal(lock.ack(), false, 'nothing left to acknowledge');
+            clock.advance(100_000);
+            assert.equal(alerts.length, 3);
+            assert.deepEqual(lock.view(), { state: 'locked' });
+        });
+
+        it('stops repeating a jam once the lock leaves jammed', function () {
+            const { lock, alerts, clock } = setup({ repeatMs: 1000, feedback: true });
+            lock.unlock(undefined);
+            lock.feedback('jammed');
+            clock.advance(2000);
+            assert.equal(alerts.length, 3);
+            lock.feedback('locked');
+            clock.advance(5000);
+            assert.equal(alerts.length, 3);
+            assert.equal(lock.ack(), false);
+        });
+
+        it('sends an alert once when repeat is off, and ack does nothing', function () {
+            const { lock, alerts, clock } = setup();
+            lock.motion(true);
+            clock.advance(600_000);
+            assert.equal(alerts.length, 1);
+            assert.equal(lock.ack(), false);
+        });
+    });
+
+    describe('saved state', function () {
+        const saved = (over) => ({
+            v: 1,
+            state: 'locked',
+            since: 1_000_000,
+            attempts: 0,
+            lockoutUntil: null,
+            motionAlertAt: null,
+            ...over,
+        });
+
+        it('saves every change, and a saved lock resumes its state silently', function () {
+            const a = setup();
+            a.lock.unlock(undefined);
+            assert.deepEqual(a.last(), saved({ state: 'unlocked' }));
+            const b = setup({ saved: a.last(), initialState: 'locked' });
+            assert.equal(b.lock.current, 'unlocked', 'the saved state wins over the initial state');
+            assert.deepEqual(b.states, []);
+        });
+
+        it('locks again a transition cut short, asking the hardware, fail-secure', function () {
+            for (const state of ['unlocking', 'locking']) {
+                const quick = setup({ saved: saved({ state }) });
+                assert.deepEqual(quick.states, [
+                    { state: 'locked', previous: state, reason: 'restore', actuate: 'lock' },
+                ]);
+                const fb = setup({ saved: saved({ state }), feedback: true, transitionTimeoutMs: 1000 });
+                assert.deepEqual(fb.states, [
+                    { state: 'locking', previous: state, reason: 'restore', actuate: 'lock' },
+                ]);
+                fb.clock.advance(1000);
+                assert.equal(fb.lock.current, 'jammed');
+            }
+        });
+
+        it('resumes the auto-relock countdown where it was, relocking at once when overdue', function () {
+            const clock = new FakeClock();
+            const resumed = setup({
+                clock,
+                autoRelockMs: 30_000,
+                saved: saved({ state: 'unlocked', since: clock.t - 20_000 }),
+            });
+            assert.deepEqual(resumed.lock.view(), { state: 'unlocked', relockInMs: 10_000 });
+            clock.advance(10_000);
+            assert.equal(resumed.lock.current, 'locked');
+            const overdue = setup({ autoRelockMs: 30_000, saved: saved({ state: 'unlocked', since: 0 }) });
+            overdue.clock.advance(0);
+            assert.deepEqual(overdue.states, [
+                { state: 'locked', previous: 'unlocked', reason: 'auto_relock', actuate: 'lock' },
+            ]);
+        });
+
+        it('keeps a lockout and the wrong-code count, but never longer than the lockout lasts', function () {
+            const clock = new FakeClock();
+            const kept = setup({ ...CODE, clock, saved: saved({ lockoutUntil: clock.t + 100_000, attempts: 0 }) });
+            assert.equal(kept.lock.unlock('2468').refused, 'locked-out');
+            clock.advance(100_000);
+            assert.deepEqual(kept.lock.unlock('2468'), { changed: true });
+            const skewed = setup({ ...CODE, lockoutMs: 60_000, saved: saved({ lockoutUntil: 1e15 }) });
+            assert.deepEqual(skewed.lock.view(), { state: 'locked', lockedOutMs: 60_000 });
+            const counted = setup({ ...CODE, maxAttempts: 3, saved: saved({ attempts: 2 }) });
+            assert.deepEqual(counted.lock.unlock('0'), { refused: 'lockout', lockoutMs: 300_000 });
+            const noCode = setup({ saved: saved({ lockoutUntil: 1e15, attempts: 4 }) });
+            assert.deepEqual(
+                noCode.lock.unlock(undefined),
+                { changed: true },
+                'no code configured: nothing locked out',
+            );
+        });
+
+        it('keeps the motion cooldown across a redeploy', function () {
+            const a = setup();
+            a.lock.motion(true);
+            const b = setup({ clock: a.clock, saved: a.last() });
+            assert.equal(b.lock.motion(true), false);
+        });
+
+        it('starts locked, whatever the initial state, from saved data it cannot read', function () {
+            for (const bad of [
+                null,
+                'locked',
+                { v: 2 },
+                saved({ state: 'open' }),
+                saved({ since: 'x' }),
+                saved({ attempts: -1 }),
+                saved({ lockoutUntil: 'soon' }),
+            ]) {
+                const { lock, last } = setup({ initialState: 'unlocked', saved: bad });
+                assert.equal(lock.restoredInvalid, true, JSON.stringify(bad));
+                assert.equal(lock.current, 'locked');
+                assert.equal(last().state, 'locked');
+                assert.equal(parseSaved(bad), undefined);
+            }
+            assert.equal(setup({ saved: undefined }).lock.restoredInvalid, false);
+        });
+    });
+
+    describe('fail-secure on internal errors', function () {
+        it('ends locked when reporting an unlock throws, and rethrows', function () {
+            let calls = 0;
+            const states = [];
+            const { lock } = setup({
+                onState: (c) => {
+                    states.push(c);
+                    if (++calls === 1) throw new Error('wire on fire');
+                },
+            });
+            assert.throws(() => lock.unlock(undefined), /wire on fire/);
+            assert.equal(lock.current, 'locked');
+            assert.deepEqual(states[1], { state: 'locked', previous: 'unlocked', reason: 'error', actuate: 'lock' });
+        });
+
+        it('ends locked when the code comparison itself throws, even with the right code', function () {
+            const { lock, states } = setup(CODE);
+            const real = crypto.timingSafeEqual;
+            crypto.timingSafeEqual = () => {
+                throw new Error('crypto unavailable');
+            };
+            try {
+                assert.throws(() => lock.unlock('2468'), /crypto unavailable/);
+            } finally {
+                crypto.timingSafeEqual = real;
+            }
+            assert.equal(lock.current, 'locked');
+            assert.deepEqual(states, []);
+        });
+
+        it('ends locked when a timer fails, reporting through onError', function () {
+            let fail = false;
+            const { lock, errors, clock, states } = setup({
+                actuationMs: 1000,
+                onState: (c) => {
+                    states.push(c);
+                    if (fail) throw new Error('late failure');
+                },
+            });
+            lock.unlock(undefined);
+            fail = true;
+            clock.advance(1000);
+            assert.equal(lock.current, 'locked');
+            assert.match(errors[0].message, /late failure/);
+        });
+
+        it('stays locked when raising an alert throws, and a failing save does not stop fail-secure', function () {
+            let failing = false;
+            const { lock } = setup({
+                feedback: true,
+                onAlert: () => {
+                    throw new Error('alert failed');
+                },
+                onSave: () => {
+                    if (failing) throw new Error('disk full');
+                },
+            });
+            assert.throws(() => lock.motion(true), /alert failed/);
+            assert.equal(lock.current, 'locked');
+            lock.unlock(undefined);
+            failing = true;
+            assert.throws(() => lock.feedback('jammed'), /disk full/);
+            assert.equal(lock.current, 'locked');
+        });
+    });
+
+    it('clears every timer on close and does nothing after', function () {
+        const { lock, clock, states, alerts } = setup({
+            ...CODE,
+            maxAttempts: 1,
+            actuationMs: 1000,
+            repeatMs: 1000,
+            autoRelockMs: 5000,
+        });
+        lock.unlock('x');
+        lock.lock();
+        lock.motion(true);
+        assert.ok(clock.timers.size > 0);
+        lock.close();
+        assert.equal(clock.timers.size, 0);
+        const before = [states.length, alerts.length];
+        clock.advance(1_000_000);
+        assert.deepEqual([states.length, alerts.length], before);
+        const relocking = setup({ autoRelockMs: 5000, feedback: true });
+        relocking.lock.unlock(undefined);
+        relocking.lock.feedback('unlocked');
+        relocking.lock.close();
+        assert.equal(relocking.clock.timers.size, 0);
+    });
+
+    it('rounds durations up for the status', function () {
+        assert.deepEqual(roundDuration(0), { n: 0, unit: 's' });
+        assert.deepEqual(roundDuration(24_001), { n: 25, unit: 's' });
+        assert.deepEqual(roundDuration(119_000), { n: 119, unit: 's' });
+        assert.deepEqual(roundDuration(240_000), { n: 4, unit: 'min' });
+        assert.deepEqual(roundDuration(7_200_000), { n: 2, unit: 'h' });
+    });
+});
