@@ -67,4 +67,10 @@ function errorsLogged() {
         .map((a) => String(a[0].msg));
 }
 
-module.exports = { helper, coreNode, runtimeName, version, hooks, sink, collect, errorsLogged };
+/** The status a node last set (the test helper spies on Node.prototype.status, shared by every node). */
+function lastStatus(node) {
+    const calls = node.status.getCalls().filter((c) => c.thisValue === node);
+    return calls.at(-1)?.args[0];
+}
+
+module.exports = { helper, coreNode, runtimeName, version, hooks, sink, collect, errorsLogged, lastStatus };

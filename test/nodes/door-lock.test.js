@@ -1,7 +1,7 @@
 'use strict';
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const { helper, coreNode, version, sink, collect, errorsLogged } = require('../helpers/node-red');
+const { helper, coreNode, version, sink, collect, errorsLogged, lastStatus } = require('../helpers/node-red');
 const { until, sleep } = require('../helpers/wait');
 const lockNodes = require('../../nodes/door-lock.js');
 const hubNodes = require('../../nodes/hub.js');
@@ -50,11 +50,6 @@ async function load(extra = {}, { credentials = {}, nodes = [], types = [] } = {
     };
 }
 
-/** The last status the node showed. */
-function lastStatus(node) {
-    const calls = node.status.getCalls().filter((c) => c.thisValue === node);
-    return calls.length > 0 ? calls[calls.length - 1].args[0] : undefined;
-}
 const statusText = (node) => lastStatus(node)?.text;
 /** The error a catch node received, without the "Error: " Node-RED puts in front. */
 const why = (msg) => msg.error.message.replace(/^Error: /, '');

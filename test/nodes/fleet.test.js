@@ -3,7 +3,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { helper, coreNode, version, sink, collect, errorsLogged } = require('../helpers/node-red');
+const { helper, coreNode, version, sink, collect, errorsLogged, lastStatus } = require('../helpers/node-red');
 const { needTool } = require('../helpers/tools');
 const { until, sleep } = require('../helpers/wait');
 const { PtyPair } = require('../fixtures/pty');
@@ -56,12 +56,6 @@ async function load(extra, more = []) {
     const out = {};
     for (const id of ['readings', 'failures', 'stats', 'caught']) out[id] = collect(helper.getNode(id));
     return { node: helper.getNode('fleet1'), ...out };
-}
-
-/** The status a node last set (the test helper spies on Node.prototype.status, shared by every node). */
-function lastStatus(node) {
-    const calls = node.status.getCalls().filter((c) => c.thisValue === node);
-    return calls.at(-1)?.args[0];
 }
 
 function warnings() {
