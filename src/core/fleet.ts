@@ -360,7 +360,8 @@ export class FleetCollector<T> {
         }
         slot.failures++;
         const b = this.opts.breaker;
-        if (b.failures <= 0 || this.closed) return;
+        // A sensor replaced while its read ran is gone: it gets no retry timer to outlive it.
+        if (b.failures <= 0 || this.closed || slot.gen !== this.gen) return;
         if (slot.backoffMs > 0) {
             slot.backoffMs = Math.min(b.maxMs, slot.backoffMs * 2);
         } else if (slot.failures >= b.failures) {

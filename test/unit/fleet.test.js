@@ -242,6 +242,20 @@ describe('FleetCollector', function () {
         );
     });
 
+    it('schedules no retry for a sensor replaced while its read ran', async function () {
+        const t = setup({
+            scripts: [[{ ms: 100, fail: 'error' }]],
+            breaker: { failures: 1, baseMs: 1000, maxMs: 1000 },
+        });
+        const p = t.collector.runCycle();
+        await t.clock.advance(50);
+        t.collector.setMembers([]);
+        await t.clock.advance(100);
+        await p;
+        assert.equal(t.quarantines.length, 0);
+        assert.equal(t.clock.timers.size, 0, 'no retry timer left behind');
+    });
+
     it('finishes a cycle with no sensors at once', async function () {
         const t = setup({ scripts: [] });
         const { stats } = await t.collector.runCycle();
