@@ -1,4 +1,5 @@
 import { parsePatternList, patternError } from './topic';
+import { blank, ConfigError, num, settle, type Raw } from './config-fields';
 
 export type SettledState = 'locked' | 'unlocked';
 
@@ -30,17 +31,6 @@ export interface DoorLockConfig {
     /** Wrong codes in a row that lock unlocking out. */
     readonly maxAttempts: number;
     readonly lockoutMs: number;
-}
-
-type Raw = Record<string, unknown>;
-
-class ConfigError extends Error {}
-
-const blank = (v: unknown): boolean => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
-
-function num(v: unknown): number | undefined {
-    const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-    return Number.isFinite(n) ? n : undefined;
 }
 
 /** Seconds in [min, max] (above min when `open`), as ms; `fallback` seconds when blank. */
@@ -77,12 +67,7 @@ function flag(v: unknown, fallback: boolean): boolean {
  * names the field and says what would be right.
  */
 export function parseDoorLockConfig(raw: Raw): { config: DoorLockConfig } | { error: string } {
-    try {
-        return { config: parse(raw) };
-    } catch (err) {
-        if (err instanceof ConfigError) return { error: err.message };
-        throw err;
-    }
+    return settle(() => parse(raw));
 }
 
 function parse(raw: Raw): DoorLockConfig {

@@ -151,6 +151,10 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
             ['sensorhub-fleet', { timeout: -1 }, 'timeout'],
             ['sensorhub-door-lock', { lockout: -1 }, 'lockout'],
             ['sensorhub-door-lock', { motionPatterns: 'a/#/b' }, 'motionPatterns'],
+            ['sensorhub-light', { wait: 0 }, 'wait'],
+            ['sensorhub-light', { timeGate: true, from: '25:00' }, 'from'],
+            ['sensorhub-threshold', { high: 10, low: 20 }, 'high', { high: 30 }],
+            ['sensorhub-threshold', { high: 30, hysteresis: -1 }, 'hysteresis', { high: 30 }],
         ];
         const results = await page.evaluate((list) => {
             const check = (type, props) => {
@@ -177,7 +181,14 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
             );
         }
         const fine = results.filter((r) =>
-            ['sensorhub-sensor', 'sensorhub-fleet', 'sensorhub-serial-port', 'sensorhub-door-lock'].includes(r.type),
+            [
+                'sensorhub-sensor',
+                'sensorhub-fleet',
+                'sensorhub-serial-port',
+                'sensorhub-door-lock',
+                'sensorhub-light',
+                'sensorhub-threshold',
+            ].includes(r.type),
         );
         for (const r of fine)
             assert.equal(r.fine.valid, true, `${r.type} with its defaults: ${JSON.stringify(r.fine.errors)}`);

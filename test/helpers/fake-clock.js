@@ -47,4 +47,37 @@ class FakeClock {
     }
 }
 
-module.exports = { FakeClock, flush };
+/**
+ * A synchronous clock for state machines that settle no promises: advance() runs every due timer in order, each at
+ * its own time, before it returns.
+ */
+class StepClock {
+    constructor(t = 1_700_000_000_000) {
+        this.t = t;
+        this.timers = new Map();
+        this.nextId = 1;
+        this.now = () => this.t;
+        this.setTimeout = (fn, ms) => {
+            const id = this.nextId++;
+            this.timers.set(id, { at: this.t + Math.max(0, ms), fn, id });
+            return id;
+        };
+        this.clearTimeout = (id) => {
+            this.timers.delete(id);
+        };
+    }
+
+    advance(ms) {
+        const end = this.t + ms;
+        for (;;) {
+            const due = [...this.timers.values()].filter((x) => x.at <= end).sort((a, b) => a.at - b.at || a.id - b.id);
+            if (due.length === 0) break;
+            this.timers.delete(due[0].id);
+            this.t = due[0].at;
+            due[0].fn();
+        }
+        this.t = end;
+    }
+}
+
+module.exports = { FakeClock, StepClock, flush };

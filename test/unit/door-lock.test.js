@@ -1,4 +1,5 @@
 'use strict';
+const { StepClock } = require('../helpers/fake-clock');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fc = require('fast-check');
@@ -12,33 +13,9 @@ const {
 } = require('../../nodes/core/door-lock');
 const { parseDoorLockConfig } = require('../../nodes/core/door-lock-config');
 
-/** A clock whose time moves only in advance(); timers fire in order of when they are due. */
-class FakeClock {
+class FakeClock extends StepClock {
     constructor() {
-        this.t = 1_000_000;
-        this.timers = new Map();
-        this.nextId = 1;
-        this.now = () => this.t;
-        this.setTimeout = (fn, ms) => {
-            const id = this.nextId++;
-            this.timers.set(id, { at: this.t + Math.max(0, ms), fn, id });
-            return id;
-        };
-        this.clearTimeout = (id) => {
-            this.timers.delete(id);
-        };
-    }
-
-    advance(ms) {
-        const end = this.t + ms;
-        for (;;) {
-            const due = [...this.timers.values()].filter((x) => x.at <= end).sort((a, b) => a.at - b.at || a.id - b.id);
-            if (due.length === 0) break;
-            this.timers.delete(due[0].id);
-            this.t = due[0].at;
-            due[0].fn();
-        }
-        this.t = end;
+        super(1_000_000);
     }
 }
 

@@ -1,0 +1,563 @@
+'use strict';
+const { StepClock } = require('../helpers/fake-clock');
+const assert = require('node:assert/strict');
+const fc = require('fast-check');
+const { LightController, readLightInput, inWindow, localMinuteOfDay } = require('../../nodes/core/light');
+const { parseLightConfig, parseTimeOfDay } = require('../../nodes/core/light-config');
+
+const FakeClock = StepClock;
+
+const S = 1000;
+const DEFAULTS = {
+    waitMs: 120 * S,
+    minOnMs: 0,
+    overrideMs: 0,
+    brightness: 100,
+    darkBelow: undefined,
+    window: undefined,
+};
+
+/** A controller on a fake clock; `outputs` gets what the clock caused, `changes` counts onChange calls. */
+function setup(settings = {}, extra = {}) {
+    const clock = new FakeClock();
+    const outputs = [];
+    let changes = 0;
+    const light = new LightController({
+        ...DEFAULTS,
+        ...settings,
+        clock,
+        onOutput: (out) => outputs.push({ ...out, at: clock.t }),
+        onChange: () => changes++,
+        ...extra,
+    });
+    return { clock, light, outputs, t0: clock.t, changes: () => changes };
+}
+
+describe('core/light', function () {
+    describe('motion', function () {
+        it('switches on at motion with the configured brightness, reason motion, once', function () {
+            const { light } = setup({ brightness: 70 });
+            assert.deepEqual(light.motion(), { state: 'on', brightness: 70, reason: 'motion' });
+            assert.equal(light.motion(), undefined, 'already on: nothing goes out');
+            assert.equal(light.view.mode, 'auto');
+        });
+
+        it('switches off with reason timeout when the wait passes without motion', function () {
+            const { clock, light, outputs, t0 } = setup({ waitMs: 120 * S });
+            light.motion();
+            assert.equal(light.view.offAt, t0 + 120 * S);
+            clock.advance(119 * S);
+            assert.deepEqual(outputs, []);
+            clock.advance(1 * S);
+            assert.deepEqual(outputs, [{ state: 'off', brightness: 0, reason: 'timeout', at: t0 + 120 * S }]);
+            assert.equal(light.view.state, 'off');
+            assert.equal(clock.timers.size, 0);
+        });
+
+        it('restarts the wait at every motion event, keeping one timer however many events come', function () {
+            const { clock, light, outputs, t0 } = setup({ waitMs: 120 * S });
+            light.motion();
+            for (let i = 0; i < 100; i++) {
+                clock.advance(1 * S);
+                light.motion();
+                assert.ok(clock.timers.size <= 1, 'one timer, not one per event');
+            }
+            assert.equal(light.view.offAt, t0 + 220 * S);
+            clock.advance(119 * S);
+            assert.deepEqual(outputs, [], 'still on 119 s after the last motion');
+            clock.advance(1 * S);
+            assert.deepEqual(outputs, [{ state: 'off', brightness: 0, reason: 'timeout', at: t0 + 220 * S }]);
+        });
+
+        it('stays on for the minimum on-time even when the wait is shorter', function () {
+            const { clock, light, outputs, t0 } = setup({ waitMs: 10 * S, minOnMs: 60 * S });
+            light.motion();
+            clock.advance(30 * S);
+            light.motion();
+            assert.equal(light.view.offAt, t0 + 60 * S);
+            clock.advance(29 * S);
+            assert.deepEqual(outputs, []);
+            clock.advance(1 * S);
+            assert.equal(outputs[0].at, t0 + 60 * S);
+            light.motion();
+            clock.advance(50 * S);
+            light.motion();
+            // Counted from the new switch-on: motion at +50 s is inside its minimum, so +60 s wins over +60 s wait.
+            assert.equal(light.view.offAt, t0 + 60 * S + 60 * S);
+        });
+
+        it('calls onChange on every change of state, for saving', function () {
+            const { clock, light, changes } = setup();
+            light.motion();
+            const afterOn = changes();
+            assert.ok(afterOn >= 1);
+            light.motion();
+            assert.ok(changes() > afterOn, 'a moved deadline is a change to save');
+            clock.advance(200 * S);
+            assert.ok(changes() > afterOn + 1);
+        });
+    });
+
+    describe('manual commands', function () {
+        it('on, off, toggle and brightness, sending only changes, reason manual', function () {
+            const { light } = setup({ brightness: 80 });
+            assert.deepEqual(light.command({ action: 'on' }), { state: 'on', brightness: 80, reason: 'manual' });
+            assert.equal(light.command({ action: 'on' }), undefined, 'no change, nothing sent');
+            assert.deepEqual(light.command({ action: 'on', brightness: 30 }), {
+                state: 'on',
+                brightness: 30,
+                reason: 'manual',
+            });
+            assert.equal(light.command({ action: 'on' }), undefined, 'on without brightness keeps 30');
+            assert.deepEqual(light.command({ action: 'toggle' }), { state: 'off', brightness: 0, reason: 'manual' });
+            assert.equal(light.command({ action: 'off' }), undefined);
+            assert.deepEqual(light.command({ action: 'toggle', brightness: 55 }), {
+                state: 'on',
+                brightness: 55,
+                reason: 'manual',
+            });
+            assert.deepEqual(light.command({ action: 'on', brightness: 0 }), {
+                state: 'off',
+                brightness: 0,
+                reason: 'manual',
+            });
+            assert.equal(light.command({ action: 'toggle', brightness: 0 }), undefined, 'toggle to 0 stays off');
+        });
+
+        it('a manual on overrides the automatic off until a manual off', function () {
+            const { clock, light, outputs } = setup({ waitMs: 10 * S });
+            light.motion();
+            assert.equal(light.command({ action: 'on' }), undefined, 'already on at 100: no output');
+            assert.equal(light.view.mode, 'manual');
+            assert.equal(clock.timers.size, 0, 'no override timeout: nothing pending');
+            clock.advance(3600 * S);
+            light.motion();
+            clock.advance(3600 * S);
+            assert.deepEqual(outputs, [], 'motion rules no longer switch it off');
+            assert.deepEqual(light.command({ action: 'off' }), { state: 'off', brightness: 0, reason: 'manual' });
+            assert.equal(light.view.mode, 'auto');
+            assert.deepEqual(light.motion(), { state: 'on', brightness: 100, reason: 'motion' }, 'motion rules again');
+        });
+
+        it('an override timeout hands back to motion: off at once without recent motion', function () {
+            const { clock, light, outputs, t0 } = setup({ waitMs: 10 * S, overrideMs: 300 * S });
+            light.command({ action: 'on' });
+            assert.equal(light.view.overrideUntil, t0 + 300 * S);
+            clock.advance(300 * S);
+            assert.deepEqual(outputs, [{ state: 'off', brightness: 0, reason: 'timeout', at: t0 + 300 * S }]);
+        });
+
+        it('an override timeout with motion within the wait keeps the light on until the wait from that motion', function () {
+            const { clock, light, outputs, t0 } = setup({ waitMs: 10 * S, overrideMs: 300 * S });
+            light.command({ action: 'on', brightness: 40 });
+            clock.advance(295 * S);
+            light.motion();
+            clock.advance(5 * S);
+            assert.deepEqual(outputs, []);
+            assert.equal(light.view.mode, 'auto');
+            assert.equal(light.view.offAt, t0 + 305 * S);
+            clock.advance(5 * S);
+            assert.deepEqual(outputs, [{ state: 'off', brightness: 0, reason: 'timeout', at: t0 + 305 * S }]);
+        });
+
+        it('each manual on restarts the override timeout', function () {
+            const { clock, light, outputs, t0 } = setup({ overrideMs: 60 * S });
+            light.command({ action: 'on' });
+            clock.advance(50 * S);
+            light.command({ action: 'on', brightness: 50 });
+            clock.advance(50 * S);
+            assert.equal(outputs.length, 0);
+            clock.advance(10 * S);
+            assert.equal(outputs[0].at, t0 + 110 * S);
+        });
+
+        it('auto ends an override at once', function () {
+            const { clock, light } = setup({ waitMs: 10 * S });
+            light.command({ action: 'on' });
+            clock.advance(5 * S);
+            light.motion();
+            assert.equal(light.command({ action: 'auto' }), undefined, 'motion 0 s ago: stays on');
+            assert.equal(light.view.mode, 'auto');
+            assert.equal(light.view.offAt, clock.t + 10 * S);
+            clock.advance(60 * S);
+            assert.equal(light.view.state, 'off');
+            light.command({ action: 'on' });
+            clock.advance(60 * S);
+            assert.deepEqual(light.command({ action: 'auto' }), { state: 'off', brightness: 0, reason: 'timeout' });
+            assert.equal(light.command({ action: 'auto' }), undefined, 'auto while automatic: nothing');
+        });
+    });
+
+    describe('gates', function () {
+        it('dark: motion switches on only while the last light level is below the threshold', function () {
+            const { light } = setup({ darkBelow: 50 });
+            assert.equal(light.motion().state, 'on', 'no level yet counts as dark');
+            light.command({ action: 'off' });
+            light.illuminance(300);
+            assert.equal(light.motion(), undefined);
+            assert.equal(light.view.blocked, 'dark');
+            light.illuminance(50);
+            assert.equal(light.motion(), undefined, 'at the threshold is not below it');
+            light.illuminance(12);
+            assert.deepEqual(light.motion(), { state: 'on', brightness: 100, reason: 'motion' });
+            assert.equal(light.view.blocked, undefined);
+        });
+
+        it('dark: levels measured while the light is on are not used, and motion keeps it on', function () {
+            const { clock, light, outputs } = setup({ darkBelow: 50, waitMs: 10 * S });
+            light.illuminance(5);
+            light.motion();
+            light.illuminance(400);
+            clock.advance(8 * S);
+            light.motion();
+            clock.advance(8 * S);
+            assert.deepEqual(outputs, [], 'motion while on extends even though the room reads bright');
+            clock.advance(2 * S);
+            assert.equal(outputs.length, 1);
+            assert.equal(light.motion().state, 'on', 'the bright reading was the lamp itself');
+        });
+
+        it('time: motion switches on only inside the window, which may cross midnight', function () {
+            let minute = 12 * 60;
+            const { light } = setup({ window: { from: 20 * 60, to: 6 * 60 } }, { minuteOfDay: () => minute });
+            assert.equal(light.motion(), undefined);
+            assert.equal(light.view.blocked, 'time');
+            minute = 23 * 60;
+            assert.equal(light.motion().state, 'on');
+            light.command({ action: 'off' });
+            minute = 3 * 60;
+            assert.equal(light.motion().state, 'on');
+            light.command({ action: 'off' });
+            minute = 6 * 60;
+            assert.equal(light.motion(), undefined, 'the end is excluded');
+            minute = 20 * 60;
+            assert.equal(light.motion().state, 'on', 'the start is included');
+        });
+
+        it('manual commands ignore the gates', function () {
+            const { light } = setup({ darkBelow: 10, window: { from: 0, to: 1 } }, { minuteOfDay: () => 600 });
+            light.illuminance(1000);
+            assert.equal(light.motion(), undefined);
+            assert.deepEqual(light.command({ action: 'on' }), { state: 'on', brightness: 100, reason: 'manual' });
+        });
+
+        it('inWindow, and minutes of the local day', function () {
+            assert.equal(inWindow(600, { from: 540, to: 1020 }), true);
+            assert.equal(inWindow(1020, { from: 540, to: 1020 }), false);
+            assert.equal(inWindow(1439, { from: 1320, to: 360 }), true);
+            assert.equal(inWindow(0, { from: 1320, to: 360 }), true);
+            assert.equal(inWindow(720, { from: 1320, to: 360 }), false);
+            assert.equal(localMinuteOfDay(new Date(2024, 0, 15, 21, 37).getTime()), 21 * 60 + 37);
+        });
+    });
+
+    describe('saving and restoring', function () {
+        it('restores on, with its deadline, and turns off when it comes', function () {
+            const first = setup({ waitMs: 60 * S, brightness: 75 });
+            first.light.motion();
+            const saved = JSON.parse(JSON.stringify(first.light.save()));
+            first.light.close();
+            const { clock, light, outputs } = setup({ waitMs: 60 * S });
+            clock.t = first.clock.t + 20 * S;
+            assert.equal(light.restore(saved), true);
+            assert.deepEqual(
+                { state: light.view.state, brightness: light.view.brightness, offAt: light.view.offAt },
+                { state: 'on', brightness: 75, offAt: first.t0 + 60 * S },
+            );
+            clock.advance(40 * S);
+            assert.deepEqual(outputs, [{ state: 'off', brightness: 0, reason: 'timeout', at: first.t0 + 60 * S }]);
+        });
+
+        it('turns off by a timer of 0 ms when the deadline passed while it was away', function () {
+            const first = setup({ waitMs: 60 * S });
+            first.light.motion();
+            const saved = first.light.save();
+            const { clock, light, outputs } = setup();
+            clock.t = first.clock.t + 3600 * S;
+            light.restore(saved);
+            assert.deepEqual(outputs, [], 'not during the restore itself: the flow may not have started');
+            clock.advance(0);
+            assert.deepEqual(outputs, [{ state: 'off', brightness: 0, reason: 'timeout', at: clock.t }]);
+        });
+
+        it('restores a manual override with its timeout, and one without', function () {
+            const first = setup({ overrideMs: 100 * S });
+            first.light.command({ action: 'on', brightness: 20 });
+            const { clock, light, outputs } = setup({ overrideMs: 100 * S });
+            clock.t = first.clock.t + 50 * S;
+            light.restore(first.light.save());
+            assert.equal(light.view.mode, 'manual');
+            clock.advance(50 * S);
+            assert.deepEqual(outputs, [{ state: 'off', brightness: 0, reason: 'timeout', at: first.t0 + 100 * S }]);
+
+            const forever = setup();
+            forever.light.command({ action: 'on' });
+            const again = setup();
+            again.light.restore(forever.light.save());
+            again.clock.advance(10 ** 9);
+            assert.equal(again.light.view.state, 'on');
+            assert.equal(again.outputs.length, 0);
+        });
+
+        it('keeps the light level for the dark gate', function () {
+            const first = setup({ darkBelow: 50 });
+            first.light.illuminance(500);
+            const second = setup({ darkBelow: 50 });
+            second.light.restore(first.light.save());
+            assert.equal(second.light.motion(), undefined);
+        });
+
+        it('refuses anything that is not a saved state, staying off', function () {
+            const { light, clock } = setup();
+            for (const bad of [
+                undefined,
+                null,
+                'on',
+                { v: 2, state: 'on' },
+                { ...new LightController({ ...DEFAULTS, onOutput() {} }).save(), state: 'dim' },
+                { ...new LightController({ ...DEFAULTS, onOutput() {} }).save(), brightness: 250 },
+                { ...new LightController({ ...DEFAULTS, onOutput() {} }).save(), offAt: 'soon' },
+            ]) {
+                assert.equal(light.restore(bad), false, JSON.stringify(bad));
+            }
+            assert.equal(light.view.state, 'off');
+            assert.equal(clock.timers.size, 0);
+        });
+    });
+
+    it('close clears every timer, and nothing changes afterwards', function () {
+        const { clock, light, outputs } = setup({ overrideMs: 10 * S });
+        light.motion();
+        assert.equal(clock.timers.size, 1);
+        light.close();
+        assert.equal(clock.timers.size, 0);
+        assert.equal(light.motion(), undefined);
+        assert.equal(light.command({ action: 'off' }), undefined);
+        clock.advance(10 ** 9);
+        assert.deepEqual(outputs, []);
+        assert.equal(light.restore(light.save()), false);
+    });
+
+    it('holds its rules for any sequence of motion, commands and time (property)', function () {
+        const step = fc.oneof(
+            fc.record({ kind: fc.constant('motion') }),
+            fc.record({ kind: fc.constant('lux'), lux: fc.integer({ min: 0, max: 200 }) }),
+            fc.record({
+                kind: fc.constant('command'),
+                action: fc.constantFrom('on', 'off', 'toggle', 'auto'),
+                brightness: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
+            }),
+            fc.record({ kind: fc.constant('advance'), ms: fc.integer({ min: 0, max: 200 * S }) }),
+        );
+        fc.assert(
+            fc.property(
+                fc.array(step, { maxLength: 60, size: 'max' }),
+                fc.integer({ min: 1, max: 100 }),
+                fc.integer({ min: 0, max: 100 }),
+                fc.boolean(),
+                (steps, waitS, minOnS, withOverride) => {
+                    const settings = {
+                        waitMs: waitS * S,
+                        minOnMs: minOnS * S,
+                        overrideMs: withOverride ? 150 * S : 0,
+                        darkBelow: 100,
+                    };
+                    const { clock, light, outputs } = setup(settings);
+                    const sent = [];
+                    let lastMotion = -Infinity;
+                    let onSince;
+                    for (const s of steps) {
+                        let out;
+                        if (s.kind === 'motion') {
+                            lastMotion = clock.t;
+                            out = light.motion();
+                        } else if (s.kind === 'lux') light.illuminance(s.lux);
+                        else if (s.kind === 'command') out = light.command(s);
+                        else clock.advance(s.ms);
+                        const all = [...outputs.splice(0).map(({ at: _at, ...o }) => o), ...(out ? [out] : [])];
+                        for (const o of all) {
+                            const prev = sent[sent.length - 1] ?? { state: 'off', brightness: 0 };
+                            assert.ok(o.state !== prev.state || o.brightness !== prev.brightness, 'only changes');
+                            assert.equal(o.state === 'off', o.brightness === 0, 'off is brightness 0, on is not');
+                            if (o.reason === 'timeout') {
+                                assert.ok(clock.t - lastMotion >= settings.waitMs, 'never off before the wait');
+                                assert.ok(clock.t - onSince >= settings.minOnMs, 'never off before the minimum');
+                            }
+                            if (o.state === 'on' && prev.state === 'off') onSince = clock.t;
+                            sent.push(o);
+                        }
+                        const v = light.view;
+                        const shown = sent[sent.length - 1] ?? { state: 'off', brightness: 0 };
+                        assert.deepEqual([v.state, v.brightness], [shown.state, shown.brightness]);
+                        assert.ok(clock.timers.size <= 1);
+                        if (v.state === 'on' && v.mode === 'auto') assert.ok(v.offAt >= clock.t);
+                    }
+                    // Left alone long enough, an automatic light always goes off.
+                    if (light.view.mode === 'auto' || withOverride) {
+                        clock.advance(400 * S);
+                        assert.equal(light.view.state, 'off');
+                    }
+                    light.close();
+                    assert.equal(clock.timers.size, 0);
+                },
+            ),
+            { numRuns: 300 },
+        );
+    });
+});
+
+describe('core/light readLightInput', function () {
+    const patterns = { motion: ['motion_detected', 'home/+/motion'], lux: ['illuminance_update'] };
+    const read = (msg, p = patterns) => readLightInput(msg, p);
+
+    it('reads motion by topic pattern: true or no boolean is motion, false is not', function () {
+        assert.deepEqual(read({ topic: 'motion_detected', payload: true }), { kind: 'motion', motion: true });
+        assert.deepEqual(read({ topic: 'motion_detected', payload: false }), { kind: 'motion', motion: false });
+        assert.deepEqual(read({ topic: 'home/hall/motion' }), { kind: 'motion', motion: true });
+        assert.deepEqual(read({ topic: 'home/hall/motion', payload: 'x' }), { kind: 'motion', motion: true });
+    });
+
+    it('reads a light level by topic when the dark gate is on, and refuses one that is not a number', function () {
+        assert.deepEqual(read({ topic: 'illuminance_update', payload: 12.5 }), { kind: 'lux', lux: 12.5 });
+        assert.match(
+            read({ topic: 'illuminance_update', payload: '12' }).error,
+            /must be a number of lux.*the string "12"/,
+        );
+        assert.match(read({ topic: 'illuminance_update', payload: -1 }).error, /0 or more, got -1/);
+        assert.equal(
+            read({ topic: 'illuminance_update', payload: 5 }, { motion: ['m'], lux: undefined }).kind,
+            'error',
+        );
+    });
+
+    it('reads msg.command with an optional brightness, whatever the topic', function () {
+        assert.deepEqual(read({ command: 'on' }), { kind: 'command', command: { action: 'on' } });
+        assert.deepEqual(read({ command: ' Toggle ', brightness: 40 }), {
+            kind: 'command',
+            command: { action: 'toggle', brightness: 40 },
+        });
+        assert.deepEqual(read({ topic: 'motion_detected', payload: true, command: 'off' }), {
+            kind: 'command',
+            command: { action: 'off' },
+        });
+        assert.deepEqual(read({ command: 'auto' }).command, { action: 'auto' });
+    });
+
+    it('reads a payload command: a word, or {state, brightness}', function () {
+        assert.deepEqual(read({ payload: 'off' }).command, { action: 'off' });
+        assert.deepEqual(read({ topic: 'x', payload: 'ON', brightness: 10 }).command, { action: 'on', brightness: 10 });
+        assert.deepEqual(read({ payload: { state: 'on', brightness: 40 } }).command, { action: 'on', brightness: 40 });
+        assert.deepEqual(read({ payload: { brightness: 40 } }).command, { action: 'on', brightness: 40 });
+        assert.deepEqual(read({ payload: { state: 'toggle' } }).command, { action: 'toggle' });
+    });
+
+    it('refuses unknown commands and wrong types with a sentence that says what would be right', function () {
+        assert.match(read({ command: 'blink' }).error, /unknown command "blink": use msg.command "on", "off"/);
+        assert.match(read({ command: 5 }).error, /msg.command must be "on", "off", "toggle" or "auto", got 5/);
+        assert.match(
+            read({ command: 'on', brightness: 'abc' }).error,
+            /brightness must be a number from 0 to 100, got the string "abc"/,
+        );
+        assert.match(read({ command: 'on', brightness: 250 }).error, /got 250/);
+        assert.match(read({ command: 'on', brightness: NaN }).error, /got NaN/);
+        assert.match(read({ payload: { state: 'on', brightness: -1 } }).error, /got -1/);
+        assert.match(read({ payload: { state: 7 } }).error, /msg.payload.state must be/);
+        assert.match(read({ payload: 'dim' }).error, /unknown command "dim"/);
+        assert.match(read({ payload: 42 }).error, /not a light command/);
+        assert.match(read({}).error, /not a light command/);
+        assert.match(read({ payload: [1] }).error, /not a light command/);
+    });
+
+    it('ignores other hub events and readings, unless their payload is a light command', function () {
+        const event = { type: 'temperature_update', id: '1', ts: 0, source: 'p' };
+        assert.deepEqual(read({ topic: 'temperature_update', payload: 21.5, event }), { kind: 'ignore' });
+        assert.deepEqual(read({ topic: 'door', payload: 'open', sensor: { id: 'd1' } }), { kind: 'ignore' });
+        assert.deepEqual(read({ topic: 'light/set', payload: 'on', event }).command, { action: 'on' });
+        assert.deepEqual(read({ topic: 'door_state', payload: { state: 'locked' }, event }), { kind: 'ignore' });
+        assert.match(read({ topic: 'door_state', payload: { state: 'locked' } }).error, /unknown command "locked"/);
+    });
+
+    it("ignores the light's own commands fed back to it, unless they carry msg.command", function () {
+        const own = { ...patterns, own: 'light_command' };
+        const echo = { topic: 'light_command', payload: { state: 'on', brightness: 100 }, reason: 'motion' };
+        assert.deepEqual(read(echo, own), { kind: 'ignore' });
+        assert.deepEqual(read({ ...echo, command: 'off' }, own).command, { action: 'off' });
+    });
+});
+
+describe('core/light-config', function () {
+    it('reads defaults for what a flow saved earlier lacks', function () {
+        assert.deepEqual(parseLightConfig({}), {
+            config: {
+                patterns: { motion: ['motion_detected'], lux: undefined, own: 'light_command' },
+                topic: 'light_command',
+                settings: {
+                    waitMs: 120000,
+                    minOnMs: 0,
+                    overrideMs: 0,
+                    brightness: 100,
+                    darkBelow: undefined,
+                    window: undefined,
+                },
+            },
+        });
+    });
+
+    it('reads every field, numbers given as text too', function () {
+        const { config } = parseLightConfig({
+            motionPatterns: 'motion_detected, home/+/motion',
+            wait: '30',
+            minOn: 5,
+            override: 600,
+            brightness: '60',
+            darkGate: true,
+            luxPatterns: 'lux',
+            darkBelow: '20',
+            timeGate: true,
+            from: '22:30',
+            to: '6:15',
+            topic: ' hall/light/set ',
+        });
+        assert.deepEqual(config, {
+            patterns: { motion: ['motion_detected', 'home/+/motion'], lux: ['lux'], own: 'hall/light/set' },
+            topic: 'hall/light/set',
+            settings: {
+                waitMs: 30000,
+                minOnMs: 5000,
+                overrideMs: 600000,
+                brightness: 60,
+                darkBelow: 20,
+                window: { from: 22 * 60 + 30, to: 6 * 60 + 15 },
+            },
+        });
+    });
+
+    it('names the field and the fix for every bad value', function () {
+        const err = (raw) => parseLightConfig(raw).error;
+        assert.match(err({ motionPatterns: 'a/#/b' }), /motion patterns: pattern "a\/#\/b": # must be a whole level/);
+        assert.match(err({ motionPatterns: 5 }), /motion patterns must be text/);
+        assert.match(err({ wait: 0 }), /no-motion wait \(s\) must be a number from 0.01 to 86400/);
+        assert.match(err({ wait: 'soon' }), /no-motion wait/);
+        assert.match(err({ minOn: -1 }), /minimum on-time/);
+        assert.match(err({ override: 1e9 }), /override timeout \(s\) must be a number from 0 to 604800/);
+        assert.match(err({ brightness: 0 }), /brightness must be a number from 1 to 100/);
+        assert.match(err({ topic: 'a/#' }), /command topic: event type "a\/#" contains a wildcard/);
+        assert.match(err({ darkGate: true, darkBelow: -5 }), /dark below \(lux\)/);
+        assert.match(
+            err({ darkGate: true, luxPatterns: 'motion_detected' }),
+            /both a motion pattern and a light level/,
+        );
+        assert.match(err({ timeGate: true, from: '25:00' }), /start must be a time of day as HH:MM/);
+        assert.match(err({ timeGate: true, to: 'noon' }), /end must be a time of day/);
+        assert.match(err({ timeGate: true, from: '07:00', to: '7:00' }), /start and end must differ/);
+        assert.equal(err({ timeGate: false, from: 'noon' }), undefined, 'a gate that is off is not read');
+    });
+
+    it('parses HH:MM', function () {
+        assert.equal(parseTimeOfDay('00:00'), 0);
+        assert.equal(parseTimeOfDay('23:59'), 1439);
+        assert.equal(parseTimeOfDay(' 7:05 '), 425);
+        for (const bad of ['24:00', '12:60', '1200', '12:5', '', 720, undefined])
+            assert.equal(parseTimeOfDay(bad), undefined);
+    });
+});
