@@ -155,6 +155,8 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
             ['sensorhub-light', { timeGate: true, from: '25:00' }, 'from'],
             ['sensorhub-threshold', { high: 10, low: 20 }, 'high', { high: 30 }],
             ['sensorhub-threshold', { high: 30, hysteresis: -1 }, 'hysteresis', { high: 30 }],
+            ['sensorhub-gateway', { port: 70000 }, 'port'],
+            ['sensorhub-gateway', { host: 'not a host!' }, 'host'],
         ];
         const results = await page.evaluate((list) => {
             const check = (type, props) => {
@@ -188,6 +190,7 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
                 'sensorhub-door-lock',
                 'sensorhub-light',
                 'sensorhub-threshold',
+                'sensorhub-gateway',
             ].includes(r.type),
         );
         for (const r of fine)

@@ -1,0 +1,131 @@
+'use strict';
+const assert = require('node:assert/strict');
+const fc = require('fast-check');
+const { LineSplitter } = require('../../nodes/core/gateway-framing');
+
+/** A splitter with a recording sink: `out` lists lines as strings and oversized lines as OVERSIZED. */
+function splitter(maxBytes, { stopAfter = Infinity } = {}) {
+    const out = [];
+    const sink = {
+        line: (text) => {
+            out.push(text);
+            return out.length < stopAfter;
+        },
+        oversized: () => {
+            out.push(OVERSIZED);
+            return out.length < stopAfter;
+        },
+    };
+    const s = new LineSplitter(maxBytes);
+    return { s, out, push: (chunk) => s.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk), sink) };
+}
+const OVERSIZED = Symbol('oversized');
+
+/** Cuts `buf` at the given positions. */
+function cut(buf, positions) {
+    const at = [...new Set(positions.map((p) => p % (buf.length + 1)))].sort((a, b) => a - b);
+    const parts = [];
+    let prev = 0;
+    for (const p of at) {
+        parts.push(buf.subarray(prev, p));
+        prev = p;
+    }
+    parts.push(buf.subarray(prev));
+    return parts;
+}
+
+describe('core/gateway-framing', function () {
+    it('splits lines on \\n, removes a \\r before it and ignores empty lines', function () {
+        const { out, push } = splitter(100);
+        push('a\nbb\r\n\n\r\nccc\n');
+        assert.deepEqual(out, ['a', 'bb', 'ccc']);
+    });
+
+    it('joins a line that arrives in pieces, and holds what has no newline yet', function () {
+        const { s, out, push } = splitter(100);
+        push('{"type":');
+        push('"ping"');
+        assert.deepEqual(out, []);
+        assert.equal(s.buffered, 14);
+        push('}\r');
+        push('\nnext');
+        assert.deepEqual(out, ['{"type":"ping"}']);
+        assert.equal(s.buffered, 4);
+    });
+
+    it('decodes a UTF-8 character cut between two chunks', function () {
+        const { out, push } = splitter(100);
+        const bytes = Buffer.from('21.5 °C\n');
+        const at = bytes.indexOf(0xb0); // the second byte of °
+        push(bytes.subarray(0, at));
+        push(bytes.subarray(at));
+        assert.deepEqual(out, ['21.5 °C']);
+    });
+
+    it('drops a line over the limit, reports it once, and goes on with the next line', function () {
+        const { s, out, push } = splitter(10);
+        push('0123456789\n'); // exactly the limit
+        push('0123456789A\nok\n');
+        assert.deepEqual(out, ['0123456789', OVERSIZED, 'ok']);
+        assert.equal(s.buffered, 0);
+    });
+
+    it('holds no more than the limit of a line that never ends, whatever is sent', function () {
+        const { s, out, push } = splitter(64);
+        for (let i = 0; i < 1000; i++) {
+            push(Buffer.alloc(4096, 0x41));
+            assert.equal(s.buffered, 0, 'nothing of an oversized line is kept');
+        }
+        assert.deepEqual(out, [OVERSIZED], 'reported once, not per chunk');
+        push('tail of it\n{"type":"ping"}\n');
+        assert.deepEqual(out, [OVERSIZED, '{"type":"ping"}']);
+    });
+
+    it('reports a line over the limit before its newline arrives, when the held part grows too long', function () {
+        const { out, push } = splitter(8);
+        push('12345');
+        push('6789');
+        assert.deepEqual(out, [OVERSIZED]);
+    });
+
+    it('keeps a copy of an unfinished line, not a view of the socket chunk', function () {
+        const { out, push } = splitter(100);
+        const chunk = Buffer.from('done\npartial');
+        push(chunk);
+        // The socket's buffer may be reused once its 'data' handlers return.
+        chunk.fill(0x58);
+        push('\n');
+        assert.deepEqual(out, ['done', 'partial']);
+    });
+
+    it('stops in the middle of a chunk when the sink says so', function () {
+        const { out, push } = splitter(100, { stopAfter: 2 });
+        push('a\nb\nc\nd\n');
+        assert.deepEqual(out, ['a', 'b']);
+    });
+
+    it('gives the same lines however the stream is cut (property)', function () {
+        const line = fc.string({ unit: fc.constantFrom('a', 'é', '€', '😀', '{', '"', ' ', '\r'), maxLength: 12 });
+        fc.assert(
+            fc.property(
+                fc.array(line, { maxLength: 20 }),
+                fc.array(fc.nat(), { maxLength: 10 }),
+                (lines, positions) => {
+                    const whole = Buffer.from(lines.map((l) => `${l}\n`).join(''));
+                    const expected = [];
+                    for (const l of lines) {
+                        const bytes = Buffer.byteLength(l);
+                        if (bytes > 24) expected.push(OVERSIZED);
+                        else {
+                            const text = l.endsWith('\r') ? l.slice(0, -1) : l;
+                            if (text !== '') expected.push(text);
+                        }
+                    }
+                    const { out, push } = splitter(24);
+                    for (const part of cut(whole, positions)) push(part);
+                    assert.deepEqual(out, expected);
+                },
+            ),
+        );
+    });
+});

@@ -1,0 +1,523 @@
+'use strict';
+const assert = require('node:assert/strict');
+const { Gateway } = require('../../nodes/core/gateway-session');
+
+/** Time moves only in advance(), which runs the timers due on the way, in order. */
+class FakeClock {
+    constructor() {
+        this.t = 1_700_000_000_000;
+        this.timers = new Map();
+        this.nextId = 1;
+        this.now = () => this.t;
+        this.setTimeout = (fn, ms) => {
+            const id = this.nextId++;
+            this.timers.set(id, { at: this.t + ms, fn });
+            return id;
+        };
+        this.clearTimeout = (id) => this.timers.delete(id);
+    }
+
+    advance(ms) {
+        const end = this.t + ms;
+        for (;;) {
+            const due = [...this.timers]
+                .filter(([, x]) => x.at <= end)
+                .sort((a, b) => a[1].at - b[1].at || a[0] - b[0]);
+            if (due.length === 0) break;
+            const [id, x] = due[0];
+            this.timers.delete(id);
+            this.t = x.at;
+            x.fn();
+        }
+        this.t = end;
+    }
+}
+
+/** A connection as the gateway sees it: what it writes is parsed into `sent`; end/destroy close it at once. */
+class FakeTransport {
+    constructor(gateway, remote) {
+        this.gateway = gateway;
+        this.remote = remote;
+        this.sent = [];
+        this.writableLength = 0;
+        this.ended = false;
+        this.destroyed = false;
+        this.session = undefined;
+    }
+    write(text) {
+        assert.equal(text.indexOf('\n'), text.length - 1, 'one line per write');
+        this.sent.push(JSON.parse(text));
+    }
+    end() {
+        this.ended = true;
+        this.closeNow();
+    }
+    destroy() {
+        this.destroyed = true;
+        this.closeNow();
+    }
+    closeNow() {
+        if (this.session && !this.gone) {
+            this.gone = true;
+            this.gateway.disconnected(this.session);
+        }
+    }
+    get closed() {
+        return this.ended || this.destroyed;
+    }
+    /** Sends raw text (a string or Buffer) as one chunk. */
+    raw(text) {
+        this.gateway.receive(this.session, Buffer.isBuffer(text) ? text : Buffer.from(text));
+    }
+    send(obj) {
+        this.raw(`${JSON.stringify(obj)}\n`);
+    }
+    hello(device = 'dev1', token = 'token-of-dev1-xyz') {
+        this.send({ type: 'hello', device, token });
+        return this.sent[this.sent.length - 1];
+    }
+    reading(extra = {}) {
+        this.send({ type: 'reading', sensor: 't1', kind: 'temperature', value: 21.5, ...extra });
+    }
+    errors() {
+        return this.sent.filter((m) => m.type === 'error').map((m) => m.code);
+    }
+}
+
+const LIMITS = {
+    maxConnections: 10,
+    maxLineBytes: 256,
+    messagesPerSecond: 10,
+    burst: 5,
+    helloTimeoutMs: 1000,
+    idleTimeoutMs: 5000,
+    maxOutboundBytes: 4096,
+};
+
+function setup(limits = {}, devices) {
+    const clock = new FakeClock();
+    const events = { readings: [], online: [], offline: [], refusals: [], acks: [] };
+    const gateway = new Gateway({
+        devices: devices ?? [
+            { id: 'dev1', token: 'token-of-dev1-xyz', location: 'hall' },
+            { id: 'dev2', token: 'token-of-dev2-xyz', location: '' },
+            { id: 'mute', token: undefined, location: '' },
+        ],
+        limits: { ...LIMITS, ...limits },
+        clock,
+        refusalWindowMs: 10_000,
+        listener: {
+            reading: (m) => events.readings.push(m),
+            online: (e) => events.online.push(e),
+            offline: (e) => events.offline.push(e),
+            refusal: (r) => events.refusals.push(r),
+            commandAck: (deviceId, id) => events.acks.push({ deviceId, id }),
+        },
+    });
+    let port = 40000;
+    const connect = () => {
+        const t = new FakeTransport(gateway, `10.0.0.2:${port++}`);
+        t.session = gateway.connect(t);
+        return t;
+    };
+    return { clock, events, gateway, connect };
+}
+
+describe('core/gateway-session', function () {
+    describe('hello', function () {
+        it('welcomes a device with its token, tells it the limits, and reports it online', function () {
+            const { events, gateway, connect } = setup();
+            const t = connect();
+            t.send({ type: 'hello', device: 'dev1', token: 'token-of-dev1-xyz', id: 'h1' });
+            assert.deepEqual(t.sent, [
+                {
+                    type: 'ack',
+                    for: 'hello',
+                    id: 'h1',
+                    device: 'dev1',
+                    v: 1,
+                    limits: { maxLineBytes: 256, messagesPerSecond: 10, burst: 5, idleTimeoutMs: 5000 },
+                },
+            ]);
+            assert.equal(events.online.length, 1);
+            assert.deepEqual(
+                { ...events.online[0], ts: 0 },
+                { deviceId: 'dev1', remote: '10.0.0.2:40000', ts: 0, replaced: false, connects: 1 },
+            );
+            assert.ok(gateway.isOnline('dev1'));
+            assert.equal(gateway.stats().devicesOnline, 1);
+        });
+
+        it('refuses a wrong token, an unknown device and a device without a token alike, and closes', function () {
+            const { events, gateway, connect } = setup();
+            const attempts = [
+                ['dev1', 'wrong'],
+                ['nobody', 'token-of-dev1-xyz'],
+                ['mute', 'anything'],
+            ];
+            for (const [device, token] of attempts) {
+                const t = connect();
+                const answer = t.hello(device, token);
+                assert.deepEqual(answer, {
+                    type: 'error',
+                    code: 'auth-failed',
+                    message: 'unknown device or wrong token',
+                });
+                assert.ok(t.ended, 'closed after telling why');
+            }
+            assert.equal(events.online.length, 0);
+            assert.equal(gateway.stats().refused['auth-failed'], 3);
+            // The log is told which, the device is not.
+            assert.equal(events.refusals.length, 1, 'the rest summed up in the window');
+            assert.equal(events.refusals[0].detail.message, 'wrong token for device dev1');
+            assert.equal(events.refusals[0].detail.deviceId, 'dev1');
+        });
+
+        it('closes a connection whose first line is not a hello, whatever it is', function () {
+            const { gateway, connect } = setup();
+            for (const first of [
+                '{"type":"reading","sensor":"t1","kind":"temperature","value":1}\n',
+                'garbage\n',
+                '{"type":"hello","device":"dev1"}\n',
+            ]) {
+                const t = connect();
+                t.raw(first);
+                assert.deepEqual(t.errors(), ['hello-required']);
+                assert.ok(t.ended);
+            }
+            assert.equal(gateway.stats().refused['hello-required'], 3);
+        });
+
+        it('reads nothing more after a refused hello, even in the same chunk', function () {
+            const { events, connect } = setup();
+            const t = connect();
+            t.raw(
+                '{"type":"hello","device":"dev1","token":"wrong"}\n{"type":"hello","device":"dev1","token":"token-of-dev1-xyz"}\n',
+            );
+            assert.deepEqual(t.errors(), ['auth-failed']);
+            assert.equal(events.online.length, 0);
+        });
+
+        it('refuses a second hello on the same connection but keeps it', function () {
+            const { connect } = setup();
+            const t = connect();
+            t.hello();
+            t.hello();
+            assert.deepEqual(t.errors(), ['already-authenticated']);
+            assert.ok(!t.closed);
+        });
+    });
+
+    describe('readings', function () {
+        it('turns a reading into a message of the reading contract, with the device id', function () {
+            const { clock, events, connect } = setup();
+            const t = connect();
+            t.hello();
+            clock.advance(50);
+            t.reading({ ts: clock.now() - 12.5, id: 9 });
+            assert.equal(events.readings.length, 1);
+            const msg = events.readings[0];
+            assert.deepEqual(msg, {
+                topic: 'temperature_update',
+                payload: 21.5,
+                sensor: { id: 'dev1/t1', kind: 'temperature', location: 'hall', unit: '°C' },
+                reading: { status: 'ok', ts: clock.now() - 12.5, latencyMs: 12.5, seq: 1 },
+                deviceId: 'dev1',
+            });
+            assert.deepEqual(t.sent[t.sent.length - 1], { type: 'ack', for: 'reading', id: 9 });
+        });
+
+        it('stamps a reading without ts with its arrival, and takes unit and location from the device', function () {
+            const { clock, events, connect } = setup();
+            const t = connect();
+            t.hello('dev2', 'token-of-dev2-xyz');
+            t.send({ type: 'reading', sensor: 'h', kind: 'humidity', value: 40 });
+            t.send({ type: 'reading', sensor: 'p', kind: 'generic', value: 1013, unit: 'hPa', location: 'roof' });
+            t.send({ type: 'reading', sensor: 'm', kind: 'motion', value: 1 });
+            t.reading({ unit: '°F', value: 70 });
+            const [h, p, m, f] = events.readings;
+            assert.equal(h.reading.ts, clock.now());
+            assert.equal(h.reading.latencyMs, 0);
+            assert.deepEqual(h.sensor, { id: 'dev2/h', kind: 'humidity', location: '', unit: '%' });
+            assert.equal(h.topic, 'humidity_update');
+            assert.deepEqual(p.sensor, { id: 'dev2/p', kind: 'generic', location: 'roof', unit: 'hPa' });
+            assert.equal(p.topic, 'sensor_update');
+            assert.equal(m.payload, true);
+            assert.equal(m.topic, 'motion_detected');
+            assert.equal(f.payload, 70, 'a value is passed in the unit the device names, not converted');
+            assert.equal(f.sensor.unit, '°F');
+            assert.deepEqual(t.sent.slice(1), [], 'no ack unless asked for with an id');
+        });
+
+        it('refuses malformed JSON, bad values and unknown types, keeps the connection, and counts each', function () {
+            const { events, gateway, connect } = setup({ burst: 100 });
+            const t = connect();
+            t.hello();
+            t.raw('{"type":"reading",\n');
+            t.reading({ value: 'hot', id: 'r1' });
+            t.send({ type: 'reboot' });
+            t.raw('[1,2]\n');
+            t.reading();
+            assert.deepEqual(t.errors(), ['bad-json', 'bad-value', 'unknown-type', 'bad-message']);
+            assert.equal(t.sent.find((m) => m.code === 'bad-value').id, 'r1', 'the error names the message');
+            assert.ok(!t.closed);
+            assert.equal(events.readings.length, 1);
+            assert.equal(events.readings[0].reading.seq, 2, 'the refused reading took a number: a gap shows it');
+            assert.deepEqual(gateway.stats().refused, {
+                'bad-json': 1,
+                'bad-value': 1,
+                'unknown-type': 1,
+                'bad-message': 1,
+            });
+        });
+
+        it("refuses a reading for another device's id; sensor ids are scoped to the device", function () {
+            const { events, gateway, connect } = setup();
+            const t = connect();
+            t.hello();
+            t.reading({ device: 'dev2' });
+            t.reading({ device: 'dev1' });
+            t.reading({ sensor: 'dev2.t1' });
+            assert.deepEqual(t.errors(), ['wrong-device']);
+            assert.equal(gateway.stats().refused['wrong-device'], 1);
+            assert.deepEqual(
+                events.readings.map((m) => [m.deviceId, m.sensor.id]),
+                [
+                    ['dev1', 'dev1/t1'],
+                    ['dev1', 'dev1/dev2.t1'],
+                ],
+            );
+        });
+
+        it('answers a ping, and passes a command ack on', function () {
+            const { events, connect } = setup();
+            const t = connect();
+            t.hello();
+            t.send({ type: 'ping', id: 1 });
+            t.send({ type: 'ack', id: 'c-7' });
+            assert.deepEqual(t.sent.slice(1), [{ type: 'ack', for: 'ping', id: 1 }]);
+            assert.deepEqual(events.acks, [{ deviceId: 'dev1', id: 'c-7' }]);
+        });
+    });
+
+    describe('limits', function () {
+        it('drops a line over the length limit and goes on; before the hello it closes', function () {
+            const { events, gateway, connect } = setup({ maxLineBytes: 80 });
+            const t = connect();
+            t.hello();
+            t.raw(`${'x'.repeat(81)}\n`);
+            t.reading();
+            assert.deepEqual(t.errors(), ['line-too-long']);
+            assert.equal(events.readings.length, 1);
+            const early = connect();
+            early.raw('y'.repeat(100));
+            assert.deepEqual(early.errors(), ['line-too-long']);
+            assert.ok(early.ended);
+            assert.equal(gateway.stats().refused['line-too-long'], 2);
+        });
+
+        it('holds a device to its rate: the burst passes, the flood is dropped and counted, one error per second', function () {
+            const { clock, events, gateway, connect } = setup({ messagesPerSecond: 10, burst: 5 });
+            const t = connect();
+            t.hello();
+            let chunk = '';
+            for (let i = 0; i < 1000; i++) chunk += '{"type":"reading","sensor":"t1","kind":"temperature","value":1}\n';
+            t.raw(chunk);
+            assert.equal(events.readings.length, 5, 'the burst');
+            assert.equal(gateway.stats().refused['rate-limited'], 995);
+            assert.deepEqual(t.errors(), ['rate-limited'], 'one answer, not one per dropped line');
+            assert.ok(!t.closed, 'a flood is dropped, the device stays');
+            clock.advance(500);
+            t.raw(chunk);
+            assert.equal(events.readings.length, 10, 'five more tokens after half a second');
+            assert.deepEqual(t.errors(), ['rate-limited']);
+            clock.advance(1000);
+            t.reading();
+            assert.equal(events.readings.length, 11);
+        });
+
+        it('keeps the rate budget across a reconnect: reconnecting is no way around it', function () {
+            const { events, connect } = setup({ messagesPerSecond: 1, burst: 3 });
+            const a = connect();
+            a.hello();
+            for (let i = 0; i < 3; i++) a.reading();
+            a.end();
+            const b = connect();
+            b.hello();
+            b.reading();
+            assert.equal(events.readings.length, 3);
+            assert.deepEqual(b.errors(), ['rate-limited']);
+        });
+
+        it('closes a connection that has not said hello within the hello timeout (slowloris)', function () {
+            const { clock, gateway, connect } = setup({ helloTimeoutMs: 1000 });
+            const silent = connect();
+            const dripping = connect();
+            for (const c of '{"type":"hel') {
+                dripping.raw(c);
+                clock.advance(50);
+            }
+            const good = connect();
+            good.hello();
+            clock.advance(1300);
+            assert.deepEqual(silent.errors(), ['hello-timeout']);
+            assert.deepEqual(dripping.errors(), ['hello-timeout']);
+            assert.ok(silent.ended && dripping.ended);
+            assert.ok(!good.closed);
+            assert.equal(gateway.stats().refused['hello-timeout'], 2);
+        });
+
+        it('closes an idle device and reports it offline; any line keeps it, partial lines do not', function () {
+            const { clock, events, connect } = setup({ idleTimeoutMs: 5000 });
+            const t = connect();
+            t.hello();
+            for (let i = 0; i < 5; i++) {
+                clock.advance(3000);
+                t.send({ type: 'ping' });
+            }
+            assert.ok(!t.closed, 'pings keep it');
+            t.raw('{"type":');
+            clock.advance(3000);
+            t.raw('"pi');
+            clock.advance(3000);
+            assert.ok(t.closed, 'a line trickled byte by byte does not keep it');
+            assert.deepEqual(t.errors(), ['idle-timeout']);
+            assert.equal(events.offline.length, 1);
+            assert.equal(events.offline[0].reason, 'idle-timeout');
+            assert.equal(events.offline[0].deviceId, 'dev1');
+        });
+
+        it('refuses connections over the limit, counting pending hellos, and takes new ones once some close', function () {
+            const { gateway, connect } = setup({ maxConnections: 2 });
+            const a = connect();
+            const b = connect();
+            const c = connect();
+            assert.equal(c.session, undefined);
+            assert.deepEqual(c.errors(), ['too-many-connections']);
+            assert.ok(c.ended);
+            a.end();
+            const d = connect();
+            assert.ok(d.session);
+            assert.ok(!b.closed);
+            assert.equal(gateway.stats().refused['too-many-connections'], 1);
+            assert.equal(gateway.stats().connections, 2);
+        });
+
+        it('cuts a device that does not read what is sent to it', function () {
+            const { events, gateway, connect } = setup({ maxOutboundBytes: 1000 });
+            const t = connect();
+            t.hello();
+            t.writableLength = 5000;
+            const r = gateway.command('dev1', { on: true });
+            assert.equal(r.ok, false);
+            assert.equal(r.reason, 'slow-consumer');
+            assert.ok(t.destroyed);
+            assert.equal(events.offline[0].reason, 'slow-consumer');
+            assert.equal(gateway.stats().refused['slow-consumer'], 1);
+        });
+    });
+
+    describe('reconnects', function () {
+        it('reports offline when a device goes, online when it comes back, and continues its reading numbers', function () {
+            const { events, connect } = setup();
+            const a = connect();
+            a.hello();
+            a.reading();
+            a.reading();
+            a.end();
+            assert.equal(events.offline.length, 1);
+            assert.equal(events.offline[0].reason, 'disconnected');
+            assert.equal(events.offline[0].readings, 2);
+            const b = connect();
+            b.hello();
+            b.reading();
+            assert.deepEqual(
+                events.readings.map((m) => m.reading.seq),
+                [1, 2, 3],
+            );
+            assert.equal(events.online.length, 2);
+            assert.equal(events.online[1].connects, 2);
+        });
+
+        it('lets a new connection take over from a half-open one, without an offline event', function () {
+            const { events, gateway, connect } = setup();
+            const stale = connect();
+            stale.hello();
+            stale.gone = true; // the device vanished: this end never hears of it
+            const fresh = connect();
+            fresh.hello();
+            assert.deepEqual(stale.errors(), ['replaced']);
+            assert.ok(stale.ended);
+            assert.equal(events.offline.length, 0);
+            assert.equal(events.online.length, 2);
+            assert.equal(events.online[1].replaced, true);
+            const r = gateway.command('dev1', 'on');
+            assert.ok(r.ok);
+            assert.equal(fresh.sent[fresh.sent.length - 1].type, 'command', 'commands go to the new connection');
+            gateway.disconnected(stale.session);
+            assert.equal(events.offline.length, 0, 'the old connection closing later changes nothing');
+            assert.ok(gateway.isOnline('dev1'));
+            assert.equal(gateway.stats().devicesOnline, 1);
+        });
+    });
+
+    describe('commands', function () {
+        it('sends a command to one device with an id, and to every online device with "*"', function () {
+            const { gateway, connect } = setup();
+            const a = connect();
+            a.hello();
+            const b = connect();
+            b.hello('dev2', 'token-of-dev2-xyz');
+            const waiting = connect();
+            assert.deepEqual(gateway.command('dev1', { state: 'on' }, 'light'), { ok: true, id: 1, sent: ['dev1'] });
+            assert.deepEqual(a.sent[1], { type: 'command', id: 1, topic: 'light', payload: { state: 'on' } });
+            assert.deepEqual(gateway.command('*', 'reboot', undefined, 'all-1'), {
+                ok: true,
+                id: 'all-1',
+                sent: ['dev1', 'dev2'],
+            });
+            assert.deepEqual(b.sent[1], { type: 'command', id: 'all-1', payload: 'reboot' });
+            assert.deepEqual(waiting.sent, [], 'a connection that has not said hello gets no command');
+            assert.equal(gateway.stats().commands, 3);
+        });
+
+        it('says why a command cannot go', function () {
+            const { gateway, connect } = setup({ maxLineBytes: 64 });
+            assert.deepEqual(gateway.command('nobody', 1), {
+                ok: false,
+                reason: 'unknown-device',
+                error: 'no device nobody in the device table',
+            });
+            assert.deepEqual(gateway.command('dev1', 1), {
+                ok: false,
+                reason: 'offline',
+                error: 'device dev1 is not connected',
+            });
+            connect().hello();
+            assert.equal(gateway.command('dev1', 'x'.repeat(100)).reason, 'too-long');
+            const circular = {};
+            circular.self = circular;
+            assert.equal(gateway.command('dev1', circular).reason, 'not-json');
+            assert.deepEqual(gateway.command('*', 1), { ok: true, id: 1, sent: ['dev1'] });
+        });
+    });
+
+    describe('close', function () {
+        it('tells every connection shutdown, ends it, stops its timers and sends no more events', function () {
+            const { clock, events, gateway, connect } = setup();
+            const a = connect();
+            a.hello();
+            const pending = connect();
+            gateway.close();
+            assert.deepEqual(a.errors(), ['shutdown']);
+            assert.deepEqual(pending.errors(), ['shutdown']);
+            assert.ok(a.ended && pending.ended);
+            assert.equal(events.offline.length, 0);
+            assert.equal(clock.timers.size, 0, 'no timer left');
+            const late = connect();
+            assert.equal(late.session, undefined);
+            assert.ok(late.destroyed);
+            assert.equal(gateway.command('*', 1).reason, 'closed');
+        });
+    });
+});
