@@ -7,7 +7,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { root, startNodeRed } = require('../test/e2e/launcher');
 
-const DEFAULT_EXAMPLE = 'hub-two-flows.json';
+const DEFAULT_EXAMPLE = 'smart-home.json';
 const HOST = '127.0.0.1';
 const USER_DIR = path.join(root, '.node-red-home');
 

@@ -8,7 +8,7 @@ const { chromium } = require('playwright-core');
 const { root, DEFAULT_NODE_RED, startNodeRed, installedPackageDir, registeredTypes, onTab } = require('./launcher');
 const { needTool } = require('../helpers/tools');
 
-const EXAMPLE = 'hub-two-flows.json';
+const EXAMPLE = 'smart-home.json';
 const CATEGORY = 'sensor hub';
 const ARTIFACTS = path.join(__dirname, 'artifacts');
 const CHROMIUM_ARGS = [

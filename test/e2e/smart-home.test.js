@@ -1,0 +1,74 @@
+'use strict';
+// The smart-home demo (what `npm start` deploys) in a real Node-RED with the packed module: motion driven through
+// the flow's own HTTP endpoint reaches the light and the door lock through the hub; the flow's state endpoint says
+// what they did.
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { root, DEFAULT_NODE_RED, startNodeRed } = require('./launcher');
+const { until, sleep } = require('../helpers/wait');
+
+const LIGHT_WAIT_S = 1;
+const COOLDOWN_S = 2;
+
+/**
+ * The demo as shipped, but quick and deterministic: the light's wait and the lock's cooldown are short, and the
+ * simulated motion sensor does not start by itself, so every motion event is one this test sends.
+ */
+function demoFlows() {
+    const flows = JSON.parse(fs.readFileSync(path.join(root, 'examples', 'smart-home.json'), 'utf8'));
+    const byType = (type) => flows.filter((n) => n.type === type);
+    const [light] = byType('sensorhub-light');
+    const [lock] = byType('sensorhub-door-lock');
+    const motion = byType('sensorhub-sensor').find((n) => n.kind === 'motion');
+    assert.ok(light && lock && motion, 'the demo has a light, a door lock and a motion sensor');
+    light.wait = LIGHT_WAIT_S;
+    lock.cooldown = COOLDOWN_S;
+    motion.autoStart = false;
+    return flows;
+}
+
+describe(`e2e: ${DEFAULT_NODE_RED} smart-home demo`, function () {
+    this.timeout(120000);
+    let red;
+
+    before(async function () {
+        red = await startNodeRed();
+        await red.deploy(demoFlows());
+    });
+
+    after(async function () {
+        if (red) await red.stop();
+    });
+
+    const state = async () => {
+        const res = await red.request('GET', '/sensorhub/demo/state');
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        return res.body;
+    };
+    const motion = async () => {
+        const res = await red.request('POST', '/sensorhub/demo/motion', {});
+        assert.equal(res.status, 204);
+    };
+
+    it('turns the light on at motion and off after the wait, and alerts once per cooldown while locked', async function () {
+        assert.deepEqual(await state(), { lightCommands: [], alerts: 0 }, 'nothing happened before the first motion');
+        for (let i = 0; i < 5; i++) await motion();
+        await until(async () => (await state()).lightCommands.length >= 2, 'the light to go on and off', 20000);
+        const after = await state();
+        assert.deepEqual(after.lightCommands, ['on:motion', 'off:timeout']);
+        assert.deepEqual(after.light, { state: 'off', brightness: 0 });
+        assert.equal(after.alerts, 1, 'five motion events within one cooldown give one alert');
+
+        // After the cooldown, motion while still locked alerts again, once.
+        await sleep(COOLDOWN_S * 1000 + 200);
+        await motion();
+        await motion();
+        await until(async () => (await state()).alerts === 2, 'a second alert after the cooldown', 20000);
+        await until(async () => (await state()).lightCommands.length === 4, 'the light on and off again', 20000);
+        const last = await state();
+        assert.equal(last.alerts, 2);
+        assert.deepEqual(last.lightCommands.slice(2), ['on:motion', 'off:timeout']);
+        assert.doesNotMatch(red.log(), /\[(error|fatal)\]/, 'nothing logged an error');
+    });
+});
