@@ -162,7 +162,9 @@ export = function (RED: NodeAPI): void {
                     out = light.command(input.command);
                     break;
             }
-            if (out) send(toMsg(out));
+            // The answer to an input keeps its _msgid, as split or switch outputs do: tracing links them, and
+            // Node-RED makes no new id.
+            if (out) send(Object.assign(toMsg(out), { _msgid: msg._msgid }));
             done();
         });
 

@@ -92,8 +92,11 @@ export = function (RED: NodeAPI): void {
                 }
             }
             // Several alarms from one message (new limits over many sensors) leave as a sequence on the one output.
-            if (events.length === 1) send(toMsg(events[0]));
-            else if (events.length > 1) send([events.map(toMsg)]);
+            // Answers to an input keep its _msgid, as split or switch outputs do: tracing links them, and Node-RED
+            // makes no new id.
+            const answer = (e: AlarmEvent): NodeMessage => Object.assign(toMsg(e), { _msgid: msg._msgid });
+            if (events.length === 1) send(answer(events[0]));
+            else if (events.length > 1) send([events.map(answer)]);
             throttle.bump();
             done();
         });

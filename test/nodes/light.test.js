@@ -62,9 +62,11 @@ describe(`sensorhub-light on Node-RED ${version}`, function () {
     it('switches on at motion and off after the no-motion wait, sending the command contract', async function () {
         await helper.load(lightNodes, [TAB, light({ brightness: 80 }), sink('out')]);
         const out = collect(helper.getNode('out'));
-        lightNode().receive(motion());
+        lightNode().receive({ ...motion(), _msgid: 'motion-1' });
         lightNode().receive(motion());
         await until(() => out.length === 2, 'on, then off');
+        assert.equal(out[0]._msgid, 'motion-1', 'the answer to an input keeps its _msgid');
+        assert.ok(out[1]._msgid && out[1]._msgid !== 'motion-1', 'an off by the timer is a message of its own');
         assert.deepEqual(states(out), [
             ['on', 80, 'motion'],
             ['off', 0, 'timeout'],

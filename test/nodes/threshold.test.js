@@ -60,7 +60,7 @@ describe(`sensorhub-threshold on Node-RED ${version}`, function () {
         const th = node();
         for (const m of [
             reading(20),
-            reading(31),
+            { ...reading(31), _msgid: 'hot-1' },
             reading(32),
             reading(25, 't2'),
             reading(2, 't2'),
@@ -85,6 +85,7 @@ describe(`sensorhub-threshold on Node-RED ${version}`, function () {
             sensor: { id: 't1', kind: 'temperature', location: 'hall', unit: '°C' },
         });
         assert.equal(out[1].payload.threshold, 5);
+        assert.equal(out[0]._msgid, 'hot-1', 'an alarm keeps the _msgid of the reading that raised it');
     });
 
     it('keys by topic when there is no msg.sensor, and names the alarm after the event type', async function () {
