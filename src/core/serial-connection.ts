@@ -426,12 +426,22 @@ export class SerialConnection extends EventEmitter {
         this.deliver(bytes.toString('utf8'));
     }
 
-    /** An unterminated line beyond the limit is dropped now rather than buffered without bound. */
+    /**
+     * An unterminated line beyond the limit is dropped now rather than buffered
+     * without bound. The buffer may end with the first bytes of a delimiter
+     * (`\r` of `\r\n`) whose rest is in the next chunk: those are not part of
+     * the line. They count towards neither its length nor what is dropped, and
+     * stay buffered, so that the delimiter still ends the line when its rest
+     * comes: a line of exactly the limit is kept, and after an oversized one the
+     * next line is not mistaken for its tail.
+     */
     private checkBacklog(parser: Transform): void {
         if (!(parser instanceof ReadlineParser)) return;
-        if (parser.buffer.length <= this.options.maxLineLength) return;
-        const length = parser.buffer.length;
-        parser.buffer = Buffer.alloc(0);
+        const buffer = parser.buffer;
+        const keep = partialDelimiterAtEnd(buffer, parser.delimiter);
+        const length = buffer.length - keep;
+        if (length <= this.options.maxLineLength) return;
+        parser.buffer = Buffer.from(buffer.subarray(length));
         if (!this.discarding) this.oversized(length);
         this.discarding = true;
     }
@@ -513,4 +523,12 @@ export class SerialConnection extends EventEmitter {
             req.reject(new OfflineError(reason));
         }
     }
+}
+
+/** How many bytes at the end of `buffer` are the start of `delimiter` (never the whole delimiter). */
+export function partialDelimiterAtEnd(buffer: Buffer, delimiter: Buffer): number {
+    for (let k = Math.min(delimiter.length - 1, buffer.length); k > 0; k--) {
+        if (buffer.subarray(buffer.length - k).equals(delimiter.subarray(0, k))) return k;
+    }
+    return 0;
 }

@@ -8,6 +8,7 @@ const {
     OfflineError,
     BusyError,
     unescapeDelimiter,
+    partialDelimiterAtEnd,
 } = require('../../nodes/core/serial-connection');
 const { until, sleep } = require('../helpers/wait');
 
@@ -121,6 +122,18 @@ describe('core/serial-connection', function () {
         });
     });
 
+    describe('partialDelimiterAtEnd', function () {
+        it('finds the start of a delimiter at the end of a buffer, never the whole one', function () {
+            const d = Buffer.from('\r\n');
+            assert.equal(partialDelimiterAtEnd(Buffer.from('abc\r'), d), 1);
+            assert.equal(partialDelimiterAtEnd(Buffer.from('abc'), d), 0);
+            assert.equal(partialDelimiterAtEnd(Buffer.from('abc\n'), d), 0);
+            assert.equal(partialDelimiterAtEnd(Buffer.from(''), d), 0);
+            assert.equal(partialDelimiterAtEnd(Buffer.from('ab\r'), Buffer.from('\n')), 0);
+            assert.equal(partialDelimiterAtEnd(Buffer.from('xEN'), Buffer.from('ENDX')), 2);
+        });
+    });
+
     describe('oversized frames', function () {
         it('counts and drops a terminated line over the limit, and its tail, then goes on', async function () {
             let lines, conn_;
@@ -145,6 +158,30 @@ describe('core/serial-connection', function () {
             assert.ok(conn.parser.buffer.length <= 16, 'the parser holds at most one line');
             // The end of the flood looks like a short number: it must not come out as a reading.
             dev.emitData('99\nt=3\n');
+            await until(() => lines.length === 1, 'the next line');
+            assert.deepEqual(lines, ['t=3']);
+            assert.equal(conn.stats().oversized, 1);
+        });
+
+        it('keeps a line of exactly the limit whose \\r\\n is split across chunks', async function () {
+            let lines;
+            ({ conn, lines } = connect({ framing: { kind: 'delimiter', delimiter: '\r\n' } }));
+            const dev = await opened(conn);
+            dev.emitData('x'.repeat(16) + '\r');
+            await sleep(20);
+            dev.emitData('\nt=2\r\n');
+            await until(() => lines.length === 2, 'both lines');
+            assert.deepEqual(lines, ['x'.repeat(16), 't=2']);
+            assert.equal(conn.stats().oversized, 0);
+        });
+
+        it('drops an oversized line whose \\r\\n is split across chunks, and not the line after it', async function () {
+            let lines;
+            ({ conn, lines } = connect({ framing: { kind: 'delimiter', delimiter: '\r\n' } }));
+            const dev = await opened(conn);
+            dev.emitData('y'.repeat(20) + '\r');
+            await until(() => conn.stats().oversized === 1, 'the long line to be counted');
+            dev.emitData('\nt=3\r\n');
             await until(() => lines.length === 1, 'the next line');
             assert.deepEqual(lines, ['t=3']);
             assert.equal(conn.stats().oversized, 1);
