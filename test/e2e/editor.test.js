@@ -74,7 +74,8 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
     /** Cancels the open edit dialog, if any, and waits for its tray to go. */
     async function closeTray() {
         if ((await page.locator('.red-ui-tray').count()) === 0) return;
-        await page.locator('#node-dialog-cancel').click();
+        // A config node's dialog (stacked on a node's, or alone) has its own cancel button.
+        await page.locator('#node-config-dialog-cancel:visible, #node-dialog-cancel:visible').first().click();
         await page.waitForFunction(() => !document.querySelector('.red-ui-tray'));
     }
 
@@ -238,6 +239,42 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
         );
         fs.mkdirSync(ARTIFACTS, { recursive: true });
         await page.screenshot({ path: path.join(ARTIFACTS, 'fleet-editor.png') });
+        await closeTray();
+    });
+
+    it('lists the serial ports in the port dialog with its search button, as the admin endpoint does', async function () {
+        await closeTray();
+        // Config nodes have no place on the canvas: their dialog opens the way the pencil beside a picker opens it.
+        const id = await page.evaluate(() => {
+            let found;
+            RED.nodes.eachConfig((n) => {
+                if (!found && n.type === 'sensorhub-serial-port') found = n.id;
+            });
+            if (found) RED.editor.editConfig('', 'sensorhub-serial-port', found);
+            return found;
+        });
+        assert.ok(id, 'an example has a serial port config node');
+        const tray = page.locator('.red-ui-tray');
+        await tray.locator('#sensorhub-serial-port-search').waitFor({ state: 'visible' });
+        await tray.locator('#sensorhub-serial-port-search').click();
+        const expected = await page.evaluate(async () => (await fetch('sensorhub/serial-ports')).json());
+        await page.waitForFunction(() => {
+            const note = document.querySelector('#sensorhub-serial-port-note');
+            const list = document.querySelector('#sensorhub-serial-port-list');
+            const noteText = note && note.offsetParent !== null ? note.textContent : '';
+            return (noteText && !noteText.includes('…')) || (list && list.offsetParent !== null);
+        });
+        if (expected.length === 0) {
+            assert.equal(await tray.locator('#sensorhub-serial-port-note').innerText(), 'no serial ports found');
+        } else {
+            const shown = await tray
+                .locator('#sensorhub-serial-port-list option')
+                .evaluateAll((els) => els.map((el) => el.value).filter(Boolean));
+            assert.deepEqual(
+                shown,
+                expected.map((p) => p.path),
+            );
+        }
         await closeTray();
     });
 
