@@ -162,6 +162,15 @@ export class EventHub {
         this.deliverShared(ev, subs, retain);
     }
 
+    /**
+     * Whether an event of `type` injected now, not retained, would have exactly
+     * one reader: then nobody else can see its nested values, and a decoder
+     * need not freeze them (inject() hands the lone subscriber the event itself).
+     */
+    soleReader(type: string): boolean {
+        return !this.closed && this.router.match(type).length === 1;
+    }
+
     /** Freezes an event that several may see, retains it if asked, and offers it to every subscriber. */
     private deliverShared(ev: EventMessage, subs: readonly Subscriber[], retain: boolean): void {
         Object.freeze(ev);

@@ -293,11 +293,13 @@ export class MqttBridge extends EventEmitter {
             return;
         }
         this.counters.received++;
-        // env.m comes straight from JSON.parse and nobody else holds it: freeze it in place, no copy.
+        // env.m comes straight from JSON.parse and nobody else holds it: freeze it in place, no copy. With a lone
+        // local reader and no retained copy, not even that: the reader owns the whole event, as a Node-RED node
+        // owns the message it receives.
         const m = env.m;
         if (isBufferJson(m.payload)) m.payload = Buffer.from(m.payload.data);
         const info = remoteEventInfo(m.event, type);
-        for (const key in m) deepFreeze(m[key]);
+        if (packet.retain || !this.hub.soleReader(type)) for (const key in m) deepFreeze(m[key]);
         m.topic = type;
         m.event = Object.freeze(info);
         this.hub.inject(m as EventMessage, packet.retain);

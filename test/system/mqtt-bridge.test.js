@@ -67,11 +67,28 @@ describe('MQTT bridge with a real broker', function () {
             assert.equal(remote.payload, 21.5);
             assert.deepEqual(remote.sensor, { id: 't1' });
             assert.equal(remote.event.source, 'pubA');
-            assert.ok(Object.isFrozen(remote.sensor));
+            // One local reader owns the decoded event outright, as a Node-RED node owns the message it receives.
+            assert.ok(!Object.isFrozen(remote.sensor), 'a lone reader gets the event itself, nothing to freeze');
             if (protocolVersion === 5) assert.equal(a.bridge.stats().echoesDropped, 0, 'No Local keeps our own events');
             else assert.equal(a.bridge.stats().echoesDropped, 1, 'the origin check drops our own event');
         });
     }
+
+    it('freezes the nested values of a remote event that two local subscribers share', async function () {
+        const a = track(node(broker.url));
+        const b = track(node(broker.url));
+        const second = [];
+        b.hub.subscribe((msg) => second.push(msg), { patterns: ['home/#'] });
+        a.bridge.start();
+        b.bridge.start();
+        await until(() => a.bridge.state === 'connected' && b.bridge.state === 'connected', 'connect');
+        await new Promise((r) => setTimeout(r, 100));
+        a.hub.publish('home/hall/temperature', { payload: 20, sensor: { id: 't2' } }, 'pubA');
+        await until(() => b.got.length === 1 && second.length === 1, 'the event at both subscribers');
+        assert.notEqual(b.got[0], second[0], 'each subscriber has its own message');
+        assert.equal(b.got[0].sensor, second[0].sensor, 'nested values are shared…');
+        assert.ok(Object.isFrozen(second[0].sensor), '…and frozen');
+    });
 
     it('buffers while the broker is unreachable and delivers in order after connecting', async function () {
         const port = await freePort();

@@ -57,6 +57,17 @@ describe('core/hub', function () {
         assert.equal(hub.subscriberCount, 0);
     });
 
+    it('says whether a type has exactly one reader', function () {
+        const hub = new EventHub();
+        assert.equal(hub.soleReader('a/b'), false);
+        hub.subscribe(() => {}, { patterns: ['a/+'] });
+        assert.equal(hub.soleReader('a/b'), true);
+        hub.subscribe(() => {}, { patterns: ['#'] });
+        assert.equal(hub.soleReader('a/b'), false);
+        hub.close();
+        assert.equal(hub.soleReader('a/b'), false);
+    });
+
     it('gives each subscriber its own message object with frozen, shared nested values', function () {
         const hub = new EventHub();
         const a = collect(hub, ['t']);
