@@ -48,14 +48,27 @@ export = function (RED: NodeAPI): void {
         let saveFailed = false;
         let closed = false;
 
-        const save = (): void => {
-            const saved = light.save();
-            kept.set(this.id, saved);
+        // The copy in memory is made at once (a redeploy may come any time); the context store gets the latest
+        // state once per turn of the event loop, however many changes a burst of messages made in it.
+        let unsaved: SavedLight | undefined;
+        let saveTimer: NodeJS.Immediate | undefined;
+        const writeContext = (): void => {
+            if (saveTimer !== undefined) clearImmediate(saveTimer);
+            saveTimer = undefined;
+            const saved = unsaved;
+            unsaved = undefined;
+            if (saved === undefined) return;
             context.set(STATE_KEY, saved, (err?: Error | null) => {
                 // Said once, not per event: a store that cannot save now will not on the next motion either.
                 if (err && !saveFailed) this.warn(RED._('sensorhub-light.errors.save', { reason: err.message }));
                 saveFailed = Boolean(err);
             });
+        };
+        const save = (): void => {
+            const saved = light.save();
+            kept.set(this.id, saved);
+            unsaved = saved;
+            saveTimer ??= setImmediate(writeContext);
         };
 
         // A restored deadline that passed while Node-RED was down falls due as the flow starts: its
@@ -170,6 +183,7 @@ export = function (RED: NodeAPI): void {
 
         this.on('close', (removed: boolean, done: () => void) => {
             closed = true;
+            writeContext();
             if (removed) kept.delete(this.id);
             RED.events.removeListener('flows:started', onStarted);
             light.close();
