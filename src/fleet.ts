@@ -6,6 +6,7 @@ import { expandCommand } from './core/sensor-config';
 import { parseFleetConfig, parseMemberList, type FleetConfig, type MemberSpec } from './core/fleet-config';
 import { FleetCollector, TimerSet, type CycleOutcome, type FleetMember, type FleetResult } from './core/fleet';
 import { ProcessSampler } from './core/process-sample';
+import { metricsRegistry } from './core/metrics-registry';
 import { SensorPoller, type PollResult } from './core/sensor-poller';
 import { SimulatedSensor } from './core/simulator';
 import { serialRequestReader } from './core/serial-read';
@@ -121,6 +122,7 @@ export = function (RED: NodeAPI): void {
 
         let last: CycleOutcome<ReadingValue>['stats'] | undefined;
         let portStatus: SerialStatus | undefined;
+        const withdrawMetrics = metricsRegistry.register({ id: this.id, type: def.type, name: def.name }, () => last);
         const throttle = new Throttle(() => {
             redraw();
         });
@@ -257,6 +259,7 @@ export = function (RED: NodeAPI): void {
             timers.clear();
             sampler.close();
             throttle.stop();
+            withdrawMetrics();
             if (serialPort) serialPort.deregister(this, done);
             else done();
         });

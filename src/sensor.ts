@@ -1,6 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow, NodeStatusFill, NodeStatusShape } from 'node-red';
 import { Throttle } from './core/throttle';
 import { commandOf } from './core/commands';
+import { metricsRegistry } from './core/metrics-registry';
 import {
     buildReading,
     failedReading,
@@ -45,6 +46,8 @@ export = function (RED: NodeAPI): void {
         const { sensor, eventType } = config;
 
         let shown: Shown = { kind: 'none' };
+        /** The last read's outcome, for the monitor node. */
+        let lastRead: { status: string; ts: number; latencyMs: number; seq: number } | undefined;
         const throttle = new Throttle(() => {
             redraw();
         });
@@ -159,6 +162,7 @@ export = function (RED: NodeAPI): void {
                 const converted = toReadingValue(sensor.kind, sensor.unit, result.value);
                 if ('value' in converted) {
                     shown = { kind: 'value', value: converted.value };
+                    lastRead = { status: 'ok', ...at };
                     throttle.bump();
                     const reading = buildReading({ ...sensor }, eventType, converted.value, at);
                     if (input) {
@@ -184,6 +188,7 @@ export = function (RED: NodeAPI): void {
             // An offline sensor is polled on: it is reported when it goes offline, not again on every poll.
             const repeat = !input && status === 'offline' && shown.kind === 'failure' && shown.status === 'offline';
             shown = { kind: 'failure', status };
+            lastRead = { status, ...at };
             throttle.bump();
             const err = failure(status, reason);
             const extra = { sensor: { ...sensor }, reading: failedReading(status, at) };
@@ -236,7 +241,13 @@ export = function (RED: NodeAPI): void {
             );
         });
 
+        const withdrawMetrics = metricsRegistry.register(
+            { id: this.id, type: 'sensorhub-sensor', name: typeof def.name === 'string' ? def.name : '' },
+            () => lastRead ?? {},
+        );
+
         this.on('close', (_removed: boolean, done: () => void) => {
+            withdrawMetrics();
             poller?.close();
             stopLines?.();
             throttle.stop();

@@ -90,6 +90,8 @@ export class EventHub {
     /** Drops of subscribers that have since unsubscribed, so totals never go backwards. */
     private droppedByGone = 0;
     private outbound: ((ev: EventMessage, retain: boolean) => void) | undefined;
+    /** Copied on change, so a listener may stop listening while it is being called. */
+    private publishListeners: readonly ((type: string) => void)[] | undefined;
 
     constructor(opts: HubOptions = {}) {
         this.idPrefix = opts.idPrefix ?? Math.random().toString(36).slice(2, 8);
@@ -115,6 +117,7 @@ export class EventHub {
             if (err !== undefined) throw new HubError(err, 'invalid_type');
             subs = this.router.match(type as string);
         }
+        if (this.publishListeners !== undefined) this.notifyPublish(type as string);
         if (subs.length === 0 && !retain && this.outbound !== undefined) {
             // Only the broker will see this event, and the outbound side serializes it before returning:
             // there is nobody to protect from the publisher's objects, so no copy and no freeze.
@@ -139,6 +142,30 @@ export class EventHub {
         return ev;
     }
 
+    /**
+     * Calls `listener` with the type of every event published here or injected
+     * from a broker, from now on; returns the way to stop. For monitoring: while
+     * nobody listens, publishing costs one field test more.
+     */
+    onPublish(listener: (type: string) => void): () => void {
+        this.publishListeners = [...(this.publishListeners ?? []), listener];
+        let stopped = false;
+        return () => {
+            if (stopped) return;
+            stopped = true;
+            const rest = [...(this.publishListeners ?? [])];
+            const i = rest.indexOf(listener);
+            if (i < 0) return;
+            rest.splice(i, 1);
+            this.publishListeners = rest.length > 0 ? rest : undefined;
+        };
+    }
+
+    private notifyPublish(type: string): void {
+        const listeners = this.publishListeners as readonly ((type: string) => void)[];
+        for (let i = 0; i < listeners.length; i++) listeners[i](type);
+    }
+
     /** Where locally published events go beyond this process (a broker backend), if anywhere. */
     setOutbound(fn: ((ev: EventMessage, retain: boolean) => void) | undefined): void {
         this.outbound = fn;
@@ -153,6 +180,7 @@ export class EventHub {
     inject(ev: EventMessage, retain = false): void {
         if (this.closed) return;
         this.published++;
+        if (this.publishListeners !== undefined) this.notifyPublish(ev.topic);
         const subs = this.router.match(ev.topic);
         if (subs.length === 1 && !retain && !Object.isFrozen(ev)) {
             // A freshly decoded event with one reader: it may own the top level, as in publish().
@@ -286,6 +314,7 @@ export class EventHub {
     close(): void {
         for (const s of [...this.subscribers]) this.unsubscribe(s);
         this.retained.clear();
+        this.publishListeners = undefined;
         this.closed = true;
     }
 

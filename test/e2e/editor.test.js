@@ -158,6 +158,7 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
             ['sensorhub-threshold', { high: 30, hysteresis: -1 }, 'hysteresis', { high: 30 }],
             ['sensorhub-gateway', { port: 70000 }, 'port'],
             ['sensorhub-gateway', { host: 'not a host!' }, 'host'],
+            ['sensorhub-monitor', { interval: -1 }, 'interval'],
         ];
         const results = await page.evaluate((list) => {
             const check = (type, props) => {

@@ -324,6 +324,69 @@ describe('core/hub', function () {
         );
     });
 
+    describe('onPublish', function () {
+        it('tells each listener the type of every event published or injected, in order', function () {
+            const hub = new EventHub();
+            const a = [];
+            const b = [];
+            hub.onPublish((t) => a.push(t));
+            hub.onPublish((t) => b.push(t));
+            collect(hub, ['x']);
+            hub.publish('x', { payload: 1 });
+            hub.publish('nobody/listens', { payload: 2 });
+            hub.publish('x', { payload: 3 }, 'p', false, true);
+            hub.inject({
+                topic: 'from/broker',
+                payload: 4,
+                event: { type: 'from/broker', id: 'r-1', ts: 1, source: '' },
+            });
+            const want = ['x', 'nobody/listens', 'x', 'from/broker'];
+            assert.deepEqual(a, want);
+            assert.deepEqual(b, want);
+        });
+
+        it('is not told of a refused type', function () {
+            const hub = new EventHub();
+            const seen = [];
+            hub.onPublish((t) => seen.push(t));
+            assert.throws(() => hub.publish('a/#', {}));
+            assert.throws(() => hub.publish(42, {}));
+            assert.deepEqual(seen, []);
+        });
+
+        it('stops calling a listener once it unsubscribes, even from inside a call, and leaves the others', function () {
+            const hub = new EventHub();
+            const a = [];
+            const b = [];
+            const stopA = hub.onPublish((t) => {
+                a.push(t);
+                stopA();
+            });
+            const stopB = hub.onPublish((t) => b.push(t));
+            hub.publish('one', {});
+            hub.publish('two', {});
+            assert.deepEqual(a, ['one']);
+            assert.deepEqual(b, ['one', 'two']);
+            stopB();
+            stopB();
+            hub.publish('three', {});
+            assert.deepEqual(b, ['one', 'two']);
+        });
+
+        it('removes one registration of a listener added twice per stop', function () {
+            const hub = new EventHub();
+            const seen = [];
+            const listener = (t) => seen.push(t);
+            const stop1 = hub.onPublish(listener);
+            hub.onPublish(listener);
+            hub.publish('t', {});
+            stop1();
+            stop1();
+            hub.publish('u', {});
+            assert.deepEqual(seen, ['t', 't', 'u']);
+        });
+    });
+
     it('copyForDelivery makes a fresh top-level object', function () {
         const ev = Object.freeze({ topic: 't', payload: 1, event: {} });
         const m = copyForDelivery(ev);

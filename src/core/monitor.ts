@@ -1,0 +1,533 @@
+import type { BridgeStats } from './mqtt-bridge';
+import type { EventHub } from './hub';
+import type { ConnectionStats } from './serial-connection';
+import type { NodeMetrics } from './metrics-registry';
+import type { ProcessSample } from './fleet';
+import { ConfigError, blank, field, num, settle, type Raw } from './config-fields';
+import type { MetricFamily, Sample } from './prometheus';
+
+export type MonitorFormat = 'object' | 'prometheus';
+
+export const INTERVAL_MAX_S = 3600;
+export const MAX_TYPES_MAX = 1000;
+export const DEFAULT_INTERVAL_S = 10;
+export const DEFAULT_MAX_TYPES = 100;
+
+export interface MonitorConfig {
+    /** 0: only when a message comes in. */
+    readonly intervalMs: number;
+    readonly format: MonitorFormat;
+    /** Event types reported by name; the rest are summed up as "other". */
+    readonly maxTypes: number;
+}
+
+/**
+ * Reads a monitor node's saved properties (the hub reference is the adapter's
+ * to resolve). Saved flows are user data, so every field is checked; the first
+ * problem is returned as a sentence that names the field and says what would be right.
+ */
+export function parseMonitorConfig(raw: Raw): { config: MonitorConfig } | { error: string } {
+    return settle(() => {
+        let intervalS = DEFAULT_INTERVAL_S;
+        if (!blank(raw.interval)) {
+            const n = num(raw.interval);
+            if (n === undefined || (n !== 0 && (n < 1 || n > INTERVAL_MAX_S)))
+                throw new ConfigError(
+                    `interval must be 0 (on input only) or a number of seconds from 1 to ${INTERVAL_MAX_S}`,
+                );
+            intervalS = n;
+        }
+        const format: unknown = blank(raw.format) ? 'object' : raw.format;
+        if (format !== 'object' && format !== 'prometheus')
+            throw new ConfigError('output format must be object or prometheus');
+        const maxTypes = field(raw, 'maxTypes', 'event types by name', 1, MAX_TYPES_MAX, DEFAULT_MAX_TYPES);
+        if (!Number.isInteger(maxTypes))
+            throw new ConfigError(`event types by name must be a whole number from 1 to ${MAX_TYPES_MAX}`);
+        return { intervalMs: Math.round(intervalS * 1000), format, maxTypes };
+    });
+}
+
+export interface TypeCount {
+    readonly type: string;
+    readonly count: number;
+}
+
+export interface IntervalCounts {
+    /** The most frequent types, most frequent first (ties by name), at most `maxTypes`. */
+    readonly top: readonly TypeCount[];
+    /** Events of every other type. */
+    readonly other: number;
+    /** Distinct types seen, up to the tracking bound. */
+    readonly types: number;
+    /** More distinct types came than were tracked: `types` is a lower bound. */
+    readonly typesCapped: boolean;
+    readonly total: number;
+}
+
+/**
+ * Counts events per type, bounded: per interval up to `maxTypes × 10` distinct
+ * types (the rest are counted as other), and since the start for the first
+ * `maxTypes` types seen (the rest as other), so a flood of distinct types costs
+ * bounded memory and a bounded number of Prometheus series.
+ */
+export class EventCounter {
+    private interval = new Map<string, number>();
+    private untracked = 0;
+    private all = 0;
+    private readonly totals = new Map<string, number>();
+    private totalOther = 0;
+    private readonly trackLimit: number;
+
+    constructor(readonly maxTypes: number) {
+        this.trackLimit = maxTypes * 10;
+    }
+
+    /** One event of `type`; the hub calls this on every publish, so it stays two map updates. */
+    readonly count = (type: string): void => {
+        this.all++;
+        const n = this.interval.get(type);
+        if (n !== undefined) this.interval.set(type, n + 1);
+        else if (this.interval.size < this.trackLimit) this.interval.set(type, 1);
+        else this.untracked++;
+        const t = this.totals.get(type);
+        if (t !== undefined) this.totals.set(type, t + 1);
+        else if (this.totals.size < this.maxTypes) this.totals.set(type, 1);
+        else this.totalOther++;
+    };
+
+    /** The counts since the last call, and a fresh interval. */
+    take(): IntervalCounts {
+        const entries = [...this.interval].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+        let other = this.untracked;
+        for (let i = this.maxTypes; i < entries.length; i++) other += entries[i][1];
+        const result: IntervalCounts = {
+            top: entries.slice(0, this.maxTypes).map(([type, count]) => ({ type, count })),
+            other,
+            types: entries.length,
+            typesCapped: this.untracked > 0,
+            total: this.all,
+        };
+        this.interval = new Map();
+        this.untracked = 0;
+        this.all = 0;
+        return result;
+    }
+
+    /** Events per type since the counter started (the first `maxTypes` types), and the rest as other. */
+    totalsSoFar(): { readonly byType: readonly TypeCount[]; readonly other: number } {
+        return { byType: [...this.totals].map(([type, count]) => ({ type, count })), other: this.totalOther };
+    }
+}
+
+/** What the monitor needs of a hub. */
+export type MonitoredHub = Pick<EventHub, 'stats' | 'listSubscribers' | 'onPublish'>;
+
+export interface ProcessMetrics extends ProcessSample {
+    readonly uptimeS: number;
+}
+
+export interface SerialPortMetrics extends ConnectionStats {
+    readonly id: string;
+    readonly name: string;
+    readonly path: string;
+    readonly state: string;
+}
+
+export interface MonitorSources {
+    readonly hub: MonitoredHub;
+    readonly hubId: string;
+    readonly hubName: string;
+    readonly backend: 'local' | 'mqtt';
+    readonly maxTypes: number;
+    readonly now: () => number;
+    /** Process figures; sampling resets the event-loop histogram, so each snapshot has its own. */
+    readonly process: () => ProcessMetrics;
+    readonly bridge?: () => BridgeStats | undefined;
+    /** Figures the set's nodes registered (see metrics-registry). */
+    readonly nodes?: () => readonly NodeMetrics[];
+    readonly serialPorts?: () => readonly SerialPortMetrics[];
+    /** A subscriber's node name from its id, when it has one. */
+    readonly nameOf?: (id: string) => string | undefined;
+}
+
+export interface TypeRate extends TypeCount {
+    /** Events per second over the interval. */
+    readonly rate: number;
+}
+
+export interface SubscriberMetrics {
+    readonly id: string;
+    readonly name: string;
+    readonly patterns: readonly string[];
+    readonly queued: number;
+    readonly pending: number;
+    readonly dropped: number;
+    readonly delivered: number;
+}
+
+export interface HubMetrics {
+    readonly id: string;
+    readonly name: string;
+    readonly backend: 'local' | 'mqtt';
+    readonly published: number;
+    readonly delivered: number;
+    readonly dropped: number;
+    readonly retained: number;
+    readonly subscriberCount: number;
+    /** Per second over the interval. */
+    readonly rates: { readonly published: number; readonly delivered: number; readonly dropped: number };
+    readonly events: {
+        /** Events seen per second over the interval, all types. */
+        readonly rate: number;
+        readonly count: number;
+        readonly types: number;
+        readonly typesCapped: boolean;
+        readonly byType: readonly TypeRate[];
+        readonly other: { readonly count: number; readonly rate: number };
+        /** Since the monitor started: the first types seen by name, the rest as other. */
+        readonly totals: { readonly byType: readonly TypeCount[]; readonly other: number };
+    };
+    readonly subscribers: readonly SubscriberMetrics[];
+    readonly mqtt?: BridgeStats;
+}
+
+export interface MonitorSnapshot {
+    /** ms since 1970. */
+    readonly ts: number;
+    /** Seconds since the previous snapshot (or the monitor's start): what the rates are over. */
+    readonly intervalS: number;
+    readonly hub: HubMetrics;
+    readonly fleets: readonly NodeMetrics[];
+    readonly sensors: readonly NodeMetrics[];
+    /** Registered nodes of other types. */
+    readonly nodes: readonly NodeMetrics[];
+    readonly serialPorts: readonly SerialPortMetrics[];
+    readonly process: ProcessMetrics;
+}
+
+const round = (v: number, digits: number): number => {
+    const f = 10 ** digits;
+    return Math.round(v * f) / f;
+};
+
+/**
+ * Collects monitor snapshots of one hub, the set's registered nodes and the
+ * process. Counting per event type starts at construction (a hub listener) and
+ * stops at close(); each snapshot reports the interval since the one before.
+ */
+export class MonitorCollector {
+    private readonly counter: EventCounter;
+    private readonly stopCounting: () => void;
+    private lastAt: number;
+    private last: { published: number; delivered: number; dropped: number };
+
+    constructor(private readonly src: MonitorSources) {
+        this.counter = new EventCounter(src.maxTypes);
+        this.stopCounting = src.hub.onPublish(this.counter.count);
+        this.lastAt = src.now();
+        const s = src.hub.stats();
+        this.last = { published: s.published, delivered: s.delivered, dropped: s.dropped };
+    }
+
+    snapshot(): MonitorSnapshot {
+        const src = this.src;
+        const now = src.now();
+        const seconds = Math.max(0, now - this.lastAt) / 1000;
+        const perSecond = (n: number): number => (seconds > 0 ? round(n / seconds, 2) : 0);
+        const stats = src.hub.stats();
+        const counts = this.counter.take();
+        const rates = {
+            published: perSecond(stats.published - this.last.published),
+            delivered: perSecond(stats.delivered - this.last.delivered),
+            dropped: perSecond(Math.max(0, stats.dropped - this.last.dropped)),
+        };
+        this.lastAt = now;
+        this.last = { published: stats.published, delivered: stats.delivered, dropped: stats.dropped };
+
+        const subscribers = src.hub.listSubscribers().map((s): SubscriberMetrics => ({
+            id: s.name,
+            name: src.nameOf?.(s.name) ?? '',
+            patterns: s.patterns,
+            queued: s.queued,
+            pending: s.pending,
+            dropped: s.dropped,
+            delivered: s.delivered,
+        }));
+        const mqtt = src.bridge?.();
+        const hub: HubMetrics = {
+            id: src.hubId,
+            name: src.hubName,
+            backend: src.backend,
+            published: stats.published,
+            delivered: stats.delivered,
+            dropped: stats.dropped,
+            retained: stats.retained,
+            subscriberCount: stats.subscribers,
+            rates,
+            events: {
+                rate: perSecond(counts.total),
+                count: counts.total,
+                types: counts.types,
+                typesCapped: counts.typesCapped,
+                byType: counts.top.map((t) => ({ ...t, rate: perSecond(t.count) })),
+                other: { count: counts.other, rate: perSecond(counts.other) },
+                totals: this.counter.totalsSoFar(),
+            },
+            subscribers,
+            ...(mqtt ? { mqtt } : {}),
+        };
+
+        const nodes = src.nodes?.() ?? [];
+        return {
+            ts: now,
+            intervalS: round(seconds, 3),
+            hub,
+            fleets: nodes.filter((n) => n.type === 'sensorhub-fleet'),
+            sensors: nodes.filter((n) => n.type === 'sensorhub-sensor'),
+            nodes: nodes.filter((n) => n.type !== 'sensorhub-fleet' && n.type !== 'sensorhub-sensor'),
+            serialPorts: src.serialPorts?.() ?? [],
+            process: src.process(),
+        };
+    }
+
+    close(): void {
+        this.stopCounting();
+    }
+}
+
+/** An events-per-second figure for a status: one decimal below 10, whole above. */
+export function formatRate(rate: number): string {
+    return rate < 10 ? String(Math.round(rate * 10) / 10) : String(Math.round(rate));
+}
+
+/** The figures a monitor's status shows: `12 types · 340 ev/s · 0 dropped`. */
+export function statusFigures(s: MonitorSnapshot): { types: string; rate: string; dropped: number } {
+    return {
+        types: s.hub.events.typesCapped ? `${s.hub.events.types}+` : String(s.hub.events.types),
+        rate: formatRate(s.hub.events.rate),
+        dropped: s.hub.dropped,
+    };
+}
+
+const MIB = 1024 * 1024;
+
+/** A number field of a provider's object, if it is one. */
+function numberAt(o: unknown, ...path: string[]): number | undefined {
+    let v: unknown = o;
+    for (const k of path) {
+        if (v === null || typeof v !== 'object') return undefined;
+        v = (v as Record<string, unknown>)[k];
+    }
+    return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+type Labels = Record<string, string>;
+
+/** Builds families, dropping samples whose value a provider did not give. */
+class Families {
+    readonly list: MetricFamily[] = [];
+    private readonly byName = new Map<string, Sample[]>();
+
+    add(name: string, type: 'counter' | 'gauge', help: string, labels: Labels, value: number | undefined): void {
+        if (value === undefined) return;
+        let samples = this.byName.get(name);
+        if (samples === undefined) {
+            samples = [];
+            this.byName.set(name, samples);
+            this.list.push({ name, type, help, samples });
+        }
+        samples.push({ labels, value });
+    }
+}
+
+/**
+ * A snapshot as Prometheus metric families: counters for totals, gauges for
+ * levels, in base units (seconds, bytes). Per-interval rates are left out:
+ * Prometheus derives them from the counters with rate().
+ */
+export function prometheusFamilies(s: MonitorSnapshot): MetricFamily[] {
+    const f = new Families();
+    const hub = { hub: s.hub.name || s.hub.id };
+    const h = s.hub;
+    for (const t of h.events.totals.byType)
+        f.add(
+            'sensorhub_events_total',
+            'counter',
+            'Events published on the hub since the monitor started, by type.',
+            { ...hub, type: t.type },
+            t.count,
+        );
+    f.add(
+        'sensorhub_events_other_total',
+        'counter',
+        'Events of types beyond the monitor\'s "event types by name" bound since it started.',
+        hub,
+        h.events.totals.other,
+    );
+    f.add('sensorhub_hub_published_total', 'counter', 'Events published on the hub.', hub, h.published);
+    f.add('sensorhub_hub_delivered_total', 'counter', 'Deliveries of events to subscribers.', hub, h.delivered);
+    f.add('sensorhub_hub_dropped_total', 'counter', 'Events dropped by full subscriber queues.', hub, h.dropped);
+    f.add('sensorhub_hub_retained', 'gauge', 'Event types with a retained event.', hub, h.retained);
+    f.add('sensorhub_hub_subscribers', 'gauge', 'Subscribers of the hub.', hub, h.subscriberCount);
+    for (const sub of h.subscribers) {
+        const labels = { ...hub, subscriber: sub.id, name: sub.name, patterns: sub.patterns.join(',') };
+        f.add('sensorhub_subscriber_queued', 'gauge', "Events waiting in a subscriber's queue.", labels, sub.queued);
+        f.add(
+            'sensorhub_subscriber_pending',
+            'gauge',
+            'Deliveries to a subscriber not yet finished downstream.',
+            labels,
+            sub.pending,
+        );
+        f.add(
+            'sensorhub_subscriber_dropped_total',
+            'counter',
+            "Events a subscriber's full queue dropped.",
+            labels,
+            sub.dropped,
+        );
+        f.add(
+            'sensorhub_subscriber_delivered_total',
+            'counter',
+            'Events delivered to a subscriber.',
+            labels,
+            sub.delivered,
+        );
+    }
+    if (h.mqtt) {
+        const m = h.mqtt;
+        f.add('sensorhub_mqtt_sent_total', 'counter', 'Events sent to the MQTT broker.', hub, m.sent);
+        f.add('sensorhub_mqtt_received_total', 'counter', 'Events received from the MQTT broker.', hub, m.received);
+        f.add('sensorhub_mqtt_buffered', 'gauge', 'Events buffered while the broker is unreachable.', hub, m.buffered);
+        f.add(
+            'sensorhub_mqtt_buffer_dropped_total',
+            'counter',
+            'Events dropped by the full offline buffer.',
+            hub,
+            m.bufferDropped,
+        );
+        f.add('sensorhub_mqtt_reconnects_total', 'counter', 'Reconnections to the MQTT broker.', hub, m.reconnects);
+    }
+    for (const fleet of s.fleets) {
+        const labels = { fleet: fleet.id, name: fleet.name };
+        const m = fleet.metrics;
+        const ms = (v: number | undefined): number | undefined => (v === undefined ? undefined : v / 1000);
+        f.add('sensorhub_fleet_cycles_total', 'counter', 'Read cycles a fleet finished.', labels, numberAt(m, 'cycle'));
+        f.add(
+            'sensorhub_fleet_cycle_duration_seconds',
+            'gauge',
+            "Duration of a fleet's last read cycle.",
+            labels,
+            ms(numberAt(m, 'durationMs')),
+        );
+        f.add(
+            'sensorhub_fleet_sensors',
+            'gauge',
+            'Sensors of a fleet in its last cycle.',
+            labels,
+            numberAt(m, 'sensors'),
+        );
+        f.add(
+            'sensorhub_fleet_reads_ok',
+            'gauge',
+            "Reads that succeeded in a fleet's last cycle.",
+            labels,
+            numberAt(m, 'ok'),
+        );
+        f.add(
+            'sensorhub_fleet_reads_failed',
+            'gauge',
+            "Reads that failed (error, offline, timeout) in a fleet's last cycle.",
+            labels,
+            numberAt(m, 'failed'),
+        );
+        f.add(
+            'sensorhub_fleet_quarantined',
+            'gauge',
+            'Sensors a fleet left out of its last cycle (circuit breaker open).',
+            labels,
+            numberAt(m, 'quarantined'),
+        );
+        for (const [q, key] of [
+            ['0.5', 'p50'],
+            ['0.95', 'p95'],
+        ] as const)
+            f.add(
+                'sensorhub_fleet_read_latency_seconds',
+                'gauge',
+                "Read latency percentiles of a fleet's last cycle.",
+                { ...labels, quantile: q },
+                ms(numberAt(m, 'latencyMs', key)),
+            );
+    }
+    for (const sensor of s.sensors) {
+        const labels = { sensor: sensor.id, name: sensor.name };
+        const m = sensor.metrics as Record<string, unknown> | null;
+        const latency = numberAt(m, 'latencyMs');
+        f.add(
+            'sensorhub_sensor_read_latency_seconds',
+            'gauge',
+            "Latency of a sensor's last read.",
+            labels,
+            latency === undefined ? undefined : latency / 1000,
+        );
+        const status = m?.status;
+        f.add(
+            'sensorhub_sensor_ok',
+            'gauge',
+            "Whether a sensor's last read succeeded (1) or failed (0).",
+            labels,
+            typeof status === 'string' ? Number(status === 'ok') : undefined,
+        );
+    }
+    for (const p of s.serialPorts) {
+        const labels = { port: p.path, name: p.name };
+        f.add(
+            'sensorhub_serial_open',
+            'gauge',
+            'Whether a serial port is open (1) or not (0).',
+            labels,
+            Number(p.state === 'open'),
+        );
+        f.add('sensorhub_serial_lines_total', 'counter', 'Lines received on a serial port.', labels, p.lines);
+        f.add('sensorhub_serial_requests_total', 'counter', 'Requests written to a serial port.', labels, p.requests);
+        f.add(
+            'sensorhub_serial_requests_timed_out_total',
+            'counter',
+            'Serial requests not answered in time.',
+            labels,
+            p.requestsTimedOut,
+        );
+        f.add('sensorhub_serial_reconnects_total', 'counter', 'Reopenings of a serial port.', labels, p.reconnects);
+        f.add('sensorhub_serial_queued', 'gauge', 'Serial requests waiting or in progress.', labels, p.queued);
+    }
+    const pr = s.process;
+    for (const [q, v] of [
+        ['0.5', pr.eventLoopDelayMs.p50],
+        ['0.99', pr.eventLoopDelayMs.p99],
+    ] as const)
+        f.add(
+            'sensorhub_event_loop_delay_seconds',
+            'gauge',
+            'Event-loop delay percentiles since the last scrape.',
+            { quantile: q },
+            v / 1000,
+        );
+    f.add(
+        'sensorhub_event_loop_delay_max_seconds',
+        'gauge',
+        'Largest event-loop delay since the last scrape.',
+        {},
+        pr.eventLoopDelayMs.max / 1000,
+    );
+    f.add('sensorhub_process_heap_used_bytes', 'gauge', 'V8 heap in use.', {}, Math.round(pr.heapUsedMiB * MIB));
+    f.add(
+        'sensorhub_process_resident_memory_bytes',
+        'gauge',
+        'Resident set size of the process.',
+        {},
+        Math.round(pr.rssMiB * MIB),
+    );
+    f.add('sensorhub_process_uptime_seconds', 'gauge', 'Seconds since the process started.', {}, pr.uptimeS);
+    return f.list;
+}

@@ -1,0 +1,280 @@
+'use strict';
+const assert = require('node:assert/strict');
+const { helper, coreNode, version, sink, collect, errorsLogged, lastStatus } = require('../helpers/node-red');
+const { until } = require('../helpers/wait');
+const hubNodes = require('../../nodes/hub.js');
+const monitorNode = require('../../nodes/monitor.js');
+const fleetNodes = require('../../nodes/fleet.js');
+const sensorNode = require('../../nodes/sensor.js');
+const example = require('../../examples/monitor.json');
+const { metricsRegistry } = require('../../nodes/core/metrics-registry');
+
+const catchNode = coreNode('common/25-catch.js');
+// The test helper serves only the admin app; http in nodes listen on the node app, reached through its supertest.
+const request = require(require.resolve('supertest', { paths: [require.resolve('node-red-node-test-helper')] }));
+const httpIn = coreNode('network/21-httpin.js');
+const debugNode = coreNode('common/21-debug.js');
+const commentNode = coreNode('common/90-comment.js');
+
+const TAB = { id: 'f1', type: 'tab', label: 'test' };
+const HUB = {
+    id: 'hub1',
+    type: 'sensorhub-hub',
+    name: 'home',
+    backend: 'local',
+    queueLimit: 1000,
+    overflow: 'drop-oldest',
+};
+
+function monitor(extra = {}) {
+    return {
+        id: 'm1',
+        type: 'sensorhub-monitor',
+        z: 'f1',
+        name: '',
+        hub: 'hub1',
+        interval: 0,
+        format: 'object',
+        maxTypes: 100,
+        wires: [['out']],
+        ...extra,
+    };
+}
+const pub = { id: 'p1', type: 'sensorhub-publish', z: 'f1', hub: 'hub1', eventType: '', wires: [] };
+const sub = { id: 's1', type: 'sensorhub-subscribe', z: 'f1', name: 'all', hub: 'hub1', patterns: '#', wires: [[]] };
+const catcher = { id: 'c1', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['caught']] };
+
+async function load(extra = {}, more = []) {
+    await helper.load(
+        [hubNodes, monitorNode, catchNode, ...more.filter((m) => typeof m === 'function')],
+        [
+            TAB,
+            HUB,
+            pub,
+            sub,
+            monitor(extra),
+            catcher,
+            sink('out'),
+            sink('caught'),
+            ...more.filter((m) => typeof m !== 'function'),
+        ],
+    );
+    return {
+        node: helper.getNode('m1'),
+        out: collect(helper.getNode('out')),
+        caught: collect(helper.getNode('caught')),
+    };
+}
+
+describe(`sensorhub-monitor on Node-RED ${version}`, function () {
+    beforeEach(function (done) {
+        helper.startServer(done);
+    });
+    afterEach(async function () {
+        await helper.unload();
+        await new Promise((resolve) => helper.stopServer(resolve));
+    });
+
+    it('emits the hub, node and process metrics as an object on input, keeping the input message', async function () {
+        const { node, out } = await load();
+        const p = helper.getNode('p1');
+        for (let i = 0; i < 3; i++) p.receive({ topic: 'temperature_update', payload: 20 + i });
+        p.receive({ topic: 'motion_detected', payload: true });
+        await until(() => helper.getNode('hub1').hub.stats().published === 4, 'four events published');
+        node.receive({ payload: 'now', trace: 'kept' });
+        await until(() => out.length === 1, 'metrics');
+        const msg = out[0];
+        assert.equal(msg.topic, 'sensorhub_metrics');
+        assert.equal(msg.trace, 'kept');
+        const s = msg.payload;
+        assert.equal(s.hub.id, 'hub1');
+        assert.equal(s.hub.name, 'home');
+        assert.equal(s.hub.backend, 'local');
+        assert.equal(s.hub.published, 4);
+        assert.deepEqual(
+            s.hub.events.byType.map((t) => [t.type, t.count]),
+            [
+                ['temperature_update', 3],
+                ['motion_detected', 1],
+            ],
+        );
+        assert.deepEqual(
+            s.hub.subscribers.map((x) => [x.id, x.name, x.patterns]),
+            [['s1', 'all', ['#']]],
+        );
+        assert.equal(typeof s.process.heapUsedMiB, 'number');
+        assert.equal(typeof s.process.eventLoopDelayMs.p99, 'number');
+        assert.ok(s.process.uptimeS >= 0);
+        assert.deepEqual(s.serialPorts, []);
+        assert.match(lastStatus(node).text, /^2 types · [\d.]+ ev\/s · 0 dropped$/);
+        assert.equal(lastStatus(node).fill, 'green');
+    });
+
+    it('emits every interval without input', async function () {
+        const { out } = await load({ interval: 1 });
+        await until(() => out.length >= 1, 'a metrics message from the timer', 5000);
+        assert.equal(out[0].topic, 'sensorhub_metrics');
+        assert.equal(typeof out[0].payload.hub.published, 'number');
+    });
+
+    it('shows its interval until the first emission', async function () {
+        const { node } = await load({ interval: 5 });
+        assert.deepEqual(lastStatus(node), { fill: 'grey', shape: 'ring', text: 'every 5 s' });
+    });
+
+    it('emits Prometheus text with its content type in Prometheus mode', async function () {
+        const { node, out } = await load({ format: 'prometheus' });
+        helper.getNode('p1').receive({ topic: 'say "hi"', payload: 1 });
+        node.receive({});
+        await until(() => out.length === 1, 'metrics');
+        assert.equal(typeof out[0].payload, 'string');
+        assert.deepEqual(out[0].headers, { 'content-type': 'text/plain; version=0.0.4' });
+        assert.match(out[0].payload, /^# TYPE sensorhub_events_total counter$/m);
+        assert.match(out[0].payload, /^sensorhub_events_total\{hub="home",type="say \\"hi\\""\} 1$/m);
+        assert.match(out[0].payload, /^sensorhub_process_resident_memory_bytes \d+$/m);
+    });
+
+    it('answers an http in request through an http response node', async function () {
+        let httpNode;
+        const captureApi = (RED) => {
+            httpNode = RED.httpNode;
+        };
+        await load({ format: 'prometheus', wires: [['resp']] }, [
+            captureApi,
+            httpIn,
+            { id: 'in1', type: 'http in', z: 'f1', url: '/sensorhub/metrics', method: 'get', wires: [['m1']] },
+            { id: 'resp', type: 'http response', z: 'f1', statusCode: '', headers: {}, wires: [] },
+        ]);
+        helper.getNode('p1').receive({ topic: 'motion_detected', payload: true });
+        const res = await request(httpNode).get('/sensorhub/metrics').expect(200);
+        // Express adds a charset, which Prometheus accepts.
+        assert.match(res.headers['content-type'], /^text\/plain;.*version=0\.0\.4/);
+        assert.match(res.text, /^sensorhub_events_total\{hub="home",type="motion_detected"\} 1$/m);
+        assert.match(res.text, /^sensorhub_hub_subscribers\{hub="home"\} 1$/m);
+    });
+
+    it("reports a fleet's last cycle statistics, and forgets the fleet when it is removed", async function () {
+        const fleet = {
+            id: 'fleet1',
+            type: 'sensorhub-fleet',
+            z: 'f1',
+            name: 'north',
+            sensorSource: 'table',
+            sensors: [{ id: 't1', kind: 'temperature', location: 'hall', source: 'simulated', command: '' }],
+            interval: 0,
+            timeout: 1000,
+            concurrency: 0,
+            output: 'batch',
+            latencyMin: 1,
+            latencyMax: 3,
+            failureRate: 0,
+            seed: 11,
+            wires: [[], [], ['stats']],
+        };
+        const { node, out } = await load({}, [fleetNodes, fleet, sink('stats')]);
+        const stats = collect(helper.getNode('stats'));
+        node.receive({});
+        await until(() => out.length === 1, 'metrics before a cycle');
+        assert.deepEqual(out[0].payload.fleets, [
+            { id: 'fleet1', type: 'sensorhub-fleet', name: 'north', metrics: null },
+        ]);
+        helper.getNode('fleet1').receive({});
+        await until(() => stats.length === 1, 'a fleet cycle');
+        node.receive({});
+        await until(() => out.length === 2, 'metrics after a cycle');
+        const [f] = out[1].payload.fleets;
+        assert.equal(f.metrics.cycle, 1);
+        assert.equal(f.metrics.ok, 1);
+        assert.equal(typeof f.metrics.latencyMs.p95, 'number');
+        await helper.unload();
+        assert.equal(metricsRegistry.collect('sensorhub-fleet').length, 0);
+    });
+
+    it("reports a sensor's last read, failed or not, and forgets the sensor when it is removed", async function () {
+        const sensor = {
+            id: 'sensor1',
+            type: 'sensorhub-sensor',
+            z: 'f1',
+            name: 'hall',
+            sensorId: 't1',
+            kind: 'temperature',
+            source: 'simulated',
+            interval: 0,
+            timeout: 1000,
+            latencyMin: 1,
+            latencyMax: 2,
+            seed: 3,
+            wires: [['readings']],
+        };
+        const { node, out } = await load({}, [sensorNode, sensor, sink('readings')]);
+        const readings = collect(helper.getNode('readings'));
+        helper.getNode('sensor1').receive({});
+        await until(() => readings.length === 1, 'a reading');
+        node.receive({});
+        await until(() => out.length === 1, 'metrics after a read');
+        const [s] = out[0].payload.sensors;
+        assert.equal(s.id, 'sensor1');
+        assert.equal(s.name, 'hall');
+        assert.equal(s.metrics.status, 'ok');
+        assert.equal(s.metrics.seq, 1);
+        assert.equal(typeof s.metrics.latencyMs, 'number');
+        await helper.unload();
+        assert.equal(metricsRegistry.collect('sensorhub-sensor').length, 0);
+    });
+
+    it('stops counting and emitting when closed: the hub keeps no listener, the timer stops', async function () {
+        const { node, out } = await load({ interval: 1 });
+        const hub = helper.getNode('hub1').hub;
+        assert.equal(hub.publishListeners.length, 1);
+        await node.close(true);
+        const before = out.length;
+        assert.equal(hub.publishListeners, undefined);
+        await new Promise((r) => setTimeout(r, 1200));
+        assert.equal(out.length, before);
+    });
+
+    it('refuses input without a hub, for catch nodes to see', async function () {
+        const { node, caught, out } = await load({ hub: 'nowhere' });
+        assert.deepEqual(lastStatus(node), { fill: 'red', shape: 'ring', text: 'no hub configured' });
+        node.receive({});
+        await until(() => caught.length === 1, 'the error at the catch node');
+        assert.match(caught[0].error.message, /No hub configured/);
+        assert.equal(out.length, 0);
+    });
+
+    it('logs a bad configuration and refuses input', async function () {
+        const { node, caught } = await load({ interval: 9999 });
+        assert.deepEqual(lastStatus(node), { fill: 'red', shape: 'ring', text: 'not started: see the log' });
+        assert.ok(errorsLogged().some((e) => /interval must be 0 .* from 1 to 3600/.test(e)));
+        node.receive({});
+        await until(() => caught.length === 1, 'the error at the catch node');
+    });
+
+    it("runs the example: metrics of the simulated sensor's events, and the Prometheus endpoint", async function () {
+        let httpNode;
+        const captureApi = (RED) => {
+            httpNode = RED.httpNode;
+        };
+        // Every node on one tab; the monitor's debug output goes to a collecting helper node instead.
+        const flow = example.map((n) => (n.type === 'sensorhub-hub' ? { ...n } : { ...n, z: 'f1' }));
+        const periodic = flow.find((n) => n.type === 'sensorhub-monitor' && n.format === 'object');
+        periodic.interval = 1;
+        periodic.wires = [['out']];
+        await helper.load(
+            [captureApi, hubNodes, monitorNode, sensorNode, httpIn, debugNode, commentNode],
+            [TAB, ...flow, sink('out')],
+        );
+        const out = collect(helper.getNode('out'));
+        await until(
+            () => out.some((m) => m.payload.hub.events.byType.some((t) => t.type === 'temperature_update')),
+            'a temperature reading counted by the periodic monitor',
+        );
+        const res = await request(httpNode).get('/sensorhub/metrics').expect(200);
+        assert.match(res.text, /^sensorhub_events_total\{hub="home",type="temperature_update"\} \d+$/m);
+        assert.match(
+            res.text,
+            /^sensorhub_subscriber_queued\{hub="home",subscriber="[0-9a-f]+",name="all events",patterns="#"\} \d+$/m,
+        );
+        assert.deepEqual(errorsLogged(), []);
+    });
+});

@@ -1,0 +1,416 @@
+'use strict';
+const assert = require('node:assert/strict');
+const { EventHub } = require('../../nodes/core/hub');
+const {
+    parseMonitorConfig,
+    EventCounter,
+    MonitorCollector,
+    statusFigures,
+    formatRate,
+    prometheusFamilies,
+} = require('../../nodes/core/monitor');
+const { formatPrometheus } = require('../../nodes/core/prometheus');
+const { MetricsRegistry } = require('../../nodes/core/metrics-registry');
+
+const PROCESS = Object.freeze({
+    eventLoopDelayMs: { p50: 10.5, p99: 20, max: 31 },
+    heapUsedMiB: 12.5,
+    rssMiB: 64,
+    uptimeS: 100,
+});
+
+/** A collector on a real hub with a clock that moves only when told. */
+function setup(extra = {}) {
+    const hub = new EventHub({ idPrefix: 't' });
+    const clock = { t: 1_700_000_000_000 };
+    const collector = new MonitorCollector({
+        hub,
+        hubId: 'hub1',
+        hubName: 'home',
+        backend: 'local',
+        maxTypes: 3,
+        now: () => clock.t,
+        process: () => PROCESS,
+        ...extra,
+    });
+    return { hub, clock, collector };
+}
+
+function publishMany(hub, type, n) {
+    for (let i = 0; i < n; i++) hub.publish(type, { payload: i });
+}
+
+describe('core/monitor', function () {
+    describe('parseMonitorConfig', function () {
+        it('fills in the defaults', function () {
+            assert.deepEqual(parseMonitorConfig({}), {
+                config: { intervalMs: 10000, format: 'object', maxTypes: 100 },
+            });
+            assert.deepEqual(parseMonitorConfig({ interval: '', format: '', maxTypes: '' }).config, {
+                intervalMs: 10000,
+                format: 'object',
+                maxTypes: 100,
+            });
+        });
+
+        it('takes an interval of 0 (on input only) or 1 to 3600 s, numbers or numeric strings', function () {
+            assert.equal(parseMonitorConfig({ interval: 0 }).config.intervalMs, 0);
+            assert.equal(parseMonitorConfig({ interval: '1' }).config.intervalMs, 1000);
+            assert.equal(parseMonitorConfig({ interval: 2.5 }).config.intervalMs, 2500);
+            assert.equal(parseMonitorConfig({ interval: 3600 }).config.intervalMs, 3_600_000);
+            for (const bad of [0.5, -1, 3601, 'soon', NaN, {}]) {
+                assert.match(parseMonitorConfig({ interval: bad }).error, /interval must be 0 .* from 1 to 3600/);
+            }
+        });
+
+        it('takes the object or prometheus format only', function () {
+            assert.equal(parseMonitorConfig({ format: 'prometheus' }).config.format, 'prometheus');
+            assert.match(parseMonitorConfig({ format: 'xml' }).error, /output format must be object or prometheus/);
+        });
+
+        it('takes a whole number of event types from 1 to 1000', function () {
+            assert.equal(parseMonitorConfig({ maxTypes: '7' }).config.maxTypes, 7);
+            for (const bad of [0, 1001, 2.5, 'many']) {
+                assert.match(parseMonitorConfig({ maxTypes: bad }).error, /event types by name must be a .*1 to 1000/);
+            }
+        });
+    });
+
+    describe('EventCounter', function () {
+        it('counts per type per interval, the most frequent first, and starts afresh after take()', function () {
+            const c = new EventCounter(2);
+            for (const t of ['a', 'b', 'b', 'c', 'c', 'c', 'd']) c.count(t);
+            assert.deepEqual(c.take(), {
+                top: [
+                    { type: 'c', count: 3 },
+                    { type: 'b', count: 2 },
+                ],
+                other: 2,
+                types: 4,
+                typesCapped: false,
+                total: 7,
+            });
+            assert.deepEqual(c.take(), { top: [], other: 0, types: 0, typesCapped: false, total: 0 });
+        });
+
+        it('breaks ties by type name so the report is stable', function () {
+            const c = new EventCounter(2);
+            for (const t of ['z', 'y', 'x']) c.count(t);
+            assert.deepEqual(
+                c.take().top.map((t) => t.type),
+                ['x', 'y'],
+            );
+        });
+
+        it('tracks at most ten times maxTypes distinct types per interval, the rest as other', function () {
+            const c = new EventCounter(2);
+            for (let i = 0; i < 25; i++) c.count(`t${i}`);
+            const r = c.take();
+            assert.equal(r.types, 20);
+            assert.equal(r.typesCapped, true);
+            assert.equal(r.total, 25);
+            assert.equal(r.other, 23);
+        });
+
+        it('keeps totals by name for the first maxTypes types seen and the rest as other, over intervals', function () {
+            const c = new EventCounter(2);
+            for (const t of ['a', 'b', 'c', 'a']) c.count(t);
+            c.take();
+            for (const t of ['c', 'b', 'd']) c.count(t);
+            assert.deepEqual(c.totalsSoFar(), {
+                byType: [
+                    { type: 'a', count: 2 },
+                    { type: 'b', count: 2 },
+                ],
+                other: 3,
+            });
+        });
+    });
+
+    describe('MonitorCollector', function () {
+        it('reports rates per type and for the hub over the time since the last snapshot', function () {
+            const { hub, clock, collector } = setup();
+            hub.subscribe(() => {}, { patterns: ['#'], name: 'sub1' });
+            publishMany(hub, 'temperature_update', 30);
+            publishMany(hub, 'motion_detected', 10);
+            clock.t += 2000;
+            const s = collector.snapshot();
+            assert.equal(s.ts, clock.t);
+            assert.equal(s.intervalS, 2);
+            assert.equal(s.hub.published, 40);
+            assert.equal(s.hub.delivered, 40);
+            assert.deepEqual(s.hub.rates, { published: 20, delivered: 20, dropped: 0 });
+            assert.equal(s.hub.events.rate, 20);
+            assert.equal(s.hub.events.types, 2);
+            assert.deepEqual(s.hub.events.byType, [
+                { type: 'temperature_update', count: 30, rate: 15 },
+                { type: 'motion_detected', count: 10, rate: 5 },
+            ]);
+
+            publishMany(hub, 'motion_detected', 4);
+            clock.t += 4000;
+            const s2 = collector.snapshot();
+            assert.equal(s2.intervalS, 4);
+            assert.deepEqual(s2.hub.events.byType, [{ type: 'motion_detected', count: 4, rate: 1 }]);
+            assert.deepEqual(s2.hub.rates, { published: 1, delivered: 1, dropped: 0 });
+            assert.deepEqual(s2.hub.events.totals.byType, [
+                { type: 'temperature_update', count: 30 },
+                { type: 'motion_detected', count: 14 },
+            ]);
+        });
+
+        it('counts only events from its start, while hub totals are the hub lifetime', function () {
+            const hub = new EventHub();
+            publishMany(hub, 'early', 5);
+            let t = 0;
+            const collector = new MonitorCollector({
+                hub,
+                hubId: 'h',
+                hubName: '',
+                backend: 'local',
+                maxTypes: 10,
+                now: () => t,
+                process: () => PROCESS,
+            });
+            publishMany(hub, 'late', 2);
+            t = 1000;
+            const s = collector.snapshot();
+            assert.equal(s.hub.published, 7);
+            assert.equal(s.hub.rates.published, 2);
+            assert.equal(s.hub.events.count, 2);
+        });
+
+        it('reports zero rates, not infinities, for a snapshot at the very same time', function () {
+            const { hub, collector } = setup();
+            publishMany(hub, 'a', 3);
+            const s = collector.snapshot();
+            assert.equal(s.intervalS, 0);
+            assert.equal(s.hub.events.rate, 0);
+            assert.equal(s.hub.rates.published, 0);
+            assert.equal(s.hub.events.count, 3);
+        });
+
+        it('reports each subscriber with its patterns, queue depth, in-flight deliveries and drops', function () {
+            const { hub, clock, collector } = setup({ nameOf: (id) => (id === 'n1' ? 'kitchen' : undefined) });
+            const slow = hub.subscribe(() => {}, {
+                patterns: ['home/+/temperature', 'alarm/#'],
+                name: 'n1',
+                maxInFlight: 1,
+                queueLimit: 2,
+            });
+            hub.subscribe(() => {}, { patterns: ['#'], name: 'n2' });
+            publishMany(hub, 'home/hall/temperature', 5);
+            clock.t += 1000;
+            const s = collector.snapshot();
+            assert.deepEqual(s.hub.subscribers, [
+                {
+                    id: 'n1',
+                    name: 'kitchen',
+                    patterns: ['home/+/temperature', 'alarm/#'],
+                    queued: 2,
+                    pending: 1,
+                    dropped: 2,
+                    delivered: 1,
+                },
+                { id: 'n2', name: '', patterns: ['#'], queued: 0, pending: 0, dropped: 0, delivered: 5 },
+            ]);
+            assert.equal(s.hub.dropped, 2);
+            assert.equal(s.hub.rates.dropped, 2);
+            assert.equal(s.hub.subscriberCount, 2);
+            assert.ok(slow.active);
+        });
+
+        it('sorts registered nodes into fleets, sensors and others, and includes serial ports, mqtt and process', function () {
+            const registry = new MetricsRegistry();
+            registry.register({ id: 'f1', type: 'sensorhub-fleet', name: 'north' }, () => ({ cycle: 4 }));
+            registry.register({ id: 's1', type: 'sensorhub-sensor', name: '' }, () => ({
+                status: 'ok',
+                latencyMs: 120,
+            }));
+            registry.register({ id: 'x1', type: 'other-node', name: '' }, () => undefined);
+            const port = {
+                id: 'p1',
+                name: '',
+                path: '/dev/ttyUSB0',
+                state: 'open',
+                lines: 3,
+                oversized: 0,
+                requests: 2,
+                requestsTimedOut: 1,
+                lateAnswers: 0,
+                reconnects: 0,
+                queued: 0,
+            };
+            const mqtt = {
+                sent: 1,
+                received: 2,
+                buffered: 0,
+                bufferDropped: 0,
+                echoesDropped: 0,
+                duplicatesDropped: 0,
+                decodeErrors: 0,
+                reconnects: 1,
+            };
+            const { collector } = setup({
+                nodes: () => registry.collect(),
+                serialPorts: () => [port],
+                bridge: () => mqtt,
+                backend: 'mqtt',
+            });
+            const s = collector.snapshot();
+            assert.deepEqual(s.fleets, [{ id: 'f1', type: 'sensorhub-fleet', name: 'north', metrics: { cycle: 4 } }]);
+            assert.deepEqual(
+                s.sensors.map((n) => n.id),
+                ['s1'],
+            );
+            assert.deepEqual(
+                s.nodes.map((n) => [n.id, n.metrics]),
+                [['x1', null]],
+            );
+            assert.deepEqual(s.serialPorts, [port]);
+            assert.deepEqual(s.hub.mqtt, mqtt);
+            assert.equal(s.hub.backend, 'mqtt');
+            assert.deepEqual(s.process, PROCESS);
+        });
+
+        it('leaves out mqtt for a local hub and gives empty lists without sources', function () {
+            const { collector } = setup();
+            const s = collector.snapshot();
+            assert.ok(!('mqtt' in s.hub));
+            assert.deepEqual([s.fleets, s.sensors, s.nodes, s.serialPorts], [[], [], [], []]);
+        });
+
+        it('stops counting at close, leaving the hub without a listener', function () {
+            const { hub, clock, collector } = setup();
+            collector.close();
+            publishMany(hub, 'a', 3);
+            clock.t += 1000;
+            assert.equal(collector.snapshot().hub.events.count, 0);
+        });
+
+        it('is plain data that survives JSON', function () {
+            const { hub, clock, collector } = setup();
+            hub.subscribe(() => {}, { patterns: ['#'], name: 's' });
+            publishMany(hub, 'a', 1);
+            clock.t += 1000;
+            const s = collector.snapshot();
+            assert.deepEqual(JSON.parse(JSON.stringify(s)), s);
+        });
+    });
+
+    describe('status', function () {
+        it('formats rates: one decimal below 10, whole from 10', function () {
+            assert.equal(formatRate(0), '0');
+            assert.equal(formatRate(0.04), '0');
+            assert.equal(formatRate(2.46), '2.5');
+            assert.equal(formatRate(9.94), '9.9');
+            assert.equal(formatRate(340.4), '340');
+        });
+
+        it('gives types, rate and drops, with + when more types came than were tracked', function () {
+            const { hub, clock, collector } = setup();
+            publishMany(hub, 'a', 500);
+            for (let i = 0; i < 40; i++) hub.publish(`t${i}`, {});
+            clock.t += 1000;
+            assert.deepEqual(statusFigures(collector.snapshot()), { types: '30+', rate: '540', dropped: 0 });
+        });
+    });
+
+    describe('prometheusFamilies', function () {
+        function exposition(extra) {
+            const registry = new MetricsRegistry();
+            registry.register({ id: 'f1', type: 'sensorhub-fleet', name: 'north' }, () => ({
+                cycle: 7,
+                durationMs: 250,
+                sensors: 10,
+                ok: 9,
+                failed: 1,
+                quarantined: 0,
+                latencyMs: { p50: 120, p95: 480, max: 500 },
+            }));
+            registry.register({ id: 'f2', type: 'sensorhub-fleet', name: '' }, () => undefined);
+            registry.register({ id: 's1', type: 'sensorhub-sensor', name: 'hall' }, () => ({
+                status: 'timeout',
+                latencyMs: 2000,
+            }));
+            const { hub, clock, collector } = setup({ nodes: () => registry.collect(), ...extra });
+            hub.subscribe(() => {}, { patterns: ['home/#'], name: 'sub"1' });
+            publishMany(hub, 'home/temp', 3);
+            hub.publish('say "hi"', {});
+            clock.t += 1000;
+            return formatPrometheus(prometheusFamilies(collector.snapshot()));
+        }
+
+        it('writes event counters by type and hub counters and gauges, labels escaped', function () {
+            const text = exposition();
+            assert.match(text, /^# TYPE sensorhub_events_total counter$/m);
+            assert.match(text, /^sensorhub_events_total\{hub="home",type="home\/temp"\} 3$/m);
+            assert.match(text, /^sensorhub_events_total\{hub="home",type="say \\"hi\\""\} 1$/m);
+            assert.match(text, /^sensorhub_events_other_total\{hub="home"\} 0$/m);
+            assert.match(text, /^sensorhub_hub_published_total\{hub="home"\} 4$/m);
+            assert.match(text, /^sensorhub_hub_dropped_total\{hub="home"\} 0$/m);
+            assert.match(
+                text,
+                /^sensorhub_subscriber_queued\{hub="home",subscriber="sub\\"1",name="",patterns="home\/#"\} 0$/m,
+            );
+        });
+
+        it('writes fleet, sensor and process figures in seconds and bytes', function () {
+            const text = exposition();
+            assert.match(text, /^sensorhub_fleet_cycle_duration_seconds\{fleet="f1",name="north"\} 0.25$/m);
+            assert.match(
+                text,
+                /^sensorhub_fleet_read_latency_seconds\{fleet="f1",name="north",quantile="0.95"\} 0.48$/m,
+            );
+            assert.match(text, /^sensorhub_fleet_cycles_total\{fleet="f1",name="north"\} 7$/m);
+            assert.doesNotMatch(text, /fleet="f2"/, 'a fleet without a cycle yet has no samples');
+            assert.match(text, /^sensorhub_sensor_ok\{sensor="s1",name="hall"\} 0$/m);
+            assert.match(text, /^sensorhub_sensor_read_latency_seconds\{sensor="s1",name="hall"\} 2$/m);
+            assert.match(text, /^sensorhub_event_loop_delay_seconds\{quantile="0.99"\} 0.02$/m);
+            assert.match(text, /^sensorhub_event_loop_delay_max_seconds 0.031$/m);
+            assert.match(text, /^sensorhub_process_heap_used_bytes 13107200$/m);
+            assert.match(text, /^sensorhub_process_resident_memory_bytes 67108864$/m);
+            assert.match(text, /^sensorhub_process_uptime_seconds 100$/m);
+        });
+
+        it('writes mqtt and serial port figures when there are some', function () {
+            const port = {
+                id: 'p1',
+                name: 'bench',
+                path: '/dev/ttyUSB0',
+                state: 'open',
+                lines: 3,
+                oversized: 0,
+                requests: 2,
+                requestsTimedOut: 1,
+                lateAnswers: 0,
+                reconnects: 0,
+                queued: 1,
+            };
+            const mqtt = {
+                sent: 5,
+                received: 2,
+                buffered: 1,
+                bufferDropped: 0,
+                echoesDropped: 0,
+                duplicatesDropped: 0,
+                decodeErrors: 0,
+                reconnects: 1,
+            };
+            const text = exposition({ serialPorts: () => [port], bridge: () => mqtt });
+            assert.match(text, /^sensorhub_mqtt_sent_total\{hub="home"\} 5$/m);
+            assert.match(text, /^sensorhub_mqtt_buffered\{hub="home"\} 1$/m);
+            assert.match(text, /^sensorhub_serial_open\{port="\/dev\/ttyUSB0",name="bench"\} 1$/m);
+            assert.match(text, /^sensorhub_serial_requests_timed_out_total\{port="\/dev\/ttyUSB0",name="bench"\} 1$/m);
+        });
+
+        it('gives every family one HELP and one TYPE line, counters named _total', function () {
+            const text = exposition();
+            const types = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1], m[2]]);
+            const names = types.map(([n]) => n);
+            assert.equal(new Set(names).size, names.length);
+            assert.equal([...text.matchAll(/^# HELP /gm)].length, names.length);
+            for (const [name, type] of types) assert.equal(name.endsWith('_total'), type === 'counter', name);
+        });
+    });
+});
