@@ -36,7 +36,9 @@ export = function (RED: NodeAPI): void {
         const config: LightConfig = parsed.config;
         const context = this.context();
 
-        const toMsg = (out: LightOutput): NodeMessage & { reason: string } => ({
+        /** A command as a message; `msgid` is the input's when it answers one. */
+        const toMsg = (out: LightOutput, msgid?: string): NodeMessage & { reason: string } => ({
+            _msgid: msgid,
             topic: config.topic,
             payload: { state: out.state, brightness: out.brightness },
             reason: out.reason,
@@ -177,7 +179,7 @@ export = function (RED: NodeAPI): void {
             }
             // The answer to an input keeps its _msgid, as split or switch outputs do: tracing links them, and
             // Node-RED makes no new id.
-            if (out) send(Object.assign(toMsg(out), { _msgid: msg._msgid }));
+            if (out) send(toMsg(out, msg._msgid));
             done();
         });
 

@@ -6,8 +6,10 @@ import { parseThresholdConfig } from './core/threshold-config';
 // Saved flows are user data: any field may be missing or of another type.
 type ThresholdDef = NodeDef & Record<string, unknown>;
 
-function toMsg(event: AlarmEvent): NodeMessage & { repeat?: number } {
+/** An alarm as a message; `msgid` is the input's when it answers one. */
+function toMsg(event: AlarmEvent, msgid?: string): NodeMessage & { repeat?: number } {
     const msg: NodeMessage & { repeat?: number } = {
+        _msgid: msgid,
         topic: alarmTopic(event.type),
         payload: {
             state: event.state,
@@ -94,7 +96,7 @@ export = function (RED: NodeAPI): void {
             // Several alarms from one message (new limits over many sensors) leave as a sequence on the one output.
             // Answers to an input keep its _msgid, as split or switch outputs do: tracing links them, and Node-RED
             // makes no new id.
-            const answer = (e: AlarmEvent): NodeMessage => Object.assign(toMsg(e), { _msgid: msg._msgid });
+            const answer = (e: AlarmEvent): NodeMessage => toMsg(e, msg._msgid);
             if (events.length === 1) send(answer(events[0]));
             else if (events.length > 1) send([events.map(answer)]);
             throttle.bump();
