@@ -44,7 +44,8 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
         red = await startNodeRed({ flows });
         types = registeredTypes(installedPackageDir(red.userDir));
         browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
-        page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+        // English whatever the machine's language: a German browser would get the German catalogs (see below).
+        page = await browser.newPage({ viewport: { width: 1400, height: 900 }, locale: 'en-US' });
         page.on('pageerror', (err) => pageErrors.push(err.stack || String(err)));
         await page.goto(red.url);
         // Loaded means: our node definitions are registered and the deployed flows are drawn on the canvas.
@@ -277,6 +278,33 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
             );
         }
         await closeTray();
+    });
+
+    it('speaks German in a German browser: palette labels and validation messages', async function () {
+        const de = await browser.newPage({ viewport: { width: 1400, height: 900 }, locale: 'de-DE' });
+        const errors = [];
+        de.on('pageerror', (err) => errors.push(err.stack || String(err)));
+        try {
+            await de.goto(red.url);
+            await de.waitForFunction(
+                (expected) => globalThis.RED && RED.nodes && expected.every((t) => RED.nodes.getType(t)),
+                types,
+                { timeout: 30000 },
+            );
+            const labels = await de
+                .locator('.red-ui-palette-node[data-palette-type="sensorhub-fleet"] .red-ui-palette-label')
+                .innerText();
+            assert.equal(labels.trim(), 'Sensorflotte');
+            const reason = await de.evaluate(() => {
+                const def = RED.nodes.getType('sensorhub-fleet');
+                return def.defaults.timeout.validate.call({}, -1, {});
+            });
+            assert.equal(typeof reason, 'string');
+            assert.doesNotMatch(reason, /must be|whole number|seconds from/i, `an English message: ${reason}`);
+            assert.deepEqual(errors, []);
+        } finally {
+            await de.close();
+        }
     });
 
     it('raises no error in the page', function () {
