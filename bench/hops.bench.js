@@ -16,6 +16,7 @@ const {
     publishTable,
     runMain,
 } = require('./lib/report.js');
+const { pump: pumpThrough } = require('./lib/pump.js');
 
 const HOPS = 10;
 const WINDOW = 256;
@@ -94,45 +95,9 @@ function buildFlows() {
     return { nodes, chains };
 }
 
-/**
- * Sends `n` messages into a chain, keeping `WINDOW` of them in flight: each
- * arrival at the sink lets one more in. Resolves to the wall time in ns from
- * the first send to the last arrival.
- */
-async function pump(rt, chain, n, makeMsg) {
-    const entry = rt.getNode(chain.entry);
-    const sink = rt.getNode(chain.sink);
-    sink.reset();
-    let sent = 0;
-    const sendOne = () => {
-        sent++;
-        entry.receive(makeMsg(sent));
-    };
-    sink.onMessage = () => {
-        if (sent < n) sendOne();
-    };
-    let timer;
-    const timeout = new Promise((_resolve, reject) => {
-        timer = setTimeout(
-            () =>
-                reject(
-                    new Error(`${chain.entry}: ${sink.count} of ${n} messages arrived within ${ROUND_TIMEOUT_MS} ms`),
-                ),
-            ROUND_TIMEOUT_MS,
-        );
-    });
-    const start = process.hrtime.bigint();
-    const first = Math.min(WINDOW, n);
-    while (sent < first) sendOne();
-    try {
-        await Promise.race([sink.waitFor(n), timeout]);
-    } finally {
-        clearTimeout(timer);
-        sink.onMessage = undefined;
-    }
-    const ns = Number(process.hrtime.bigint() - start);
-    if (sink.count !== n) throw new Error(`${chain.sink}: ${sink.count} arrivals for ${n} messages`);
-    return ns;
+/** Sustained load through a path, WINDOW messages in flight (see bench/lib/pump.js). */
+function pump(rt, chain, n, makeMsg) {
+    return pumpThrough(rt, chain, n, makeMsg, { window: WINDOW, timeoutMs: ROUND_TIMEOUT_MS });
 }
 
 /** Checks a chain delivers what it should before timing it. */

@@ -14,6 +14,7 @@ const {
     publishTable,
     runMain,
 } = require('./lib/report.js');
+const { pump: pumpThrough } = require('./lib/pump.js');
 
 const LATENCY_RATE = 1_000;
 const LATENCY_MS = 3_000;
@@ -334,44 +335,9 @@ async function measureLatency(rt, sides) {
     );
 }
 
-/**
- * Sends `n` messages into a path, keeping `WINDOW` of them in flight: each arrival at the sink lets one more in.
- * Resolves to the wall time in ns from the first send to the last arrival.
- */
-async function pump(rt, path, n, makeMsg) {
-    const entry = rt.getNode(path.entry);
-    const sink = rt.getNode(path.sink);
-    sink.reset();
-    let sent = 0;
-    const sendOne = () => {
-        sent++;
-        entry.receive(makeMsg(sent));
-    };
-    sink.onMessage = () => {
-        if (sent < n) sendOne();
-    };
-    let timer;
-    const timeout = new Promise((_resolve, reject) => {
-        timer = setTimeout(
-            () =>
-                reject(
-                    new Error(`${path.entry}: ${sink.count} of ${n} messages arrived within ${ROUND_TIMEOUT_MS} ms`),
-                ),
-            ROUND_TIMEOUT_MS,
-        );
-    });
-    const start = process.hrtime.bigint();
-    const first = Math.min(WINDOW, n);
-    while (sent < first) sendOne();
-    try {
-        await Promise.race([sink.waitFor(n), timeout]);
-    } finally {
-        clearTimeout(timer);
-        sink.onMessage = undefined;
-    }
-    const ns = Number(process.hrtime.bigint() - start);
-    if (sink.count !== n) throw new Error(`${path.sink}: ${sink.count} arrivals for ${n} messages`);
-    return ns;
+/** Sustained load through a path, WINDOW messages in flight (see bench/lib/pump.js). */
+function pump(rt, path, n, makeMsg) {
+    return pumpThrough(rt, path, n, makeMsg, { window: WINDOW, timeoutMs: ROUND_TIMEOUT_MS });
 }
 
 /** Checks a path answers each of two messages as it should (for the node: one change each) before timing it. */

@@ -78,6 +78,11 @@ class StepClock {
         }
         this.t = end;
     }
+
+    /** Timers set and not yet run or cleared. */
+    pending() {
+        return this.timers.size;
+    }
 }
 
 module.exports = { FakeClock, StepClock, flush };

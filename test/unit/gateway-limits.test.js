@@ -1,41 +1,9 @@
 'use strict';
+const { StepClock } = require('../helpers/fake-clock');
 const assert = require('node:assert/strict');
 const { TokenBucket, RefusalLog } = require('../../nodes/core/gateway-limits');
 
-/** Time moves only in advance(), which runs the timers due on the way, in order. */
-class FakeClock {
-    constructor() {
-        this.t = 1_700_000_000_000;
-        this.timers = new Map();
-        this.nextId = 1;
-        this.now = () => this.t;
-        this.setTimeout = (fn, ms) => {
-            const id = this.nextId++;
-            this.timers.set(id, { at: this.t + ms, fn });
-            return id;
-        };
-        this.clearTimeout = (id) => this.timers.delete(id);
-    }
-
-    advance(ms) {
-        const end = this.t + ms;
-        for (;;) {
-            const due = [...this.timers]
-                .filter(([, x]) => x.at <= end)
-                .sort((a, b) => a[1].at - b[1].at || a[0] - b[0]);
-            if (due.length === 0) break;
-            const [id, x] = due[0];
-            this.timers.delete(id);
-            this.t = x.at;
-            x.fn();
-        }
-        this.t = end;
-    }
-
-    pending() {
-        return this.timers.size;
-    }
-}
+const FakeClock = StepClock;
 
 describe('core/gateway-limits', function () {
     describe('TokenBucket', function () {
