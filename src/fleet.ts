@@ -1,7 +1,14 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { Throttle } from './core/throttle';
 import { commandOf } from './core/commands';
-import { failedReading, toReadingValue, type FailureStatus, type ReadingValue } from './core/reading';
+import {
+    failedReading,
+    ReadError,
+    toReadingValue,
+    type FailureStatus,
+    type ReadingValue,
+    type SensorInfo,
+} from './core/reading';
 import { expandCommand } from './core/sensor-config';
 import { parseFleetConfig, parseMemberList, type FleetConfig, type MemberSpec } from './core/fleet-config';
 import { FleetCollector, TimerSet, type CycleOutcome, type FleetMember, type FleetResult } from './core/fleet';
@@ -36,16 +43,25 @@ function memberSeed(base: number, index: number): number {
 function resultMessage(r: FleetResult<ReadingValue>): { ok: boolean; msg: Record<string, unknown> } {
     const sensor = { ...r.member.info };
     const at = { ts: r.ts, latencyMs: r.latencyMs, seq: r.seq };
-    if (r.status === 'ok') {
-        const converted = toReadingValue(sensor.kind, sensor.unit, r.value);
-        if ('value' in converted)
-            return {
-                ok: true,
-                msg: { topic: r.member.eventType, payload: converted.value, sensor, reading: { status: 'ok', ...at } },
-            };
-        return failure(r.member, 'error', converted.error, at);
-    }
+    if (r.status === 'ok')
+        return {
+            ok: true,
+            msg: { topic: r.member.eventType, payload: r.value, sensor, reading: { status: 'ok', ...at } },
+        };
     return failure(r.member, r.status, r.error.message, at);
+}
+
+/**
+ * A device's value as its sensor reports it, or a failed read: a value of the wrong type (a motion sensor
+ * answering 7) is an `error` like any other, counted as one in the cycle's statistics.
+ */
+function converting(info: SensorInfo, read: () => Promise<ReadingValue>): () => Promise<ReadingValue> {
+    return () =>
+        read().then((raw) => {
+            const converted = toReadingValue(info.kind, info.unit, raw);
+            if ('error' in converted) throw new ReadError('error', converted.error);
+            return converted.value;
+        });
 }
 
 function failure(
@@ -102,7 +118,10 @@ export = function (RED: NodeAPI): void {
                 return {
                     info: sensor,
                     eventType,
-                    read: serialRequestReader(serialPort, command, config.serial.spec, config.timeoutMs),
+                    read: converting(
+                        sensor,
+                        serialRequestReader(serialPort, command, config.serial.spec, config.timeoutMs),
+                    ),
                 };
             }
             const sim = config.simulation;
@@ -117,6 +136,7 @@ export = function (RED: NodeAPI): void {
                 motionProbability: 0.3,
                 sleep: timers.sleep,
             });
+            // A simulator gives the kind's own type in the base unit a fleet sensor reports in: nothing to convert.
             return { info: sensor, eventType, read: () => simulator.read() };
         };
 
@@ -134,11 +154,22 @@ export = function (RED: NodeAPI): void {
             collect: config.output === 'batch',
             sample: sampler.sample,
             onResult: (r) => {
-                if (config.output === 'stream') {
-                    const { ok, msg } = resultMessage(r);
-                    this.send(ok ? [msg, null, null] : [null, msg, null]);
-                } else if (r.status !== 'ok') {
-                    this.send([null, resultMessage(r).msg, null]);
+                // Batch output carries the readings in the cycle's message; failures go out one by one either way.
+                if (r.status === 'ok' && config.output === 'batch') return;
+                const { ok, msg } = resultMessage(r);
+                if (ok) {
+                    this.send([msg, null, null]);
+                    return;
+                }
+                this.send([null, msg, null]);
+                if (config.catchFailures) {
+                    const { status, message } = msg.payload as { status: string; message: string };
+                    this.error(
+                        new Error(
+                            RED._('sensorhub-fleet.errors.read', { id: r.member.info.id, status, reason: message }),
+                        ),
+                        { ...msg },
+                    );
                 }
             },
             onQuarantine: (member, error, retryInMs) => {

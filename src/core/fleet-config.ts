@@ -45,6 +45,8 @@ export interface FleetConfig {
     /** 0: every sensor at once. */
     readonly concurrency: number;
     readonly output: FleetOutput;
+    /** Each failed read also goes to node.error, for catch nodes (off: a big fleet would flood the log). */
+    readonly catchFailures: boolean;
     readonly breaker: { readonly failures: number; readonly baseMs: number; readonly maxMs: number };
     readonly autoStart: boolean;
     readonly simulation: FleetSimulation;
@@ -122,6 +124,7 @@ function parse(raw: Raw): FleetConfig {
         timeoutMs,
         concurrency,
         output,
+        catchFailures: raw.catchFailures === true || raw.catchFailures === 'true',
         breaker: { failures, baseMs: Math.round(baseS * 1000), maxMs: Math.round(maxS * 1000) },
         autoStart: raw.autoStart !== false && raw.autoStart !== 'false',
         simulation: { seed, latencyMinMs, latencyMaxMs, failureProbability },

@@ -142,6 +142,18 @@ describe(`sensorhub-fleet on Node-RED ${version}`, function () {
         assert.equal(t.caught.length, 0);
     });
 
+    it('also reports each failed read to catch nodes when asked, with its sensor and reading', async function () {
+        const t = await load({ failureRate: 1, breakerFailures: 0, catchFailures: true });
+        t.node.receive({ payload: 1 });
+        await until(() => t.stats.length === 1 && t.caught.length === 3, 'the cycle and three caught failures');
+        assert.equal(t.failures.length, 3, 'the failure output still gets them');
+        for (const c of t.caught) {
+            assert.match(c.error.message, /^(Error: )?Sensor (t1|h1|m1): error: simulated read failure$/);
+            assert.equal(c.reading.status, 'error');
+            assert.ok(['t1', 'h1', 'm1'].includes(c.sensor.id));
+        }
+    });
+
     it('quarantines a failing sensor with one warning and leaves it out of the next cycles', async function () {
         const t = await load({ failureRate: 1, breakerFailures: 1, breakerBase: 60, breakerMax: 600 });
         t.node.receive({ payload: 1 });
@@ -284,6 +296,28 @@ describe(`sensorhub-fleet on Node-RED ${version}`, function () {
             const values = t.readings[0].payload.map((r) => r.payload);
             assert.deepEqual(values, device.sent);
             assert.equal(t.stats[0].payload.ok, 3);
+        });
+
+        it('counts a value of the wrong type for the sensor (a motion sensor answering a number) as a failed read', async function () {
+            const rows = [
+                { id: 'door', kind: 'motion', source: 'serial', command: '' },
+                { id: 'hall', kind: 'temperature', source: 'serial', command: '' },
+            ];
+            device.format = 'number';
+            const t = await load({ sensors: rows, serialPort: 'port1', command: 'READ {{id}}', format: 'number' }, [
+                serialNodes,
+                port(),
+            ]);
+            await until(() => helper.getNode('port1').state === 'open', 'the port to open');
+            t.node.receive({ payload: 1 });
+            await until(() => t.stats.length === 1, 'the cycle');
+            const stats = t.stats[0].payload;
+            assert.deepEqual([stats.ok, stats.error], [1, 1]);
+            assert.equal(t.failures.length, 1);
+            assert.equal(t.failures[0].sensor.id, 'door');
+            assert.match(t.failures[0].payload.message, /a motion sensor needs true or false/);
+            const batch = Object.fromEntries(t.readings[0].payload.map((r) => [r.sensor.id, r.reading.status]));
+            assert.deepEqual(batch, { door: 'error', hall: 'ok' });
         });
 
         it('fails the reads of a port that vanishes mid-cycle as offline, and completes the cycle', async function () {

@@ -23,6 +23,7 @@ describe('parseFleetConfig', function () {
         assert.equal(config.timeoutMs, 1000);
         assert.equal(config.concurrency, 0);
         assert.equal(config.output, 'stream');
+        assert.equal(config.catchFailures, false);
         assert.deepEqual(config.breaker, { failures: 3, baseMs: 10_000, maxMs: 300_000 });
         assert.equal(config.autoStart, true);
         assert.deepEqual(config.simulation, {
