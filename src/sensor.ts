@@ -47,7 +47,7 @@ export = function (RED: NodeAPI): void {
 
         let shown: Shown = { kind: 'none' };
         /** The last read's outcome, for the monitor node. */
-        let lastRead: { status: string; ts: number; latencyMs: number; seq: number } | undefined;
+        let lastRead: { status: string; ts: number; latencyMs: number; seq: number; value?: ReadingValue } | undefined;
         const throttle = new Throttle(() => {
             redraw();
         });
@@ -162,7 +162,7 @@ export = function (RED: NodeAPI): void {
                 const converted = toReadingValue(sensor.kind, sensor.unit, result.value);
                 if ('value' in converted) {
                     shown = { kind: 'value', value: converted.value };
-                    lastRead = { status: 'ok', ...at };
+                    lastRead = { status: 'ok', ...at, value: converted.value };
                     throttle.bump();
                     const reading = buildReading({ ...sensor }, eventType, converted.value, at);
                     if (input) {

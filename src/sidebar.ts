@@ -1,0 +1,62 @@
+import type { Node, NodeAPI } from 'node-red';
+import type { EventHub } from './core/hub';
+import { metricsRegistry } from './core/metrics-registry';
+import { realClock } from './core/sensor-poller';
+import { SIDEBAR_LEASE_MS, SIDEBAR_PERIOD_MS, SidebarFeed, type SidebarHubSource } from './core/sidebar';
+
+/** What the sidebar reads of a `sensorhub-hub` config node. */
+interface HubNode extends Node {
+    hub: EventHub | undefined;
+    bridge: unknown;
+}
+
+/** The comms topic editors subscribe to. */
+const TOPIC = 'sensorhub/sidebar';
+/** Editors name themselves with a random id; anything longer is not one of ours. */
+const CLIENT_MAX_CHARS = 64;
+
+interface PluginApi {
+    plugins: { registerPlugin(id: string, definition: Record<string, unknown>): void };
+    comms: { publish(topic: string, data: unknown, retain: boolean): void };
+}
+
+export = function (RED: NodeAPI): void {
+    const api = RED as unknown as NodeAPI & PluginApi;
+    const hubs = (): SidebarHubSource[] => {
+        const out: SidebarHubSource[] = [];
+        RED.nodes.eachNode((n) => {
+            if (n.type !== 'sensorhub-hub') return;
+            const node = RED.nodes.getNode(n.id) as HubNode | null;
+            if (!node?.hub) return;
+            out.push({ id: n.id, name: n.name || '', backend: node.bridge ? 'mqtt' : 'local', hub: node.hub });
+        });
+        return out;
+    };
+    const feed = new SidebarFeed({
+        hubs,
+        nodes: () => metricsRegistry.collect(),
+        nameOf: (id) => (RED.nodes.getNode(id) as Node | null)?.name || undefined,
+        publish: (snapshot) => {
+            api.comms.publish(TOPIC, snapshot, false);
+        },
+        onError: (err) => {
+            RED.log.warn(RED._('sensorhub-sidebar.errors.collect', { reason: (err as Error).message }));
+        },
+        clock: realClock,
+    });
+
+    api.plugins.registerPlugin('sensorhub-sidebar', { type: 'sensorhub-sidebar' });
+
+    // Each open sidebar renews its own lease by POST, and ends it when hidden; the feed stops when all leases have.
+    RED.httpAdmin.post('/sensorhub/sidebar/watch', RED.auth.needsPermission('flows.read'), (req, res) => {
+        const body = (req.body ?? {}) as Record<string, unknown>;
+        const client = body.client;
+        if (typeof client !== 'string' || client.length === 0 || client.length > CLIENT_MAX_CHARS) {
+            res.status(400).json({ error: RED._('sensorhub-sidebar.errors.client', { max: CLIENT_MAX_CHARS }) });
+            return;
+        }
+        if (body.watch === false) feed.unwatch(client);
+        else feed.watch(client);
+        res.json({ topic: TOPIC, periodMs: SIDEBAR_PERIOD_MS, leaseMs: SIDEBAR_LEASE_MS, watchers: feed.watchers });
+    });
+};

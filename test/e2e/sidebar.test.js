@@ -1,0 +1,109 @@
+'use strict';
+/* global RED, document -- functions passed to page.evaluate/waitForFunction run in the browser */
+// The "sensor hub" sidebar tab in a real Chromium, fed live by the runtime plugin over comms.
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { chromium } = require('playwright-core');
+const { root, DEFAULT_NODE_RED, startNodeRed, onTab } = require('./launcher');
+const { needTool } = require('../helpers/tools');
+
+const ARTIFACTS = path.join(__dirname, 'artifacts');
+const CHROMIUM_ARGS = [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+];
+const TYPE = 'temperature_update';
+
+/** The smart-home example with its simulated sensors reading every 0.2 s, so rates change between two looks. */
+function fastSmartHome() {
+    const flows = JSON.parse(fs.readFileSync(path.join(root, 'examples', 'smart-home.json'), 'utf8'));
+    for (const n of flows) if (n.type === 'sensorhub-sensor' && n.source === 'simulated') n.interval = 0.2;
+    return onTab(flows, 'smart-home.json');
+}
+
+describe(`e2e: ${DEFAULT_NODE_RED} sensor hub sidebar in Chromium`, function () {
+    // Packing, installing and starting take seconds; a shorter mocha default would abandon a starting Node-RED.
+    this.timeout(120000);
+    let red;
+    let browser;
+    let page;
+    const pageErrors = [];
+
+    before(async function () {
+        const executablePath = needTool(this, 'chromium');
+        red = await startNodeRed({ flows: fastSmartHome() });
+        browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+        page = await browser.newPage({ viewport: { width: 1400, height: 900 }, locale: 'en-US' });
+        page.on('pageerror', (err) => pageErrors.push(err.stack || String(err)));
+        await page.goto(red.url);
+        await page.waitForFunction(
+            () =>
+                globalThis.RED &&
+                // The tab's content is in the page once the plugin's onadd has added the tab.
+                document.querySelector('.sensorhub-sidebar') &&
+                document.querySelector('.red-ui-flow-node-group'),
+            null,
+            { timeout: 30000 },
+        );
+    });
+
+    after(async function () {
+        if (browser) await browser.close();
+        if (red) await red.stop();
+    });
+
+    /** The total shown for `type` on the sidebar, or null while it has no row. */
+    function totalOf(type) {
+        return page.evaluate((t) => {
+            const row = document.querySelector(`.sensorhub-sidebar tr[data-type="${t}"]`);
+            return row ? Number(row.children[2].textContent) : null;
+        }, type);
+    }
+
+    it('adds a "sensor hub" tab that shows live event types, subscribers and sensors', async function () {
+        await page.evaluate(() => RED.sidebar.show('sensorhub'));
+        const tab = page.locator('#red-ui-sidebar-tabs li', { hasText: 'sensor hub' });
+        assert.equal(await tab.count(), 1);
+        await page.waitForFunction((t) => document.querySelector(`.sensorhub-sidebar tr[data-type="${t}"]`), TYPE, {
+            timeout: 30000,
+        });
+        const first = await totalOf(TYPE);
+        // Live: the same row shows a larger total after a later snapshot.
+        await page.waitForFunction(
+            ([t, before]) => {
+                const row = document.querySelector(`.sensorhub-sidebar tr[data-type="${t}"]`);
+                return row && Number(row.children[2].textContent) > before;
+            },
+            [TYPE, first],
+            { timeout: 30000 },
+        );
+        const heading = await page.locator('.sensorhub-sidebar h4').first().textContent();
+        assert.match(heading, /home/);
+        const sensors = await page.locator('.sensorhub-sidebar tr[data-node-id]').count();
+        assert.ok(sensors >= 2, `expected subscriber and sensor rows, got ${sensors}`);
+    });
+
+    it('reveals and selects the node of a clicked row', async function () {
+        const id = await page.evaluate(() => {
+            const sensor = RED.nodes.filterNodes({ type: 'sensorhub-sensor' })[0];
+            return sensor.id;
+        });
+        await page.locator(`.sensorhub-sidebar tr[data-node-id="${id}"]`).first().click();
+        await page.waitForFunction((nodeId) => RED.view.selection().nodes?.some((n) => n.id === nodeId), id, {
+            timeout: 10000,
+        });
+        fs.mkdirSync(ARTIFACTS, { recursive: true });
+        await page.screenshot({ path: path.join(ARTIFACTS, 'sidebar.png') });
+    });
+
+    it('raised no error in the page', function () {
+        assert.deepEqual(pageErrors, []);
+    });
+});

@@ -1,0 +1,341 @@
+'use strict';
+const assert = require('node:assert/strict');
+const { EventHub } = require('../../nodes/core/hub');
+const { MetricsRegistry } = require('../../nodes/core/metrics-registry');
+const {
+    SidebarFeed,
+    summariseValue,
+    sensorRow,
+    fleetRow,
+    VALUE_MAX_CHARS,
+    SIDEBAR_LEASE_MS,
+    SIDEBAR_PERIOD_MS,
+    SIDEBAR_MAX_WATCHERS,
+} = require('../../nodes/core/sidebar');
+
+/** Timers that fire only when the test moves time on. */
+function fakeClock(start = 1_700_000_000_000) {
+    let t = start;
+    let seq = 0;
+    const timers = new Map();
+    return {
+        now: () => t,
+        setTimeout(fn, ms) {
+            const id = ++seq;
+            timers.set(id, { at: t + ms, fn });
+            return id;
+        },
+        clearTimeout(id) {
+            timers.delete(id);
+        },
+        get pending() {
+            return timers.size;
+        },
+        advance(ms) {
+            const end = t + ms;
+            for (;;) {
+                const due = [...timers].filter(([, v]) => v.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
+                if (!due) break;
+                timers.delete(due[0]);
+                t = due[1].at;
+                due[1].fn();
+            }
+            t = end;
+        },
+    };
+}
+
+function setup(extra = {}) {
+    const clock = fakeClock();
+    const hub = new EventHub({ idPrefix: 't' });
+    const registry = new MetricsRegistry();
+    const published = [];
+    let hubs = [{ id: 'hub1', name: 'home', backend: 'local', hub }];
+    const feed = new SidebarFeed({
+        hubs: () => hubs,
+        nodes: () => registry.collect(),
+        nameOf: (id) => (id === 'sub1' ? 'kitchen' : undefined),
+        publish: (s) => published.push(s),
+        clock,
+        ...extra,
+    });
+    return {
+        clock,
+        hub,
+        registry,
+        published,
+        feed,
+        setHubs: (h) => {
+            hubs = h;
+        },
+    };
+}
+
+function publishMany(hub, type, n) {
+    for (let i = 0; i < n; i++) hub.publish(type, { payload: i });
+}
+
+describe('core/sidebar', function () {
+    describe('SidebarFeed', function () {
+        it('does nothing, not even listening to hubs, until an editor watches', function () {
+            const { clock, hub, published, feed } = setup();
+            publishMany(hub, 'a', 3);
+            clock.advance(SIDEBAR_LEASE_MS * 2);
+            assert.equal(published.length, 0);
+            assert.equal(clock.pending, 0);
+            assert.equal(feed.active, false);
+            assert.equal(hub.publishListeners, undefined);
+        });
+
+        it('publishes one snapshot per period while watched, with rates and totals per type', function () {
+            const { clock, hub, published, feed } = setup();
+            feed.watch('e1');
+            assert.equal(feed.active, true);
+            publishMany(hub, 'temperature_update', 4);
+            publishMany(hub, 'motion_detected', 1);
+            clock.advance(SIDEBAR_PERIOD_MS);
+            assert.equal(published.length, 1);
+            const [h] = published[0].hubs;
+            assert.equal(h.id, 'hub1');
+            assert.equal(h.name, 'home');
+            assert.equal(h.rate, 5);
+            assert.deepEqual(
+                h.types.map((t) => [t.type, t.count, t.rate, t.total]),
+                [
+                    ['motion_detected', 1, 1, 1],
+                    ['temperature_update', 4, 4, 4],
+                ],
+            );
+            publishMany(hub, 'temperature_update', 2);
+            clock.advance(SIDEBAR_PERIOD_MS);
+            assert.equal(published.length, 2);
+            const types = published[1].hubs[0].types;
+            assert.deepEqual(
+                types.map((t) => [t.type, t.rate, t.total]),
+                [
+                    ['motion_detected', 0, 1],
+                    ['temperature_update', 2, 6],
+                ],
+            );
+        });
+
+        it("gives each type's age since its last event", function () {
+            const { clock, hub, published, feed } = setup();
+            feed.watch('e1');
+            hub.publish('a', {});
+            clock.advance(400);
+            hub.publish('b', {});
+            clock.advance(SIDEBAR_PERIOD_MS - 400);
+            const ages = Object.fromEntries(published[0].hubs[0].types.map((t) => [t.type, t.ageMs]));
+            assert.deepEqual(ages, { a: 1000, b: 600 });
+        });
+
+        it('lists subscribers with patterns, queue depth, drops and names', function () {
+            const { clock, hub, published, feed } = setup();
+            hub.subscribe(() => {}, { patterns: ['sensor/#'], name: 'sub1' });
+            feed.watch('e1');
+            clock.advance(SIDEBAR_PERIOD_MS);
+            const [s] = published[0].hubs[0].subscribers;
+            assert.equal(s.id, 'sub1');
+            assert.equal(s.name, 'kitchen');
+            assert.deepEqual(s.patterns, ['sensor/#']);
+            assert.equal(s.queued, 0);
+            assert.equal(s.dropped, 0);
+        });
+
+        it('stops by itself when the watch is not renewed within the lease, and releases the hub', function () {
+            const { clock, hub, published, feed } = setup();
+            feed.watch('e1');
+            clock.advance(SIDEBAR_LEASE_MS + SIDEBAR_PERIOD_MS);
+            const n = published.length;
+            assert.ok(n > 0);
+            assert.equal(feed.active, false);
+            assert.equal(clock.pending, 0);
+            assert.equal(hub.publishListeners, undefined);
+            clock.advance(SIDEBAR_LEASE_MS);
+            assert.equal(published.length, n);
+        });
+
+        it('keeps going while renewed, and starts no second timer on renewal', function () {
+            const { clock, published, feed } = setup();
+            feed.watch('e1');
+            for (let i = 0; i < 5; i++) {
+                clock.advance(SIDEBAR_LEASE_MS / 2);
+                feed.watch('e1');
+                assert.equal(clock.pending, 1);
+            }
+            assert.equal(feed.active, true);
+            assert.equal(published.length, (5 * SIDEBAR_LEASE_MS) / 2 / SIDEBAR_PERIOD_MS);
+        });
+
+        it('follows redeploys: new hubs appear, removed ones are released', function () {
+            const { clock, hub, published, feed, setHubs } = setup();
+            feed.watch('e1');
+            clock.advance(SIDEBAR_PERIOD_MS);
+            const other = new EventHub({ idPrefix: 'u' });
+            setHubs([{ id: 'hub2', name: '', backend: 'mqtt', hub: other }]);
+            other.publish('x', {});
+            clock.advance(SIDEBAR_PERIOD_MS);
+            assert.equal(hub.publishListeners, undefined);
+            assert.deepEqual(
+                published.at(-1).hubs.map((h) => [h.id, h.backend]),
+                [['hub2', 'mqtt']],
+            );
+            // Counting on a new hub starts when the feed first sees it.
+            other.publish('x', {});
+            clock.advance(SIDEBAR_PERIOD_MS);
+            assert.deepEqual(
+                published.at(-1).hubs[0].types.map((t) => [t.type, t.total]),
+                [['x', 1]],
+            );
+        });
+
+        it('bounds the types listed by name and sums the rest as other', function () {
+            const { clock, hub, published, feed } = setup({ maxTypes: 2 });
+            feed.watch('e1');
+            for (const t of ['a', 'b', 'c', 'd']) hub.publish(t, {});
+            clock.advance(SIDEBAR_PERIOD_MS);
+            const h = published[0].hubs[0];
+            assert.equal(h.types.length, 2);
+            assert.equal(h.other.count, 2);
+        });
+
+        it('survives a failing publish: it reports the error and the next period still comes', function () {
+            let calls = 0;
+            const errors = [];
+            const { clock, feed } = setup({
+                publish: () => {
+                    calls++;
+                    throw new Error('comms down');
+                },
+                onError: (err) => errors.push(err.message),
+            });
+            feed.watch('e1');
+            clock.advance(2 * SIDEBAR_PERIOD_MS);
+            assert.equal(calls, 2);
+            assert.deepEqual(errors, ['comms down', 'comms down']);
+            assert.equal(feed.active, true);
+            feed.close();
+        });
+
+        it('keeps editors apart: one leaving does not stop the feed for another', function () {
+            const { clock, hub, published, feed } = setup();
+            feed.watch('e1');
+            feed.watch('e2');
+            assert.equal(feed.watchers, 2);
+            feed.unwatch('e1');
+            clock.advance(SIDEBAR_PERIOD_MS);
+            assert.equal(published.length, 1);
+            assert.equal(feed.watchers, 1);
+            feed.unwatch('e2');
+            assert.equal(feed.active, false);
+            assert.equal(clock.pending, 0);
+            assert.equal(hub.publishListeners, undefined);
+        });
+
+        it('runs while any lease is current, and counts only current ones', function () {
+            const { clock, feed } = setup();
+            feed.watch('e1');
+            clock.advance(SIDEBAR_LEASE_MS / 2);
+            feed.watch('e2');
+            clock.advance(SIDEBAR_LEASE_MS / 2 + SIDEBAR_PERIOD_MS);
+            assert.equal(feed.watchers, 1);
+            assert.equal(feed.active, true);
+            clock.advance(SIDEBAR_LEASE_MS);
+            assert.equal(feed.active, false);
+        });
+
+        it('forgets the longest-silent editor beyond the watcher bound', function () {
+            const { feed } = setup();
+            for (let i = 0; i <= SIDEBAR_MAX_WATCHERS; i++) feed.watch(`e${i}`);
+            assert.equal(feed.watchers, SIDEBAR_MAX_WATCHERS);
+            feed.unwatch('e0');
+            assert.equal(feed.watchers, SIDEBAR_MAX_WATCHERS);
+            feed.close();
+        });
+
+        it('close() stops at once and releases every hub', function () {
+            const { clock, hub, published, feed } = setup();
+            feed.watch('e1');
+            feed.close();
+            clock.advance(SIDEBAR_LEASE_MS);
+            assert.equal(published.length, 0);
+            assert.equal(clock.pending, 0);
+            assert.equal(hub.publishListeners, undefined);
+        });
+
+        it('reports sensors and fleets from the registry as rows', function () {
+            const { clock, registry, published, feed } = setup();
+            const t0 = clock.now();
+            registry.register({ id: 's1', type: 'sensorhub-sensor', name: 't1' }, () => ({
+                status: 'ok',
+                ts: t0,
+                latencyMs: 12,
+                seq: 1,
+            }));
+            registry.register({ id: 'f1', type: 'sensorhub-fleet', name: '' }, () => undefined);
+            registry.register({ id: 'm1', type: 'sensorhub-monitor', name: '' }, () => ({}));
+            feed.watch('e1');
+            clock.advance(SIDEBAR_PERIOD_MS);
+            const s = published[0];
+            assert.deepEqual(
+                s.sensors.map((n) => [n.id, n.name, n.health, n.latencyMs, n.ageMs]),
+                [['s1', 't1', 'ok', 12, 1000]],
+            );
+            assert.deepEqual(
+                s.fleets.map((n) => [n.id, n.health]),
+                [['f1', undefined]],
+            );
+        });
+    });
+
+    describe('rows', function () {
+        it('sensorRow: failed statuses, errors, no figures yet', function () {
+            const now = 5000;
+            assert.equal(sensorRow({ id: 'a', type: 't', name: '', metrics: null }, now).health, undefined);
+            const r = sensorRow(
+                {
+                    id: 'a',
+                    type: 't',
+                    name: '',
+                    metrics: { status: 'timeout', ts: 4000, latencyMs: 500, error: 'late' },
+                },
+                now,
+            );
+            assert.deepEqual(
+                [r.health, r.latencyMs, r.ageMs, r.error, r.value],
+                ['failed', 500, 1000, 'late', undefined],
+            );
+            const broken = sensorRow({ id: 'a', type: 't', name: '', metrics: null, error: 'boom' }, now);
+            assert.equal(broken.error, 'boom');
+            const withValue = sensorRow({ id: 'a', type: 't', name: '', metrics: { status: 'ok', value: 21.5 } }, now);
+            assert.equal(withValue.value, '21.5');
+        });
+
+        it('fleetRow: failed when any read of the last cycle failed', function () {
+            const base = { id: 'f', type: 'sensorhub-fleet', name: 'f' };
+            const ok = fleetRow({ ...base, metrics: { ok: 3, failed: 0, durationMs: 40, startedAt: 900 } }, 1000);
+            assert.deepEqual([ok.health, ok.ok, ok.failed, ok.latencyMs, ok.ageMs], ['ok', 3, 0, 40, 100]);
+            assert.equal(fleetRow({ ...base, metrics: { ok: 2, failed: 1 } }, 1000).health, 'failed');
+            assert.equal(fleetRow({ ...base, metrics: {} }, 1000).health, undefined);
+        });
+
+        it('summariseValue keeps values to one short line', function () {
+            assert.equal(summariseValue(undefined), undefined);
+            assert.equal(summariseValue(true), 'true');
+            assert.equal(summariseValue(null), 'null');
+            assert.equal(summariseValue({ a: 1 }), '{"a":1}');
+            const long = summariseValue('x'.repeat(500));
+            assert.equal(long.length, VALUE_MAX_CHARS);
+            assert.ok(long.endsWith('…'));
+            const cyclic = {};
+            cyclic.self = cyclic;
+            assert.equal(summariseValue(cyclic), '[object Object]');
+            assert.equal(summariseValue(10n), '[object BigInt]');
+            assert.equal(
+                summariseValue(() => 1),
+                'function',
+            );
+        });
+    });
+});
