@@ -61,13 +61,21 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
         );
     });
 
-    /** Double-clicks the first deployed node of `type`, as a user opens its edit dialog; returns the tray. */
-    async function openEditor(type) {
-        const id = await page.evaluate((t) => {
-            const node = RED.nodes.filterNodes({ type: t })[0];
-            RED.view.reveal(node.id);
-            return node.id;
-        }, type);
+    /**
+     * Double-clicks the first deployed node of `type` whose properties include `where`, as a user opens its edit
+     * dialog; returns the tray.
+     */
+    async function openEditor(type, where = {}) {
+        const id = await page.evaluate(
+            ([t, w]) => {
+                const node = RED.nodes
+                    .filterNodes({ type: t })
+                    .find((n) => Object.entries(w).every(([key, value]) => n[key] === value));
+                RED.view.reveal(node.id);
+                return node.id;
+            },
+            [type, where],
+        );
         await page.locator(`g[id="${id}"] .red-ui-flow-node`).first().dblclick();
         return page.locator('.red-ui-tray');
     }
@@ -215,7 +223,8 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
 
     it('edits a fleet: generated fields, then a sensor table that marks a duplicate id', async function () {
         await closeTray();
-        const tray = await openEditor('sensorhub-fleet');
+        // The fleet collector's: another example's fleet may come first, with a sensor table instead.
+        const tray = await openEditor('sensorhub-fleet', { sensorSource: 'generated' });
         await tray.locator('#node-input-count').waitFor({ state: 'visible' });
         assert.equal(await tray.locator('#node-input-count').inputValue(), '20');
 

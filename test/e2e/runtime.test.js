@@ -88,6 +88,17 @@ describe(`e2e: ${DEFAULT_NODE_RED} runtime with the packed module`, function () 
             expect: /sensor: \{[^}]*id: 'sensor-\d+'[^}]*kind: 'temperature'[\s\S]*reading: \{[^}]*status: 'ok'/,
             expectedErrors: [],
         },
+        {
+            file: 'temperature-actions.json',
+            expect: /sensor: \{[^}]*id: 'temp-(living|kitchen|bedroom)'[^}]*kind: 'temperature'[\s\S]*reading: \{[^}]*status: 'ok'/,
+            expectedErrors: [],
+        },
+        {
+            // Readings from both halves, the sensor nodes' and the fleet's, share the one subscriber on `#`.
+            file: 'concurrent-sensors.json',
+            expect: /sensor: \{[^}]*kind: '(temperature|humidity|motion)'[\s\S]*reading: \{[^}]*status: 'ok'/,
+            expectedErrors: [],
+        },
     ];
     for (const { file, expect, expectedErrors } of RUNNABLE) {
         it(`runs ${file}: events reach a debug node through the hub, and nothing unexpected logs an error`, async function () {

@@ -1,0 +1,141 @@
+'use strict';
+/* global RED, document -- functions passed to page.evaluate/waitForFunction run in the browser */
+// A user's first steps with the packed module in a real Chromium: main menu → Import → Examples → our module →
+// smart-home, clicked through the editor's own dialog, dropped on the canvas and deployed; the runtime then runs it.
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { chromium } = require('playwright-core');
+const { root, DEFAULT_NODE_RED, startNodeRed } = require('./launcher');
+const { needTool } = require('../helpers/tools');
+
+const MODULE = require('../../package.json').name;
+const EXAMPLE = 'smart-home';
+const ARTIFACTS = path.join(__dirname, 'artifacts');
+const CHROMIUM_ARGS = [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+];
+
+/** `[type, name]` of every node in `flows` but tabs, sorted: what an import must reproduce, whatever ids it gives. */
+function shape(flows) {
+    return flows
+        .filter((n) => n.type !== 'tab')
+        .map((n) => `${n.type} ${n.name || ''}`)
+        .sort();
+}
+
+describe(`e2e: ${DEFAULT_NODE_RED} import of an example from the editor's Import menu`, function () {
+    // Packing, installing and starting take seconds; a shorter mocha default would abandon a starting Node-RED.
+    this.timeout(120000);
+    let red;
+    let browser;
+    let page;
+    const pageErrors = [];
+
+    before(async function () {
+        const executablePath = needTool(this, 'chromium');
+        // No flows: the editor opens on an empty tab, as for a new user.
+        red = await startNodeRed();
+        browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+        page = await browser.newPage({ viewport: { width: 1400, height: 900 }, locale: 'en-US' });
+        page.on('pageerror', (err) => pageErrors.push(err.stack || String(err)));
+        await page.goto(red.url);
+        await page.waitForFunction(
+            () =>
+                globalThis.RED &&
+                RED.nodes &&
+                RED.nodes.getType('sensorhub-sensor') &&
+                RED.workspaces.active() &&
+                document.querySelector('#red-ui-header-button-sidemenu'),
+            null,
+            { timeout: 30000 },
+        );
+    });
+
+    after(async function () {
+        if (browser) await browser.close();
+        if (red) await red.stop();
+    });
+
+    it(`imports ${EXAMPLE} through Import → Examples, deploys it, and the runtime runs it without an error`, async function () {
+        const expected = JSON.parse(fs.readFileSync(path.join(root, 'examples', `${EXAMPLE}.json`), 'utf8'));
+        const from = red.mark();
+
+        await page.locator('#red-ui-header-button-sidemenu').click();
+        await page.locator('#menu-item-import').click();
+        const dialog = page.locator('#red-ui-clipboard-dialog');
+        await dialog.waitFor();
+        await dialog.locator('#red-ui-clipboard-dialog-import-tabs .red-ui-tab', { hasText: /^Examples$/ }).click();
+
+        // The examples tree: Examples › flows › one folder per module, our examples inside ours.
+        const examples = dialog.locator('#red-ui-clipboard-dialog-import-tab-examples');
+        const entry = (label) =>
+            examples.locator('.red-ui-treeList-label', {
+                has: page.locator('.red-ui-treeList-label-text', { hasText: new RegExp(`^${label}$`) }),
+            });
+        await entry(MODULE).click();
+        await entry(EXAMPLE).click();
+        // Import is enabled once an example, not a folder, is chosen.
+        await page.waitForFunction(() => !document.querySelector('#red-ui-clipboard-dialog-ok').disabled);
+        await page.locator('#red-ui-clipboard-dialog-ok').click();
+
+        // The imported nodes hang on the mouse until a click on the canvas puts them down.
+        await page.waitForFunction(() => RED.nodes.filterNodes({ type: 'sensorhub-light' }).length === 1);
+        const canvas = page.locator('#red-ui-workspace-chart');
+        const box = await canvas.boundingBox();
+        await page.mouse.move(box.x + 120, box.y + 80);
+        await page.mouse.move(box.x + 140, box.y + 100, { steps: 5 });
+        await page.mouse.click(box.x + 140, box.y + 100);
+        await page.waitForFunction(() => RED.view.state() === RED.state.DEFAULT);
+
+        const invalid = await page.evaluate(() => {
+            const bad = [];
+            RED.nodes.eachNode((n) => {
+                if (!n.valid) bad.push(`${n.type} ${n.id}: ${JSON.stringify(n.validationErrors || [])}`);
+            });
+            return bad;
+        });
+        assert.deepEqual(invalid, [], 'every imported node is valid');
+
+        await page.locator('#red-ui-header-button-deploy').click();
+        await page.waitForFunction(() => !RED.nodes.dirty(), null, { timeout: 30000 });
+
+        const res = await red.request('GET', '/flows');
+        assert.equal(res.status, 200);
+        const deployed = Array.isArray(res.body) ? res.body : res.body.flows;
+        assert.deepEqual(shape(deployed), shape(expected), 'the deployed flows are the example, node for node');
+        const tabs = new Set(deployed.filter((n) => n.type === 'tab').map((n) => n.id));
+        const onCanvas = deployed.filter((n) => 'x' in n && n.type !== 'tab');
+        assert.ok(
+            onCanvas.every((n) => tabs.has(n.z)),
+            'every imported node sits on a deployed tab',
+        );
+
+        // Running, not just saved: the simulated sensors' first readings turn their status green in the editor.
+        await page.waitForFunction(
+            () => {
+                const sensors = RED.nodes.filterNodes({ type: 'sensorhub-sensor' });
+                return sensors.length > 0 && sensors.every((n) => n.status && n.status.fill === 'green');
+            },
+            null,
+            { timeout: 30000 },
+        );
+        const log = red.log(from);
+        assert.match(log, /Started flows/);
+        assert.doesNotMatch(log, /\[(error|fatal)\]|\[warn\] .*(missing|unknown) type/i, log);
+
+        fs.mkdirSync(ARTIFACTS, { recursive: true });
+        await page.screenshot({ path: path.join(ARTIFACTS, 'import.png') });
+    });
+
+    it('raises no error in the page', function () {
+        assert.deepEqual(pageErrors, []);
+    });
+});
