@@ -10,7 +10,7 @@ import {
     type HubConfig,
 } from './core/hub-config';
 import { MqttBridge, type BridgeState } from './core/mqtt-bridge';
-import { CompletionTracker, type Hooks } from './core/flow-control';
+import { CompletionTracker, completesMessages, type Hooks } from './core/flow-control';
 import { isOverflowPolicy } from './core/queue';
 import { Throttle } from './core/throttle';
 import { parsePatternList, patternError } from './core/topic';
@@ -59,13 +59,26 @@ interface TlsConfigNode extends Node {
     addTLSOptions(opts: Record<string, unknown>): Record<string, unknown>;
 }
 
-/** A subscriber whose messages make no progress downstream for this long has its window freed. */
-const STALL_MS = 60_000;
+/**
+ * A message its node has not completed after one to two of these periods is taken as lost (the node
+ * threw, or never calls done()), and its place in the subscriber's window is given back. Settings.js may
+ * change it as `sensorhubSubscribeCompletionTimeout` (seconds).
+ */
+const DEFAULT_SWEEP_S = 15;
 
 export = function (RED: NodeAPI): void {
     // Plain data is copied by the core; this handles the rest (Buffers, Dates, class instances) as Node-RED would.
     const clone = (value: object): unknown => RED.util.cloneMessage(value as NodeMessage);
-    const tracker = new CompletionTracker((RED as unknown as { hooks?: Hooks }).hooks);
+    /** Each subscriber node's way to hear that places were given back, by its subscriber. */
+    const reclaimListeners = new Map<Subscriber, (count: number) => void>();
+    const setting = Number(
+        (RED.settings as unknown as Record<string, unknown>).sensorhubSubscribeCompletionTimeout ?? DEFAULT_SWEEP_S,
+    );
+    const sweepMs = (Number.isFinite(setting) && setting > 0 ? setting : DEFAULT_SWEEP_S) * 1000;
+    const tracker = new CompletionTracker((RED as unknown as { hooks?: Hooks }).hooks, {
+        sweepMs,
+        onReclaim: (sub, count) => reclaimListeners.get(sub)?.(count),
+    });
 
     function HubConfigNode(this: HubNode, def: HubDef): void {
         RED.nodes.createNode(this, def);
@@ -290,11 +303,29 @@ export = function (RED: NodeAPI): void {
         );
         const wired = targets.size > 0;
         // Without the hook (or with nothing wired) nothing could ever complete: no window then.
-        const controlled = tracker.available && wired;
+        let controlled = tracker.available && wired;
         const window = queueLimit ?? hubNode.hub.queueLimit;
-        let lastProgress = Date.now();
+        // Whether the wired nodes can complete at all is known only once they exist: at the first delivery.
+        let resolved = !controlled;
+        const resolveTargets = (): void => {
+            const completing = new Set<string>();
+            for (const id of targets) {
+                const target = RED.nodes.getNode(id) as object | null;
+                if (!target) return; // not started yet: ask again at the next delivery
+                if (completesMessages(target)) completing.add(id);
+            }
+            resolved = true;
+            if (completing.size === 0) {
+                // Old-style nodes and subflow instances never complete: a window would only stall them.
+                controlled = false;
+                tracker.release(sub);
+                reclaimListeners.delete(sub);
+                sub.unlimit();
+            } else tracker.retarget(sub, completing);
+        };
         const sub: Subscriber = hubNode.hub.subscribe(
             (msg, self) => {
+                if (!resolved) resolveTargets();
                 if (controlled) tracker.track(msg, self);
                 this.send(msg);
                 count++;
@@ -306,24 +337,16 @@ export = function (RED: NodeAPI): void {
                 overflow,
                 name: this.id,
                 maxInFlight: controlled ? window : Infinity,
-                onRelease: () => {
-                    lastProgress = Date.now();
-                },
             },
         );
-        let stallTimer: NodeJS.Timeout | undefined;
         if (controlled) {
             tracker.acquire(sub, targets);
             let warned = false;
-            stallTimer = setInterval(() => {
-                if (sub.pending > 0 && Date.now() - lastProgress > STALL_MS) {
-                    if (!warned) this.warn(RED._('sensorhub-subscribe.errors.stalled', { seconds: STALL_MS / 1000 }));
-                    warned = true;
-                    tracker.forget(sub);
-                    sub.release(sub.pending);
-                }
-            }, STALL_MS / 4);
-            stallTimer.unref();
+            reclaimListeners.set(sub, (count) => {
+                // Once per deploy: a node that throws on every message would otherwise warn every sweep.
+                if (!warned) this.warn(RED._('sensorhub-subscribe.errors.stalled', { count, seconds: sweepMs / 1000 }));
+                warned = true;
+            });
         }
         hubNode.register(user);
         user.redraw();
@@ -339,7 +362,7 @@ export = function (RED: NodeAPI): void {
 
         this.on('close', (done: () => void) => {
             if (replay) clearImmediate(replay);
-            if (stallTimer) clearInterval(stallTimer);
+            reclaimListeners.delete(sub);
             if (controlled) tracker.release(sub);
             throttle.stop();
             hubNode.hub.unsubscribe(sub);

@@ -10,6 +10,30 @@ export interface Hooks {
     remove(id: string): void;
 }
 
+export interface TrackerOptions {
+    /**
+     * How often outstanding messages are swept: one still outstanding at two sweeps in a row (so after
+     * one to two periods) is taken as never to complete, and its place in the window is given back.
+     */
+    readonly sweepMs?: number;
+    /** Told, per subscriber, how many places a sweep gave back. */
+    readonly onReclaim?: (sub: Subscriber, count: number) => void;
+}
+
+type Owners = Map<object, Subscriber | Subscriber[]>;
+
+/**
+ * Whether a Node-RED node will ever complete a message it receives. The runtime
+ * counts the input handlers declared with `done` (three parameters) in
+ * `_expectedDoneCount`; a node without one (an old-style `function (msg)`
+ * handler, a subflow instance, a node with no input handler yet) never fires
+ * the onComplete hook. Unknown internals are taken to complete.
+ */
+export function completesMessages(node: object): boolean {
+    const count = (node as { _expectedDoneCount?: unknown })._expectedDoneCount;
+    return typeof count !== 'number' || count > 0;
+}
+
 /**
  * Credit-based flow control between a subscriber and the flow it feeds.
  * Node-RED's send() queues without bound, so a subscriber counts a message as
@@ -17,22 +41,38 @@ export interface Hooks {
  * hook; that node receives the very object sent). While the window is full,
  * events wait in the subscriber's bounded queue and drop by its policy.
  * One hook serves every subscriber and is removed when the last one closes.
+ *
+ * A message that is never completed (its node threw: Node-RED then logs the
+ * error but fires no onComplete) would hold its place for ever; a periodic
+ * sweep gives such places back, so a node that throws now and then costs a
+ * little window for a while, not the whole subscriber.
  */
 export class CompletionTracker {
     /**
-     * Outstanding messages and the subscribers that sent them. Usually one; when a message is handed on without a
-     * copy through a chain of publish/subscribe pairs, the same object is outstanding for several at once.
-     * A Map, not a WeakMap: entries are deleted on completion, and ephemeron tables cost V8's GC far more.
+     * Outstanding messages and the subscribers that sent them, in two generations: tracked since the last
+     * sweep, and before it. Usually one subscriber; when a message is handed on without a copy through a
+     * chain of publish/subscribe pairs, the same object is outstanding for several at once.
+     * Maps, not WeakMaps: entries are deleted on completion, and ephemeron tables cost V8's GC far more.
      */
-    private readonly owners = new Map<object, Subscriber | Subscriber[]>();
+    private young: Owners = new Map();
+    private old: Owners = new Map();
     /** The ids of the nodes on each controlled subscriber's first output. */
     private readonly targets = new Map<Subscriber, ReadonlySet<string>>();
     private users = 0;
+    private sweeper: ReturnType<typeof setInterval> | undefined;
 
-    constructor(private readonly hooks: Hooks | undefined) {}
+    constructor(
+        private readonly hooks: Hooks | undefined,
+        private readonly opts: TrackerOptions = {},
+    ) {}
 
     get available(): boolean {
         return this.hooks !== undefined;
+    }
+
+    /** Messages outstanding, for tests and figures. */
+    get outstanding(): number {
+        return this.young.size + this.old.size;
     }
 
     acquire(sub: Subscriber, targets: ReadonlySet<string>): void {
@@ -41,32 +81,65 @@ export class CompletionTracker {
             this.hooks.add('onComplete.sensorhub-flow-control', (ev) => {
                 this.completed(ev.msg, ev.node.id);
             });
+            if (this.opts.sweepMs !== undefined) {
+                this.sweeper = setInterval(() => this.sweep(), this.opts.sweepMs);
+                this.sweeper.unref();
+            }
         }
     }
 
+    /** Narrows the nodes whose completion counts for `sub` (to those that can complete at all). */
+    retarget(sub: Subscriber, targets: ReadonlySet<string>): void {
+        if (this.targets.has(sub)) this.targets.set(sub, targets);
+    }
+
     release(sub: Subscriber): void {
+        if (!this.targets.has(sub)) return;
         this.forget(sub);
         this.targets.delete(sub);
-        if (this.hooks && --this.users === 0) this.hooks.remove('onComplete.sensorhub-flow-control');
+        if (this.hooks && --this.users === 0) {
+            this.hooks.remove('onComplete.sensorhub-flow-control');
+            if (this.sweeper !== undefined) clearInterval(this.sweeper);
+            this.sweeper = undefined;
+        }
     }
 
     track(msg: object, sub: Subscriber): void {
-        const prev = this.owners.get(msg);
-        if (prev === undefined) this.owners.set(msg, sub);
-        else if (Array.isArray(prev)) prev.push(sub);
-        else this.owners.set(msg, [prev, sub]);
+        let prev = this.young.get(msg);
+        if (prev === undefined) {
+            // Handed on again while outstanding since before the last sweep: it starts a new generation.
+            prev = this.old.get(msg);
+            if (prev !== undefined) this.old.delete(msg);
+        }
+        if (prev === undefined) this.young.set(msg, sub);
+        else if (Array.isArray(prev)) {
+            prev.push(sub);
+            this.young.set(msg, prev);
+        } else this.young.set(msg, [prev, sub]);
     }
 
     /** Forgets a subscriber's outstanding messages (they will never complete: stalled, or the node closed). */
     forget(sub: Subscriber): void {
-        for (const [msg, owner] of this.owners) {
-            if (owner === sub) this.owners.delete(msg);
-            else if (Array.isArray(owner)) {
-                const rest = owner.filter((s) => s !== sub);
-                if (rest.length === 0) this.owners.delete(msg);
-                else this.owners.set(msg, rest.length === 1 ? rest[0] : rest);
-            }
+        forgetIn(this.young, sub);
+        forgetIn(this.old, sub);
+    }
+
+    /**
+     * Gives back the places of messages outstanding since before the previous sweep: their node threw, or
+     * holds them far longer than a window should wait. Returns how many places each subscriber got back.
+     */
+    sweep(): Map<Subscriber, number> {
+        const counts = new Map<Subscriber, number>();
+        for (const owner of this.old.values()) {
+            for (const sub of Array.isArray(owner) ? owner : [owner]) counts.set(sub, (counts.get(sub) ?? 0) + 1);
         }
+        this.old = this.young;
+        this.young = new Map();
+        for (const [sub, n] of counts) {
+            sub.release(n);
+            this.opts.onReclaim?.(sub, n);
+        }
+        return counts;
     }
 
     /**
@@ -75,20 +148,36 @@ export class CompletionTracker {
      * object when it was handed on without a copy.
      */
     private completed(msg: object, nodeId: string): void {
-        const owner = this.owners.get(msg);
-        if (owner === undefined) return;
+        if (!this.completedIn(this.young, msg, nodeId)) this.completedIn(this.old, msg, nodeId);
+    }
+
+    private completedIn(owners: Owners, msg: object, nodeId: string): boolean {
+        const owner = owners.get(msg);
+        if (owner === undefined) return false;
         if (!Array.isArray(owner)) {
             if (this.targets.get(owner)?.has(nodeId) === true) {
-                this.owners.delete(msg);
+                owners.delete(msg);
                 owner.release();
             }
-            return;
+            return true;
         }
         const i = owner.findIndex((s) => this.targets.get(s)?.has(nodeId) === true);
-        if (i === -1) return;
+        if (i === -1) return true;
         const [sub] = owner.splice(i, 1);
-        if (owner.length === 0) this.owners.delete(msg);
-        else if (owner.length === 1) this.owners.set(msg, owner[0]);
+        if (owner.length === 0) owners.delete(msg);
+        else if (owner.length === 1) owners.set(msg, owner[0]);
         sub.release();
+        return true;
+    }
+}
+
+function forgetIn(owners: Owners, sub: Subscriber): void {
+    for (const [msg, owner] of owners) {
+        if (owner === sub) owners.delete(msg);
+        else if (Array.isArray(owner)) {
+            const rest = owner.filter((s) => s !== sub);
+            if (rest.length === 0) owners.delete(msg);
+            else owners.set(msg, rest.length === 1 ? rest[0] : rest);
+        }
     }
 }

@@ -43,8 +43,6 @@ export interface SubscriberOptions {
      */
     readonly maxInFlight?: number;
     readonly name?: string;
-    /** Called after outstanding deliveries are released (progress downstream). */
-    readonly onRelease?: () => void;
 }
 
 export type DeliveryHandler = (msg: Message, sub: Subscriber) => void;
@@ -354,9 +352,8 @@ export class Subscriber {
     readonly patterns: readonly string[];
     readonly name: string;
     readonly queue: BoundedQueue<Delivery>;
-    readonly maxInFlight: number;
     private hub: EventHub | undefined;
-    private readonly onRelease: (() => void) | undefined;
+    private limit: number;
     private inFlight = 0;
     private draining = false;
     delivered = 0;
@@ -370,8 +367,7 @@ export class Subscriber {
         this.patterns = Object.freeze([...new Set(opts.patterns)]);
         this.name = opts.name ?? '';
         this.queue = new BoundedQueue(opts.queueLimit, opts.overflow);
-        this.maxInFlight = opts.maxInFlight ?? Infinity;
-        this.onRelease = opts.onRelease;
+        this.limit = opts.maxInFlight ?? Infinity;
     }
 
     get dropped(): number {
@@ -384,6 +380,21 @@ export class Subscriber {
 
     get pending(): number {
         return this.inFlight;
+    }
+
+    /** Deliveries allowed outstanding at once (Infinity: no window). */
+    get maxInFlight(): number {
+        return this.limit;
+    }
+
+    /**
+     * Lifts the window for good: the flow it feeds turned out unable to say when it has finished a
+     * message. What waits in the queue goes out at once.
+     */
+    unlimit(): void {
+        this.limit = Infinity;
+        this.inFlight = 0;
+        this.release(0);
     }
 
     get active(): boolean {
@@ -401,7 +412,7 @@ export class Subscriber {
      */
     offer(ev: EventMessage, owned: boolean): void {
         if (this.hub === undefined) return;
-        if (this.inFlight < this.maxInFlight && this.queue.length === 0) {
+        if (this.inFlight < this.limit && this.queue.length === 0) {
             this.deliver(ev, owned);
         } else {
             this.queue.push({ ev, owned });
@@ -411,11 +422,10 @@ export class Subscriber {
     /** Marks `n` outstanding deliveries as finished and delivers queued events into the room made. */
     release(n = 1): void {
         this.inFlight = Math.max(0, this.inFlight - n);
-        this.onRelease?.();
         if (this.draining) return;
         this.draining = true;
         try {
-            while (this.hub !== undefined && this.inFlight < this.maxInFlight && this.queue.length > 0) {
+            while (this.hub !== undefined && this.inFlight < this.limit && this.queue.length > 0) {
                 const d = this.queue.shift() as Delivery;
                 this.deliver(d.ev, d.owned);
             }
@@ -432,7 +442,7 @@ export class Subscriber {
     }
 
     private deliver(ev: EventMessage, owned: boolean): void {
-        if (this.maxInFlight !== Infinity) this.inFlight++;
+        if (this.limit !== Infinity) this.inFlight++;
         this.delivered++;
         (this.hub as EventHub).countDelivery();
         this.handler(owned ? ev : copyForDelivery(ev), this);

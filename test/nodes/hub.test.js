@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { helper, coreNode, version, hooks, sink, errorsLogged } = require('../helpers/node-red');
+const { helper, coreNode, version, hooks, sink, collect, errorsLogged } = require('../helpers/node-red');
 const { until } = require('../helpers/wait');
 const hubNodes = require('../../nodes/hub.js');
 
@@ -283,6 +283,97 @@ describe(`hub nodes on Node-RED ${version}`, function () {
                 assert.equal(s.dropped, 0);
                 assert.equal(s.pending, 0, 'every credit came back');
             }
+        });
+
+        it('gives no window to nodes that can never complete (old-style handlers): every event arrives', async function () {
+            // Subflow instances take messages the same old way (Subflow.js: on('input', function (msg) ...)).
+            const got = [];
+            function legacyNodes(RED) {
+                RED.nodes.registerType('test-legacy', function (n) {
+                    RED.nodes.createNode(this, n);
+                    // Before Node-RED 1.0 handlers took no done(): the runtime never completes their messages.
+                    this.on('input', function (msg) {
+                        got.push(msg.payload);
+                    });
+                });
+            }
+            await helper.load(
+                [hubNodes, legacyNodes],
+                [
+                    TAB,
+                    HUB,
+                    pub('p1', 't'),
+                    sub('s1', 't', ['legacy'], { queueLimit: 2, overflow: 'drop-newest' }),
+                    { id: 'legacy', type: 'test-legacy', z: 'f1' },
+                ],
+            );
+            for (let i = 1; i <= 6; i++) helper.getNode('p1').receive({ payload: i });
+            await until(() => got.length === 6, 'six events past a window of two', 1000);
+            assert.deepEqual(got, [1, 2, 3, 4, 5, 6]);
+            const [s1] = helper.getNode('hub1').hub.listSubscribers();
+            assert.equal(s1.dropped, 0);
+            assert.equal(s1.maxInFlight, Infinity);
+        });
+
+        describe('with a downstream node that throws', function () {
+            before(function () {
+                // Give never-completed places back within 0.1-0.2 s instead of 15-30 s.
+                helper.settings({ sensorhubSubscribeCompletionTimeout: 0.1 });
+            });
+            after(function () {
+                helper.settings({});
+            });
+
+            it('keeps delivering: the places of thrown messages come back, the rest of the flow runs, counts add up', async function () {
+                const seen = [];
+                function throwingNodes(RED) {
+                    RED.nodes.registerType('test-throws', function (n) {
+                        RED.nodes.createNode(this, n);
+                        this.on('input', (msg, _send, done) => {
+                            seen.push(msg.payload);
+                            if (msg.payload % 2 === 0) throw new Error(`cannot handle ${msg.payload}`);
+                            done();
+                        });
+                    });
+                }
+                await helper.load(
+                    [hubNodes, throwingNodes, catchNode],
+                    [
+                        TAB,
+                        HUB,
+                        pub('p1', 't'),
+                        sub('s1', 't', ['thrower'], { queueLimit: 3, overflow: 'drop-newest' }),
+                        sub('s2', 't', ['other']),
+                        { id: 'thrower', type: 'test-throws', z: 'f1' },
+                        { id: 'c1', type: 'catch', z: 'f1', scope: ['thrower'], wires: [['caught']] },
+                        sink('other'),
+                        sink('caught'),
+                    ],
+                );
+                const other = collect(helper.getNode('other'));
+                const caught = collect(helper.getNode('caught'));
+                const hub = helper.getNode('hub1').hub;
+                const s1 = hub.listSubscribers().find((s) => s.name === 's1');
+                // One at a time, each waiting for the thrower: by the 7th, three thrown messages fill the window.
+                for (let i = 1; i <= 12; i++) {
+                    helper.getNode('p1').receive({ payload: i });
+                    await until(() => seen.length === i, `event ${i} reaches the throwing node`, 2000);
+                }
+                assert.deepEqual(
+                    seen,
+                    Array.from({ length: 12 }, (_, i) => i + 1),
+                );
+                assert.equal(other.length, 12, 'the other subscriber got everything');
+                await until(() => caught.length === 6, 'a catch node saw each throw', 2000);
+                assert.equal(s1.dropped, 0);
+                assert.equal(hub.stats().published, 12);
+                assert.equal(hub.stats().delivered, 24, 'published x subscribers = delivered + dropped (none)');
+                await until(() => s1.pending === 0, 'every place back', 2000);
+                const warnings = helper
+                    .log()
+                    .args.filter((a) => a[0].level === helper.log().WARN && /not completed downstream/.test(a[0].msg));
+                assert.equal(warnings.length, 1, 'one warning per deploy, not one per sweep');
+            });
         });
 
         it('a slow subscriber does not hold back a fast one on the same events', async function () {

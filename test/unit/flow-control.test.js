@@ -1,7 +1,8 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { CompletionTracker } = require('../../nodes/core/flow-control');
+const { CompletionTracker, completesMessages } = require('../../nodes/core/flow-control');
 const { EventHub } = require('../../nodes/core/hub');
+const { until } = require('../helpers/wait');
 
 /** Node-RED's hooks API reduced to what the tracker uses, recording what it was asked. */
 function fakeHooks() {
@@ -93,6 +94,77 @@ describe('core/flow-control', function () {
         assert.equal(b.got.length, 2, 'b, the owner left, got its room back');
         assert.equal(a.got.length, 1, 'a was forgotten: nothing released for it');
         assert.equal(a.sub.pending, 1);
+    });
+
+    it('gives back, at the second sweep, the places of messages never completed (their node threw)', function () {
+        const hooks = fakeHooks();
+        const reclaimed = [];
+        const t = new CompletionTracker(hooks, { onReclaim: (sub, n) => reclaimed.push([sub.name, n]) });
+        const hub = new EventHub();
+        const sub = hub.subscribe(() => {}, { patterns: ['t'], maxInFlight: 3, name: 's' });
+        t.acquire(sub, new Set(['next']));
+        const lost = [{}, {}];
+        for (const m of lost) t.track(m, sub);
+        const late = {};
+        sub.offer({ type: 't' }, true);
+        sub.offer({ type: 't' }, true);
+        sub.offer({ type: 't' }, true);
+        assert.equal(sub.pending, 3);
+        assert.equal(t.sweep().size, 0, 'the first sweep only ages what is outstanding');
+        t.track(late, sub);
+        hooks.complete(lost[1], 'next');
+        assert.equal(sub.pending, 2, 'a message completed after a sweep still frees its place');
+        assert.deepEqual(
+            [...t.sweep()].map(([s, n]) => [s.name, n]),
+            [['s', 1]],
+        );
+        assert.deepEqual(reclaimed, [['s', 1]]);
+        assert.equal(sub.pending, 1);
+        assert.equal(t.outstanding, 1, 'the message tracked after the first sweep waits one more');
+        t.sweep();
+        assert.equal(t.outstanding, 0);
+        assert.equal(sub.pending, 0);
+    });
+
+    it('starts a message handed on after a sweep in the new generation, for every owner', function () {
+        const hooks = fakeHooks();
+        const t = new CompletionTracker(hooks);
+        const hub = new EventHub();
+        const a = windowed(hub, 'a');
+        const b = windowed(hub, 'b');
+        t.acquire(a.sub, new Set(['pub-b']));
+        t.acquire(b.sub, new Set(['sink']));
+        hub.publish('a', {});
+        hub.publish('b', {});
+        const msg = {};
+        t.track(msg, a.sub);
+        t.sweep();
+        t.track(msg, b.sub);
+        assert.equal(t.sweep().size, 0, 'handed on: nothing is due yet');
+        hooks.complete(msg, 'sink');
+        assert.equal(b.sub.pending, 0);
+        assert.equal(a.sub.pending, 1);
+        assert.equal(t.sweep().get(a.sub), 1);
+    });
+
+    it('sweeps on its own timer while it has users, and stops with the last', async function () {
+        const hooks = fakeHooks();
+        const t = new CompletionTracker(hooks, { sweepMs: 5 });
+        const hub = new EventHub();
+        const { sub } = windowed(hub, 't');
+        t.acquire(sub, new Set(['x']));
+        hub.publish('t', {});
+        t.track({}, sub);
+        await until(() => sub.pending === 0, 'the place given back by the timer', 2000);
+        t.release(sub);
+        t.release(sub);
+        assert.equal(hooks.added.size, 0, 'a second release changes nothing');
+    });
+
+    it("tells from Node-RED's done count whether a node can complete messages", function () {
+        assert.equal(completesMessages({ _expectedDoneCount: 1 }), true);
+        assert.equal(completesMessages({ _expectedDoneCount: 0 }), false, 'function (msg) handlers, subflows');
+        assert.equal(completesMessages({}), true, 'unknown internals: assume it completes');
     });
 
     it('is unavailable without hooks, so callers keep no window', function () {

@@ -193,6 +193,22 @@ describe('core/hub', function () {
             assert.equal(s.sub.queued, 0);
         });
 
+        it('unlimit lifts the window for good and sends what waits, in order', function () {
+            const hub = new EventHub();
+            const s = collect(hub, ['t'], { maxInFlight: 1, queueLimit: 10 });
+            for (let i = 1; i <= 4; i++) hub.publish('t', { payload: i });
+            assert.equal(s.got.length, 1);
+            s.sub.unlimit();
+            assert.equal(s.sub.maxInFlight, Infinity);
+            for (let i = 5; i <= 6; i++) hub.publish('t', { payload: i });
+            assert.deepEqual(
+                s.got.map((m) => m.payload),
+                [1, 2, 3, 4, 5, 6],
+            );
+            assert.equal(s.sub.pending, 0);
+            assert.equal(s.sub.queued, 0);
+        });
+
         it('drop-oldest keeps the latest events, drop-newest keeps the first', function () {
             const hub = new EventHub();
             const oldest = collect(hub, ['t'], { maxInFlight: 1, queueLimit: 2, overflow: 'drop-oldest' });
