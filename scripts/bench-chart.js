@@ -58,11 +58,13 @@ function parseRatio(text) {
 
 /**
  * A goal cell as `{op, value, higherIsBetter}`: `≥ 2×`, `≤ 1.1×`, `< 1×`, `> 1×`; `all` (every message delivered)
- * counts as `≥ 1×`. Null for no goal (`—`, empty) or one that is not a ratio.
+ * counts as `≥ 1×`, `exact` (counts that add up to the event) as `= 1×`. Null for no goal (`—`, empty) or one that
+ * is not a ratio.
  */
 function parseGoal(text) {
     const t = String(text).trim();
     if (t === 'all') return { op: '≥', value: 1, higherIsBetter: true };
+    if (t === 'exact') return { op: '=', value: 1, higherIsBetter: true };
     const m = /^(≥|≤|<|>|>=|<=)\s*(\d+(?:\.\d+)?)\s*×$/.exec(t);
     if (!m) return null;
     const op = { '>=': '≥', '<=': '≤' }[m[1]] || m[1];
@@ -79,6 +81,8 @@ function goalMet(ratio, goal) {
             return ratio > goal.value;
         case '≤':
             return ratio <= goal.value;
+        case '=':
+            return ratio === goal.value;
         default:
             return ratio < goal.value;
     }

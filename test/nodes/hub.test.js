@@ -1,7 +1,7 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { helper, coreNode, version, hooks, sink, collect, errorsLogged } = require('../helpers/node-red');
-const { until } = require('../helpers/wait');
+const { helper, coreNode, version, hooks, sink, collect, errorsLogged, lastStatus } = require('../helpers/node-red');
+const { until, sleep } = require('../helpers/wait');
 const hubNodes = require('../../nodes/hub.js');
 
 const catchNode = coreNode('common/25-catch.js');
@@ -394,6 +394,113 @@ describe(`hub nodes on Node-RED ${version}`, function () {
             assert.equal((await got).length, 100);
             assert.equal(held.length, 2);
         });
+
+        for (const overflow of ['drop-oldest', 'drop-newest']) {
+            it(`under a flood far faster than a slow subscriber takes (${overflow}), stays bounded, accounts for every event and keeps order, while a second subscriber gets them all`, async function () {
+                this.timeout(30000);
+                const LIMIT = 10;
+                const PUBLISHED = 20_000;
+                const BURST = 100;
+                const slowGot = [];
+                const fastGot = [];
+                // A slow consumer: one message completed per timer tick, in arrival order, like a device that takes
+                // its commands one at a time. The fast one completes each message at once.
+                function consumers(RED) {
+                    RED.nodes.registerType('test-one-by-one', function (n) {
+                        RED.nodes.createNode(this, n);
+                        const waiting = [];
+                        let timer;
+                        const next = () => {
+                            const { msg, done } = waiting.shift();
+                            slowGot.push(msg.payload);
+                            done();
+                            timer = waiting.length > 0 ? setTimeout(next, 1) : undefined;
+                        };
+                        this.on('input', (msg, _send, done) => {
+                            waiting.push({ msg, done });
+                            if (timer === undefined) timer = setTimeout(next, 1);
+                        });
+                        this.on('close', () => clearTimeout(timer));
+                    });
+                    RED.nodes.registerType('test-at-once', function (n) {
+                        RED.nodes.createNode(this, n);
+                        this.on('input', (msg, _send, done) => {
+                            fastGot.push(msg.payload);
+                            done();
+                        });
+                    });
+                }
+                await helper.load(
+                    [hubNodes, consumers],
+                    [
+                        TAB,
+                        HUB,
+                        pub('p1', 't'),
+                        sub('slow-sub', 't', ['slow'], { queueLimit: LIMIT, overflow }),
+                        sub('fast-sub', 't', ['fast']),
+                        { id: 'slow', type: 'test-one-by-one', z: 'f1' },
+                        { id: 'fast', type: 'test-at-once', z: 'f1' },
+                    ],
+                );
+                const hub = helper.getNode('hub1').hub;
+                const slow = hub.listSubscribers().find((s) => s.name === 'slow-sub');
+                const fast = hub.listSubscribers().find((s) => s.name === 'fast-sub');
+                const p = helper.getNode('p1');
+                let peakQueued = 0;
+                let peakPending = 0;
+                for (let i = 0; i < PUBLISHED;) {
+                    for (const end = i + BURST; i < end; i++) {
+                        p.receive({ payload: i });
+                        peakQueued = Math.max(peakQueued, slow.queued);
+                        peakPending = Math.max(peakPending, slow.pending);
+                    }
+                    await sleep(2);
+                }
+                assert.equal(
+                    slow.delivered + slow.dropped + slow.queued,
+                    PUBLISHED,
+                    'at the end of the flood: published = delivered + dropped + still queued',
+                );
+                await until(
+                    () => slow.queued === 0 && slow.pending === 0 && slowGot.length === slow.delivered,
+                    'the slow subscriber drained',
+                );
+                await until(() => fastGot.length === PUBLISHED, 'every event at the fast subscriber');
+
+                assert.equal(peakQueued, LIMIT, 'the queue filled up to its bound and never beyond');
+                assert.ok(peakPending <= LIMIT, `at most a window in flight, not ${peakPending}`);
+                assert.ok(slow.dropped > 0, 'the flood overran the slow subscriber');
+                assert.equal(slowGot.length + slow.dropped, PUBLISHED, 'each event delivered or counted as dropped');
+                assert.ok(
+                    slowGot.every((v, i) => i === 0 || v > slowGot[i - 1]),
+                    'delivered events keep their order',
+                );
+                if (overflow === 'drop-oldest') {
+                    assert.deepEqual(
+                        slowGot.slice(-LIMIT),
+                        Array.from({ length: LIMIT }, (_, i) => PUBLISHED - LIMIT + i),
+                        'nothing newer came to evict the newest events',
+                    );
+                } else {
+                    assert.deepEqual(
+                        slowGot.slice(0, 2 * LIMIT),
+                        Array.from({ length: 2 * LIMIT }, (_, i) => i),
+                        'a full queue refuses newcomers and never evicts what it holds',
+                    );
+                }
+                assert.deepEqual(
+                    fastGot,
+                    Array.from({ length: PUBLISHED }, (_, i) => i),
+                );
+                assert.equal(fast.dropped, 0);
+                const stats = hub.stats();
+                assert.equal(stats.published, PUBLISHED);
+                assert.equal(stats.delivered + stats.dropped, 2 * PUBLISHED);
+                const text = `${slow.delivered} received · ${slow.dropped} dropped`;
+                await until(() => lastStatus(helper.getNode('slow-sub'))?.text === text, `status "${text}"`);
+                assert.equal(lastStatus(helper.getNode('slow-sub')).fill, 'yellow');
+            });
+        }
     });
 
     it('leaks no subscription over 100 redeploys of the subscriber', async function () {

@@ -62,13 +62,16 @@ describe('bench chart: table parser', function () {
 
     it('judges a row from its ratio when the table has no met column', function () {
         const table = parseTables(
-            '| benchmark | ratio | goal |\n|---|---|---|\n| a | 2.5× | ≥ 2× |\n| b | 1.5× | < 1× |\n',
+            '| benchmark | ratio | goal |\n|---|---|---|\n| a | 2.5× | ≥ 2× |\n| b | 1.5× | < 1× |\n' +
+                '| c | 1.00× | exact |\n| d | 0.99× | exact |\n',
         )[0];
         assert.deepEqual(
             goalRows(table).map((r) => [r.name, r.met]),
             [
                 ['a', true],
                 ['b', false],
+                ['c', true],
+                ['d', false],
             ],
         );
     });
@@ -78,6 +81,7 @@ describe('bench chart: table parser', function () {
         assert.deepEqual(parseGoal('≤ 1.1×'), { op: '≤', value: 1.1, higherIsBetter: false });
         assert.deepEqual(parseGoal('< 1×'), { op: '<', value: 1, higherIsBetter: false });
         assert.deepEqual(parseGoal('all'), { op: '≥', value: 1, higherIsBetter: true });
+        assert.deepEqual(parseGoal('exact'), { op: '=', value: 1, higherIsBetter: true });
         for (const none of ['—', '', 'fast', '≥ 0×', '≥ 2 ms']) assert.equal(parseGoal(none), null, none);
         assert.equal(parseRatio('45.02×'), 45.02);
         assert.equal(parseRatio('0.83 ×'), 0.83);
