@@ -13,6 +13,7 @@ import {
     type UnlockResult,
 } from './core/door-lock';
 import { Throttle } from './core/throttle';
+import { configText } from './config-text';
 
 // Saved flows are user data: any field may be missing or of another type.
 type DoorLockDef = NodeDef & Record<string, unknown>;
@@ -81,7 +82,7 @@ export = function (RED: NodeAPI): void {
         RED.nodes.createNode(this, def);
         const parsed = parseDoorLockConfig(def);
         if ('error' in parsed) {
-            const reason = parsed.error;
+            const reason = configText(RED, 'sensorhub-door-lock', parsed.problem);
             this.status({ fill: 'red', shape: 'ring', text: t('status.bad-config') });
             this.error(t('errors.config', { reason }));
             this.on('input', (msg: NodeMessageInFlow, _send, done) => {

@@ -18,6 +18,7 @@ import { SensorPoller, type PollResult } from './core/sensor-poller';
 import { SimulatedSensor } from './core/simulator';
 import { serialRequestReader } from './core/serial-read';
 import type { SerialPortApi, SerialStatus } from './core/serial-user';
+import { configText } from './config-text';
 
 type FleetDef = NodeDef & Record<string, unknown>;
 
@@ -93,7 +94,7 @@ export = function (RED: NodeAPI): void {
         };
         const parsed = parseFleetConfig(def);
         if ('error' in parsed) {
-            refuse(parsed.error);
+            refuse(configText(RED, 'sensorhub-fleet', parsed.problem));
             return;
         }
         const config: FleetConfig = parsed.config;
@@ -274,7 +275,13 @@ export = function (RED: NodeAPI): void {
             if (command === 'configure' || Array.isArray(msg.payload)) {
                 const list = parseMemberList(msg.payload, serialPort !== undefined);
                 if ('error' in list) {
-                    done(new Error(RED._('sensorhub-fleet.errors.list', { reason: list.error })));
+                    done(
+                        new Error(
+                            RED._('sensorhub-fleet.errors.list', {
+                                reason: configText(RED, 'sensorhub-fleet', list.problem),
+                            }),
+                        ),
+                    );
                     return;
                 }
                 collector.setMembers(list.config.map(memberFor));

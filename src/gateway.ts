@@ -6,6 +6,7 @@ import { GatewayServer } from './core/gateway-server';
 import type { GatewayListener, GatewayStats } from './core/gateway-session';
 import type { RefusalReport } from './core/gateway-limits';
 import { Throttle } from './core/throttle';
+import { configText } from './config-text';
 
 // Saved flows are user data: any field may be missing or of another type.
 type GatewayDef = NodeDef & Record<string, unknown>;
@@ -40,7 +41,7 @@ export = function (RED: NodeAPI): void {
         };
         const parsed = parseGatewayConfig(def, this.credentials);
         if ('error' in parsed) {
-            refuseToStart(parsed.error);
+            refuseToStart(configText(RED, 'sensorhub-gateway', parsed.problem));
             return;
         }
         const config = parsed.config;
@@ -59,7 +60,10 @@ export = function (RED: NodeAPI): void {
             }
             tlsOptions = opts;
         }
-        for (const reason of config.warnings) this.warn(RED._('sensorhub-gateway.log.warning', { reason }));
+        for (const warning of config.warningProblems)
+            this.warn(
+                RED._('sensorhub-gateway.log.warning', { reason: configText(RED, 'sensorhub-gateway', warning) }),
+            );
 
         const where = `${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
         let state: 'starting' | 'listening' | 'failed' | 'closed' = 'starting';

@@ -13,7 +13,9 @@ import { MqttBridge, type BridgeState } from './core/mqtt-bridge';
 import { CompletionTracker, completesMessages, type Hooks } from './core/flow-control';
 import { isOverflowPolicy } from './core/queue';
 import { Throttle } from './core/throttle';
-import { parsePatternList, patternError } from './core/topic';
+import { parsePatternList, patternProblem } from './core/topic';
+import { problemOf } from './core/config-fields';
+import { configText } from './config-text';
 
 // Saved flows are user data: any field may be missing or of another type.
 type HubDef = NodeDef & Record<string, unknown>;
@@ -100,7 +102,7 @@ export = function (RED: NodeAPI): void {
             this.configError = reason;
             this.error(RED._('sensorhub-hub.errors.config', { reason }));
         };
-        if ('error' in parsed) refuse(parsed.error);
+        if ('error' in parsed) refuse(configText(RED, 'sensorhub-hub', parsed.problem));
         this.hub = new EventHub({
             idPrefix: this.id,
             queueLimit: config.queueLimit,
@@ -253,13 +255,14 @@ export = function (RED: NodeAPI): void {
             return;
         }
         const patterns = parsePatternList(typeof config.patterns === 'string' ? config.patterns : '');
-        const bad = patterns.map(patternError).find((e) => e !== undefined);
+        const bad = patterns.map(patternProblem).find((e) => e !== undefined);
         const blank = (v: unknown): boolean => v === undefined || v === '';
         const queueLimit = blank(config.queueLimit) ? undefined : wholeNumber(config.queueLimit, QUEUE_LIMIT_MAX);
         const overflow = isOverflowPolicy(config.overflow) ? config.overflow : undefined;
         let reason: string | undefined;
         if (patterns.length === 0) reason = RED._('sensorhub-subscribe.errors.no-pattern');
-        else if (bad !== undefined) reason = bad;
+        else if (bad !== undefined)
+            reason = configText(RED, 'sensorhub-subscribe', problemOf(bad, 'patterns', bad.message));
         else if (!blank(config.queueLimit) && queueLimit === undefined) reason = RED._('common.errors.queue-limit');
         else if (!blank(config.overflow) && overflow === undefined) reason = RED._('common.errors.overflow');
         if (reason !== undefined) {

@@ -2,6 +2,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus
 import { Throttle } from './core/throttle';
 import { LightController, readLightInput, type LightOutput, type LightView, type SavedLight } from './core/light';
 import { parseLightConfig, type LightConfig } from './core/light-config';
+import { configText } from './config-text';
 
 // Saved flows are user data: any field may be missing or of another type.
 type LightDef = NodeDef & Record<string, unknown>;
@@ -25,7 +26,7 @@ export = function (RED: NodeAPI): void {
         RED.nodes.createNode(this, def);
         const parsed = parseLightConfig(def);
         if ('error' in parsed) {
-            const reason = parsed.error;
+            const reason = configText(RED, 'sensorhub-light', parsed.problem);
             this.status({ fill: 'red', shape: 'ring', text: RED._('sensorhub-light.status.bad-config') });
             this.error(RED._('sensorhub-light.errors.config', { reason }));
             this.on('input', (_msg: NodeMessageInFlow, _send, done) => {

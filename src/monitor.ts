@@ -15,6 +15,7 @@ import {
 import { CONTENT_TYPE, formatPrometheus } from './core/prometheus';
 import { ProcessSampler } from './core/process-sample';
 import { Throttle } from './core/throttle';
+import { configText } from './config-text';
 
 // Saved flows are user data: any field may be missing or of another type.
 type MonitorDef = NodeDef & Record<string, unknown>;
@@ -36,7 +37,9 @@ export = function (RED: NodeAPI): void {
         };
         const parsed = parseMonitorConfig(def);
         if ('error' in parsed) {
-            const reason = RED._('sensorhub-monitor.errors.config', { reason: parsed.error });
+            const reason = RED._('sensorhub-monitor.errors.config', {
+                reason: configText(RED, 'sensorhub-monitor', parsed.problem),
+            });
             this.error(reason);
             refuse(RED._('sensorhub-monitor.status.bad-config'), reason);
             return;

@@ -16,6 +16,7 @@ import { SimulatedSensor } from './core/simulator';
 import { parseReading } from './core/parse';
 import { serialRequestReader } from './core/serial-read';
 import type { SerialPortApi, SerialStatus } from './core/serial-user';
+import { configText } from './config-text';
 
 // Saved flows are user data: any field may be missing or of another type.
 type SensorDef = NodeDef & Record<string, unknown>;
@@ -34,7 +35,7 @@ export = function (RED: NodeAPI): void {
         RED.nodes.createNode(this, def);
         const parsed = parseSensorConfig(def, this.id);
         if ('error' in parsed) {
-            const reason = parsed.error;
+            const reason = configText(RED, 'sensorhub-sensor', parsed.problem);
             this.status({ fill: 'red', shape: 'ring', text: RED._('sensorhub-sensor.status.bad-config') });
             this.error(RED._('sensorhub-sensor.errors.config', { reason }));
             this.on('input', (_msg: NodeMessageInFlow, _send, done) => {

@@ -3,6 +3,7 @@ import { SerialPort } from 'serialport';
 import { parseSerialConfig, type SerialConfig, DEFAULT_REQUEST_TIMEOUT_MS } from './core/serial-config';
 import { emptyStats, OfflineError, SerialConnection, type ConnectionState } from './core/serial-connection';
 import type { SerialPortApi, SerialStateListener, SerialStatus, SerialUser } from './core/serial-user';
+import { configText } from './config-text';
 
 // Saved flows are user data: any field may be missing or of another type.
 type SerialPortDef = NodeDef & Record<string, unknown>;
@@ -18,7 +19,7 @@ export = function (RED: NodeAPI): void {
         RED.nodes.createNode(this, def);
         const parsed = parseSerialConfig(def);
         const config: SerialConfig | undefined = 'config' in parsed ? parsed.config : undefined;
-        const configError = 'error' in parsed ? parsed.error : undefined;
+        const configError = 'error' in parsed ? configText(RED, 'sensorhub-serial-port', parsed.problem) : undefined;
         const path = config?.path ?? (typeof def.path === 'string' ? def.path : '');
         this.path = path;
         this.mode = config?.mode ?? 'push';

@@ -2,6 +2,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { Throttle } from './core/throttle';
 import { alarmTopic, applyPatch, readThresholdInput, ThresholdMonitor, type AlarmEvent } from './core/threshold';
 import { parseThresholdConfig } from './core/threshold-config';
+import { configText } from './config-text';
 
 // Saved flows are user data: any field may be missing or of another type.
 type ThresholdDef = NodeDef & Record<string, unknown>;
@@ -28,7 +29,7 @@ export = function (RED: NodeAPI): void {
         RED.nodes.createNode(this, def);
         const parsed = parseThresholdConfig(def);
         if ('error' in parsed) {
-            const reason = parsed.error;
+            const reason = configText(RED, 'sensorhub-threshold', parsed.problem);
             this.status({ fill: 'red', shape: 'ring', text: RED._('sensorhub-threshold.status.bad-config') });
             this.error(RED._('sensorhub-threshold.errors.config', { reason }));
             this.on('input', (_msg: NodeMessageInFlow, _send, done) => {

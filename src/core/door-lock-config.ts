@@ -1,5 +1,5 @@
-import { parsePatternList, patternError } from './topic';
-import { blank, ConfigError, num, settle, type Raw } from './config-fields';
+import { parsePatternList, patternProblem } from './topic';
+import { blank, choiceField, ConfigError, num, problemOf, settle, wholeField, type Raw } from './config-fields';
 
 export type SettledState = 'locked' | 'unlocked';
 
@@ -48,17 +48,21 @@ function seconds(
     const n = num(v);
     if (n === undefined || n < min || n > max || (open && n === min))
         throw new ConfigError(
+            open ? 'seconds-above' : 'seconds-range',
+            { field: key, min, max },
             `${what} must be a number of seconds ${open ? 'above' : 'from'} ${min} ${open ? 'and at most' : 'to'} ${max}`,
         );
     // A positive duration never rounds down to 0, which means "off" or "at once".
     return n > 0 ? Math.max(1, Math.round(n * 1000)) : 0;
 }
 
-function flag(v: unknown, fallback: boolean): boolean {
+function flag(raw: Raw, key: string, fallback: boolean): boolean {
+    const v = raw[key];
     if (v === true || v === 'true') return true;
     if (v === false || v === 'false') return false;
     if (blank(v)) return fallback;
-    throw new ConfigError(`a checkbox value must be true or false, got ${JSON.stringify(v)}`);
+    const got = JSON.stringify(v);
+    throw new ConfigError('checkbox', { field: key, got }, `a checkbox value must be true or false, got ${got}`);
 }
 
 /**
@@ -66,38 +70,41 @@ function flag(v: unknown, fallback: boolean): boolean {
  * every field is checked; the first problem is returned as a sentence that
  * names the field and says what would be right.
  */
-export function parseDoorLockConfig(raw: Raw): { config: DoorLockConfig } | { error: string } {
+export function parseDoorLockConfig(raw: Raw): { config: DoorLockConfig } | { error: string; problem: ConfigError } {
     return settle(() => parse(raw));
 }
 
 function parse(raw: Raw): DoorLockConfig {
     const location = typeof raw.location === 'string' ? raw.location.trim() : '';
-    if (!blank(raw.location) && typeof raw.location !== 'string') throw new ConfigError('location must be text');
+    if (!blank(raw.location) && typeof raw.location !== 'string')
+        throw new ConfigError('text', { field: 'location' }, 'location must be text');
     if (location.length > LOCATION_MAX_LENGTH)
-        throw new ConfigError(`location is longer than ${LOCATION_MAX_LENGTH} characters`);
-    const initial: unknown = blank(raw.initialState) ? 'locked' : raw.initialState;
-    if (initial !== 'locked' && initial !== 'unlocked')
-        throw new ConfigError('initial state must be locked or unlocked');
+        throw new ConfigError(
+            'too-long',
+            { field: 'location', max: LOCATION_MAX_LENGTH },
+            `location is longer than ${LOCATION_MAX_LENGTH} characters`,
+        );
+    const initial = choiceField<SettledState>(
+        raw,
+        'initialState',
+        ['locked', 'unlocked'],
+        'initial state must be locked or unlocked',
+        'locked',
+    );
     const patternText = typeof raw.motionPatterns === 'string' ? raw.motionPatterns : '';
     if (!blank(raw.motionPatterns) && typeof raw.motionPatterns !== 'string')
-        throw new ConfigError('motion event pattern must be text');
+        throw new ConfigError('text', { field: 'motionPatterns' }, 'motion event pattern must be text');
     const listed = parsePatternList(patternText);
     const motionPatterns = listed.length > 0 ? listed : [DEFAULT_MOTION_PATTERN];
     for (const p of motionPatterns) {
-        const bad = patternError(p);
-        if (bad !== undefined) throw new ConfigError(`motion event ${bad}`);
+        const bad = patternProblem(p);
+        if (bad !== undefined) throw problemOf(bad, 'motionPatterns', `motion event ${bad.message}`);
     }
-    let maxAttempts = 5;
-    if (!blank(raw.maxAttempts)) {
-        const n = num(raw.maxAttempts);
-        if (n === undefined || !Number.isInteger(n) || n < 1 || n > ATTEMPTS_MAX)
-            throw new ConfigError(`wrong codes before lockout must be a whole number from 1 to ${ATTEMPTS_MAX}`);
-        maxAttempts = n;
-    }
+    const maxAttempts = wholeField(raw, 'maxAttempts', 'wrong codes before lockout', 1, ATTEMPTS_MAX, 5);
     return {
         location,
         initialState: initial,
-        feedback: flag(raw.feedback, false),
+        feedback: flag(raw, 'feedback', false),
         actuationMs: seconds(raw, 'actuation', 'actuation time', 0, TRANSITION_MAX_S, 0),
         transitionTimeoutMs: seconds(raw, 'transitionTimeout', 'feedback timeout', 0, TRANSITION_MAX_S, 10, true),
         autoRelockMs: seconds(raw, 'autoRelock', 'auto-relock', 0, DURATION_MAX_S, 0),

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { ID_PATTERN, LOCATION_MAX_LENGTH, TOKEN_MAX_LENGTH } from './gateway-protocol';
 import type { GatewayLimits } from './gateway-limits';
 import type { DeviceEntry } from './gateway-session';
+import { blank, ConfigError, num, settle, type ConfigProblem } from './config-fields';
 
 export interface GatewayConfig {
     readonly host: string;
@@ -10,8 +11,10 @@ export interface GatewayConfig {
     readonly tls: string;
     readonly devices: readonly DeviceEntry[];
     readonly limits: GatewayLimits;
-    /** Things that work but are probably not what the user meant (a device without a token…), as sentences. */
+    /** Things that work but are probably not what the user meant (a device without a token…), as English sentences. */
     readonly warnings: readonly string[];
+    /** The same, to translate (codes in CONFIG_CODES). */
+    readonly warningProblems: readonly ConfigProblem[];
 }
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -34,21 +37,16 @@ export const LIMITS = {
 const OUTBOUND_LINES = 64;
 const OUTBOUND_MIN_BYTES = 256 * 1024;
 
-class ConfigError extends Error {}
-
-const blank = (v: unknown): boolean => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
-
-function num(v: unknown): number | undefined {
-    const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-    return Number.isFinite(n) ? n : undefined;
-}
-
 function limit(raw: Record<string, unknown>, key: keyof typeof LIMITS, what: string, whole: boolean): number {
     const { fallback, min, max } = LIMITS[key];
     if (blank(raw[key])) return fallback;
     const n = num(raw[key]);
     if (n === undefined || n < min || n > max || (whole && !Number.isInteger(n)))
-        throw new ConfigError(`${what} must be ${whole ? 'a whole number' : 'a number'} from ${min} to ${max}`);
+        throw new ConfigError(
+            whole ? 'whole' : 'range',
+            { field: key, min, max },
+            `${what} must be ${whole ? 'a whole number' : 'a number'} from ${min} to ${max}`,
+        );
     return n;
 }
 
@@ -63,30 +61,34 @@ const HOSTNAME = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;
 export function parseGatewayConfig(
     raw: Record<string, unknown>,
     credentials: { tokens?: unknown } | undefined,
-): { config: GatewayConfig } | { error: string } {
-    try {
-        return { config: parse(raw, credentials?.tokens) };
-    } catch (err) {
-        if (err instanceof ConfigError) return { error: err.message };
-        throw err;
-    }
+): { config: GatewayConfig } | { error: string; problem: ConfigError } {
+    return settle(() => parse(raw, credentials?.tokens));
 }
 
 function parse(raw: Record<string, unknown>, tokensText: unknown): GatewayConfig {
     const host = blank(raw.host) ? DEFAULT_HOST : typeof raw.host === 'string' ? raw.host.trim() : '';
     if (isIP(host) === 0 && !HOSTNAME.test(host))
-        throw new ConfigError('host must be an IP address (such as 127.0.0.1 or 0.0.0.0) or a host name');
+        throw new ConfigError(
+            'host',
+            { field: 'host' },
+            'host must be an IP address (such as 127.0.0.1 or 0.0.0.0) or a host name',
+        );
     const port = blank(raw.port) ? DEFAULT_PORT : num(raw.port);
     if (port === undefined || !Number.isInteger(port) || port < 1 || port > 65535)
-        throw new ConfigError('port must be a whole number from 1 to 65535');
+        throw new ConfigError(
+            'whole',
+            { field: 'port', min: 1, max: 65535 },
+            'port must be a whole number from 1 to 65535',
+        );
     const useTls = raw.usetls === true || raw.usetls === 'true';
     const tls = useTls && typeof raw.tls === 'string' ? raw.tls.trim() : '';
-    if (useTls && tls === '') throw new ConfigError('TLS is on but no TLS configuration is chosen');
+    if (useTls && tls === '') throw new ConfigError('tls-missing', {}, 'TLS is on but no TLS configuration is chosen');
 
     const tokens = parseTokens(tokensText);
     const rows = raw.devices === undefined || raw.devices === null ? [] : raw.devices;
-    if (!Array.isArray(rows)) throw new ConfigError('devices must be a list');
-    if (rows.length > MAX_DEVICES) throw new ConfigError(`at most ${MAX_DEVICES} devices`);
+    if (!Array.isArray(rows)) throw new ConfigError('device-list', {}, 'devices must be a list');
+    if (rows.length > MAX_DEVICES)
+        throw new ConfigError('too-many-devices', { max: MAX_DEVICES }, `at most ${MAX_DEVICES} devices`);
     const devices: DeviceEntry[] = [];
     const seen = new Set<string>();
     const noToken: string[] = [];
@@ -96,27 +98,45 @@ function parse(raw: Record<string, unknown>, tokensText: unknown): GatewayConfig
         const id = typeof r.id === 'string' ? r.id.trim() : '';
         if (!ID_PATTERN.test(id))
             throw new ConfigError(
+                'device-id',
+                { id },
                 `device id ${JSON.stringify(id)} is not valid: use letters, digits and . _ : - (not first), at most 64 characters`,
             );
-        if (seen.has(id)) throw new ConfigError(`device ${id} is listed twice`);
+        if (seen.has(id)) throw new ConfigError('device-twice', { id }, `device ${id} is listed twice`);
         seen.add(id);
         const location = typeof r.location === 'string' ? r.location.trim() : '';
         if (location.length > LOCATION_MAX_LENGTH)
-            throw new ConfigError(`the location of device ${id} is longer than ${LOCATION_MAX_LENGTH} characters`);
+            throw new ConfigError(
+                'device-location',
+                { id, max: LOCATION_MAX_LENGTH },
+                `the location of device ${id} is longer than ${LOCATION_MAX_LENGTH} characters`,
+            );
         const token = tokens.get(id);
         if (token === undefined) noToken.push(id);
         else if (token.length < SHORT_TOKEN) shortToken.push(id);
         devices.push({ id, token, location });
     }
     // One warning per kind, however many devices: a table of thousands must not flood the log.
-    const warnings: string[] = [];
-    if (devices.length === 0) warnings.push('the device table is empty, so no device can connect');
+    const warningProblems: ConfigProblem[] = [];
+    if (devices.length === 0)
+        warningProblems.push(new ConfigError('no-devices', {}, 'the device table is empty, so no device can connect'));
     if (noToken.length > 0)
-        warnings.push(`${devicesText(noToken)} ${noToken.length === 1 ? 'has' : 'have'} no token, so cannot connect`);
-    if (shortToken.length > 0)
-        warnings.push(
-            `the token of ${devicesText(shortToken)} is shorter than ${SHORT_TOKEN} characters: easy to guess`,
+        warningProblems.push(
+            new ConfigError(
+                'no-token',
+                { ids: idList(noToken) },
+                `${devicesText(noToken)} ${noToken.length === 1 ? 'has' : 'have'} no token, so cannot connect`,
+            ),
         );
+    if (shortToken.length > 0)
+        warningProblems.push(
+            new ConfigError(
+                'short-token',
+                { ids: idList(shortToken), min: SHORT_TOKEN },
+                `the token of ${devicesText(shortToken)} is shorter than ${SHORT_TOKEN} characters: easy to guess`,
+            ),
+        );
+    const warnings = warningProblems.map((w) => w.message);
 
     const maxLineBytes = limit(raw, 'maxLineBytes', 'maximum line length (bytes)', true);
     const limits: GatewayLimits = {
@@ -128,7 +148,13 @@ function parse(raw: Record<string, unknown>, tokensText: unknown): GatewayConfig
         idleTimeoutMs: Math.round(limit(raw, 'idleTimeout', 'idle timeout (s)', false) * 1000),
         maxOutboundBytes: Math.max(OUTBOUND_MIN_BYTES, OUTBOUND_LINES * maxLineBytes),
     };
-    return { host, port, tls, devices, limits, warnings };
+    return { host, port, tls, devices, limits, warnings, warningProblems };
+}
+
+/** `a`, `a, b, c`, `a, b, c, d, e (+7)`: ids for a translated sentence. */
+function idList(ids: readonly string[]): string {
+    const shown = ids.slice(0, 5).join(', ');
+    return ids.length > 5 ? `${shown} (+${ids.length - 5})` : shown;
 }
 
 /** `device a`, `devices a, b and c`, `devices a, b, c, d, e and 7 more`. */
@@ -144,18 +170,24 @@ function devicesText(ids: readonly string[]): string {
 function parseTokens(text: unknown): Map<string, string> {
     const tokens = new Map<string, string>();
     if (blank(text)) return tokens;
-    if (typeof text !== 'string') throw new ConfigError('device tokens must be saved as JSON text');
+    if (typeof text !== 'string') throw new ConfigError('tokens-text', {}, 'device tokens must be saved as JSON text');
     let data: unknown;
     try {
         data = JSON.parse(text);
     } catch {
-        throw new ConfigError('device tokens are not valid JSON: enter them again in the edit dialog');
+        throw new ConfigError(
+            'tokens-json',
+            {},
+            'device tokens are not valid JSON: enter them again in the edit dialog',
+        );
     }
     if (data === null || typeof data !== 'object' || Array.isArray(data))
-        throw new ConfigError('device tokens must be a JSON object of device id → token');
+        throw new ConfigError('tokens-object', {}, 'device tokens must be a JSON object of device id → token');
     for (const [id, token] of Object.entries(data as Record<string, unknown>)) {
         if (typeof token !== 'string' || token.length > TOKEN_MAX_LENGTH)
             throw new ConfigError(
+                'token-too-long',
+                { id, max: TOKEN_MAX_LENGTH },
                 `the token of device ${id} must be a string of at most ${TOKEN_MAX_LENGTH} characters`,
             );
         if (token !== '') tokens.set(id, token);

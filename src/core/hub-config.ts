@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isOverflowPolicy, type OverflowPolicy } from './queue';
 import { brokerUrlError, prefixError } from './mqtt-bridge';
+import { ConfigError, settle, type Raw } from './config-fields';
 
 export type Backend = 'local' | 'mqtt';
 
@@ -38,51 +39,75 @@ export function wholeNumber(v: unknown, max: number): number | undefined {
  * every field is checked; the first problem is returned as a sentence that
  * names the field and says what would be right.
  */
-export function parseHubConfig(raw: Record<string, unknown>): { config: HubConfig } | { error: string } {
+export function parseHubConfig(raw: Raw): { config: HubConfig } | { error: string; problem: ConfigError } {
+    return settle(() => parse(raw));
+}
+
+function parse(raw: Raw): HubConfig {
     const backend = raw.backend ?? 'local';
     if (backend !== 'local' && backend !== 'mqtt')
-        return { error: `backend must be local or mqtt, not ${JSON.stringify(backend)}` };
+        throw new ConfigError(
+            'choice',
+            { field: 'backend', choices: 'local, mqtt' },
+            `backend must be local or mqtt, not ${JSON.stringify(backend)}`,
+        );
     const queueLimit =
         raw.queueLimit === undefined || raw.queueLimit === ''
             ? DEFAULT_QUEUE_LIMIT
             : wholeNumber(raw.queueLimit, QUEUE_LIMIT_MAX);
-    if (queueLimit === undefined) return { error: `queue limit must be a whole number from 1 to ${QUEUE_LIMIT_MAX}` };
+    if (queueLimit === undefined)
+        throw new ConfigError(
+            'whole',
+            { field: 'queueLimit', min: 1, max: QUEUE_LIMIT_MAX },
+            `queue limit must be a whole number from 1 to ${QUEUE_LIMIT_MAX}`,
+        );
     const overflow = raw.overflow ?? 'drop-oldest';
-    if (!isOverflowPolicy(overflow)) return { error: 'when full must be drop-oldest or drop-newest' };
-    if (backend === 'local') return { config: { backend, queueLimit, overflow } };
+    if (!isOverflowPolicy(overflow))
+        throw new ConfigError(
+            'choice',
+            { field: 'overflow', choices: 'drop-oldest, drop-newest' },
+            'when full must be drop-oldest or drop-newest',
+        );
+    if (backend === 'local') return { backend, queueLimit, overflow };
 
     const url = typeof raw.broker === 'string' ? raw.broker.trim() : raw.broker;
     const urlErr = brokerUrlError(url);
-    if (urlErr !== undefined) return { error: urlErr };
+    if (urlErr !== undefined)
+        throw new ConfigError('broker-url', { field: 'broker', url: typeof url === 'string' ? url : '' }, urlErr);
     const prefix = typeof raw.prefix === 'string' ? raw.prefix.trim() : (raw.prefix ?? 'sensorhub');
     const prefixErr = prefixError(prefix);
-    if (prefixErr !== undefined) return { error: prefixErr };
+    if (prefixErr !== undefined) throw new ConfigError('prefix', { field: 'prefix' }, prefixErr);
     const qos = Number(raw.qos ?? 1);
-    if (qos !== 0 && qos !== 1) return { error: 'QoS must be 0 or 1' };
+    if (qos !== 0 && qos !== 1)
+        throw new ConfigError('choice', { field: 'qos', choices: '0, 1' }, 'QoS must be 0 or 1');
     const protocolVersion = Number(raw.protocol ?? 5);
-    if (protocolVersion !== 4 && protocolVersion !== 5) return { error: 'MQTT protocol must be 4 (3.1.1) or 5' };
+    if (protocolVersion !== 4 && protocolVersion !== 5)
+        throw new ConfigError('choice', { field: 'protocol', choices: '4, 5' }, 'MQTT protocol must be 4 (3.1.1) or 5');
     const bufferLimit =
         raw.bufferLimit === undefined || raw.bufferLimit === ''
             ? DEFAULT_BUFFER_LIMIT
             : wholeNumber(raw.bufferLimit, BUFFER_LIMIT_MAX);
     if (bufferLimit === undefined)
-        return { error: `offline buffer must be a whole number from 1 to ${BUFFER_LIMIT_MAX}` };
+        throw new ConfigError(
+            'whole',
+            { field: 'bufferLimit', min: 1, max: BUFFER_LIMIT_MAX },
+            `offline buffer must be a whole number from 1 to ${BUFFER_LIMIT_MAX}`,
+        );
     const clientId = typeof raw.clientId === 'string' ? raw.clientId.trim() : '';
-    if (clientId.length > 256) return { error: 'client id is longer than 256 characters' };
+    if (clientId.length > 256)
+        throw new ConfigError('too-long', { field: 'clientId', max: 256 }, 'client id is longer than 256 characters');
     return {
-        config: {
-            backend,
-            queueLimit,
-            overflow,
-            mqtt: {
-                url: url as string,
-                clientId,
-                prefix: prefix as string,
-                qos,
-                protocolVersion,
-                bufferLimit,
-                useTls: raw.usetls === true || raw.usetls === 'true',
-            },
+        backend,
+        queueLimit,
+        overflow,
+        mqtt: {
+            url: url as string,
+            clientId,
+            prefix: prefix as string,
+            qos,
+            protocolVersion,
+            bufferLimit,
+            useTls: raw.usetls === true || raw.usetls === 'true',
         },
     };
 }

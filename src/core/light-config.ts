@@ -1,6 +1,6 @@
 import { BRIGHTNESS_MAX, type LightPatterns, type LightSettings, type TimeWindow } from './light';
-import { blank, ConfigError, field, settle, type Raw } from './config-fields';
-import { eventTypeError, parsePatternList, patternError } from './topic';
+import { blank, ConfigError, field, problemOf, settle, type Raw } from './config-fields';
+import { eventTypeProblem, parsePatternList, patternProblem } from './topic';
 
 export const WAIT_MIN_S = 0.01;
 export const WAIT_MAX_S = 86_400;
@@ -22,11 +22,11 @@ const flag = (v: unknown): boolean => v === true || v === 'true';
 
 function patterns(raw: Raw, key: string, what: string, fallback: string): string[] {
     const v = raw[key];
-    if (!blank(v) && typeof v !== 'string') throw new ConfigError(`${what} must be text`);
+    if (!blank(v) && typeof v !== 'string') throw new ConfigError('text', { field: key }, `${what} must be text`);
     const list = parsePatternList(blank(v) ? fallback : (v as string));
     for (const p of list) {
-        const bad = patternError(p);
-        if (bad !== undefined) throw new ConfigError(`${what}: ${bad}`);
+        const bad = patternProblem(p);
+        if (bad !== undefined) throw problemOf(bad, key, `${what}: ${bad.message}`);
     }
     return list;
 }
@@ -45,7 +45,7 @@ export function parseTimeOfDay(v: unknown): number | undefined {
  * field is checked; the first problem comes back as a sentence naming the
  * field and what would be right.
  */
-export function parseLightConfig(raw: Raw): { config: LightConfig } | { error: string } {
+export function parseLightConfig(raw: Raw): { config: LightConfig } | { error: string; problem: ConfigError } {
     return settle(() => parse(raw));
 }
 
@@ -56,8 +56,8 @@ function parse(raw: Raw): LightConfig {
     const overrideMs = field(raw, 'override', 'override timeout (s)', 0, OVERRIDE_MAX_S, 0) * 1000;
     const brightness = field(raw, 'brightness', 'brightness', 1, BRIGHTNESS_MAX, BRIGHTNESS_MAX);
     const topic = typeof raw.topic === 'string' && raw.topic.trim() !== '' ? raw.topic.trim() : DEFAULT_TOPIC;
-    const badTopic = eventTypeError(topic);
-    if (badTopic !== undefined) throw new ConfigError(`command topic: ${badTopic}`);
+    const badTopic = eventTypeProblem(topic);
+    if (badTopic !== undefined) throw problemOf(badTopic, 'topic', `command topic: ${badTopic.message}`);
 
     let lux: string[] | undefined;
     let darkBelow: number | undefined;
@@ -66,15 +66,29 @@ function parse(raw: Raw): LightConfig {
         darkBelow = field(raw, 'darkBelow', 'dark below (lux)', 0, LUX_MAX, 50);
         const overlap = lux.find((p) => motion.includes(p));
         if (overlap !== undefined)
-            throw new ConfigError(`"${overlap}" cannot be both a motion pattern and a light level pattern`);
+            throw new ConfigError(
+                'pattern-overlap',
+                { pattern: overlap },
+                `"${overlap}" cannot be both a motion pattern and a light level pattern`,
+            );
     }
     let window: TimeWindow | undefined;
     if (flag(raw.timeGate)) {
         const from = blank(raw.from) ? parseTimeOfDay('20:00') : parseTimeOfDay(raw.from);
         const to = blank(raw.to) ? parseTimeOfDay('06:00') : parseTimeOfDay(raw.to);
-        if (from === undefined) throw new ConfigError('time window start must be a time of day as HH:MM, e.g. 20:00');
-        if (to === undefined) throw new ConfigError('time window end must be a time of day as HH:MM, e.g. 06:00');
-        if (from === to) throw new ConfigError('time window start and end must differ');
+        if (from === undefined)
+            throw new ConfigError(
+                'time-of-day',
+                { field: 'from', example: '20:00' },
+                'time window start must be a time of day as HH:MM, e.g. 20:00',
+            );
+        if (to === undefined)
+            throw new ConfigError(
+                'time-of-day',
+                { field: 'to', example: '06:00' },
+                'time window end must be a time of day as HH:MM, e.g. 06:00',
+            );
+        if (from === to) throw new ConfigError('window-equal', {}, 'time window start and end must differ');
         window = { from, to };
     }
     return {

@@ -3,7 +3,7 @@ import type { EventHub } from './hub';
 import type { ConnectionStats } from './serial-connection';
 import type { NodeMetrics } from './metrics-registry';
 import type { ProcessSample } from './fleet';
-import { ConfigError, blank, field, num, settle, type Raw } from './config-fields';
+import { ConfigError, blank, choiceField, num, settle, wholeField, type Raw } from './config-fields';
 import type { MetricFamily, Sample } from './prometheus';
 
 export type MonitorFormat = 'object' | 'prometheus';
@@ -26,23 +26,27 @@ export interface MonitorConfig {
  * to resolve). Saved flows are user data, so every field is checked; the first
  * problem is returned as a sentence that names the field and says what would be right.
  */
-export function parseMonitorConfig(raw: Raw): { config: MonitorConfig } | { error: string } {
+export function parseMonitorConfig(raw: Raw): { config: MonitorConfig } | { error: string; problem: ConfigError } {
     return settle(() => {
         let intervalS = DEFAULT_INTERVAL_S;
         if (!blank(raw.interval)) {
             const n = num(raw.interval);
             if (n === undefined || (n !== 0 && (n < 1 || n > INTERVAL_MAX_S)))
                 throw new ConfigError(
+                    'zero-or-range',
+                    { field: 'interval', min: 1, max: INTERVAL_MAX_S },
                     `interval must be 0 (on input only) or a number of seconds from 1 to ${INTERVAL_MAX_S}`,
                 );
             intervalS = n;
         }
-        const format: unknown = blank(raw.format) ? 'object' : raw.format;
-        if (format !== 'object' && format !== 'prometheus')
-            throw new ConfigError('output format must be object or prometheus');
-        const maxTypes = field(raw, 'maxTypes', 'event types by name', 1, MAX_TYPES_MAX, DEFAULT_MAX_TYPES);
-        if (!Number.isInteger(maxTypes))
-            throw new ConfigError(`event types by name must be a whole number from 1 to ${MAX_TYPES_MAX}`);
+        const format = choiceField(
+            raw,
+            'format',
+            ['object', 'prometheus'] as const,
+            'output format must be object or prometheus',
+            'object',
+        );
+        const maxTypes = wholeField(raw, 'maxTypes', 'event types by name', 1, MAX_TYPES_MAX, DEFAULT_MAX_TYPES);
         return { intervalMs: Math.round(intervalS * 1000), format, maxTypes };
     });
 }

@@ -1,9 +1,21 @@
-import { eventTypeError } from './topic';
-import { blank, ConfigError, field, latencyFields, num, seedField, settle, text, type Raw } from './config-fields';
+import { eventTypeProblem } from './topic';
+import {
+    blank,
+    choiceField,
+    ConfigError,
+    field,
+    latencyFields,
+    num,
+    problemOf,
+    seedField,
+    settle,
+    text,
+    type Raw,
+} from './config-fields';
 import {
     defaultEventType,
     defaultUnit,
-    isSensorKind,
+    SENSOR_KINDS,
     TEMPERATURE_UNITS,
     UNIT_MAX_LENGTH,
     type SensorInfo,
@@ -50,8 +62,14 @@ export function expandCommand(template: string, sensorId: string): string {
     return template.split('{{id}}').join(sensorId);
 }
 
-function isSource(v: unknown): v is SensorSource {
-    return typeof v === 'string' && (SENSOR_SOURCES as readonly string[]).includes(v);
+/** compilePattern's refusal of a pattern, as a ConfigError: not a regular expression at all, or one without a group. */
+function regexProblem(pattern: string, message: string): ConfigError {
+    try {
+        new RegExp(pattern);
+    } catch (err) {
+        return new ConfigError('regex-invalid', { field: 'pattern', detail: (err as Error).message }, message);
+    }
+    return new ConfigError('regex-group', { field: 'pattern' }, message);
 }
 
 /**
@@ -60,23 +78,32 @@ function isSource(v: unknown): v is SensorSource {
  * field and says what would be right. `fallbackId` names the sensor when the
  * user gave no id (the node's id).
  */
-export function parseSensorConfig(raw: Raw, fallbackId: string): { config: SensorConfig } | { error: string } {
+export function parseSensorConfig(
+    raw: Raw,
+    fallbackId: string,
+): { config: SensorConfig } | { error: string; problem: ConfigError } {
     return settle(() => parse(raw, fallbackId));
 }
 
 function parse(raw: Raw, fallbackId: string): SensorConfig {
-    const kind: unknown = blank(raw.kind) ? 'temperature' : raw.kind;
-    if (!isSensorKind(kind)) throw new ConfigError('kind must be temperature, humidity, motion or generic');
-    const source: unknown = blank(raw.source) ? 'simulated' : raw.source;
-    if (!isSource(source)) throw new ConfigError('source must be simulated, msg or serial');
+    const kind = choiceField(
+        raw,
+        'kind',
+        SENSOR_KINDS,
+        'kind must be temperature, humidity, motion or generic',
+        'temperature',
+    );
+    const source = choiceField(raw, 'source', SENSOR_SOURCES, 'source must be simulated, msg or serial', 'simulated');
     const id = text(raw.sensorId) || fallbackId;
-    if (id.length > 256) throw new ConfigError('sensor id is longer than 256 characters');
+    if (id.length > 256)
+        throw new ConfigError('too-long', { field: 'sensorId', max: 256 }, 'sensor id is longer than 256 characters');
     const location = text(raw.location);
-    if (location.length > 256) throw new ConfigError('location is longer than 256 characters');
+    if (location.length > 256)
+        throw new ConfigError('too-long', { field: 'location', max: 256 }, 'location is longer than 256 characters');
     const unit = unitFor(kind, raw.unit);
     const eventType = text(raw.eventType) || defaultEventType(kind);
-    const bad = eventTypeError(eventType);
-    if (bad !== undefined) throw new ConfigError(bad);
+    const bad = eventTypeProblem(eventType);
+    if (bad !== undefined) throw problemOf(bad, 'eventType', bad.message);
 
     const intervalS = source === 'msg' ? 0 : field(raw, 'interval', 'interval (s)', 0, INTERVAL_MAX_S, 5);
     const timeoutMs = Math.round(field(raw, 'timeout', 'timeout (ms)', TIMEOUT_MIN_MS, TIMEOUT_MAX_MS, 2000));
@@ -87,7 +114,11 @@ function parse(raw: Raw, fallbackId: string): SensorConfig {
     const offlineEvery = field(raw, 'offlineEvery', 'offline every (s)', 0, SCHEDULE_MAX_S, 0);
     const offlineFor = field(raw, 'offlineFor', 'offline for (s)', 0, SCHEDULE_MAX_S, 0);
     if (offlineEvery > 0 && offlineFor >= offlineEvery)
-        throw new ConfigError('offline for (s) must be shorter than offline every (s)');
+        throw new ConfigError(
+            'shorter',
+            { field: 'offlineFor', other: 'offlineEvery' },
+            'offline for (s) must be shorter than offline every (s)',
+        );
     const simulation = {
         mode: kind === 'motion' ? ('motion' as const) : ('numeric' as const),
         seed,
@@ -117,12 +148,21 @@ function unitFor(kind: SensorKind, v: unknown): string {
     if (kind === 'temperature') {
         if (blank(v)) return defaultUnit(kind);
         if (typeof v !== 'string' || !TEMPERATURE_UNITS.includes(v.trim()))
-            throw new ConfigError('a temperature unit must be °C or °F');
+            throw new ConfigError(
+                'choice',
+                { field: 'unit', choices: TEMPERATURE_UNITS.join(', ') },
+                'a temperature unit must be °C or °F',
+            );
         return v.trim();
     }
     if (kind === 'generic') {
         const unit = text(v);
-        if (unit.length > UNIT_MAX_LENGTH) throw new ConfigError(`unit is longer than ${UNIT_MAX_LENGTH} characters`);
+        if (unit.length > UNIT_MAX_LENGTH)
+            throw new ConfigError(
+                'too-long',
+                { field: 'unit', max: UNIT_MAX_LENGTH },
+                `unit is longer than ${UNIT_MAX_LENGTH} characters`,
+            );
         return unit;
     }
     return defaultUnit(kind);
@@ -133,7 +173,10 @@ function isFormat(v: unknown): v is ReadingFormat {
 }
 
 /** The serial part of a node's properties (port, command, format…), checked when `used`; shared with the fleet. */
-export function parseSerialSource(raw: Raw, used: boolean): { config: SerialSourceConfig } | { error: string } {
+export function parseSerialSource(
+    raw: Raw,
+    used: boolean,
+): { config: SerialSourceConfig } | { error: string; problem: ConfigError } {
     return settle(() => parseSerial(raw, used));
 }
 
@@ -146,24 +189,38 @@ function parseSerial(raw: Raw, used: boolean): SerialSourceConfig {
     const bound = (key: string, what: string): number | undefined => {
         if (blank(raw[key])) return undefined;
         const n = num(raw[key]);
-        if (n === undefined) throw new ConfigError(`${what} must be blank or a number`);
+        if (n === undefined)
+            throw new ConfigError('blank-or-number', { field: key }, `${what} must be blank or a number`);
         return n;
     };
     const min = used ? bound('min', 'minimum') : undefined;
     const max = used ? bound('max', 'maximum') : undefined;
     if (used) {
-        if (port === '') throw new ConfigError('choose a serial port for the serial source');
+        if (port === '') throw new ConfigError('serial-port', {}, 'choose a serial port for the serial source');
         if (command.length > COMMAND_MAX_LENGTH)
-            throw new ConfigError(`command is longer than ${COMMAND_MAX_LENGTH} characters`);
-        if (!isFormat(format)) throw new ConfigError('format must be number, kv, json or regex');
+            throw new ConfigError(
+                'too-long',
+                { field: 'command', max: COMMAND_MAX_LENGTH },
+                `command is longer than ${COMMAND_MAX_LENGTH} characters`,
+            );
+        if (!isFormat(format))
+            throw new ConfigError(
+                'choice',
+                { field: 'format', choices: READING_FORMATS.join(', ') },
+                'format must be number, kv, json or regex',
+            );
         if ((format === 'kv' || format === 'json') && field === '')
-            throw new ConfigError(`the ${format} format needs a field: the key of this sensor's value`);
+            throw new ConfigError(
+                'format-field',
+                { format },
+                `the ${format} format needs a field: the key of this sensor's value`,
+            );
         if (format === 'regex') {
             const re = compilePattern(pattern);
-            if (typeof re === 'string') throw new ConfigError(re);
+            if (typeof re === 'string') throw regexProblem(pattern, re);
         }
         if (min !== undefined && max !== undefined && max < min)
-            throw new ConfigError('maximum must not be below the minimum');
+            throw new ConfigError('not-below', { field: 'max', other: 'min' }, 'maximum must not be below the minimum');
     }
     const spec: ParseSpec = {
         format: isFormat(format) ? format : 'number',

@@ -1,3 +1,4 @@
+import { blank, choiceField, ConfigError, settle, type Raw } from './config-fields';
 import { unescapeDelimiter, type DataBits, type Framing, type Parity, type StopBits } from './serial-connection';
 
 export type SerialMode = 'push' | 'request';
@@ -24,12 +25,18 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 1000;
 export const REQUEST_TIMEOUT_MAX_MS = 600_000;
 export const INTER_BYTE_TIMEOUT_MAX_MS = 60_000;
 
-const blank = (v: unknown): boolean => v === undefined || v === null || v === '';
-
 /** A whole number in [min, max] from a number or numeric string, else undefined. */
 function whole(v: unknown, min: number, max: number): number | undefined {
     const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
     return Number.isInteger(n) && n >= min && n <= max ? n : undefined;
+}
+
+/** A whole number property in [min, max], `fallback` when blank. */
+function wholeOf(raw: Raw, key: string, min: number, max: number, fallback: number, message: string): number {
+    if (blank(raw[key])) return fallback;
+    const n = whole(raw[key], min, max);
+    if (n === undefined) throw new ConfigError('whole', { field: key, min, max }, message);
+    return n;
 }
 
 /**
@@ -37,63 +44,88 @@ function whole(v: unknown, min: number, max: number): number | undefined {
  * data: every field is checked, and the first problem comes back as a
  * sentence naming the field and what would be right.
  */
-export function parseSerialConfig(raw: Record<string, unknown>): { config: SerialConfig } | { error: string } {
+export function parseSerialConfig(raw: Raw): { config: SerialConfig } | { error: string; problem: ConfigError } {
+    return settle(() => parse(raw));
+}
+
+function parse(raw: Raw): SerialConfig {
     const path = typeof raw.path === 'string' ? raw.path.trim() : '';
-    if (path === '') return { error: 'no serial port path is set' };
+    if (path === '') throw new ConfigError('required', { field: 'path' }, 'no serial port path is set');
     const baudRate = blank(raw.baudRate) ? 9600 : whole(raw.baudRate, 1, 4_000_000);
     if (baudRate === undefined || !BAUD_RATES.includes(baudRate))
-        return { error: `baud rate must be one of ${BAUD_RATES.join(', ')}` };
+        throw new ConfigError(
+            'choice',
+            { field: 'baudRate', choices: BAUD_RATES.join(', ') },
+            `baud rate must be one of ${BAUD_RATES.join(', ')}`,
+        );
     const dataBits = blank(raw.dataBits) ? 8 : whole(raw.dataBits, 5, 8);
-    if (dataBits === undefined) return { error: 'data bits must be 5, 6, 7 or 8' };
-    const parity = blank(raw.parity) ? 'none' : raw.parity;
-    if (!PARITIES.includes(parity as Parity)) return { error: `parity must be one of ${PARITIES.join(', ')}` };
+    if (dataBits === undefined)
+        throw new ConfigError('choice', { field: 'dataBits', choices: '5, 6, 7, 8' }, 'data bits must be 5, 6, 7 or 8');
+    const parity = choiceField(raw, 'parity', PARITIES, `parity must be one of ${PARITIES.join(', ')}`, 'none');
     const stopBits = blank(raw.stopBits) ? 1 : Number(raw.stopBits);
-    if (stopBits !== 1 && stopBits !== 1.5 && stopBits !== 2) return { error: 'stop bits must be 1, 1.5 or 2' };
-    const maxLineLength = blank(raw.maxLineLength)
-        ? DEFAULT_MAX_LINE_LENGTH
-        : whole(raw.maxLineLength, 1, MAX_LINE_LENGTH_MAX);
-    if (maxLineLength === undefined)
-        return { error: `maximum line length must be a whole number from 1 to ${MAX_LINE_LENGTH_MAX}` };
+    if (stopBits !== 1 && stopBits !== 1.5 && stopBits !== 2)
+        throw new ConfigError('choice', { field: 'stopBits', choices: '1, 1.5, 2' }, 'stop bits must be 1, 1.5 or 2');
+    const maxLineLength = wholeOf(
+        raw,
+        'maxLineLength',
+        1,
+        MAX_LINE_LENGTH_MAX,
+        DEFAULT_MAX_LINE_LENGTH,
+        `maximum line length must be a whole number from 1 to ${MAX_LINE_LENGTH_MAX}`,
+    );
 
     let framing: Framing;
-    const kind = blank(raw.framing) ? 'delimiter' : raw.framing;
+    const kind = choiceField(
+        raw,
+        'framing',
+        ['delimiter', 'length', 'timeout'] as const,
+        'framing must be delimiter, length or timeout',
+        'delimiter',
+    );
     if (kind === 'delimiter') {
         const delimiter = unescapeDelimiter(typeof raw.delimiter === 'string' ? raw.delimiter : '\\n');
-        if (delimiter === '') return { error: 'the delimiter cannot be empty' };
+        if (delimiter === '')
+            throw new ConfigError('required', { field: 'delimiter' }, 'the delimiter cannot be empty');
         framing = { kind, delimiter };
     } else if (kind === 'length') {
         const length = whole(raw.length, 1, maxLineLength);
         if (length === undefined)
-            return {
-                error: `frame length must be a whole number from 1 to the maximum line length (${maxLineLength})`,
-            };
+            throw new ConfigError(
+                'whole',
+                { field: 'length', min: 1, max: maxLineLength },
+                `frame length must be a whole number from 1 to the maximum line length (${maxLineLength})`,
+            );
         framing = { kind, length };
-    } else if (kind === 'timeout') {
+    } else {
         const intervalMs = whole(raw.interByteTimeoutMs, 1, INTER_BYTE_TIMEOUT_MAX_MS);
         if (intervalMs === undefined)
-            return { error: `inter-byte timeout must be a whole number of ms from 1 to ${INTER_BYTE_TIMEOUT_MAX_MS}` };
+            throw new ConfigError(
+                'whole',
+                { field: 'interByteTimeoutMs', min: 1, max: INTER_BYTE_TIMEOUT_MAX_MS },
+                `inter-byte timeout must be a whole number of ms from 1 to ${INTER_BYTE_TIMEOUT_MAX_MS}`,
+            );
         framing = { kind, intervalMs };
-    } else return { error: 'framing must be delimiter, length or timeout' };
+    }
 
-    const mode = blank(raw.mode) ? 'push' : raw.mode;
-    if (mode !== 'push' && mode !== 'request') return { error: 'mode must be push or request' };
-    const requestTimeoutMs = blank(raw.requestTimeoutMs)
-        ? DEFAULT_REQUEST_TIMEOUT_MS
-        : whole(raw.requestTimeoutMs, 1, REQUEST_TIMEOUT_MAX_MS);
-    if (requestTimeoutMs === undefined)
-        return { error: `request timeout must be a whole number of ms from 1 to ${REQUEST_TIMEOUT_MAX_MS}` };
+    const mode = choiceField<SerialMode>(raw, 'mode', ['push', 'request'], 'mode must be push or request', 'push');
+    const requestTimeoutMs = wholeOf(
+        raw,
+        'requestTimeoutMs',
+        1,
+        REQUEST_TIMEOUT_MAX_MS,
+        DEFAULT_REQUEST_TIMEOUT_MS,
+        `request timeout must be a whole number of ms from 1 to ${REQUEST_TIMEOUT_MAX_MS}`,
+    );
 
     return {
-        config: {
-            path,
-            baudRate,
-            dataBits: dataBits as DataBits,
-            parity: parity as Parity,
-            stopBits,
-            framing,
-            maxLineLength,
-            mode,
-            requestTimeoutMs,
-        },
+        path,
+        baudRate,
+        dataBits: dataBits as DataBits,
+        parity,
+        stopBits,
+        framing,
+        maxLineLength,
+        mode,
+        requestTimeoutMs,
     };
 }

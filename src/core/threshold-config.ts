@@ -1,5 +1,5 @@
 import { limitsError, type ThresholdSettings } from './threshold';
-import { blank, ConfigError, field, num, settle, type Raw } from './config-fields';
+import { blank, ConfigError, field, num, settle, wholeField, type Raw } from './config-fields';
 
 export const DURATION_MAX_S = 86_400;
 export const STALE_MAX_S = 604_800;
@@ -13,7 +13,11 @@ function limit(raw: Raw, key: 'high' | 'low'): number | undefined {
     if (blank(v)) return undefined;
     const n = num(v);
     if (n === undefined || Math.abs(n) > LIMIT_MAX)
-        throw new ConfigError(`${key} limit must be blank or a number from ${-LIMIT_MAX} to ${LIMIT_MAX}`);
+        throw new ConfigError(
+            'blank-or-range',
+            { field: key, min: -LIMIT_MAX, max: LIMIT_MAX },
+            `${key} limit must be blank or a number from ${-LIMIT_MAX} to ${LIMIT_MAX}`,
+        );
     return n;
 }
 
@@ -22,7 +26,9 @@ function limit(raw: Raw, key: 'high' | 'low'): number | undefined {
  * every field is checked; the first problem comes back as a sentence naming
  * the field and what would be right.
  */
-export function parseThresholdConfig(raw: Raw): { config: ThresholdSettings } | { error: string } {
+export function parseThresholdConfig(
+    raw: Raw,
+): { config: ThresholdSettings } | { error: string; problem: ConfigError } {
     return settle(() => parse(raw));
 }
 
@@ -31,13 +37,20 @@ function parse(raw: Raw): ThresholdSettings {
     const low = limit(raw, 'low');
     const hysteresis = field(raw, 'hysteresis', 'hysteresis', 0, LIMIT_MAX, 0);
     const bad = limitsError({ high, low, hysteresis });
-    if (bad !== undefined) throw new ConfigError(bad);
+    // The hysteresis is 0 or more by its range above, so only the limits themselves can be wrong here.
+    if (bad !== undefined)
+        throw high === undefined || low === undefined
+            ? new ConfigError('no-limit', {}, bad)
+            : new ConfigError('low-above-high', { low, high }, bad);
     const minDurationMs = field(raw, 'minDuration', 'minimum duration (s)', 0, DURATION_MAX_S, 0) * 1000;
     const staleMs = field(raw, 'staleAfter', 'stale after (s)', 0, STALE_MAX_S, 0) * 1000;
     const repeatS = field(raw, 'repeat', 'repeat every (s)', 0, DURATION_MAX_S, 0);
     if (repeatS > 0 && repeatS < REPEAT_MIN_S)
-        throw new ConfigError(`repeat every (s) must be 0 (no repeat) or at least ${REPEAT_MIN_S}`);
-    const maxSensors = field(raw, 'maxSensors', 'sensors at most', 1, MAX_SENSORS_LIMIT, DEFAULT_MAX_SENSORS);
-    if (!Number.isInteger(maxSensors)) throw new ConfigError('sensors at most must be a whole number');
+        throw new ConfigError(
+            'zero-or-at-least',
+            { field: 'repeat', min: REPEAT_MIN_S },
+            `repeat every (s) must be 0 (no repeat) or at least ${REPEAT_MIN_S}`,
+        );
+    const maxSensors = wholeField(raw, 'maxSensors', 'sensors at most', 1, MAX_SENSORS_LIMIT, DEFAULT_MAX_SENSORS);
     return { high, low, hysteresis, minDurationMs, staleMs, repeatMs: repeatS * 1000, maxSensors };
 }

@@ -8,30 +8,91 @@
 
 export const MAX_EVENT_TYPE_LENGTH = 1024;
 
+/** What is wrong with an event type or pattern, as a message code (see CONFIG_CODES) with its parameters and English text. */
+export interface TopicProblem {
+    readonly code:
+        | 'type-not-string'
+        | 'type-empty'
+        | 'type-too-long'
+        | 'type-wildcard'
+        | 'type-nul'
+        | 'pattern-not-string'
+        | 'pattern-empty'
+        | 'pattern-too-long'
+        | 'pattern-nul'
+        | 'pattern-hash'
+        | 'pattern-plus';
+    readonly params: Readonly<Record<string, string | number>>;
+    readonly message: string;
+}
+
 /** Returns an error text for an invalid event type, or `undefined` when it is valid. */
 export function eventTypeError(type: unknown): string | undefined {
-    if (typeof type !== 'string') return `event type must be a string, got ${describe(type)}`;
-    if (type.length === 0) return 'event type is empty';
-    if (type.length > MAX_EVENT_TYPE_LENGTH) return `event type is longer than ${MAX_EVENT_TYPE_LENGTH} characters`;
-    if (type.includes('+') || type.includes('#')) return `event type "${type}" contains a wildcard (+ or #)`;
-    if (type.includes('\u0000')) return 'event type contains a NUL character';
+    return eventTypeProblem(type)?.message;
+}
+
+export function eventTypeProblem(type: unknown): TopicProblem | undefined {
+    if (typeof type !== 'string')
+        return {
+            code: 'type-not-string',
+            params: { got: describe(type) },
+            message: `event type must be a string, got ${describe(type)}`,
+        };
+    if (type.length === 0) return { code: 'type-empty', params: {}, message: 'event type is empty' };
+    if (type.length > MAX_EVENT_TYPE_LENGTH)
+        return {
+            code: 'type-too-long',
+            params: { max: MAX_EVENT_TYPE_LENGTH },
+            message: `event type is longer than ${MAX_EVENT_TYPE_LENGTH} characters`,
+        };
+    if (type.includes('+') || type.includes('#'))
+        return {
+            code: 'type-wildcard',
+            params: { type },
+            message: `event type "${type}" contains a wildcard (+ or #)`,
+        };
+    if (type.includes('\u0000'))
+        return { code: 'type-nul', params: {}, message: 'event type contains a NUL character' };
     return undefined;
 }
 
 /** Returns an error text for an invalid subscription pattern, or `undefined` when it is valid. */
 export function patternError(pattern: unknown): string | undefined {
-    if (typeof pattern !== 'string') return `pattern must be a string, got ${describe(pattern)}`;
-    if (pattern.length === 0) return 'pattern is empty';
-    if (pattern.length > MAX_EVENT_TYPE_LENGTH) return `pattern is longer than ${MAX_EVENT_TYPE_LENGTH} characters`;
-    if (pattern.includes('\u0000')) return 'pattern contains a NUL character';
+    return patternProblem(pattern)?.message;
+}
+
+export function patternProblem(pattern: unknown): TopicProblem | undefined {
+    if (typeof pattern !== 'string')
+        return {
+            code: 'pattern-not-string',
+            params: { got: describe(pattern) },
+            message: `pattern must be a string, got ${describe(pattern)}`,
+        };
+    if (pattern.length === 0) return { code: 'pattern-empty', params: {}, message: 'pattern is empty' };
+    if (pattern.length > MAX_EVENT_TYPE_LENGTH)
+        return {
+            code: 'pattern-too-long',
+            params: { pattern: pattern.slice(0, 40), max: MAX_EVENT_TYPE_LENGTH },
+            message: `pattern is longer than ${MAX_EVENT_TYPE_LENGTH} characters`,
+        };
+    if (pattern.includes('\u0000'))
+        return { code: 'pattern-nul', params: {}, message: 'pattern contains a NUL character' };
     const levels = pattern.split('/');
     for (let i = 0; i < levels.length; i++) {
         const level = levels[i];
         if (level.includes('#') && (level !== '#' || i !== levels.length - 1)) {
-            return `pattern "${pattern}": # must be a whole level and the last one`;
+            return {
+                code: 'pattern-hash',
+                params: { pattern },
+                message: `pattern "${pattern}": # must be a whole level and the last one`,
+            };
         }
         if (level.includes('+') && level !== '+') {
-            return `pattern "${pattern}": + must be a whole level`;
+            return {
+                code: 'pattern-plus',
+                params: { pattern },
+                message: `pattern "${pattern}": + must be a whole level`,
+            };
         }
     }
     return undefined;

@@ -307,9 +307,15 @@ async function startNodeRed(opts = {}) {
             const deadline = Date.now() + timeout;
             for (;;) {
                 const since = log(from);
-                const updated = since.indexOf('Updated flows');
-                if (updated !== -1 && since.indexOf('Started flows', updated) !== -1) return res.body;
-                if (since.includes('Waiting for missing types')) throw failure('deployed flows have missing types');
+                // English, or German for a runtime started with lang: 'de' (Node-RED's own de catalog).
+                const updated = Math.max(since.indexOf('Updated flows'), since.indexOf('Flows aktualisiert'));
+                const started = Math.max(
+                    since.indexOf('Started flows', updated),
+                    since.indexOf('Flows sind gestartet', updated),
+                );
+                if (updated !== -1 && started !== -1) return res.body;
+                if (since.includes('Waiting for missing types') || since.includes('Warten auf Registrierung fehlender'))
+                    throw failure('deployed flows have missing types');
                 if (!isRunning()) throw failure('Node-RED exited during deploy');
                 if (Date.now() > deadline) throw failure(`flows did not start within ${timeout} ms`);
                 await sleep(50);
@@ -322,7 +328,9 @@ async function startNodeRed(opts = {}) {
         for (;;) {
             if (!handle.url) {
                 // The logged address carries the port the OS picked for -p 0 and any httpAdminRoot.
-                const m = /Server now running at (https?:\/\/\S+?:(\d+)(\/\S*)?)\s/.exec(log());
+                const m = /(?:Server now running at|Server wird jetzt auf) (https?:\/\/\S+?:(\d+)(\/\S*)?)\s/.exec(
+                    log(),
+                );
                 if (m) {
                     handle.url = m[1].endsWith('/') ? m[1] : `${m[1]}/`;
                     handle.port = Number(m[2]);

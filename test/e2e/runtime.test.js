@@ -137,3 +137,31 @@ describe(`e2e: ${DEFAULT_NODE_RED} runtime with the packed module`, function () 
         });
     }
 });
+
+describe(`e2e: ${DEFAULT_NODE_RED} runtime in German (settings.lang)`, function () {
+    this.timeout(120000);
+    let red;
+
+    before(async function () {
+        red = await startNodeRed({ settings: { lang: 'de' } });
+    });
+
+    after(async function () {
+        if (red) await red.stop();
+    });
+
+    it('logs a wrong saved configuration in German, shared texts read from the hub catalog', async function () {
+        const from = red.mark();
+        await red.deploy([
+            { id: 'de-tab', type: 'tab', label: 'de' },
+            { id: 'de-sensor', type: 'sensorhub-sensor', z: 'de-tab', kind: 'temperature', interval: -1, wires: [[]] },
+        ]);
+        const expected = 'Intervall (s) muss eine Zahl von 0 bis 86400 sein';
+        const deadline = Date.now() + 20000;
+        while (!red.log(from).includes(expected) && Date.now() < deadline) {
+            await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        assert.ok(red.log(from).includes(expected), `no German configuration error in the log:\n${red.log(from)}`);
+        assert.doesNotMatch(red.log(from), /must be a number/, 'an English configuration error');
+    });
+});

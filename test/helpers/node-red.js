@@ -12,18 +12,51 @@ helper.init(runtimePath);
 
 /**
  * The test helper stubs RED._ to return the message key. Node tests here see
- * the real English text instead, from our own catalogs, and a key missing from
- * them fails the test rather than showing users a bare key.
+ * the real text instead, from our own catalogs, in the language of the
+ * runtime's `lang` setting (`helper.settings({ lang: 'de' })`, as Node-RED's
+ * settings.lang) with en-US behind it, and a key missing from them fails the
+ * test rather than showing users a bare key. A key naming its namespace
+ * (`@sensorhub/node-red-sensorhub/sensorhub-hub:key`) is read from that node
+ * set's catalog only, as Node-RED does.
  */
-const localesDir = path.join(__dirname, '..', '..', 'nodes', 'locales', 'en-US');
-const catalog = {};
-for (const f of fs.readdirSync(localesDir).filter((n) => n.endsWith('.json'))) {
-    Object.assign(catalog, JSON.parse(fs.readFileSync(path.join(localesDir, f), 'utf8')));
+const localesDir = path.join(__dirname, '..', '..', 'nodes', 'locales');
+const pkg = require('../../package.json');
+const catalogs = new Map();
+/** One node file's catalog in one language, or every file's merged when `file` is undefined. */
+function catalogOf(lang, file) {
+    const id = `${lang}/${file ?? '*'}`;
+    if (!catalogs.has(id)) {
+        const dir = path.join(localesDir, lang);
+        const files = file !== undefined ? [file] : fs.readdirSync(dir).filter((n) => n.endsWith('.json'));
+        const catalog = {};
+        for (const f of files)
+            if (fs.existsSync(path.join(dir, f)))
+                Object.assign(catalog, JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
+        catalogs.set(id, catalog);
+    }
+    return catalogs.get(id);
+}
+function lookup(catalog, key) {
+    const text = key.split('.').reduce((o, k) => (o && typeof o === 'object' ? o[k] : undefined), catalog);
+    return typeof text === 'string' ? text : undefined;
 }
 function translate(key, subs) {
-    const text = key.split('.').reduce((o, k) => (o && typeof o === 'object' ? o[k] : undefined), catalog);
-    if (typeof text !== 'string') throw new Error(`missing message key "${key}" in nodes/locales/en-US`);
-    return text.replace(/__(\w+)__/g, (m, name) => (subs && name in subs ? String(subs[name]) : m));
+    let file;
+    let name = key;
+    const colon = key.indexOf(':');
+    if (colon !== -1) {
+        const ns = key.slice(0, colon);
+        const set = ns.startsWith(`${pkg.name}/`) ? ns.slice(pkg.name.length + 1) : undefined;
+        const js = set !== undefined ? pkg['node-red'].nodes[set] : undefined;
+        if (js === undefined) throw new Error(`unknown message namespace "${ns}" in "${key}"`);
+        file = path.basename(js).replace(/\.js$/, '.json');
+        name = key.slice(colon + 1);
+    }
+    const lang = helper.settings().lang ?? 'en-US';
+    // A translation must be complete: in German a key only en-US has is as much a failure as a missing one.
+    const text = lookup(catalogOf(lang, file), name);
+    if (text === undefined) throw new Error(`missing message key "${key}" in nodes/locales/${lang}`);
+    return text.replace(/__(\w+)__/g, (m, sub) => (subs && sub in subs ? String(subs[sub]) : m));
 }
 // The helper's mock runtime has no hooks; nodes get the runtime's own, the ones Node.prototype._complete calls.
 const hooks = require(require.resolve('@node-red/util', { paths: [path.dirname(runtimePath)] })).hooks;

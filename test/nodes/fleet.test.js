@@ -232,6 +232,18 @@ describe(`sensorhub-fleet on Node-RED ${version}`, function () {
         assert.ok(errorsLogged().some((e) => /timeout \(ms\) must be a number from 1/.test(e)));
     });
 
+    it('in a runtime set to German, names the bad row and its field in German', async function () {
+        helper.settings({ lang: 'de' });
+        try {
+            await load({ sensors: [ROWS[0], { ...ROWS[1], kind: 'pressure' }] });
+            assert.deepEqual(errorsLogged(), [
+                'Sensorflotte nicht gestartet: Zeile 2 (h1): Art muss einer dieser Werte sein: temperature, humidity, motion, generic. Öffnen Sie den Bearbeitungsdialog des Nodes, um das zu korrigieren.',
+            ]);
+        } finally {
+            helper.settings({ lang: undefined });
+        }
+    });
+
     it('generates a fleet and reads it all at once', async function () {
         const t = await load({ sensorSource: 'generated', count: 500, idPattern: 'dev-{n:4}', mixHumidity: 1 });
         t.node.receive({ payload: 1 });

@@ -214,7 +214,7 @@ describe(`sensorhub-gateway on Node-RED ${version}`, function () {
 
     it('uses the tokens from the credentials only: a device without one cannot connect, and the log says so', async function () {
         await loadGateway({}, { gw: { tokens: JSON.stringify({ dev1: TOKENS.dev1 }) } });
-        assert.ok(warningsLogged().includes('Gateway: device dev2 has no token, so cannot connect'));
+        assert.ok(warningsLogged().includes('Gateway: without a token these devices cannot connect: dev2'));
         const d = device({ id: 'dev2', token: '' });
         await d.connect();
         assert.equal((await d.hello('anything')).code, 'auth-failed');

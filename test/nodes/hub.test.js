@@ -168,7 +168,9 @@ describe(`hub nodes on Node-RED ${version}`, function () {
         const hub = helper.getNode('hub1').hub;
         assert.equal(hub.subscriberCount, 0);
         assert.ok(
-            errorsLogged().some((m) => /Not subscribed: pattern "home\/#\/x": # must be a whole level/.test(m)),
+            errorsLogged().some((m) =>
+                /Not subscribed: patterns: pattern "home\/#\/x": # must be a whole level/.test(m),
+            ),
             'error logged',
         );
         assert.ok(s);

@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { helper, coreNode, version, sink, collect } = require('../helpers/node-red');
+const { helper, coreNode, version, sink, collect, errorsLogged, lastStatus } = require('../helpers/node-red');
 const { until, sleep } = require('../helpers/wait');
 const sensorNodes = require('../../nodes/sensor.js');
 const hubNodes = require('../../nodes/hub.js');
@@ -301,8 +301,28 @@ describe(`sensorhub-sensor on Node-RED ${version}`, function () {
         await until(() => caught.length === 1, 'the refusal');
         assert.match(
             caught[0].error.message,
-            /Sensor not started: kind must be temperature, humidity, motion or generic/,
+            /Sensor not started: kind must be one of: temperature, humidity, motion, generic/,
         );
+    });
+
+    describe('in a runtime set to German (settings.lang)', function () {
+        beforeEach(function () {
+            helper.settings({ lang: 'de' });
+        });
+        afterEach(function () {
+            helper.settings({ lang: undefined });
+        });
+
+        it('logs a wrong saved configuration in German, the field named by its German label', async function () {
+            await helper.load(sensorNodes, [TAB, sensor('t', { interval: -1 }), sensor('u', { latencyMax: 0 })]);
+            await until(() => errorsLogged().length === 2, 'both refusals logged');
+            const logged = errorsLogged().sort();
+            assert.deepEqual(logged, [
+                'Sensor nicht gestartet: Intervall (s) muss eine Zahl von 0 bis 86400 sein. Öffnen Sie den Bearbeitungsdialog des Nodes, um das zu korrigieren.',
+                'Sensor nicht gestartet: maximale Latenz (ms) darf nicht unter minimale Latenz (ms) liegen. Öffnen Sie den Bearbeitungsdialog des Nodes, um das zu korrigieren.',
+            ]);
+            assert.equal(lastStatus(sensorNode('t')).text, 'nicht gestartet: siehe Protokoll');
+        });
     });
 
     it('leaves no timer running after 20 redeploys and a close', async function () {

@@ -143,3 +143,226 @@ describe('locales', function () {
         });
     }
 });
+
+/**
+ * Configuration problems: their texts are shared (common.config in hub.json,
+ * read by every node through the hub's namespace), the property names are each
+ * node's own (<type>.fields). Every problem a parser can raise must read in
+ * every language, so each parser is driven through every property it reads
+ * with values it must refuse.
+ */
+describe('configuration problems', function () {
+    const core = path.join(__dirname, '..', '..', 'nodes', 'core');
+    const { CONFIG_CODES, FIELD_PARAMS, describeProblem } = require(path.join(core, 'config-fields'));
+    const { parseSensorConfig } = require(path.join(core, 'sensor-config'));
+    const { parseFleetConfig, parseMemberList } = require(path.join(core, 'fleet-config'));
+    const { parseLightConfig } = require(path.join(core, 'light-config'));
+    const { parseThresholdConfig } = require(path.join(core, 'threshold-config'));
+    const { parseDoorLockConfig } = require(path.join(core, 'door-lock-config'));
+    const { parseMonitorConfig } = require(path.join(core, 'monitor'));
+    const { parseSerialConfig } = require(path.join(core, 'serial-config'));
+    const { parseHubConfig } = require(path.join(core, 'hub-config'));
+    const { parseGatewayConfig } = require(path.join(core, 'gateway-config'));
+    const { patternProblem } = require(path.join(core, 'topic'));
+    const { problemOf } = require(path.join(core, 'config-fields'));
+
+    const LANGS = [SOURCE, ...TRANSLATIONS];
+    const shared = (lang) => readCatalog(lang, 'hub.json').common.config;
+    const BAD = [
+        'x',
+        '',
+        '  ',
+        -1,
+        0,
+        0.5,
+        -1e15,
+        1e15,
+        2 ** 33,
+        true,
+        {},
+        [],
+        null,
+        'a'.repeat(2000),
+        'a+b',
+        'a/#/b',
+        'x+',
+        '25:99',
+        '(',
+        'no group',
+        'localhost:1883',
+        'serial',
+        '\u0000',
+    ];
+
+    /** The property names a parser reads from a config, found by watching it read one. */
+    function keysRead(parse, base) {
+        const keys = new Set();
+        const watched = new Proxy(base, {
+            get(target, key, receiver) {
+                if (typeof key === 'string') keys.add(key);
+                return Reflect.get(target, key, receiver);
+            },
+        });
+        parse(watched);
+        return [...keys];
+    }
+
+    /** Every problem found by setting each property the parser reads, one at a time, to each bad value. */
+    function problemsOf(parse, bases) {
+        const found = [];
+        for (const base of bases) {
+            assert.ok('config' in parse(base), `the base ${JSON.stringify(base)} is valid: ${parse(base).error}`);
+            for (const key of keysRead(parse, base)) {
+                for (const value of BAD) {
+                    const result = parse({ ...base, [key]: value });
+                    if ('problem' in result) found.push(result.problem);
+                    for (const w of result.config?.warningProblems ?? []) found.push(w);
+                }
+            }
+        }
+        return found;
+    }
+
+    const PARSERS = [
+        {
+            file: 'sensor.json',
+            type: 'sensorhub-sensor',
+            parse: (raw) => parseSensorConfig(raw, 'n1'),
+            bases: [
+                {},
+                { kind: 'generic', source: 'serial', serialPort: 'p1', format: 'regex', pattern: 'T=(\\d+)' },
+                { source: 'serial', serialPort: 'p1', format: 'kv', field: 't', min: 0, max: 10 },
+                { offlineEvery: 10, offlineFor: 1 },
+            ],
+        },
+        {
+            file: 'fleet.json',
+            type: 'sensorhub-fleet',
+            parse: parseFleetConfig,
+            bases: [
+                { sensors: [{ id: 'a' }] },
+                { sensorSource: 'generated', count: 3 },
+                { sensors: [{ id: 'a', source: 'serial' }], serialPort: 'p1', format: 'kv', field: 't' },
+            ],
+        },
+        {
+            file: 'fleet.json',
+            type: 'sensorhub-fleet',
+            // A row of the table, and an entry of a list sent at run time.
+            parse: (row) => parseFleetConfig({ sensors: [{ id: 'a' }, row] }),
+            bases: [{ id: 'b', kind: 'humidity', source: 'simulated', location: 'x', command: '', eventType: 'e' }],
+        },
+        {
+            file: 'fleet.json',
+            type: 'sensorhub-fleet',
+            parse: (entry) => parseMemberList([entry, entry.id === 'a' ? 'b' : 'a'], false),
+            bases: [{ id: 'b', kind: 'motion', location: 'x', eventType: 'e' }],
+        },
+        {
+            file: 'fleet.json',
+            type: 'sensorhub-fleet',
+            parse: (raw) => parseMemberList(raw.list, false),
+            bases: [{ list: ['a'] }],
+        },
+        {
+            file: 'light.json',
+            type: 'sensorhub-light',
+            parse: parseLightConfig,
+            bases: [{}, { darkGate: true, timeGate: true }],
+        },
+        { file: 'threshold.json', type: 'sensorhub-threshold', parse: parseThresholdConfig, bases: [{ high: 10 }] },
+        { file: 'door-lock.json', type: 'sensorhub-door-lock', parse: parseDoorLockConfig, bases: [{}] },
+        { file: 'monitor.json', type: 'sensorhub-monitor', parse: parseMonitorConfig, bases: [{}] },
+        {
+            file: 'serial-port.json',
+            type: 'sensorhub-serial-port',
+            parse: parseSerialConfig,
+            bases: [
+                { path: '/dev/x' },
+                { path: '/dev/x', framing: 'length', length: 5 },
+                { path: '/dev/x', framing: 'timeout', interByteTimeoutMs: 10 },
+            ],
+        },
+        {
+            file: 'hub.json',
+            type: 'sensorhub-hub',
+            parse: parseHubConfig,
+            bases: [{}, { backend: 'mqtt', broker: 'mqtt://127.0.0.1:1883' }],
+        },
+        {
+            file: 'gateway.json',
+            type: 'sensorhub-gateway',
+            parse: (raw) => parseGatewayConfig(raw, { tokens: JSON.stringify({ d1: 'a-token-long-enough' }) }),
+            bases: [{ devices: [{ id: 'd1', location: 'x' }] }],
+        },
+        {
+            file: 'gateway.json',
+            type: 'sensorhub-gateway',
+            parse: (creds) => parseGatewayConfig({ devices: [{ id: 'd1' }] }, creds),
+            bases: [{ tokens: JSON.stringify({ d1: 'a-token-long-enough' }) }],
+        },
+        {
+            file: 'hub.json',
+            type: 'sensorhub-subscribe',
+            // As src/hub.ts reads a subscribe node's patterns.
+            parse: (raw) => {
+                const bad = patternProblem(raw.pattern);
+                return bad ? { error: bad.message, problem: problemOf(bad, 'patterns', bad.message) } : { config: {} };
+            },
+            bases: [{ pattern: 'home/+/t' }],
+        },
+    ];
+
+    it('has a shared text for exactly the codes a parser may raise, using only their parameters', function () {
+        for (const lang of LANGS) {
+            const texts = shared(lang);
+            assert.deepEqual(Object.keys(texts).sort(), Object.keys(CONFIG_CODES).sort(), lang);
+            for (const [code, params] of Object.entries(CONFIG_CODES)) {
+                const extra = placeholders(texts[code]).filter((p) => !params.includes(p));
+                assert.deepEqual(extra, [], `${lang} common.config.${code} uses parameters it is not given`);
+            }
+        }
+    });
+
+    it('reads the shared texts through the namespace Node-RED gives the hub node set', function () {
+        const { MODULE } = require('../../nodes/config-text');
+        const pkg = require('../../package.json');
+        assert.equal(MODULE, pkg.name);
+        assert.equal(pkg['node-red'].nodes['sensorhub-hub'], 'nodes/hub.js');
+    });
+
+    for (const { file, type, parse, bases } of PARSERS) {
+        it(`${type}: every problem its parser raises (${Object.keys(bases[0]).join(', ') || 'defaults'}) reads in ${LANGS.join(' and ')}`, function () {
+            const problems = problemsOf(parse, bases);
+            assert.ok(problems.length > 0);
+            const codes = new Set();
+            for (const lang of LANGS) {
+                const own = readCatalog(lang, file)[type];
+                const texts = shared(lang);
+                const lookup = (key, params) => {
+                    const [section, name] = key.split('.');
+                    const text = section === 'config' ? texts[name] : own[section]?.[name];
+                    assert.equal(typeof text, 'string', `${lang}: ${type}.${key} is missing`);
+                    return text.replace(/__(\w+)__/g, (m, p) => (params && p in params ? String(params[p]) : m));
+                };
+                const check = (problem) => {
+                    codes.add(problem.code);
+                    assert.ok(problem.code in CONFIG_CODES, `unknown code ${problem.code}`);
+                    assert.deepEqual(
+                        Object.keys(problem.params).sort(),
+                        [...CONFIG_CODES[problem.code]].sort(),
+                        `${problem.code}: its parameters (${problem.message})`,
+                    );
+                    for (const p of FIELD_PARAMS) if (p in problem.params) lookup(`fields.${problem.params[p]}`);
+                    if (problem.inner) check(problem.inner);
+                };
+                for (const problem of problems) {
+                    check(problem);
+                    const text = describeProblem(problem, lookup);
+                    assert.doesNotMatch(text, /__\w+__/, `${lang}: ${text}`);
+                }
+            }
+            assert.ok(codes.size > 0);
+        });
+    }
+});

@@ -400,7 +400,7 @@ describe('core/threshold-config', function () {
         assert.match(err({ high: 10, minDuration: 1e6 }), /minimum duration \(s\) must be a number from 0 to 86400/);
         assert.match(err({ high: 10, staleAfter: -1 }), /stale after/);
         assert.match(err({ high: 10, repeat: 0.001 }), /repeat every \(s\) must be 0 \(no repeat\) or at least 0.01/);
-        assert.match(err({ high: 10, maxSensors: 0 }), /sensors at most must be a number from 1 to 100000/);
+        assert.match(err({ high: 10, maxSensors: 0 }), /sensors at most must be a whole number from 1 to 100000/);
         assert.match(err({ high: 10, maxSensors: 2.5 }), /whole number/);
     });
 });
