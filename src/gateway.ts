@@ -7,6 +7,7 @@ import type { GatewayListener, GatewayStats } from './core/gateway-session';
 import type { RefusalReport } from './core/gateway-limits';
 import { Throttle } from './core/throttle';
 import { configText } from './config-text';
+import { evaluateFixed, isProblem, problemText, typedField } from './typed-input';
 
 // Saved flows are user data: any field may be missing or of another type.
 type GatewayDef = NodeDef & Record<string, unknown>;
@@ -39,7 +40,14 @@ export = function (RED: NodeAPI): void {
                 done(new Error(RED._('sensorhub-gateway.errors.config', { reason })));
             });
         };
-        const parsed = parseGatewayConfig(def, this.credentials);
+        // The port may come from an environment variable, so one flow serves several instances or hosts.
+        const portField = typedField(def, 'port', ['num', 'env'], 'num');
+        const port = isProblem(portField) ? portField : evaluateFixed(RED, this, portField);
+        if (isProblem(port)) {
+            refuseToStart(problemText(RED, 'sensorhub-gateway', RED._('sensorhub-gateway.label.port'), port));
+            return;
+        }
+        const parsed = parseGatewayConfig({ ...def, port: port.value }, this.credentials);
         if ('error' in parsed) {
             refuseToStart(configText(RED, 'sensorhub-gateway', parsed.problem));
             return;

@@ -16,6 +16,7 @@ import { Throttle } from './core/throttle';
 import { parsePatternList, patternProblem } from './core/topic';
 import { problemOf } from './core/config-fields';
 import { configText } from './config-text';
+import { evaluateFixed, evaluateMessage, isProblem, problemText, typedField } from './typed-input';
 
 // Saved flows are user data: any field may be missing or of another type.
 type HubDef = NodeDef & Record<string, unknown>;
@@ -191,8 +192,33 @@ export = function (RED: NodeAPI): void {
     function PublishNode(this: Node, config: PublishDef): void {
         RED.nodes.createNode(this, config);
         const hubNode = RED.nodes.getNode(config.hub) as HubNode | null;
-        const fixedType = typeof config.eventType === 'string' ? config.eventType.trim() : '';
+        // The event type: typed in (blank: msg.topic), from an environment variable, or from a msg property.
+        const typeField = typedField(
+            config as unknown as Record<string, unknown>,
+            'eventType',
+            ['str', 'msg', 'env'],
+            'str',
+        );
+        const fixed =
+            isProblem(typeField) || typeField.type === 'msg' ? undefined : evaluateFixed(RED, this, typeField);
+        const fixedType = fixed && !isProblem(fixed) && typeof fixed.value === 'string' ? fixed.value.trim() : '';
+        const typeProblem = isProblem(typeField) ? typeField : fixed && isProblem(fixed) ? fixed : undefined;
         const retain = config.retain === true;
+        if (typeProblem) {
+            const reason = problemText(
+                RED,
+                'sensorhub-publish',
+                RED._('sensorhub-publish.label.event-type'),
+                typeProblem,
+            );
+            this.status({ fill: 'red', shape: 'ring', text: RED._('sensorhub-publish.status.bad-config') });
+            this.error(RED._('sensorhub-publish.errors.config', { reason }));
+            this.on('input', (_msg: NodeMessageInFlow, _send, done) => {
+                done(new Error(RED._('sensorhub-publish.errors.config', { reason })));
+            });
+            return;
+        }
+        const msgType = !isProblem(typeField) && typeField.type === 'msg' ? typeField : undefined;
         if (!hubNode) {
             this.status({ fill: 'red', shape: 'ring', text: RED._('common.status.no-hub') });
             this.on('input', (_msg: NodeMessageInFlow, _send, done) => {
@@ -224,9 +250,22 @@ export = function (RED: NodeAPI): void {
         user.redraw();
 
         this.on('input', (msg: NodeMessageInFlow, _send, done) => {
+            let type: unknown = fixedType || msg.topic;
+            if (msgType) {
+                const got = evaluateMessage(RED, msgType, msg);
+                if (isProblem(got)) {
+                    const label = RED._('sensorhub-publish.label.event-type');
+                    const reason = problemText(RED, 'sensorhub-publish', label, got);
+                    refused = true;
+                    throttle.bump();
+                    done(new Error(RED._('sensorhub-publish.errors.not-published', { reason })));
+                    return;
+                }
+                type = got.value;
+            }
             try {
                 // This node owns the message it received (Node-RED clones for a sender's extra wires).
-                hubNode.hub.publish(fixedType || msg.topic, msg, this.id, retain, true);
+                hubNode.hub.publish(type, msg, this.id, retain, true);
             } catch (err) {
                 refused = true;
                 throttle.bump();

@@ -3,6 +3,16 @@ import { Throttle } from './core/throttle';
 import { LightController, readLightInput, type LightOutput, type LightView, type SavedLight } from './core/light';
 import { parseLightConfig, type LightConfig } from './core/light-config';
 import { configText } from './config-text';
+import {
+    evaluate,
+    evaluateFixed,
+    isFixed,
+    isProblem,
+    problemText,
+    sourceOf,
+    typedField,
+    type TypedField,
+} from './typed-input';
 
 // Saved flows are user data: any field may be missing or of another type.
 type LightDef = NodeDef & Record<string, unknown>;
@@ -24,9 +34,22 @@ export = function (RED: NodeAPI): void {
 
     function LightNode(this: Node, def: LightDef): void {
         RED.nodes.createNode(this, def);
-        const parsed = parseLightConfig(def);
+        const waitLabel = RED._('sensorhub-light.label.wait');
+        // The wait may come from an environment variable, read now, or from flow or global context, read at each
+        // motion so that a change there applies from the next motion on; until then the default stands.
+        const waitField = typedField(def, 'wait', ['num', 'env', 'flow', 'global'], 'num');
+        const contextWait = !isProblem(waitField) && !isFixed(waitField) ? waitField : undefined;
+        const wait = isProblem(waitField)
+            ? waitField
+            : contextWait
+              ? { value: undefined }
+              : evaluateFixed(RED, this, waitField);
+        const parsed = isProblem(wait)
+            ? { error: problemText(RED, 'sensorhub-light', waitLabel, wait) }
+            : parseLightConfig({ ...def, wait: wait.value });
         if ('error' in parsed) {
-            const reason = configText(RED, 'sensorhub-light', parsed.problem);
+            // A typed value that could not be read has its text already; a parser's problem is translated here.
+            const reason = 'problem' in parsed ? configText(RED, 'sensorhub-light', parsed.problem) : parsed.error;
             this.status({ fill: 'red', shape: 'ring', text: RED._('sensorhub-light.status.bad-config') });
             this.error(RED._('sensorhub-light.errors.config', { reason }));
             this.on('input', (_msg: NodeMessageInFlow, _send, done) => {
@@ -158,8 +181,54 @@ export = function (RED: NodeAPI): void {
             }
         }
 
+        /** The wait last read from context, and what the parser made of it, so a value is checked once. */
+        let lastWait: { raw: unknown; ms?: number; error?: string } = { raw: undefined, error: '' };
+        const readWait = (from: TypedField, msg: NodeMessageInFlow, then: (problem?: string) => void): void => {
+            evaluate(RED, this, from, msg, (got) => {
+                if (isProblem(got)) {
+                    then(problemText(RED, 'sensorhub-light', waitLabel, got));
+                    return;
+                }
+                if (lastWait.raw !== got.value || lastWait.error === '') {
+                    const checked = parseLightConfig({ ...def, wait: got.value });
+                    lastWait =
+                        'error' in checked
+                            ? { raw: got.value, error: configText(RED, 'sensorhub-light', checked.problem) }
+                            : { raw: got.value, ms: checked.config.settings.waitMs };
+                }
+                if (lastWait.ms === undefined) {
+                    then(
+                        RED._('sensorhub-light.errors.value-bad', {
+                            source: sourceOf(from),
+                            reason: lastWait.error ?? '',
+                        }),
+                    );
+                    return;
+                }
+                light.setWait(lastWait.ms);
+                then();
+            });
+        };
+
         this.on('input', (msg: NodeMessageInFlow, send, done) => {
             const input = readLightInput(msg, config.patterns);
+            if (input.kind === 'motion' && input.motion && contextWait) {
+                // Nothing is sent when the wait cannot be read: a light that never goes off is worse than none.
+                readWait(contextWait, msg, (problem) => {
+                    if (closed) {
+                        done();
+                        return;
+                    }
+                    if (problem !== undefined) {
+                        done(new Error(RED._('sensorhub-light.errors.input', { reason: problem })));
+                        return;
+                    }
+                    const out = light.motion();
+                    if (out) send(toMsg(out, msg._msgid));
+                    done();
+                });
+                return;
+            }
             let out: LightOutput | undefined;
             switch (input.kind) {
                 case 'error':

@@ -1,5 +1,6 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow, NodeStatusFill, NodeStatusShape } from 'node-red';
 import { Throttle } from './core/throttle';
+import { messageProperty, messageValue } from './typed-input';
 import { commandOf } from './core/commands';
 import { metricsRegistry } from './core/metrics-registry';
 import {
@@ -45,6 +46,7 @@ export = function (RED: NodeAPI): void {
         }
         const config: SensorConfig = parsed.config;
         const { sensor, eventType } = config;
+        const property = messageProperty(def);
 
         let shown: Shown = { kind: 'none' };
         /** The last read's outcome, for the monitor node. */
@@ -234,10 +236,15 @@ export = function (RED: NodeAPI): void {
                 done(new Error(RED._('sensorhub-sensor.errors.push-input')));
                 return;
             }
-            // msg source: the value is the payload, and it is read the moment it arrives.
+            // msg source: the value is the payload (or the property chosen), read the moment it arrives.
+            const got = property === 'payload' ? { value: msg.payload } : messageValue(RED, msg, property);
+            if ('error' in got) {
+                done(new Error(RED._('sensorhub-sensor.errors.property-read', { property, reason: got.error })));
+                return;
+            }
             const now = Date.now();
             report(
-                { status: 'ok', value: msg.payload as ReadingValue, seq: ++seq, ts: now, latencyMs: 0 },
+                { status: 'ok', value: got.value as ReadingValue, seq: ++seq, ts: now, latencyMs: 0 },
                 { msg, send, done },
             );
         });

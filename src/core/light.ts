@@ -115,10 +115,17 @@ export class LightController {
     /** When the pending timer fires; a later deadline keeps it and re-arms when it fires. */
     private timerAt = Infinity;
     private closed = false;
+    private waitMs: number;
 
     constructor(private readonly options: LightOptions) {
         this.clock = options.clock ?? realClock;
         this.minuteOfDay = options.minuteOfDay ?? localMinuteOfDay;
+        this.waitMs = options.waitMs;
+    }
+
+    /** A new no-motion wait (read from context by the node): it counts from the next motion on. */
+    setWait(waitMs: number): void {
+        this.waitMs = waitMs;
     }
 
     get view(): LightView {
@@ -276,7 +283,7 @@ export class LightController {
     private autoDeadline(): number {
         const now = this.clock.now();
         // No motion seen at all: nothing to wait for.
-        const byMotion = this.lastMotion === undefined ? now : this.lastMotion + this.options.waitMs;
+        const byMotion = this.lastMotion === undefined ? now : this.lastMotion + this.waitMs;
         const byMinimum = (this.onSince ?? now) + this.options.minOnMs;
         return Math.max(byMotion, byMinimum);
     }

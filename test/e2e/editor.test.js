@@ -168,6 +168,13 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
             ['sensorhub-gateway', { port: 70000 }, 'port'],
             ['sensorhub-gateway', { host: 'not a host!' }, 'host'],
             ['sensorhub-monitor', { interval: -1 }, 'interval'],
+            // Typed inputs: a source without a name, a msg property that is no property expression.
+            ['sensorhub-light', { wait: '', waitType: 'flow' }, 'wait', { wait: 'lightWait', waitType: 'flow' }],
+            ['sensorhub-threshold', { high: '', highType: 'global' }, 'high', { high: 'maxT', highType: 'global' }],
+            ['sensorhub-threshold', { high: 30, property: 'data..value' }, 'property', { high: 30, property: 'a.b' }],
+            ['sensorhub-publish', { eventType: 'meta..kind', eventTypeType: 'msg' }, 'eventType'],
+            ['sensorhub-sensor', { source: 'msg', property: 'data[' }, 'property', { source: 'msg', property: 'd.v' }],
+            ['sensorhub-gateway', { port: '', portType: 'env' }, 'port', { port: 'GW_PORT', portType: 'env' }],
         ];
         const results = await page.evaluate((list) => {
             const check = (type, props) => {
