@@ -12,6 +12,7 @@ import {
     type StateChange,
     type UnlockResult,
 } from './core/door-lock';
+import { metricsRegistry } from './core/metrics-registry';
 import { Throttle } from './core/throttle';
 import { configText } from './config-text';
 
@@ -237,7 +238,14 @@ export = function (RED: NodeAPI): void {
             else early.push({ msg, send, done });
         });
 
+        const withdrawMetrics = metricsRegistry.register(
+            { id: this.id, type: 'sensorhub-door-lock', name: typeof def.name === 'string' ? def.name : '' },
+            // Undefined until the saved state is read back (an asynchronous context store).
+            () => lock?.metrics(),
+        );
+
         this.on('close', (removed: boolean, done: () => void) => {
+            withdrawMetrics();
             closed = true;
             if (removed) kept.delete(key);
             if (startTimer) clearImmediate(startTimer);

@@ -1,4 +1,5 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
+import { metricsRegistry } from './core/metrics-registry';
 import { Throttle } from './core/throttle';
 import { LightController, readLightInput, type LightOutput, type LightView, type SavedLight } from './core/light';
 import { parseLightConfig, type LightConfig } from './core/light-config';
@@ -253,7 +254,13 @@ export = function (RED: NodeAPI): void {
             done();
         });
 
+        const withdrawMetrics = metricsRegistry.register(
+            { id: this.id, type: 'sensorhub-light', name: typeof def.name === 'string' ? def.name : '' },
+            () => light.metrics(),
+        );
+
         this.on('close', (removed: boolean, done: () => void) => {
+            withdrawMetrics();
             closed = true;
             writeContext();
             if (removed) kept.delete(this.id);

@@ -1,4 +1,5 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { metricsRegistry } from './core/metrics-registry';
 import { Throttle } from './core/throttle';
 import { alarmTopic, applyPatch, readThresholdInput, ThresholdMonitor, type AlarmEvent } from './core/threshold';
 import { parseThresholdConfig } from './core/threshold-config';
@@ -216,7 +217,13 @@ export = function (RED: NodeAPI): void {
             done();
         };
 
+        const withdrawMetrics = metricsRegistry.register(
+            { id: this.id, type: 'sensorhub-threshold', name: typeof def.name === 'string' ? def.name : '' },
+            () => monitor.metrics(),
+        );
+
         this.on('close', (_removed: boolean, done: () => void) => {
+            withdrawMetrics();
             closed = true;
             monitor.close();
             throttle.stop();

@@ -74,6 +74,19 @@ export interface LockView {
     readonly pendingAlert?: AlertReason;
 }
 
+/** A lock's figures for monitors and the sidebar; the counts are since the node started. */
+export interface LockMetrics {
+    readonly state: LockState;
+    /** Unlocking is refused for now after too many wrong codes. */
+    readonly lockedOut: boolean;
+    /** Alerts raised, repeats not counted. */
+    readonly alertsRaised: number;
+    readonly wrongCodes: number;
+    readonly lockouts: number;
+    /** Times the lock became jammed. */
+    readonly jams: number;
+}
+
 export type LockSettings = Omit<DoorLockConfig, 'motionPatterns' | 'initialState'> & {
     readonly initialState?: DoorLockConfig['initialState'];
 };
@@ -141,6 +154,10 @@ export class DoorLock {
     private pending: { alert: DoorAlert; count: number } | undefined;
     private started = false;
     private closed = false;
+    private alertsRaised = 0;
+    private wrongCodes = 0;
+    private lockouts = 0;
+    private jams = 0;
     /** Whether context held something that is not a saved lock (it restored as locked). */
     readonly restoredInvalid: boolean;
 
@@ -256,6 +273,18 @@ export class DoorLock {
         };
     }
 
+    /** Counted as things happen, so asking costs nothing per event. */
+    metrics(): LockMetrics {
+        return {
+            state: this.state,
+            lockedOut: this.lockoutUntil !== null && this.lockoutUntil > this.clock.now(),
+            alertsRaised: this.alertsRaised,
+            wrongCodes: this.wrongCodes,
+            lockouts: this.lockouts,
+            jams: this.jams,
+        };
+    }
+
     snapshot(): SavedLock {
         return {
             v: 1,
@@ -344,6 +373,7 @@ export class DoorLock {
         this.clearRelock();
         this.state = next;
         this.since = this.clock.now();
+        if (next === 'jammed' && previous !== 'jammed') this.jams++;
         if (next === 'unlocked') this.scheduleRelock(this.since);
         if (next !== 'jammed' && this.pending?.alert.reason === 'jammed') this.clearPending();
         this.save();
@@ -399,9 +429,11 @@ export class DoorLock {
 
     private wrongCode(): UnlockResult {
         this.attempts++;
+        this.wrongCodes++;
         const max = this.opts.maxAttempts;
         if (this.attempts >= max) {
             this.attempts = 0;
+            this.lockouts++;
             this.lockoutUntil = this.clock.now() + this.opts.lockoutMs;
             this.scheduleLockoutEnd();
             this.save();
@@ -432,6 +464,7 @@ export class DoorLock {
     }
 
     private raise(reason: AlertReason, extra: Partial<DoorAlert> = {}): void {
+        this.alertsRaised++;
         const alert: DoorAlert = {
             reason,
             location: this.opts.location,

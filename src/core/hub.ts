@@ -45,6 +45,13 @@ export interface SubscriberOptions {
     readonly name?: string;
 }
 
+/**
+ * Told of each event as it is published: `msg` is the message as published
+ * (from a broker, the event), not a copy, and may go on to a subscriber that
+ * changes it: read it at once, or keep only references to what you read.
+ */
+export type PublishListener = (type: string, msg: Readonly<Message>) => void;
+
 export type DeliveryHandler = (msg: Message, sub: Subscriber) => void;
 
 export class HubError extends Error {
@@ -89,7 +96,7 @@ export class EventHub {
     private droppedByGone = 0;
     private outbound: ((ev: EventMessage, retain: boolean) => void) | undefined;
     /** Copied on change, so a listener may stop listening while it is being called. */
-    private publishListeners: readonly ((type: string) => void)[] | undefined;
+    private publishListeners: readonly PublishListener[] | undefined;
 
     constructor(opts: HubOptions = {}) {
         this.idPrefix = opts.idPrefix ?? Math.random().toString(36).slice(2, 8);
@@ -115,7 +122,7 @@ export class EventHub {
             if (err !== undefined) throw new HubError(err, 'invalid_type');
             subs = this.router.match(type as string);
         }
-        if (this.publishListeners !== undefined) this.notifyPublish(type as string);
+        if (this.publishListeners !== undefined) this.notifyPublish(type as string, msg);
         if (subs.length === 0 && !retain && this.outbound !== undefined) {
             // Only the broker will see this event, and the outbound side serializes it before returning:
             // there is nobody to protect from the publisher's objects, so no copy and no freeze.
@@ -141,11 +148,11 @@ export class EventHub {
     }
 
     /**
-     * Calls `listener` with the type of every event published here or injected
-     * from a broker, from now on; returns the way to stop. For monitoring: while
-     * nobody listens, publishing costs one field test more.
+     * Calls `listener` with the type and message of every event published here
+     * or injected from a broker, from now on; returns the way to stop. For
+     * monitoring: while nobody listens, publishing costs one field test more.
      */
-    onPublish(listener: (type: string) => void): () => void {
+    onPublish(listener: PublishListener): () => void {
         this.publishListeners = [...(this.publishListeners ?? []), listener];
         let stopped = false;
         return () => {
@@ -159,9 +166,9 @@ export class EventHub {
         };
     }
 
-    private notifyPublish(type: string): void {
-        const listeners = this.publishListeners as readonly ((type: string) => void)[];
-        for (let i = 0; i < listeners.length; i++) listeners[i](type);
+    private notifyPublish(type: string, msg: Readonly<Message>): void {
+        const listeners = this.publishListeners as readonly PublishListener[];
+        for (let i = 0; i < listeners.length; i++) listeners[i](type, msg);
     }
 
     /** Where locally published events go beyond this process (a broker backend), if anywhere. */
@@ -178,7 +185,7 @@ export class EventHub {
     inject(ev: EventMessage, retain = false): void {
         if (this.closed) return;
         this.published++;
-        if (this.publishListeners !== undefined) this.notifyPublish(ev.topic);
+        if (this.publishListeners !== undefined) this.notifyPublish(ev.topic, ev);
         const subs = this.router.match(ev.topic);
         if (subs.length === 1 && !retain && !Object.isFrozen(ev)) {
             // A freshly decoded event with one reader: it may own the top level, as in publish().

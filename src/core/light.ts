@@ -17,6 +17,8 @@ export type Gate = 'dark' | 'time';
 
 export const LIGHT_ACTIONS: readonly LightAction[] = ['on', 'off', 'toggle', 'auto'];
 export const BRIGHTNESS_MAX = 100;
+/** A light's mode as monitors report it: `manual` with or without an end. */
+export const LIGHT_MODES = ['auto', 'manual', 'override'] as const;
 
 /** What goes out: the light's new state, and why it changed. Off always has brightness 0. */
 export interface LightOutput {
@@ -87,6 +89,22 @@ export interface LightView {
     readonly blocked: Gate | undefined;
 }
 
+/** A light's figures for monitors and the sidebar. */
+export interface LightMetrics {
+    readonly state: LightState;
+    readonly brightness: number;
+    /** `manual`: on by hand until switched off or back to auto; `override`: on by hand until the override ends. */
+    readonly mode: (typeof LIGHT_MODES)[number];
+    /** Motion, light-level and command inputs handed to the light since it started. */
+    readonly eventsHandled: number;
+    /** Changes of what the light shows, each of them a command out, since it started. */
+    readonly commandsSent: number;
+    /** Why the last command went out; null before the first. */
+    readonly lastReason: LightReason | null;
+    /** When the last command went out, ms since 1970; null before the first. */
+    readonly lastChangeTs: number | null;
+}
+
 export function localMinuteOfDay(now: number): number {
     const d = new Date(now);
     return d.getHours() * 60 + d.getMinutes();
@@ -116,6 +134,10 @@ export class LightController {
     private timerAt = Infinity;
     private closed = false;
     private waitMs: number;
+    private eventsHandled = 0;
+    private commandsSent = 0;
+    private lastReason: LightReason | undefined;
+    private lastChangeTs: number | undefined;
 
     constructor(private readonly options: LightOptions) {
         this.clock = options.clock ?? realClock;
@@ -139,6 +161,20 @@ export class LightController {
         };
     }
 
+    /** Counted as things happen, so asking costs nothing per event. */
+    metrics(): LightMetrics {
+        const manual = this.overrideUntil === undefined ? 'manual' : 'override';
+        return {
+            state: this.state,
+            brightness: this.brightness,
+            mode: this.state === 'on' && this.mode === 'manual' ? manual : 'auto',
+            eventsHandled: this.eventsHandled,
+            commandsSent: this.commandsSent,
+            lastReason: this.lastReason ?? null,
+            lastChangeTs: this.lastChangeTs ?? null,
+        };
+    }
+
     /**
      * Motion seen. Off: switch on unless a gate is closed. On by motion: the wait
      * starts again (gates do not apply: the light itself makes the room bright).
@@ -146,6 +182,7 @@ export class LightController {
      */
     motion(): LightOutput | undefined {
         if (this.closed) return undefined;
+        this.eventsHandled++;
         const now = this.clock.now();
         this.lastMotion = now;
         if (this.state === 'on') {
@@ -174,7 +211,9 @@ export class LightController {
      * light itself, so only those taken while it is off are kept for the gate.
      */
     illuminance(lux: number): void {
-        if (this.closed || this.state === 'on' || this.lux === lux) return;
+        if (this.closed) return;
+        this.eventsHandled++;
+        if (this.state === 'on' || this.lux === lux) return;
         this.lux = lux;
         this.changed();
     }
@@ -182,6 +221,7 @@ export class LightController {
     /** A manual command: gates never apply to these. */
     command(cmd: LightCommand): LightOutput | undefined {
         if (this.closed) return undefined;
+        this.eventsHandled++;
         switch (cmd.action) {
             case 'on':
                 return this.manualOn(cmd.brightness ?? (this.state === 'on' ? this.brightness : undefined));
@@ -309,7 +349,11 @@ export class LightController {
             this.overrideUntil = undefined;
         }
         this.changed();
-        return differs ? { state, brightness, reason } : undefined;
+        if (!differs) return undefined;
+        this.commandsSent++;
+        this.lastReason = reason;
+        this.lastChangeTs = this.clock.now();
+        return { state, brightness, reason };
     }
 
     private changed(): void {

@@ -5,6 +5,8 @@ import type { NodeMetrics } from './metrics-registry';
 import type { ProcessSample } from './fleet';
 import { ConfigError, blank, choiceField, num, settle, wholeField, type Raw } from './config-fields';
 import type { MetricFamily, Sample } from './prometheus';
+import { LIGHT_MODES } from './light';
+import { LOCK_STATES } from './door-lock';
 
 export type MonitorFormat = 'object' | 'prometheus';
 
@@ -203,10 +205,37 @@ export interface MonitorSnapshot {
     readonly hub: HubMetrics;
     readonly fleets: readonly NodeMetrics[];
     readonly sensors: readonly NodeMetrics[];
+    /** Figures of light, door lock and threshold nodes: see LightMetrics, LockMetrics and ThresholdMetrics. */
+    readonly lights: readonly NodeMetrics[];
+    readonly doorLocks: readonly NodeMetrics[];
+    readonly thresholds: readonly NodeMetrics[];
     /** Registered nodes of other types. */
     readonly nodes: readonly NodeMetrics[];
     readonly serialPorts: readonly SerialPortMetrics[];
     readonly process: ProcessMetrics;
+}
+
+/** The snapshot list each node type's figures go to; other types go to `nodes`. */
+const LISTS = {
+    'sensorhub-fleet': 'fleets',
+    'sensorhub-sensor': 'sensors',
+    'sensorhub-light': 'lights',
+    'sensorhub-door-lock': 'doorLocks',
+    'sensorhub-threshold': 'thresholds',
+} as const;
+type NodeLists = Pick<MonitorSnapshot, (typeof LISTS)[keyof typeof LISTS] | 'nodes'>;
+
+function sortNodes(all: readonly NodeMetrics[]): NodeLists {
+    const lists = {
+        fleets: [] as NodeMetrics[],
+        sensors: [] as NodeMetrics[],
+        lights: [] as NodeMetrics[],
+        doorLocks: [] as NodeMetrics[],
+        thresholds: [] as NodeMetrics[],
+        nodes: [] as NodeMetrics[],
+    };
+    for (const n of all) lists[Object.hasOwn(LISTS, n.type) ? LISTS[n.type as keyof typeof LISTS] : 'nodes'].push(n);
+    return lists;
 }
 
 const round = (v: number, digits: number): number => {
@@ -281,14 +310,12 @@ export class MonitorCollector {
             ...(mqtt ? { mqtt } : {}),
         };
 
-        const nodes = src.nodes?.() ?? [];
+        const byKind = sortNodes(src.nodes?.() ?? []);
         return {
             ts: now,
             intervalS: round(seconds, 3),
             hub,
-            fleets: nodes.filter((n) => n.type === 'sensorhub-fleet'),
-            sensors: nodes.filter((n) => n.type === 'sensorhub-sensor'),
-            nodes: nodes.filter((n) => n.type !== 'sensorhub-fleet' && n.type !== 'sensorhub-sensor'),
+            ...byKind,
             serialPorts: src.serialPorts?.() ?? [],
             process: src.process(),
         };
@@ -323,6 +350,13 @@ function numberAt(o: unknown, ...path: string[]): number | undefined {
         v = (v as Record<string, unknown>)[k];
     }
     return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/** A string field of a provider's object, if it is one. */
+function stringAt(o: unknown, key: string): string | undefined {
+    if (o === null || typeof o !== 'object') return undefined;
+    const v = (o as Record<string, unknown>)[key];
+    return typeof v === 'string' ? v : undefined;
 }
 
 type Labels = Record<string, string>;
@@ -482,6 +516,147 @@ export function prometheusFamilies(s: MonitorSnapshot): MetricFamily[] {
             "Whether a sensor's last read succeeded (1) or failed (0).",
             labels,
             typeof status === 'string' ? Number(status === 'ok') : undefined,
+        );
+    }
+    for (const light of s.lights) {
+        const labels = { light: light.id, name: light.name };
+        const m = light.metrics;
+        const state = stringAt(m, 'state');
+        f.add(
+            'sensorhub_light_on',
+            'gauge',
+            'Whether a light is on (1) or off (0).',
+            labels,
+            state === undefined ? undefined : Number(state === 'on'),
+        );
+        f.add(
+            'sensorhub_light_brightness',
+            'gauge',
+            "A light's brightness, 0 to 100.",
+            labels,
+            numberAt(m, 'brightness'),
+        );
+        const mode = stringAt(m, 'mode');
+        // An enumeration the way Prometheus wants it: a series per value, 1 for the current one.
+        if (mode !== undefined)
+            for (const each of LIGHT_MODES)
+                f.add(
+                    'sensorhub_light_mode',
+                    'gauge',
+                    "A light's mode (auto, manual, override): 1 for the current one.",
+                    { ...labels, mode: each },
+                    Number(mode === each),
+                );
+        f.add(
+            'sensorhub_light_events_handled_total',
+            'counter',
+            'Motion, light-level and command inputs a light handled.',
+            labels,
+            numberAt(m, 'eventsHandled'),
+        );
+        f.add(
+            'sensorhub_light_commands_sent_total',
+            'counter',
+            'Commands a light sent (changes of its state or brightness).',
+            labels,
+            numberAt(m, 'commandsSent'),
+        );
+        const changedAt = numberAt(m, 'lastChangeTs');
+        f.add(
+            'sensorhub_light_last_change_timestamp_seconds',
+            'gauge',
+            "When a light's last command went out, with its reason (motion, timeout, manual).",
+            { ...labels, reason: stringAt(m, 'lastReason') ?? '' },
+            changedAt === undefined ? undefined : changedAt / 1000,
+        );
+    }
+    for (const lock of s.doorLocks) {
+        const labels = { lock: lock.id, name: lock.name };
+        const m = lock.metrics;
+        const state = stringAt(m, 'state');
+        if (state !== undefined)
+            for (const each of LOCK_STATES)
+                f.add(
+                    'sensorhub_door_lock_state',
+                    'gauge',
+                    "A door lock's state (locked, unlocked, locking, unlocking, jammed): 1 for the current one.",
+                    { ...labels, state: each },
+                    Number(state === each),
+                );
+        const lockedOut = (m as Record<string, unknown> | null)?.lockedOut;
+        f.add(
+            'sensorhub_door_lock_locked_out',
+            'gauge',
+            'Whether a door lock refuses unlocking after too many wrong codes (1) or not (0).',
+            labels,
+            typeof lockedOut === 'boolean' ? Number(lockedOut) : undefined,
+        );
+        f.add(
+            'sensorhub_door_lock_alerts_total',
+            'counter',
+            'Alerts a door lock raised, repeats not counted.',
+            labels,
+            numberAt(m, 'alertsRaised'),
+        );
+        f.add(
+            'sensorhub_door_lock_wrong_codes_total',
+            'counter',
+            'Unlock attempts with a wrong code.',
+            labels,
+            numberAt(m, 'wrongCodes'),
+        );
+        f.add(
+            'sensorhub_door_lock_lockouts_total',
+            'counter',
+            'Lockouts after too many wrong codes.',
+            labels,
+            numberAt(m, 'lockouts'),
+        );
+        f.add(
+            'sensorhub_door_lock_jams_total',
+            'counter',
+            'Times a door lock became jammed.',
+            labels,
+            numberAt(m, 'jams'),
+        );
+    }
+    for (const threshold of s.thresholds) {
+        const labels = { threshold: threshold.id, name: threshold.name };
+        const m = threshold.metrics;
+        f.add(
+            'sensorhub_threshold_sensors',
+            'gauge',
+            'Sensors a threshold node tracks.',
+            labels,
+            numberAt(m, 'sensors'),
+        );
+        f.add(
+            'sensorhub_threshold_alarms_active',
+            'gauge',
+            'Alarms raised now (high, low and stale, per sensor).',
+            labels,
+            numberAt(m, 'alarmsActive'),
+        );
+        f.add(
+            'sensorhub_threshold_stale_alarms_active',
+            'gauge',
+            'Stale-data alarms raised now.',
+            labels,
+            numberAt(m, 'staleActive'),
+        );
+        f.add(
+            'sensorhub_threshold_alarms_raised_total',
+            'counter',
+            'Alarms a threshold node raised, repeats not counted.',
+            labels,
+            numberAt(m, 'alarmsRaised'),
+        );
+        f.add(
+            'sensorhub_threshold_alarms_cleared_total',
+            'counter',
+            'Alarms a threshold node cleared.',
+            labels,
+            numberAt(m, 'alarmsCleared'),
         );
     }
     for (const p of s.serialPorts) {

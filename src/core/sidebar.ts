@@ -1,4 +1,6 @@
 import type { NodeMetrics } from './metrics-registry';
+import { LIGHT_MODES, type LightReason } from './light';
+import { LOCK_STATES } from './door-lock';
 import { MonitorCollector, type HubMetrics, type MonitoredHub, type ProcessMetrics } from './monitor';
 
 export const SIDEBAR_PERIOD_MS = 1000;
@@ -32,6 +34,8 @@ export interface SidebarType {
     readonly total: number;
     /** ms since this type's last event, undefined when not seen since watching started. */
     readonly ageMs: number | undefined;
+    /** The last event's payload, shortened (see summariseEvent); undefined when it had none or was not seen. */
+    readonly value: string | undefined;
 }
 
 export interface SidebarHub {
@@ -45,12 +49,12 @@ export interface SidebarHub {
     readonly subscribers: HubMetrics['subscribers'];
 }
 
-/** A sensor or fleet as the sidebar lists it: small, whatever the node's figures hold. */
+/** A node as the sidebar lists it: small, whatever the node's figures hold. */
 export interface SidebarNode {
     readonly id: string;
     readonly name: string;
-    /** undefined: no read or cycle yet. */
-    readonly health: 'ok' | 'failed' | undefined;
+    /** undefined: no figures yet (no read or cycle). `alarm`: a threshold's alarm, a lock's lockout. */
+    readonly health: 'ok' | 'failed' | 'alarm' | undefined;
     /** A sensor's last read, a fleet's last cycle. */
     readonly latencyMs?: number;
     /** A sensor's last value, shortened. */
@@ -58,9 +62,25 @@ export interface SidebarNode {
     /** A fleet's last cycle: reads ok and failed. */
     readonly ok?: number;
     readonly failed?: number;
-    /** ms since the last read or cycle started. */
+    /** ms since the last read or cycle started, since a light's last change. */
     readonly ageMs?: number;
     readonly error?: string;
+    /** A light's `on`/`off`, a lock's state. */
+    readonly state?: string;
+    /** A light's. */
+    readonly brightness?: number;
+    readonly mode?: string;
+    /** Why a light last changed. */
+    readonly reason?: LightReason;
+    /** A lock's counts. */
+    readonly alerts?: number;
+    readonly wrongCodes?: number;
+    readonly lockouts?: number;
+    readonly jams?: number;
+    /** A threshold's sensors tracked, alarms raised now (stale ones included) and stale alarms. */
+    readonly sensors?: number;
+    readonly alarms?: number;
+    readonly stale?: number;
 }
 
 export interface SidebarSnapshot {
@@ -68,15 +88,92 @@ export interface SidebarSnapshot {
     readonly hubs: readonly SidebarHub[];
     readonly sensors: readonly SidebarNode[];
     readonly fleets: readonly SidebarNode[];
+    readonly lights: readonly SidebarNode[];
+    readonly doorLocks: readonly SidebarNode[];
+    readonly thresholds: readonly SidebarNode[];
 }
 
 /** Longest value text a sidebar row gets: a sensor's value may be any object. */
 export const VALUE_MAX_CHARS = 40;
 
-// Typed as it behaves: functions and symbols give undefined.
-const stringify: (value: unknown) => string | undefined = JSON.stringify;
+/**
+ * JSON.stringify's text of `value`, but only up to a little beyond `max`
+ * characters: building stops there, so a payload of ten thousand readings
+ * costs no more than one. Like JSON.stringify it gives undefined for a
+ * function or symbol and throws on a cycle or a BigInt met before the end.
+ */
+export function jsonPrefix(value: unknown, max: number): string | undefined {
+    let text = '';
+    /** Long enough: every loop below ends as soon as this is set. */
+    let enough = false;
+    const open: object[] = [];
+    const emit = (s: string): void => {
+        text += s;
+        enough = text.length > max;
+    };
+    const resolve = (v: unknown, key: string): unknown => {
+        if (v !== null && typeof v === 'object') {
+            const toJSON = (v as { toJSON?: unknown }).toJSON;
+            if (typeof toJSON === 'function') v = (toJSON as (key: string) => unknown).call(v, key);
+        }
+        if (v instanceof Number) return Number(v);
+        if (v instanceof String) return String(v);
+        if (v instanceof Boolean) return v.valueOf();
+        return v;
+    };
+    const absent = (v: unknown): boolean => v === undefined || typeof v === 'function' || typeof v === 'symbol';
+    const write = (v: unknown): void => {
+        if (v === null) emit('null');
+        // The text needs max characters at most, and escaping only lengthens it; the one more keeps a surrogate
+        // pair cut at the end beyond them.
+        else if (typeof v === 'string') emit(JSON.stringify(v.length > max ? v.slice(0, max + 1) : v));
+        else if (typeof v === 'number') emit(Number.isFinite(v) ? String(v) : 'null');
+        else if (typeof v === 'boolean') emit(String(v));
+        else if (typeof v === 'bigint') throw new TypeError('Do not know how to serialize a BigInt');
+        else if (typeof v === 'object') {
+            if (open.includes(v)) throw new TypeError('Converting circular structure to JSON');
+            open.push(v);
+            if (Array.isArray(v)) {
+                emit('[');
+                for (let i = 0; i < v.length && !enough; i++) {
+                    if (i > 0) emit(',');
+                    const item = resolve(v[i], String(i));
+                    if (absent(item)) emit('null');
+                    else write(item);
+                }
+                emit(']');
+            } else {
+                emit('{');
+                let first = true;
+                for (const key of Object.keys(v)) {
+                    if (enough) break;
+                    const item = resolve((v as Record<string, unknown>)[key], key);
+                    if (absent(item)) continue;
+                    emit(`${first ? '' : ','}${JSON.stringify(key)}:`);
+                    first = false;
+                    write(item);
+                }
+                emit('}');
+            }
+            open.pop();
+        }
+    };
+    const top = resolve(value, '');
+    if (absent(top)) return undefined;
+    write(top);
+    return text;
+}
 
-/** A value as one short line. */
+/** At most VALUE_MAX_CHARS characters, an ellipsis ending a shortened text, never half a surrogate pair. */
+function clip(text: string): string {
+    if (text.length <= VALUE_MAX_CHARS) return text;
+    let end = VALUE_MAX_CHARS - 1;
+    const last = text.charCodeAt(end - 1);
+    if (last >= 0xd800 && last <= 0xdbff) end--;
+    return `${text.slice(0, end)}…`;
+}
+
+/** A value as one short line: a string as it is, anything else as (the start of) its JSON. */
 export function summariseValue(value: unknown): string | undefined {
     if (value === undefined) return undefined;
     let text: string;
@@ -85,14 +182,41 @@ export function summariseValue(value: unknown): string | undefined {
     else {
         try {
             // Functions and symbols have no JSON.
-            const json = stringify(value);
-            text = json ?? typeof value;
+            text = jsonPrefix(value, VALUE_MAX_CHARS) ?? typeof value;
         } catch {
             // Cycles, BigInts: a name is better than nothing.
             text = Object.prototype.toString.call(value);
         }
     }
-    return text.length > VALUE_MAX_CHARS ? `${text.slice(0, VALUE_MAX_CHARS - 1)}…` : text;
+    return clip(text);
+}
+
+const unitOf = (o: unknown): string | undefined => {
+    if (o === null || typeof o !== 'object') return undefined;
+    const unit = (o as Record<string, unknown>).unit;
+    return typeof unit === 'string' && unit !== '' ? unit : undefined;
+};
+
+/**
+ * An event's payload as one short line: a number with its unit (`21.4 °C`)
+ * for a reading (the unit from `msg.sensor`) or a payload `{value, unit}`,
+ * else as summariseValue gives it.
+ */
+export function summariseEvent(payload: unknown, sensor?: unknown): string | undefined {
+    try {
+        if (typeof payload === 'number') {
+            const unit = unitOf(sensor);
+            if (unit !== undefined) return clip(`${payload} ${unit}`);
+        } else if (payload !== null && typeof payload === 'object') {
+            const value = (payload as Record<string, unknown>).value;
+            const unit = unitOf(payload);
+            if (typeof value === 'number' && unit !== undefined) return clip(`${value} ${unit}`);
+        }
+        return summariseValue(payload);
+    } catch {
+        // A getter that throws: the payload is someone else's object, and the sidebar only shows it.
+        return undefined;
+    }
 }
 
 const numAt = (o: Record<string, unknown>, key: string): number | undefined => {
@@ -134,6 +258,66 @@ export function fleetRow(n: NodeMetrics, now: number): SidebarNode {
     };
 }
 
+/** A text field that must be one of `values`: the editor turns it into a message key. */
+const oneOf = <T extends string>(o: Record<string, unknown>, key: string, values: readonly T[]): T | undefined => {
+    const v = o[key];
+    return typeof v === 'string' && (values as readonly string[]).includes(v) ? (v as T) : undefined;
+};
+
+const LIGHT_STATES = ['on', 'off'] as const;
+const LIGHT_REASONS: readonly LightReason[] = ['motion', 'timeout', 'manual'];
+
+/** A light's figures as a sidebar row: its state, brightness and mode, and its last change. */
+export function lightRow(n: NodeMetrics, now: number): SidebarNode {
+    const m = (n.metrics ?? {}) as Record<string, unknown>;
+    const state = oneOf(m, 'state', LIGHT_STATES);
+    const changedAt = numAt(m, 'lastChangeTs');
+    return {
+        id: n.id,
+        name: n.name,
+        health: state === undefined ? undefined : 'ok',
+        state,
+        brightness: numAt(m, 'brightness'),
+        mode: oneOf(m, 'mode', LIGHT_MODES),
+        reason: oneOf(m, 'lastReason', LIGHT_REASONS),
+        ageMs: changedAt === undefined ? undefined : Math.max(0, now - changedAt),
+        ...(n.error !== undefined ? { error: n.error } : {}),
+    };
+}
+
+/** A door lock's figures as a sidebar row: failed while jammed, an alarm while locked out. */
+export function doorLockRow(n: NodeMetrics): SidebarNode {
+    const m = (n.metrics ?? {}) as Record<string, unknown>;
+    const state = oneOf(m, 'state', LOCK_STATES);
+    return {
+        id: n.id,
+        name: n.name,
+        health: state === undefined ? undefined : state === 'jammed' ? 'failed' : m.lockedOut === true ? 'alarm' : 'ok',
+        state,
+        alerts: numAt(m, 'alertsRaised'),
+        wrongCodes: numAt(m, 'wrongCodes'),
+        lockouts: numAt(m, 'lockouts'),
+        jams: numAt(m, 'jams'),
+        ...(n.error !== undefined ? { error: n.error } : {}),
+    };
+}
+
+/** A threshold node's figures as a sidebar row: an alarm while any of its alarms is raised. */
+export function thresholdRow(n: NodeMetrics): SidebarNode {
+    const m = (n.metrics ?? {}) as Record<string, unknown>;
+    const sensors = numAt(m, 'sensors');
+    const alarms = numAt(m, 'alarmsActive');
+    return {
+        id: n.id,
+        name: n.name,
+        health: alarms === undefined ? undefined : alarms > 0 ? 'alarm' : 'ok',
+        sensors,
+        alarms,
+        stale: numAt(m, 'staleActive'),
+        ...(n.error !== undefined ? { error: n.error } : {}),
+    };
+}
+
 export interface SidebarFeedOptions {
     /** The hubs deployed now; asked every period, so redeploys show up without restarting the feed. */
     readonly hubs: () => readonly SidebarHubSource[];
@@ -156,11 +340,18 @@ const NO_PROCESS: ProcessMetrics = Object.freeze({
     uptimeS: 0,
 });
 
+/** What the feed keeps of a type's last event: references only, read when a snapshot is built. */
+interface LastEvent {
+    at: number;
+    payload: unknown;
+    sensor: unknown;
+}
+
 interface Watched {
     readonly hub: MonitoredHub;
     readonly collector: MonitorCollector;
-    /** Last event time per type, bounded like the counter's totals. */
-    readonly lastSeen: Map<string, number>;
+    /** Each type's last event, bounded like the counter's totals; one slot per type, reused. */
+    readonly lastSeen: Map<string, LastEvent>;
     readonly stopSeen: () => void;
     source: SidebarHubSource;
 }
@@ -264,11 +455,19 @@ export class SidebarFeed {
                 w.source = source;
                 continue;
             }
-            const lastSeen = new Map<string, number>();
+            const lastSeen = new Map<string, LastEvent>();
             const clock = this.opts.clock;
             const max = this.maxTypes;
-            const stopSeen = source.hub.onPublish((type) => {
-                if (lastSeen.size < max || lastSeen.has(type)) lastSeen.set(type, clock.now());
+            // Per event: a lookup and three references stored. Nothing is formatted here, and nothing copied.
+            const stopSeen = source.hub.onPublish((type, msg) => {
+                const last = lastSeen.get(type);
+                if (last !== undefined) {
+                    last.at = clock.now();
+                    last.payload = msg.payload;
+                    last.sensor = msg.sensor;
+                } else if (lastSeen.size < max) {
+                    lastSeen.set(type, { at: clock.now(), payload: msg.payload, sensor: msg.sensor });
+                }
             });
             const collector = new MonitorCollector({
                 hub: source.hub,
@@ -304,7 +503,8 @@ export class SidebarFeed {
                         count: recent?.count ?? 0,
                         rate: recent?.rate ?? 0,
                         total: t.count,
-                        ageMs: seen === undefined ? undefined : Math.max(0, now - seen),
+                        ageMs: seen === undefined ? undefined : Math.max(0, now - seen.at),
+                        value: seen === undefined ? undefined : summariseEvent(seen.payload, seen.sensor),
                     };
                 })
                 .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
@@ -325,6 +525,9 @@ export class SidebarFeed {
             hubs,
             sensors: nodes.filter((n) => n.type === 'sensorhub-sensor').map((n) => sensorRow(n, now)),
             fleets: nodes.filter((n) => n.type === 'sensorhub-fleet').map((n) => fleetRow(n, now)),
+            lights: nodes.filter((n) => n.type === 'sensorhub-light').map((n) => lightRow(n, now)),
+            doorLocks: nodes.filter((n) => n.type === 'sensorhub-door-lock').map(doorLockRow),
+            thresholds: nodes.filter((n) => n.type === 'sensorhub-threshold').map(thresholdRow),
         };
     }
 }

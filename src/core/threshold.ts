@@ -12,7 +12,10 @@ export type AlarmState = 'raised' | 'cleared';
 export interface Limits {
     readonly high: number | undefined;
     readonly low: number | undefined;
-    /** A raised high clears at or below high − hysteresis; a raised low at or above low + hysteresis. */
+    /**
+     * A raised high clears at or below high − hysteresis, or below the low limit; a raised low at or above
+     * low + hysteresis, or above the high limit.
+     */
     readonly hysteresis: number;
 }
 
@@ -41,6 +44,21 @@ export interface AlarmEvent {
     readonly sensor: Readonly<Record<string, unknown>>;
     /** 0 for a transition; 1, 2, … for repeats of a raised alarm. */
     readonly repeat: number;
+}
+
+/** A threshold node's figures for monitors and the sidebar. */
+export interface ThresholdMetrics {
+    readonly sensors: number;
+    /** Alarms raised now, each level of each sensor counted, stale ones included. */
+    readonly alarmsActive: number;
+    /** Stale alarms raised now. */
+    readonly staleActive: number;
+    /** Alarms raised since the node started, repeats not counted. */
+    readonly alarmsRaised: number;
+    /** Alarms cleared since the node started (a reset clears without a message, and is not counted). */
+    readonly alarmsCleared: number;
+    /** Readings refused since the last reset, for the sensor limit. */
+    readonly refused: number;
 }
 
 export interface ThresholdOptions extends ThresholdSettings {
@@ -95,6 +113,9 @@ export class ThresholdMonitor {
     private readonly tracks = new Map<string, Track>();
     private limits: Limits;
     private raisedCount = 0;
+    private staleCount = 0;
+    private raisedTotal = 0;
+    private clearedTotal = 0;
     private closed = false;
     /** Readings refused because the sensor limit was reached. */
     refused = 0;
@@ -111,6 +132,18 @@ export class ThresholdMonitor {
     /** Alarms raised now, counting each level of each sensor. */
     get raised(): number {
         return this.raisedCount;
+    }
+
+    /** Counted as things happen, so asking costs nothing per reading. */
+    metrics(): ThresholdMetrics {
+        return {
+            sensors: this.tracks.size,
+            alarmsActive: this.raisedCount,
+            staleActive: this.staleCount,
+            alarmsRaised: this.raisedTotal,
+            alarmsCleared: this.clearedTotal,
+            refused: this.refused,
+        };
     }
 
     get currentLimits(): Limits {
@@ -148,8 +181,7 @@ export class ThresholdMonitor {
         const events: AlarmEvent[] = [];
         if (t.stale.raised) this.clear(t, 'stale', events);
         this.armStale(t);
-        this.check(t, 'high', events);
-        this.check(t, 'low', events);
+        this.checkLimits(t, events);
         return { ok: true, events };
     }
 
@@ -158,10 +190,7 @@ export class ThresholdMonitor {
         this.limits = limits;
         const events: AlarmEvent[] = [];
         if (this.closed) return events;
-        for (const t of this.tracks.values()) {
-            this.check(t, 'high', events);
-            this.check(t, 'low', events);
-        }
+        for (const t of this.tracks.values()) this.checkLimits(t, events);
         return events;
     }
 
@@ -170,12 +199,20 @@ export class ThresholdMonitor {
         for (const t of this.tracks.values()) this.drop(t);
         this.tracks.clear();
         this.raisedCount = 0;
+        this.staleCount = 0;
         this.refused = 0;
     }
 
     close(): void {
         this.closed = true;
         this.reset();
+    }
+
+    /** A raised level is checked first: its clear goes out before the other level's raise, never after it. */
+    private checkLimits(t: Track, events: AlarmEvent[]): void {
+        const first = t.low.raised ? 'low' : 'high';
+        this.check(t, first, events);
+        this.check(t, first === 'low' ? 'high' : 'low', events);
     }
 
     private check(t: Track, level: 'high' | 'low', events: AlarmEvent[]): void {
@@ -189,7 +226,13 @@ export class ThresholdMonitor {
         const h = this.limits.hysteresis;
         if (lv.raised) {
             lv.threshold = limit;
-            const back = level === 'high' ? t.value <= limit - h : t.value >= limit + h;
+            // A hysteresis wider than the gap between the limits would keep a high alarm raised while the
+            // low one raises too: a value beyond the other limit is back from this one, whatever the band.
+            const other = this.limits[level === 'high' ? 'low' : 'high'];
+            const back =
+                level === 'high'
+                    ? t.value <= limit - h || (other !== undefined && t.value < other)
+                    : t.value >= limit + h || (other !== undefined && t.value > other);
             if (back) this.clear(t, level, events);
             return;
         }
@@ -219,6 +262,8 @@ export class ThresholdMonitor {
         lv.threshold = threshold;
         lv.repeats = 0;
         this.raisedCount++;
+        this.raisedTotal++;
+        if (level === 'stale') this.staleCount++;
         this.armRepeat(t, level);
         return this.event(t, level, 'raised', 0);
     }
@@ -227,6 +272,8 @@ export class ThresholdMonitor {
         const lv = t[level];
         lv.raised = false;
         this.raisedCount--;
+        this.clearedTotal++;
+        if (level === 'stale') this.staleCount--;
         if (lv.repeat !== undefined) this.clock.clearTimeout(lv.repeat);
         lv.repeat = undefined;
         events.push(this.event(t, level, 'cleared', 0));

@@ -6,6 +6,9 @@ const hubNodes = require('../../nodes/hub.js');
 const monitorNode = require('../../nodes/monitor.js');
 const fleetNodes = require('../../nodes/fleet.js');
 const sensorNode = require('../../nodes/sensor.js');
+const lightNode = require('../../nodes/light.js');
+const doorLockNode = require('../../nodes/door-lock.js');
+const thresholdNode = require('../../nodes/threshold.js');
 const example = require('../../examples/monitor.json');
 const { metricsRegistry } = require('../../nodes/core/metrics-registry');
 
@@ -220,6 +223,133 @@ describe(`sensorhub-monitor on Node-RED ${version}`, function () {
         assert.equal(typeof s.metrics.latencyMs, 'number');
         await helper.unload();
         assert.equal(metricsRegistry.collect('sensorhub-sensor').length, 0);
+    });
+
+    it('reports lights, door locks and thresholds, and forgets them when they are removed', async function () {
+        const light = {
+            id: 'light1',
+            type: 'sensorhub-light',
+            z: 'f1',
+            name: 'porch',
+            motionPatterns: 'motion_detected',
+            wait: 60,
+            minOn: 0,
+            brightness: 70,
+            override: 0,
+            darkGate: false,
+            timeGate: false,
+            topic: '',
+            wires: [[]],
+        };
+        const lock = {
+            id: 'lock1',
+            type: 'sensorhub-door-lock',
+            z: 'f1',
+            name: 'front',
+            location: 'front door',
+            initialState: 'locked',
+            feedback: false,
+            actuation: 0,
+            transitionTimeout: 10,
+            autoRelock: 0,
+            motionPatterns: 'motion_detected',
+            cooldown: 60,
+            repeat: 0,
+            maxAttempts: 5,
+            lockout: 300,
+            wires: [[], []],
+        };
+        const threshold = {
+            id: 'th1',
+            type: 'sensorhub-threshold',
+            z: 'f1',
+            name: 'temps',
+            high: 30,
+            low: '',
+            hysteresis: 0,
+            minDuration: 0,
+            staleAfter: 0,
+            repeat: 0,
+            maxSensors: 10000,
+            wires: [[]],
+        };
+        const { node, out } = await load({}, [lightNode, doorLockNode, thresholdNode, light, lock, threshold]);
+        helper.getNode('light1').receive({ topic: 'motion_detected', payload: true });
+        helper.getNode('lock1').receive({ topic: 'motion_detected', payload: true });
+        helper.getNode('th1').receive({ topic: 'temperature_update', sensor: { id: 't1' }, payload: 31 });
+        helper.getNode('th1').receive({ topic: 'temperature_update', sensor: { id: 't2' }, payload: 20 });
+        await until(() => metricsRegistry.collect('sensorhub-door-lock')[0]?.metrics?.alertsRaised === 1, 'the alert');
+        node.receive({});
+        await until(() => out.length === 1, 'metrics');
+        const s = out[0].payload;
+        assert.deepEqual(
+            s.lights.map((n) => [n.id, n.name, n.metrics.state, n.metrics.brightness, n.metrics.lastReason]),
+            [['light1', 'porch', 'on', 70, 'motion']],
+        );
+        assert.equal(s.lights[0].metrics.eventsHandled, 1);
+        assert.equal(s.lights[0].metrics.commandsSent, 1);
+        assert.deepEqual(
+            s.doorLocks.map((n) => [n.id, n.name, n.metrics.state, n.metrics.alertsRaised]),
+            [['lock1', 'front', 'locked', 1]],
+        );
+        assert.deepEqual(
+            s.thresholds.map((n) => [n.id, n.metrics.sensors, n.metrics.alarmsActive, n.metrics.alarmsRaised]),
+            [['th1', 2, 1, 1]],
+        );
+        assert.deepEqual(s.nodes, []);
+
+        await helper.unload();
+        assert.deepEqual(
+            ['sensorhub-light', 'sensorhub-door-lock', 'sensorhub-threshold'].map(
+                (t) => metricsRegistry.collect(t).length,
+            ),
+            [0, 0, 0],
+        );
+    });
+
+    it('writes light, door lock and threshold figures in Prometheus text', async function () {
+        const light = {
+            id: 'light1',
+            type: 'sensorhub-light',
+            z: 'f1',
+            name: 'porch',
+            motionPatterns: 'motion_detected',
+            wait: 60,
+            minOn: 0,
+            brightness: 100,
+            override: 0,
+            darkGate: false,
+            timeGate: false,
+            topic: '',
+            wires: [[]],
+        };
+        const threshold = {
+            id: 'th1',
+            type: 'sensorhub-threshold',
+            z: 'f1',
+            name: '',
+            high: 30,
+            low: '',
+            hysteresis: 0,
+            minDuration: 0,
+            staleAfter: 0,
+            repeat: 0,
+            maxSensors: 10000,
+            wires: [[]],
+        };
+        const { node, out } = await load({ format: 'prometheus' }, [lightNode, thresholdNode, light, threshold]);
+        helper.getNode('light1').receive({ command: 'on', brightness: 40 });
+        helper.getNode('th1').receive({ topic: 'temperature_update', sensor: { id: 't1' }, payload: 35 });
+        await until(() => metricsRegistry.collect('sensorhub-threshold')[0]?.metrics?.alarmsActive === 1, 'the alarm');
+        node.receive({});
+        await until(() => out.length === 1, 'metrics');
+        const text = out[0].payload;
+        assert.match(text, /^sensorhub_light_on\{light="light1",name="porch"\} 1$/m);
+        assert.match(text, /^sensorhub_light_brightness\{light="light1",name="porch"\} 40$/m);
+        assert.match(text, /^sensorhub_light_mode\{light="light1",name="porch",mode="manual"\} 1$/m);
+        assert.match(text, /^sensorhub_light_commands_sent_total\{light="light1",name="porch"\} 1$/m);
+        assert.match(text, /^sensorhub_threshold_alarms_active\{threshold="th1",name=""\} 1$/m);
+        assert.match(text, /^sensorhub_threshold_alarms_raised_total\{threshold="th1",name=""\} 1$/m);
     });
 
     it('stops counting and emitting when closed: the hub keeps no listener, the timer stops', async function () {

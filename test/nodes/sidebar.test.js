@@ -3,12 +3,28 @@ const assert = require('node:assert/strict');
 const { helper, version } = require('../helpers/node-red');
 const { until } = require('../helpers/wait');
 const hubNodes = require('../../nodes/hub.js');
+const lightNode = require('../../nodes/light.js');
 const sidebarPlugin = require('../../nodes/sidebar.js');
 
 const TAB = { id: 'f1', type: 'tab', label: 'test' };
 const HUB = { id: 'hub1', type: 'sensorhub-hub', name: 'home', backend: 'local' };
 const PUB = { id: 'p1', type: 'sensorhub-publish', z: 'f1', hub: 'hub1', eventType: 'temperature_update', wires: [] };
 const SUB = { id: 's1', type: 'sensorhub-subscribe', z: 'f1', name: 'alarm', hub: 'hub1', patterns: '#', wires: [[]] };
+const LIGHT = {
+    id: 'l1',
+    type: 'sensorhub-light',
+    z: 'f1',
+    name: 'porch',
+    motionPatterns: 'motion_detected',
+    wait: 60,
+    minOn: 0,
+    brightness: 100,
+    override: 0,
+    darkGate: false,
+    timeGate: false,
+    topic: '',
+    wires: [[]],
+};
 
 describe(`sidebar plugin on Node-RED ${version}`, function () {
     // The feed's period is a second: a snapshot takes that long to come.
@@ -21,7 +37,7 @@ describe(`sidebar plugin on Node-RED ${version}`, function () {
 
     beforeEach(async function () {
         await new Promise((resolve) => helper.startServer(resolve));
-        await helper.load(hubNodes, [TAB, HUB, PUB, SUB]);
+        await helper.load([hubNodes, lightNode], [TAB, HUB, PUB, SUB, LIGHT]);
         // Plugins register no node type, so the helper does not load them: this gives it the API a plugin gets.
         red = helper._registryUtil.createNodeApi({});
         red.plugins = { registerPlugin: () => {} };
@@ -40,11 +56,14 @@ describe(`sidebar plugin on Node-RED ${version}`, function () {
     it('publishes snapshots of the deployed hub over comms while watched', async function () {
         const res = await helper.request().post('/sensorhub/sidebar/watch').send({ client: 'c1' }).expect(200);
         assert.equal(res.body.topic, 'sensorhub/sidebar');
-        helper.getNode('p1').receive({ payload: 20 });
+        helper.getNode('p1').receive({ payload: 20, sensor: { id: 't1', unit: '°C' } });
         await until(
             () => published.some((m) => m.data.hubs[0]?.types.some((t) => t.type === 'temperature_update')),
             'a snapshot with the published type',
         );
+        const type = published.at(-1).data.hubs[0].types.find((t) => t.type === 'temperature_update');
+        assert.equal(type.value, '20 °C');
+        assert.equal(typeof type.ageMs, 'number');
         const m = published.at(-1);
         assert.equal(m.retain, false);
         const [hub] = m.data.hubs;
@@ -53,6 +72,17 @@ describe(`sidebar plugin on Node-RED ${version}`, function () {
         const sub = hub.subscribers.find((s) => s.id === 's1');
         assert.equal(sub.name, 'alarm');
         assert.deepEqual(sub.patterns, ['#']);
+    });
+
+    it('lists lights with their state and last change', async function () {
+        await helper.request().post('/sensorhub/sidebar/watch').send({ client: 'c1' }).expect(200);
+        helper.getNode('l1').receive({ topic: 'motion_detected', payload: true });
+        await until(() => published.at(-1)?.data.lights[0]?.state === 'on', 'a snapshot with the light on');
+        const [light] = published.at(-1).data.lights;
+        assert.deepEqual(
+            [light.id, light.name, light.health, light.brightness, light.mode, light.reason],
+            ['l1', 'porch', 'ok', 100, 'auto', 'motion'],
+        );
     });
 
     it('counts editors apart and stops when the last one leaves', async function () {

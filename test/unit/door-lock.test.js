@@ -1,4 +1,6 @@
 'use strict';
+// Property tests: fast-check prints the seed and path of a failure. To replay it, add them to that fc.assert's
+// options, `fc.assert(property, { seed, path, endOnFailure: true })`, and run this file alone.
 const { StepClock } = require('../helpers/fake-clock');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
@@ -191,6 +193,7 @@ describe('core/door-lock input', function () {
                     assert.equal(msg.feedback, undefined);
                 },
             ),
+            { numRuns: 1000 },
         );
     });
 });
@@ -382,33 +385,178 @@ describe('core/door-lock', function () {
             assert.equal(codeMatches('2468 ', digest), false, 'compared exactly');
         });
 
-        it('never reaches unlocked or unlocking without the right code, whatever else happens', function () {
+        it('never reaches unlocked or unlocking without a valid unlock, whatever else happens (property)', function () {
+            this.timeout(30_000);
+            const RIGHT = '2468';
+            // Near misses first: a compare that trims, folds case or width, or stops early would take one of these.
+            const code = fc.oneof(
+                { weight: 3, arbitrary: fc.constantFrom(RIGHT, RIGHT, '246', '24680', ' 2468', '2468 ', '2468\n') },
+                { weight: 2, arbitrary: fc.constantFrom('２４６８', '2469', '8642', '', '\u00002468', undefined) },
+                { weight: 1, arbitrary: fc.string({ maxLength: 6 }) },
+            );
             const op = fc.oneof(
-                fc.record({ op: fc.constant('lock') }),
-                fc.record({ op: fc.constant('unlock'), code: fc.option(fc.string(), { nil: undefined }) }),
-                fc.record({ op: fc.constant('ack') }),
-                fc.record({ op: fc.constant('motion'), seen: fc.boolean() }),
-                fc.record({ op: fc.constant('advance'), ms: fc.integer({ min: 0, max: 400_000 }) }),
+                { weight: 2, arbitrary: fc.record({ op: fc.constant('lock') }) },
+                { weight: 5, arbitrary: fc.record({ op: fc.constant('unlock'), code }) },
+                { weight: 1, arbitrary: fc.record({ op: fc.constant('ack') }) },
+                { weight: 1, arbitrary: fc.record({ op: fc.constant('motion'), seen: fc.boolean() }) },
+                {
+                    weight: 2,
+                    arbitrary: fc.record({
+                        op: fc.constant('feedback'),
+                        state: fc.constantFrom('locked', 'unlocked', 'jammed'),
+                    }),
+                },
+                {
+                    weight: 4,
+                    arbitrary: fc.record({ op: fc.constant('advance'), ms: fc.integer({ min: 0, max: 120_000 }) }),
+                },
+                // To the next timer, or a millisecond either side of it: where off-by-one mistakes show.
+                { weight: 3, arbitrary: fc.record({ op: fc.constant('timer'), delta: fc.constantFrom(-1, 0, 0, 1) }) },
+                { weight: 1, arbitrary: fc.record({ op: fc.constant('restart') }) },
+            );
+            const settings = fc.record({
+                initialState: fc.constantFrom('locked', 'locked', 'unlocked'),
+                feedback: fc.boolean(),
+                actuationMs: fc.constantFrom(0, 500, 3000),
+                transitionTimeoutMs: fc.constantFrom(1000, 10_000),
+                autoRelockMs: fc.constantFrom(0, 1000, 30_000),
+                repeatMs: fc.constantFrom(0, 30_000),
+                maxAttempts: fc.integer({ min: 1, max: 4 }),
+                lockoutMs: fc.constantFrom(1000, 60_000, 300_000),
+            });
+            fc.assert(
+                fc.property(settings, fc.array(op, { maxLength: 50, size: 'max' }), (cfg, ops) => {
+                    const clock = new FakeClock();
+                    const states = [];
+                    const alerts = [];
+                    let saved;
+                    const make = () => {
+                        const lock = new DoorLock({
+                            ...BASE,
+                            ...cfg,
+                            codeDigest: digestCode(RIGHT),
+                            clock,
+                            saved,
+                            onState: (c) => states.push({ ...c, at: clock.t }),
+                            onAlert: (a) => alerts.push(a),
+                            onSave: (sv) => (saved = sv),
+                            onError: (e) => assert.fail(e),
+                        });
+                        lock.start();
+                        return lock;
+                    };
+                    let lock = make();
+                    // The model, from what the test did and what the lock reported: never from the lock's insides.
+                    let opened = cfg.initialState === 'unlocked';
+                    let unlockedSince = opened ? clock.t : undefined;
+                    let wrong = 0;
+                    let lockoutUntil;
+                    const follow = (from, mayActuateUnlock) => {
+                        for (const c of states.slice(from)) {
+                            if (c.actuate === 'unlock')
+                                assert.ok(mayActuateUnlock, 'the hardware is asked to unlock only by a valid unlock');
+                            if (c.state === 'unlocked') unlockedSince = c.at;
+                            if (c.state === 'locked' || c.state === 'locking' || c.state === 'jammed') opened = false;
+                        }
+                    };
+                    for (const o of ops) {
+                        const before = states.length;
+                        const alertsBefore = alerts.length;
+                        const was = lock.current;
+                        let valid = false;
+                        if (o.op === 'unlock') {
+                            const now = clock.t;
+                            const r = lock.unlock(o.code);
+                            if (lockoutUntil !== undefined && now < lockoutUntil) {
+                                assert.deepEqual(r, { refused: 'locked-out', remainingMs: lockoutUntil - now });
+                            } else {
+                                if (lockoutUntil !== undefined) [lockoutUntil, wrong] = [undefined, 0];
+                                if (o.code === undefined) assert.deepEqual(r, { refused: 'code-required' });
+                                else if (o.code !== RIGHT) {
+                                    wrong++;
+                                    if (wrong >= cfg.maxAttempts) {
+                                        [wrong, lockoutUntil] = [0, now + cfg.lockoutMs];
+                                        assert.deepEqual(r, { refused: 'lockout', lockoutMs: cfg.lockoutMs });
+                                        assert.deepEqual(
+                                            alerts.slice(alertsBefore).map((a) => [a.reason, a.until]),
+                                            [['lockout', lockoutUntil]],
+                                        );
+                                    } else {
+                                        const remaining = cfg.maxAttempts - wrong;
+                                        assert.deepEqual(r, { refused: 'wrong-code', attempts: wrong, remaining });
+                                        assert.deepEqual(
+                                            alerts.slice(alertsBefore).map((a) => [a.reason, a.attempts, a.remaining]),
+                                            [['wrong_code', wrong, remaining]],
+                                        );
+                                    }
+                                } else {
+                                    valid = true;
+                                    wrong = 0;
+                                    opened = true;
+                                    assert.deepEqual(r, { changed: was !== 'unlocked' && was !== 'unlocking' });
+                                    assert.ok(['unlocked', 'unlocking'].includes(lock.current), 'a valid unlock opens');
+                                }
+                            }
+                            if (!valid) assert.equal(lock.current, was, 'a refused unlock changes nothing');
+                        } else if (o.op === 'feedback') {
+                            const r = lock.feedback(o.state);
+                            if (!cfg.feedback) assert.deepEqual(r, { refused: 'feedback-off' });
+                            // The hardware's report is the truth: a key turned by hand opens the door.
+                            else if (o.state === 'unlocked') opened = true;
+                        } else if (o.op === 'advance') clock.advance(o.ms);
+                        else if (o.op === 'timer') {
+                            const next = Math.min(...[...clock.timers.values()].map((x) => x.at));
+                            if (Number.isFinite(next)) clock.advance(Math.max(0, next - clock.t + o.delta));
+                        } else if (o.op === 'motion') lock.motion(o.seen);
+                        else if (o.op === 'restart') {
+                            lock.close();
+                            assert.equal(clock.timers.size, 0, 'close clears every timer');
+                            lock = make();
+                        } else lock[o.op]();
+                        follow(before, valid);
+                        if (lock.current === 'unlocked' || lock.current === 'unlocking')
+                            assert.ok(opened, `${lock.current} after ${JSON.stringify(o)} without a valid unlock`);
+                        if (lock.current === 'unlocked' && cfg.autoRelockMs > 0)
+                            assert.ok(clock.t < unlockedSince + cfg.autoRelockMs, 'unlocked past the auto-relock');
+                        assert.deepEqual(saved, lock.snapshot(), 'what is saved is the state');
+                    }
+                    lock.close();
+                    assert.equal(clock.timers.size, 0);
+                }),
+                { numRuns: 1500 },
+            );
+        });
+
+        it('starts neither unlocked nor unlocking from anything saved, unless a valid save says unlocked (property)', function () {
+            const savedLike = fc.record(
+                {
+                    v: fc.constantFrom(1, 1, 2, '1'),
+                    state: fc.oneof(
+                        fc.constantFrom('locked', 'unlocked', 'locking', 'unlocking', 'jammed'),
+                        fc.string(),
+                    ),
+                    since: fc.oneof(fc.integer(), fc.double(), fc.constant(null)),
+                    attempts: fc.oneof(fc.integer({ min: -2, max: 10 }), fc.double()),
+                    lockoutUntil: fc.oneof(fc.constant(null), fc.integer(), fc.double()),
+                    motionAlertAt: fc.oneof(fc.constant(null), fc.integer()),
+                },
+                { requiredKeys: [] },
             );
             fc.assert(
-                fc.property(fc.array(op, { maxLength: 40 }), fc.boolean(), (ops, relock) => {
-                    const { lock, states, clock } = setup({
-                        ...CODE,
-                        maxAttempts: 3,
-                        autoRelockMs: relock ? 1000 : 0,
-                        actuationMs: relock ? 500 : 0,
-                    });
-                    for (const o of ops) {
-                        if (o.op === 'unlock') {
-                            fc.pre(o.code !== '2468');
-                            assert.ok('refused' in lock.unlock(o.code));
-                        } else if (o.op === 'advance') clock.advance(o.ms);
-                        else if (o.op === 'motion') lock.motion(o.seen);
-                        else lock[o.op]();
-                        assert.equal(lock.current, 'locked');
-                    }
-                    assert.ok(states.every((s) => s.actuate !== 'unlock'));
-                }),
+                fc.property(
+                    fc.oneof(savedLike, fc.anything()),
+                    fc.constantFrom('locked', 'unlocked'),
+                    (raw, initialState) => {
+                        const { lock } = setup({ saved: raw, initialState, actuationMs: 500 });
+                        const parsed = parseSaved(raw);
+                        // Nothing saved (undefined) is a first start: the configured initial state then applies.
+                        const expected = raw === undefined ? initialState : parsed?.state;
+                        if (lock.current === 'unlocked') assert.equal(expected, 'unlocked');
+                        assert.notEqual(lock.current, 'unlocking');
+                        lock.close();
+                    },
+                ),
+                { numRuns: 1000 },
             );
         });
     });
@@ -629,6 +777,58 @@ describe('core/door-lock', function () {
                 assert.equal(parseSaved(bad), undefined);
             }
             assert.equal(setup({ saved: undefined }).lock.restoredInvalid, false);
+        });
+    });
+
+    describe('metrics', function () {
+        it('starts with its state and no counts', function () {
+            assert.deepEqual(setup().lock.metrics(), {
+                state: 'locked',
+                lockedOut: false,
+                alertsRaised: 0,
+                wrongCodes: 0,
+                lockouts: 0,
+                jams: 0,
+            });
+        });
+
+        it('counts wrong codes, lockouts and their alerts, and says while unlocking is locked out', function () {
+            const { lock, clock } = setup({ ...CODE, maxAttempts: 3, lockoutMs: 60_000 });
+            lock.unlock('1');
+            lock.unlock('2');
+            assert.deepEqual(
+                [lock.metrics().wrongCodes, lock.metrics().alertsRaised, lock.metrics().lockedOut],
+                [2, 2, false],
+            );
+            lock.unlock('3');
+            let m = lock.metrics();
+            assert.deepEqual([m.wrongCodes, m.lockouts, m.alertsRaised, m.lockedOut], [3, 1, 3, true]);
+            clock.advance(60_000);
+            m = lock.metrics();
+            assert.deepEqual([m.lockouts, m.lockedOut], [1, false]);
+            lock.unlock('2468');
+            assert.equal(lock.metrics().state, 'unlocked');
+        });
+
+        it('counts each time the lock becomes jammed, not repeated reports, and alerts without repeats', function () {
+            const { lock, clock } = setup({ feedback: true, transitionTimeoutMs: 5000, repeatMs: 1000 });
+            lock.unlock(undefined);
+            clock.advance(5000);
+            lock.feedback('jammed');
+            clock.advance(3000);
+            assert.deepEqual(
+                [lock.metrics().state, lock.metrics().jams, lock.metrics().alertsRaised],
+                ['jammed', 1, 1],
+            );
+            lock.lock();
+            lock.feedback('jammed');
+            assert.deepEqual([lock.metrics().jams, lock.metrics().alertsRaised], [2, 2]);
+        });
+
+        it('counts motion alerts', function () {
+            const { lock } = setup();
+            lock.motion(true);
+            assert.equal(lock.metrics().alertsRaised, 1);
         });
     });
 

@@ -1,4 +1,6 @@
 'use strict';
+// Property tests: fast-check prints the seed and path of a failure. To replay it, add them to that fc.assert's
+// options, `fc.assert(property, { seed, path, endOnFailure: true })`, and run this file alone.
 const assert = require('node:assert/strict');
 const fc = require('fast-check');
 const { LineSplitter } = require('../../nodes/core/gateway-framing');
@@ -126,6 +128,54 @@ describe('core/gateway-framing', function () {
                     assert.deepEqual(out, expected);
                 },
             ),
+            { numRuns: 3000 },
+        );
+    });
+
+    it('cuts any bytes as a reference does, dropping and counting oversized lines, however they arrive (property)', function () {
+        // Bytes of every kind, with newlines, carriage returns and cut UTF-8 sequences common enough to matter.
+        const byte = fc.oneof(
+            { weight: 2, arbitrary: fc.constantFrom(0x0a, 0x0d, 0x41, 0xc3, 0xa9, 0xf0, 0x9f, 0xff, 0x00) },
+            { weight: 3, arbitrary: fc.integer({ min: 0, max: 255 }) },
+        );
+        fc.assert(
+            fc.property(
+                fc.uint8Array({ maxLength: 200 }),
+                fc.array(byte, { maxLength: 120 }),
+                fc.array(fc.nat(), { maxLength: 12 }),
+                fc.integer({ min: 1, max: 40 }),
+                (prefix, mixed, positions, max) => {
+                    const whole = Buffer.concat([Buffer.from(prefix), Buffer.from(mixed)]);
+                    // The reference: split the whole stream at once, with nothing held between chunks.
+                    const expected = [];
+                    const segments = [];
+                    let from = 0;
+                    for (let i = 0; i < whole.length; i++) {
+                        if (whole[i] === 0x0a) {
+                            segments.push(whole.subarray(from, i));
+                            from = i + 1;
+                        }
+                    }
+                    for (const seg of segments) {
+                        if (seg.length > max) expected.push(OVERSIZED);
+                        else {
+                            const body = seg.length > 0 && seg[seg.length - 1] === 0x0d ? seg.subarray(0, -1) : seg;
+                            if (body.length > 0) expected.push(body.toString('utf8'));
+                        }
+                    }
+                    const tail = whole.length - from;
+                    if (tail > max) expected.push(OVERSIZED);
+                    const { s, out, push } = splitter(max);
+                    for (const part of cut(whole, positions)) push(part);
+                    assert.deepEqual(out, expected);
+                    assert.equal(
+                        s.buffered,
+                        tail > max ? 0 : tail,
+                        'holds the unfinished line, and never more than the limit',
+                    );
+                },
+            ),
+            { numRuns: 3000 },
         );
     });
 });

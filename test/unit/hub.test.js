@@ -361,6 +361,18 @@ describe('core/hub', function () {
             assert.deepEqual(b, want);
         });
 
+        it('gives each listener the message as published, or the event as injected', function () {
+            const hub = new EventHub();
+            const seen = [];
+            hub.onPublish((t, msg) => seen.push([t, msg]));
+            const local = { payload: 1 };
+            hub.publish('x', local);
+            const remote = { topic: 'y', payload: 2, event: { type: 'y', id: 'r-1', ts: 1, source: '' } };
+            hub.inject(remote);
+            assert.equal(seen[0][1], local);
+            assert.equal(seen[1][1], remote);
+        });
+
         it('is not told of a refused type', function () {
             const hub = new EventHub();
             const seen = [];

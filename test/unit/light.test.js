@@ -1,4 +1,6 @@
 'use strict';
+// Property tests: fast-check prints the seed and path of a failure. To replay it, add them to that fc.assert's
+// options, `fc.assert(property, { seed, path, endOnFailure: true })`, and run this file alone.
 const { StepClock } = require('../helpers/fake-clock');
 const assert = require('node:assert/strict');
 const fc = require('fast-check');
@@ -339,70 +341,191 @@ describe('core/light', function () {
     });
 
     it('holds its rules for any sequence of motion, commands and time (property)', function () {
+        this.timeout(30_000);
         const step = fc.oneof(
-            fc.record({ kind: fc.constant('motion') }),
-            fc.record({ kind: fc.constant('lux'), lux: fc.integer({ min: 0, max: 200 }) }),
-            fc.record({
-                kind: fc.constant('command'),
-                action: fc.constantFrom('on', 'off', 'toggle', 'auto'),
-                brightness: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
-            }),
-            fc.record({ kind: fc.constant('advance'), ms: fc.integer({ min: 0, max: 200 * S }) }),
+            { weight: 4, arbitrary: fc.record({ kind: fc.constant('motion') }) },
+            { weight: 1, arbitrary: fc.record({ kind: fc.constant('lux'), lux: fc.integer({ min: 0, max: 200 }) }) },
+            {
+                weight: 3,
+                arbitrary: fc.record({
+                    kind: fc.constant('command'),
+                    action: fc.constantFrom('on', 'off', 'toggle', 'auto'),
+                    brightness: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
+                }),
+            },
+            {
+                weight: 3,
+                arbitrary: fc.record({ kind: fc.constant('advance'), ms: fc.integer({ min: 0, max: 200 * S }) }),
+            },
+            // To the next timer, or a millisecond either side of it: where off-by-one mistakes show.
+            { weight: 3, arbitrary: fc.record({ kind: fc.constant('timer'), delta: fc.constantFrom(-1, 0, 1) }) },
         );
-        fc.assert(
-            fc.property(
-                fc.array(step, { maxLength: 60, size: 'max' }),
-                fc.integer({ min: 1, max: 100 }),
-                fc.integer({ min: 0, max: 100 }),
-                fc.boolean(),
-                (steps, waitS, minOnS, withOverride) => {
-                    const settings = {
-                        waitMs: waitS * S,
-                        minOnMs: minOnS * S,
-                        overrideMs: withOverride ? 150 * S : 0,
-                        darkBelow: 100,
-                    };
-                    const { clock, light, outputs } = setup(settings);
-                    const sent = [];
-                    let lastMotion = -Infinity;
-                    let onSince;
-                    for (const s of steps) {
-                        let out;
-                        if (s.kind === 'motion') {
-                            lastMotion = clock.t;
-                            out = light.motion();
-                        } else if (s.kind === 'lux') light.illuminance(s.lux);
-                        else if (s.kind === 'command') out = light.command(s);
-                        else clock.advance(s.ms);
-                        const all = [...outputs.splice(0).map(({ at: _at, ...o }) => o), ...(out ? [out] : [])];
-                        for (const o of all) {
-                            const prev = sent[sent.length - 1] ?? { state: 'off', brightness: 0 };
-                            assert.ok(o.state !== prev.state || o.brightness !== prev.brightness, 'only changes');
-                            assert.equal(o.state === 'off', o.brightness === 0, 'off is brightness 0, on is not');
-                            if (o.reason === 'timeout') {
-                                assert.ok(clock.t - lastMotion >= settings.waitMs, 'never off before the wait');
-                                assert.ok(clock.t - onSince >= settings.minOnMs, 'never off before the minimum');
-                            }
-                            if (o.state === 'on' && prev.state === 'off') onSince = clock.t;
-                            sent.push(o);
-                        }
-                        const v = light.view;
-                        const shown = sent[sent.length - 1] ?? { state: 'off', brightness: 0 };
-                        assert.deepEqual([v.state, v.brightness], [shown.state, shown.brightness]);
-                        assert.ok(clock.timers.size <= 1);
-                        if (v.state === 'on' && v.mode === 'auto') assert.ok(v.offAt >= clock.t);
-                    }
-                    // Left alone long enough, an automatic light always goes off.
-                    if (light.view.mode === 'auto' || withOverride) {
-                        clock.advance(400 * S);
-                        assert.equal(light.view.state, 'off');
-                    }
-                    light.close();
-                    assert.equal(clock.timers.size, 0);
-                },
+        const settings = fc.record({
+            waitMs: fc.integer({ min: 1, max: 100 }).map((n) => n * S),
+            minOnMs: fc.integer({ min: 0, max: 100 }).map((n) => n * S),
+            overrideMs: fc.oneof(
+                fc.constant(0),
+                fc.integer({ min: 1, max: 150 }).map((n) => n * S),
             ),
-            { numRuns: 300 },
+            brightness: fc.integer({ min: 1, max: 100 }),
+            darkBelow: fc.constantFrom(undefined, 100),
+            window: fc.option(fc.record({ from: fc.nat(1439), to: fc.nat(1439) }), { nil: undefined }),
+        });
+        // Minutes of the day from the fake clock, so the time gate opens and closes as the clock moves.
+        const minuteOfDay = (now) => Math.floor(now / 60_000) % 1440;
+        fc.assert(
+            fc.property(settings, fc.array(step, { maxLength: 60, size: 'max' }), (cfg, steps) => {
+                const { clock, light, outputs } = setup(cfg, { minuteOfDay });
+                // The model, from what the test did and what the light sent: never from the light's insides.
+                const sent = [];
+                let shown = { state: 'off', brightness: 0 };
+                let lastMotion = -Infinity;
+                let onSince;
+                let lux;
+                let manual = false;
+                let overrideEnd = Infinity;
+                /** When the light last came under motion's rules while on. */
+                let autoSince;
+                const deadline = () => Math.max(lastMotion + cfg.waitMs, onSince + cfg.minOnMs);
+                const expire = (t) => {
+                    if (manual && t >= overrideEnd) [manual, autoSince] = [false, overrideEnd];
+                };
+                const take = (o, at) => {
+                    expire(at);
+                    assert.ok(o.state !== shown.state || o.brightness !== shown.brightness, 'sent only on change');
+                    assert.equal(o.state === 'off', o.brightness === 0, 'off is brightness 0, on is not');
+                    if (o.reason === 'timeout') {
+                        assert.ok(!manual, 'never switched off by time while overridden');
+                        assert.equal(
+                            at,
+                            Math.max(deadline(), autoSince),
+                            'off exactly when the wait after the last motion (and the minimum on-time) has passed',
+                        );
+                    }
+                    if (o.reason === 'motion') {
+                        assert.deepEqual([o.state, o.brightness], ['on', cfg.brightness]);
+                        [onSince, autoSince] = [at, at];
+                    }
+                    if (o.state === 'on' && shown.state === 'off') onSince = at;
+                    if (o.state === 'off') manual = false;
+                    shown = { state: o.state, brightness: o.brightness };
+                    sent.push(o);
+                };
+                for (const s of steps) {
+                    const now = clock.t;
+                    let out;
+                    if (s.kind === 'motion') {
+                        const wasOff = shown.state === 'off';
+                        const dark = cfg.darkBelow === undefined || lux === undefined || lux < cfg.darkBelow;
+                        const inside =
+                            cfg.window === undefined ||
+                            (cfg.window.from <= cfg.window.to
+                                ? minuteOfDay(now) >= cfg.window.from && minuteOfDay(now) < cfg.window.to
+                                : minuteOfDay(now) >= cfg.window.from || minuteOfDay(now) < cfg.window.to);
+                        lastMotion = now;
+                        out = light.motion();
+                        if (wasOff) assert.equal(out?.state, dark && inside ? 'on' : undefined, 'motion and the gates');
+                        else assert.equal(out, undefined, 'motion while on sends nothing');
+                    } else if (s.kind === 'lux') {
+                        // Levels measured while the light is on measure the light itself.
+                        if (shown.state === 'off') lux = s.lux;
+                        light.illuminance(s.lux);
+                    } else if (s.kind === 'command') {
+                        expire(now);
+                        const wasOn = shown.state === 'on';
+                        out = light.command(s);
+                        const level =
+                            s.action === 'on'
+                                ? (s.brightness ?? (wasOn ? shown.brightness : cfg.brightness))
+                                : s.action === 'toggle' && !wasOn
+                                  ? (s.brightness ?? cfg.brightness)
+                                  : 0;
+                        if ((s.action === 'on' || s.action === 'toggle') && level > 0) {
+                            [manual, overrideEnd] = [true, cfg.overrideMs > 0 ? now + cfg.overrideMs : Infinity];
+                            assert.ok(out === undefined || out.reason === 'manual');
+                        } else if (s.action === 'auto') {
+                            if (manual) [manual, autoSince] = [false, now];
+                        } else {
+                            assert.ok(out === undefined || (out.state === 'off' && out.reason === 'manual'));
+                        }
+                    } else if (s.kind === 'advance') clock.advance(s.ms);
+                    else {
+                        const next = Math.min(...[...clock.timers.values()].map((x) => x.at));
+                        if (Number.isFinite(next)) clock.advance(Math.max(0, next - clock.t + s.delta));
+                    }
+                    for (const { at, ...o } of outputs.splice(0)) take(o, at);
+                    if (out) take(out, clock.t);
+                    expire(clock.t);
+                    const v = light.view;
+                    assert.deepEqual([v.state, v.brightness], [shown.state, shown.brightness]);
+                    assert.ok(clock.timers.size <= 1, 'one timer at most');
+                    if (shown.state === 'on' && !manual)
+                        assert.ok(clock.t < deadline(), 'on longer than the wait after the last motion');
+                }
+                // Left alone long enough, a light under motion's rules, or with an override that ends, goes off.
+                if (!manual || cfg.overrideMs > 0) {
+                    clock.advance(400 * S);
+                    assert.equal(light.view.state, 'off');
+                }
+                light.close();
+                assert.equal(clock.timers.size, 0);
+            }),
+            { numRuns: 1500 },
         );
+    });
+});
+
+describe('core/light metrics', function () {
+    it('counts the inputs handled and the commands sent, with the last reason and time', function () {
+        const { clock, light, t0 } = setup({ waitMs: 60 * S });
+        assert.deepEqual(light.metrics(), {
+            state: 'off',
+            brightness: 0,
+            mode: 'auto',
+            eventsHandled: 0,
+            commandsSent: 0,
+            lastReason: null,
+            lastChangeTs: null,
+        });
+        light.motion();
+        clock.advance(10 * S);
+        light.motion();
+        light.illuminance(300);
+        let m = light.metrics();
+        assert.deepEqual(
+            [m.state, m.brightness, m.eventsHandled, m.commandsSent, m.lastReason, m.lastChangeTs],
+            ['on', 100, 3, 1, 'motion', t0],
+        );
+        clock.advance(60 * S);
+        m = light.metrics();
+        assert.deepEqual(
+            [m.state, m.eventsHandled, m.commandsSent, m.lastReason, m.lastChangeTs],
+            ['off', 3, 2, 'timeout', t0 + 70 * S],
+        );
+        light.command({ action: 'off' });
+        m = light.metrics();
+        assert.deepEqual([m.eventsHandled, m.commandsSent], [4, 2], 'an off while off sends nothing');
+    });
+
+    it('reports the mode: manual until switched back, override when the manual on ends by itself', function () {
+        const forever = setup({ overrideMs: 0 }).light;
+        forever.command({ action: 'on', brightness: 40 });
+        assert.deepEqual([forever.metrics().mode, forever.metrics().brightness], ['manual', 40]);
+        forever.command({ action: 'auto' });
+        assert.equal(forever.metrics().mode, 'auto');
+        const { clock, light } = setup({ overrideMs: 30 * S });
+        light.command({ action: 'on' });
+        assert.deepEqual([light.metrics().mode, light.metrics().lastReason], ['override', 'manual']);
+        clock.advance(30 * S);
+        assert.equal(light.metrics().mode, 'auto');
+    });
+
+    it('counts nothing once closed', function () {
+        const { light } = setup();
+        light.close();
+        light.motion();
+        light.command({ action: 'on' });
+        assert.equal(light.metrics().eventsHandled, 0);
     });
 });
 

@@ -11,6 +11,10 @@ const {
 } = require('../../nodes/core/monitor');
 const { formatPrometheus } = require('../../nodes/core/prometheus');
 const { MetricsRegistry } = require('../../nodes/core/metrics-registry');
+const { LightController } = require('../../nodes/core/light');
+const { DoorLock } = require('../../nodes/core/door-lock');
+const { parseDoorLockConfig } = require('../../nodes/core/door-lock-config');
+const { ThresholdMonitor } = require('../../nodes/core/threshold');
 
 const PROCESS = Object.freeze({
     eventLoopDelayMs: { p50: 10.5, p99: 20, max: 31 },
@@ -273,11 +277,36 @@ describe('core/monitor', function () {
             assert.deepEqual(s.process, PROCESS);
         });
 
+        it('lists lights, door locks and thresholds apart, each in registration order', function () {
+            const registry = new MetricsRegistry();
+            registry.register({ id: 'l1', type: 'sensorhub-light', name: 'hall' }, () => ({ state: 'on' }));
+            registry.register({ id: 'd1', type: 'sensorhub-door-lock', name: '' }, () => undefined);
+            registry.register({ id: 't1', type: 'sensorhub-threshold', name: '' }, () => ({ sensors: 2 }));
+            registry.register({ id: 'l2', type: 'sensorhub-light', name: '' }, () => ({ state: 'off' }));
+            const s = setup({ nodes: () => registry.collect() }).collector.snapshot();
+            assert.deepEqual(
+                s.lights.map((n) => [n.id, n.metrics.state]),
+                [
+                    ['l1', 'on'],
+                    ['l2', 'off'],
+                ],
+            );
+            assert.deepEqual(s.doorLocks, [{ id: 'd1', type: 'sensorhub-door-lock', name: '', metrics: null }]);
+            assert.deepEqual(
+                s.thresholds.map((n) => n.id),
+                ['t1'],
+            );
+            assert.deepEqual([s.fleets, s.sensors, s.nodes], [[], [], []]);
+        });
+
         it('leaves out mqtt for a local hub and gives empty lists without sources', function () {
             const { collector } = setup();
             const s = collector.snapshot();
             assert.ok(!('mqtt' in s.hub));
-            assert.deepEqual([s.fleets, s.sensors, s.nodes, s.serialPorts], [[], [], [], []]);
+            assert.deepEqual(
+                [s.fleets, s.sensors, s.lights, s.doorLocks, s.thresholds, s.nodes, s.serialPorts],
+                [[], [], [], [], [], [], []],
+            );
         });
 
         it('stops counting at close, leaving the hub without a listener', function () {
@@ -333,6 +362,41 @@ describe('core/monitor', function () {
                 status: 'timeout',
                 latencyMs: 2000,
             }));
+            registry.register({ id: 'l1', type: 'sensorhub-light', name: 'porch' }, () => ({
+                state: 'on',
+                brightness: 80,
+                mode: 'override',
+                eventsHandled: 12,
+                commandsSent: 3,
+                lastReason: 'manual',
+                lastChangeTs: 1_700_000_000_500,
+            }));
+            registry.register({ id: 'l2', type: 'sensorhub-light', name: '' }, () => ({
+                state: 'off',
+                brightness: 0,
+                mode: 'auto',
+                eventsHandled: 0,
+                commandsSent: 0,
+                lastReason: null,
+                lastChangeTs: null,
+            }));
+            registry.register({ id: 'd1', type: 'sensorhub-door-lock', name: 'front' }, () => ({
+                state: 'jammed',
+                lockedOut: true,
+                alertsRaised: 6,
+                wrongCodes: 5,
+                lockouts: 1,
+                jams: 2,
+            }));
+            registry.register({ id: 'd2', type: 'sensorhub-door-lock', name: '' }, () => undefined);
+            registry.register({ id: 't1', type: 'sensorhub-threshold', name: 'temps' }, () => ({
+                sensors: 4,
+                alarmsActive: 2,
+                staleActive: 1,
+                alarmsRaised: 9,
+                alarmsCleared: 7,
+                refused: 0,
+            }));
             const { hub, clock, collector } = setup({ nodes: () => registry.collect(), ...extra });
             hub.subscribe(() => {}, { patterns: ['home/#'], name: 'sub"1' });
             publishMany(hub, 'home/temp', 3);
@@ -371,6 +435,127 @@ describe('core/monitor', function () {
             assert.match(text, /^sensorhub_process_heap_used_bytes 13107200$/m);
             assert.match(text, /^sensorhub_process_resident_memory_bytes 67108864$/m);
             assert.match(text, /^sensorhub_process_uptime_seconds 100$/m);
+        });
+
+        it("writes a light's state, brightness, mode, counters and last change", function () {
+            const text = exposition();
+            const labels = 'light="l1",name="porch"';
+            assert.match(text, /^# TYPE sensorhub_light_on gauge$/m);
+            assert.match(text, new RegExp(`^sensorhub_light_on\\{${labels}\\} 1$`, 'm'));
+            assert.match(text, /^sensorhub_light_on\{light="l2",name=""\} 0$/m);
+            assert.match(text, new RegExp(`^sensorhub_light_brightness\\{${labels}\\} 80$`, 'm'));
+            assert.deepEqual(
+                [...text.matchAll(/^sensorhub_light_mode\{light="l1",name="porch",mode="(\w+)"\} (\d)$/gm)].map((m) => [
+                    m[1],
+                    m[2],
+                ]),
+                [
+                    ['auto', '0'],
+                    ['manual', '0'],
+                    ['override', '1'],
+                ],
+            );
+            assert.match(text, /^# TYPE sensorhub_light_events_handled_total counter$/m);
+            assert.match(text, new RegExp(`^sensorhub_light_events_handled_total\\{${labels}\\} 12$`, 'm'));
+            assert.match(text, new RegExp(`^sensorhub_light_commands_sent_total\\{${labels}\\} 3$`, 'm'));
+            assert.match(
+                text,
+                new RegExp(
+                    `^sensorhub_light_last_change_timestamp_seconds\\{${labels},reason="manual"\\} 1700000000.5$`,
+                    'm',
+                ),
+            );
+            assert.doesNotMatch(
+                text,
+                /^sensorhub_light_last_change_timestamp_seconds\{light="l2"/m,
+                'no change yet: no sample',
+            );
+        });
+
+        it("writes a door lock's state as one series per state, and its counters", function () {
+            const text = exposition();
+            const states = [
+                ...text.matchAll(/^sensorhub_door_lock_state\{lock="d1",name="front",state="(\w+)"\} (\d)$/gm),
+            ];
+            assert.deepEqual(
+                states.map((m) => [m[1], m[2]]),
+                [
+                    ['locked', '0'],
+                    ['unlocked', '0'],
+                    ['locking', '0'],
+                    ['unlocking', '0'],
+                    ['jammed', '1'],
+                ],
+            );
+            assert.match(text, /^sensorhub_door_lock_locked_out\{lock="d1",name="front"\} 1$/m);
+            assert.match(text, /^sensorhub_door_lock_alerts_total\{lock="d1",name="front"\} 6$/m);
+            assert.match(text, /^sensorhub_door_lock_wrong_codes_total\{lock="d1",name="front"\} 5$/m);
+            assert.match(text, /^sensorhub_door_lock_lockouts_total\{lock="d1",name="front"\} 1$/m);
+            assert.match(text, /^sensorhub_door_lock_jams_total\{lock="d1",name="front"\} 2$/m);
+            assert.doesNotMatch(text, /lock="d2"/, 'a lock without figures yet has no samples');
+        });
+
+        it("writes a threshold node's sensors, alarms and counters", function () {
+            const text = exposition();
+            const labels = '\\{threshold="t1",name="temps"\\}';
+            for (const [name, value] of [
+                ['sensorhub_threshold_sensors', 4],
+                ['sensorhub_threshold_alarms_active', 2],
+                ['sensorhub_threshold_stale_alarms_active', 1],
+                ['sensorhub_threshold_alarms_raised_total', 9],
+                ['sensorhub_threshold_alarms_cleared_total', 7],
+            ])
+                assert.match(text, new RegExp(`^${name}${labels} ${value}$`, 'm'));
+            assert.match(text, /^# TYPE sensorhub_threshold_alarms_raised_total counter$/m);
+            assert.match(text, /^# TYPE sensorhub_threshold_alarms_active gauge$/m);
+        });
+
+        it('writes the figures of real light, door lock and threshold cores', function () {
+            const registry = new MetricsRegistry();
+            const clock = { now: () => 5000, setTimeout: () => 0, clearTimeout: () => {} };
+            const light = new LightController({
+                waitMs: 1000,
+                minOnMs: 0,
+                overrideMs: 0,
+                brightness: 60,
+                darkBelow: undefined,
+                window: undefined,
+                clock,
+                onOutput: () => {},
+            });
+            light.motion();
+            const lock = new DoorLock({
+                ...parseDoorLockConfig({ location: 'door' }).config,
+                clock,
+                onState: () => {},
+                onAlert: () => {},
+            });
+            lock.motion(true);
+            const threshold = new ThresholdMonitor({
+                high: 30,
+                low: undefined,
+                hysteresis: 0,
+                minDurationMs: 0,
+                staleMs: 0,
+                repeatMs: 0,
+                maxSensors: 10,
+                clock,
+                onAlarm: () => {},
+            });
+            threshold.reading('t1', 31, 'temperature_update');
+            registry.register({ id: 'l', type: 'sensorhub-light', name: '' }, () => light.metrics());
+            registry.register({ id: 'd', type: 'sensorhub-door-lock', name: '' }, () => lock.metrics());
+            registry.register({ id: 't', type: 'sensorhub-threshold', name: '' }, () => threshold.metrics());
+            const { collector } = setup({ nodes: () => registry.collect() });
+            const text = formatPrometheus(prometheusFamilies(collector.snapshot()));
+            assert.match(text, /^sensorhub_light_brightness\{light="l",name=""\} 60$/m);
+            assert.match(
+                text,
+                /^sensorhub_light_last_change_timestamp_seconds\{light="l",name="",reason="motion"\} 5$/m,
+            );
+            assert.match(text, /^sensorhub_door_lock_state\{lock="d",name="",state="locked"\} 1$/m);
+            assert.match(text, /^sensorhub_door_lock_alerts_total\{lock="d",name=""\} 1$/m);
+            assert.match(text, /^sensorhub_threshold_alarms_active\{threshold="t",name=""\} 1$/m);
         });
 
         it('writes mqtt and serial port figures when there are some', function () {

@@ -1,4 +1,6 @@
 'use strict';
+// Property tests: fast-check prints the seed and path of a failure. To replay it, add them to that fc.assert's
+// options, `fc.assert(property, { seed, path, endOnFailure: true })`, and run this file alone.
 const assert = require('node:assert/strict');
 const fc = require('fast-check');
 const { parseReading, parseToken } = require('../../nodes/core/parse');
@@ -154,6 +156,7 @@ describe('core/parse', function () {
                         assert.equal(ranged.ok, value <= bound);
                     },
                 ),
+                { numRuns: 3000 },
             );
         });
 
@@ -164,6 +167,29 @@ describe('core/parse', function () {
                     const part = line.slice(0, cut % line.length);
                     assert.equal(parseReading(part, { format: 'json', field: 't' }).ok, false);
                 }),
+                { numRuns: 3000 },
+            );
+        });
+
+        it('reads a line the same with the \\r of a \\r\\n line ending left on it, or several', function () {
+            fc.assert(
+                fc.property(lines, specs, fc.integer({ min: 1, max: 3 }), (line, spec, n) => {
+                    fc.pre(!line.endsWith('\r'));
+                    assert.deepEqual(parseReading(line + '\r'.repeat(n), spec), parseReading(line, spec));
+                }),
+                { numRuns: 2000 },
+            );
+        });
+
+        it('never takes a value from a line with a control or invalid byte anywhere in it', function () {
+            const garbage = fc.constantFrom(...'\u0000\u0001\u0007\u0008\u000e\u001b\u001f\u007f\ufffd');
+            fc.assert(
+                fc.property(lines, specs, garbage, fc.nat(), (line, spec, bad, at) => {
+                    const text = line.replace(/\r+$/, '');
+                    const i = at % (text.length + 1);
+                    assert.equal(parseReading(text.slice(0, i) + bad + text.slice(i), spec).ok, false);
+                }),
+                { numRuns: 2000 },
             );
         });
 
@@ -173,6 +199,7 @@ describe('core/parse', function () {
                     const r = parseToken(s, 'x');
                     if (r.ok) assert.equal(r.value, Number(s.trim()));
                 }),
+                { numRuns: 3000 },
             );
         });
     });

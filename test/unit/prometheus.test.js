@@ -1,4 +1,6 @@
 'use strict';
+// Property tests: fast-check prints the seed and path of a failure. To replay it, add them to that fc.assert's
+// options, `fc.assert(property, { seed, path, endOnFailure: true })`, and run this file alone.
 const assert = require('node:assert/strict');
 const fc = require('fast-check');
 const {
@@ -65,6 +67,7 @@ describe('core/prometheus', function () {
                 assert.ok(!/(^|[^\\])(\\\\)*"/.test(e), 'no unescaped double quote');
                 assert.equal(unescapeLabelValue(e), v);
             }),
+            { numRuns: 1000 },
         );
     });
 
@@ -171,6 +174,7 @@ describe('core/prometheus', function () {
                     }
                 }
             }),
+            { numRuns: 1000 },
         );
     });
 });

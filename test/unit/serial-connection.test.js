@@ -1,5 +1,9 @@
 'use strict';
+// Property tests: fast-check prints the seed and path of a failure. To replay it, add them to that fc.assert's
+// options, `fc.assert(property, { seed, path, endOnFailure: true })`, and run this file alone.
 const assert = require('node:assert/strict');
+const { EventEmitter } = require('node:events');
+const fc = require('fast-check');
 const { SerialPortMock } = require('serialport');
 const { MockBinding } = require('@serialport/binding-mock');
 const {
@@ -197,6 +201,153 @@ describe('core/serial-connection', function () {
             await until(() => lines.length === 1, 'the next frame');
             assert.deepEqual(lines, ['22']);
             assert.equal(conn.stats().oversized, 1);
+        });
+    });
+
+    describe('framing properties', function () {
+        /**
+         * A port whose open, data and close happen at once, in the caller's stack: the connection's parser
+         * takes each chunk synchronously, so a property can run thousands of streams without waiting.
+         */
+        class InstantPort extends EventEmitter {
+            isOpen = false;
+            open(callback) {
+                this.isOpen = true;
+                callback(null);
+            }
+            close(callback) {
+                this.isOpen = false;
+                callback?.(null);
+            }
+            write(_data, callback) {
+                callback(null);
+                return true;
+            }
+        }
+        function instant(framing, maxLineLength) {
+            const c = new SerialConnection({
+                path: PATH,
+                baudRate: 9600,
+                dataBits: 8,
+                parity: 'none',
+                stopBits: 1,
+                framing,
+                maxLineLength,
+                presenceCheckMs: 0,
+                createPort: () => new InstantPort(),
+            });
+            const lines = [];
+            c.onLine((l) => lines.push(l));
+            c.open();
+            assert.equal(c.state, 'open');
+            return { c, lines, send: (chunk) => c.port.emit('data', chunk) };
+        }
+        /** Cuts `buf` at the given positions. */
+        function cut(buf, positions) {
+            const at = [...new Set(positions.map((p) => p % (buf.length + 1)))].sort((a, b) => a - b);
+            const parts = [];
+            let prev = 0;
+            for (const p of at) {
+                parts.push(buf.subarray(prev, p));
+                prev = p;
+            }
+            parts.push(buf.subarray(prev));
+            return parts;
+        }
+        const delimiters = ['\n', '\r\n', ';', '\x03', 'ENDX', 'ABAB'];
+
+        it('frames any bytes as a whole-stream split does, however the stream is cut (property)', async function () {
+            this.timeout(30_000);
+            // The delimiter's own bytes, a CR, invalid and cut UTF-8: what a noisy line delivers.
+            const byte = fc.oneof(
+                { weight: 3, arbitrary: fc.constantFrom(...Buffer.from('\r\n;\x03ENDXAB\u00e9\u20ac')) },
+                { weight: 2, arbitrary: fc.integer({ min: 0, max: 255 }) },
+            );
+            const streams = [];
+            fc.assert(
+                fc.property(
+                    fc.constantFrom(...delimiters),
+                    fc.array(byte, { maxLength: 150 }),
+                    fc.array(fc.nat(), { maxLength: 12 }),
+                    fc.integer({ min: 1, max: 24 }),
+                    (delimiter, bytes, positions, max) => {
+                        const d = Buffer.from(delimiter);
+                        // Ended by the delimiter, so that every byte belongs to a finished frame.
+                        const whole = Buffer.concat([Buffer.from(bytes), d]);
+                        const expected = [];
+                        let oversized = 0;
+                        for (let from = 0, at; (at = whole.indexOf(d, from)) !== -1; from = at + d.length) {
+                            const frame = whole.subarray(from, at);
+                            if (frame.length > max) oversized++;
+                            else expected.push(frame.toString('utf8'));
+                        }
+                        const { c, lines, send } = instant({ kind: 'delimiter', delimiter }, max);
+                        for (const part of cut(whole, positions)) {
+                            send(part);
+                            assert.ok(c.parser.buffer.length < max + d.length, 'never holds more than a line');
+                        }
+                        assert.deepEqual(lines, expected);
+                        assert.equal(c.stats().oversized, oversized, 'each oversized frame counted once');
+                        assert.equal(c.stats().lines, expected.length);
+                        streams.push(c.close());
+                    },
+                ),
+                { numRuns: 3000 },
+            );
+            await Promise.all(streams);
+        });
+
+        it('keeps the next good line after an oversized one, whatever the chunks and the \\r\\n split (property)', async function () {
+            this.timeout(30_000);
+            const text = fc.string({ unit: fc.constantFrom('t', '=', '1', '.', '\r', 'é'), maxLength: 30 });
+            const streams = [];
+            fc.assert(
+                fc.property(
+                    fc.array(text, { minLength: 1, maxLength: 8 }),
+                    fc.array(fc.nat(), { maxLength: 12 }),
+                    fc.integer({ min: 1, max: 16 }),
+                    (texts, positions, max) => {
+                        const whole = Buffer.from(texts.map((t) => `${t}\r\n`).join(''));
+                        const { c, lines, send } = instant({ kind: 'delimiter', delimiter: '\r\n' }, max);
+                        for (const part of cut(whole, positions)) send(part);
+                        // Split on the first \r\n each time, as a device's lines that may hold a bare \r are.
+                        const frames = whole.toString('utf8').split('\r\n').slice(0, -1);
+                        const good = frames.filter((f) => Buffer.byteLength(f) <= max);
+                        assert.deepEqual(
+                            lines,
+                            good,
+                            'every line within the limit comes through, whatever came before',
+                        );
+                        assert.equal(c.stats().oversized, frames.length - good.length);
+                        streams.push(c.close());
+                    },
+                ),
+                { numRuns: 2000 },
+            );
+            await Promise.all(streams);
+        });
+
+        it('cuts fixed-length frames the same however the stream is cut (property)', async function () {
+            const streams = [];
+            fc.assert(
+                fc.property(
+                    fc.uint8Array({ maxLength: 100 }),
+                    fc.array(fc.nat(), { maxLength: 12 }),
+                    fc.integer({ min: 1, max: 10 }),
+                    (bytes, positions, length) => {
+                        const whole = Buffer.from(bytes);
+                        const { c, lines, send } = instant({ kind: 'length', length }, 16);
+                        for (const part of cut(whole, positions)) send(part);
+                        const expected = [];
+                        for (let i = 0; i + length <= whole.length; i += length)
+                            expected.push(whole.subarray(i, i + length).toString('utf8'));
+                        assert.deepEqual(lines, expected);
+                        streams.push(c.close());
+                    },
+                ),
+                { numRuns: 1000 },
+            );
+            await Promise.all(streams);
         });
     });
 

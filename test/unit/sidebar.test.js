@@ -1,12 +1,18 @@
 'use strict';
 const assert = require('node:assert/strict');
+const fc = require('fast-check');
 const { EventHub } = require('../../nodes/core/hub');
 const { MetricsRegistry } = require('../../nodes/core/metrics-registry');
 const {
     SidebarFeed,
     summariseValue,
+    summariseEvent,
+    jsonPrefix,
     sensorRow,
     fleetRow,
+    lightRow,
+    doorLockRow,
+    thresholdRow,
     VALUE_MAX_CHARS,
     SIDEBAR_LEASE_MS,
     SIDEBAR_PERIOD_MS,
@@ -128,6 +134,92 @@ describe('core/sidebar', function () {
             clock.advance(SIDEBAR_PERIOD_MS - 400);
             const ages = Object.fromEntries(published[0].hubs[0].types.map((t) => [t.type, t.ageMs]));
             assert.deepEqual(ages, { a: 1000, b: 600 });
+        });
+
+        it("gives each type's last value, a reading with its unit", function () {
+            const { clock, hub, published, feed } = setup();
+            feed.watch('e1');
+            const sensor = { id: 't1', kind: 'temperature', location: 'hall', unit: '°C' };
+            hub.publish('temperature_update', { payload: 20.9, sensor });
+            hub.publish('temperature_update', { payload: 21.4, sensor });
+            hub.publish('motion_detected', { payload: true, sensor: { id: 'm1', unit: '' } });
+            hub.publish('power', { payload: { value: 3.5, unit: 'kW', phase: 2 } });
+            hub.publish('door_alert', { payload: { reason: 'motion_while_locked', location: 'front door', ts: 1 } });
+            hub.publish('tick', { topic: 'no payload' });
+            clock.advance(SIDEBAR_PERIOD_MS);
+            const values = Object.fromEntries(published[0].hubs[0].types.map((t) => [t.type, t.value]));
+            assert.deepEqual(values, {
+                temperature_update: '21.4 °C',
+                motion_detected: 'true',
+                power: '3.5 kW',
+                door_alert: '{"reason":"motion_while_locked","locati…',
+                tick: undefined,
+            });
+            clock.advance(SIDEBAR_PERIOD_MS);
+            const again = published[1].hubs[0].types.find((t) => t.type === 'temperature_update');
+            assert.deepEqual([again.value, again.rate, again.ageMs], ['21.4 °C', 0, 2 * SIDEBAR_PERIOD_MS]);
+        });
+
+        it('formats a value only when a snapshot is built, once per type, however many events came', function () {
+            const { clock, hub, published, feed } = setup();
+            let formatted = 0;
+            const payload = (n) => ({
+                toJSON() {
+                    formatted++;
+                    return { n };
+                },
+            });
+            feed.watch('e1');
+            for (let i = 0; i < 1000; i++) hub.publish('a', { payload: payload(i) });
+            assert.equal(formatted, 0);
+            clock.advance(SIDEBAR_PERIOD_MS);
+            assert.equal(formatted, 1);
+            assert.equal(published[0].hubs[0].types[0].value, '{"n":999}');
+        });
+
+        it('keeps what the publisher sent, whatever a subscriber does to the message afterwards', function () {
+            const { clock, hub, published, feed } = setup();
+            // A lone subscriber of a message its publisher gave up gets that very object.
+            hub.subscribe(
+                (msg) => {
+                    msg.payload = 'changed downstream';
+                },
+                { patterns: ['#'], name: 'sub1' },
+            );
+            feed.watch('e1');
+            hub.publish('a', { payload: 7 }, '', false, true);
+            clock.advance(SIDEBAR_PERIOD_MS);
+            assert.equal(published[0].hubs[0].types[0].value, '7');
+        });
+
+        it('gives the last value of events from a broker too', function () {
+            const { clock, hub, published, feed } = setup();
+            feed.watch('e1');
+            hub.inject(
+                Object.freeze({
+                    topic: 'x',
+                    payload: 5,
+                    sensor: { unit: 'lx' },
+                    event: { type: 'x', id: '1', ts: 0, source: '' },
+                }),
+            );
+            clock.advance(SIDEBAR_PERIOD_MS);
+            assert.equal(published[0].hubs[0].types[0].value, '5 lx');
+        });
+
+        it('keeps the last event of at most maxTypes types, like the totals', function () {
+            const { clock, hub, published, feed } = setup({ maxTypes: 2 });
+            feed.watch('e1');
+            for (const t of ['a', 'b', 'c']) hub.publish(t, { payload: t });
+            hub.publish('a', { payload: 'a2' });
+            clock.advance(SIDEBAR_PERIOD_MS);
+            assert.deepEqual(
+                published[0].hubs[0].types.map((t) => [t.type, t.value]),
+                [
+                    ['a', 'a2'],
+                    ['b', 'b'],
+                ],
+            );
         });
 
         it('lists subscribers with patterns, queue depth, drops and names', function () {
@@ -286,6 +378,67 @@ describe('core/sidebar', function () {
                 s.fleets.map((n) => [n.id, n.health]),
                 [['f1', undefined]],
             );
+            assert.deepEqual([s.lights, s.doorLocks, s.thresholds], [[], [], []]);
+        });
+
+        it('reports lights, door locks and thresholds from the registry as rows', function () {
+            const { clock, registry, published, feed } = setup();
+            const t0 = clock.now();
+            registry.register({ id: 'l1', type: 'sensorhub-light', name: 'porch' }, () => ({
+                state: 'on',
+                brightness: 80,
+                mode: 'manual',
+                eventsHandled: 4,
+                commandsSent: 1,
+                lastReason: 'manual',
+                lastChangeTs: t0,
+            }));
+            registry.register({ id: 'd1', type: 'sensorhub-door-lock', name: '' }, () => ({
+                state: 'locked',
+                lockedOut: false,
+                alertsRaised: 2,
+                wrongCodes: 1,
+                lockouts: 0,
+                jams: 0,
+            }));
+            registry.register({ id: 'th1', type: 'sensorhub-threshold', name: 'temps' }, () => ({
+                sensors: 3,
+                alarmsActive: 1,
+                staleActive: 0,
+                alarmsRaised: 1,
+                alarmsCleared: 0,
+                refused: 0,
+            }));
+            feed.watch('e1');
+            clock.advance(SIDEBAR_PERIOD_MS);
+            const s = published[0];
+            assert.deepEqual(s.lights, [
+                {
+                    id: 'l1',
+                    name: 'porch',
+                    health: 'ok',
+                    state: 'on',
+                    brightness: 80,
+                    mode: 'manual',
+                    reason: 'manual',
+                    ageMs: SIDEBAR_PERIOD_MS,
+                },
+            ]);
+            assert.deepEqual(s.doorLocks, [
+                {
+                    id: 'd1',
+                    name: '',
+                    health: 'ok',
+                    state: 'locked',
+                    alerts: 2,
+                    wrongCodes: 1,
+                    lockouts: 0,
+                    jams: 0,
+                },
+            ]);
+            assert.deepEqual(s.thresholds, [
+                { id: 'th1', name: 'temps', health: 'alarm', sensors: 3, alarms: 1, stale: 0 },
+            ]);
         });
     });
 
@@ -318,6 +471,125 @@ describe('core/sidebar', function () {
             assert.deepEqual([ok.health, ok.ok, ok.failed, ok.latencyMs, ok.ageMs], ['ok', 3, 0, 40, 100]);
             assert.equal(fleetRow({ ...base, metrics: { ok: 2, failed: 1 } }, 1000).health, 'failed');
             assert.equal(fleetRow({ ...base, metrics: {} }, 1000).health, undefined);
+        });
+
+        it('lightRow: no state yet, and only known states, modes and reasons', function () {
+            const base = { id: 'l', type: 'sensorhub-light', name: '' };
+            assert.equal(lightRow({ ...base, metrics: null }, 0).health, undefined);
+            const odd = lightRow({ ...base, metrics: { state: 'dim', mode: 'party', lastReason: 'whim' } }, 0);
+            assert.deepEqual(
+                [odd.health, odd.state, odd.mode, odd.reason, odd.ageMs],
+                [undefined, undefined, undefined, undefined, undefined],
+            );
+            const off = lightRow(
+                { ...base, metrics: { state: 'off', mode: 'auto', lastReason: 'timeout', lastChangeTs: 900 } },
+                1000,
+            );
+            assert.deepEqual([off.health, off.state, off.reason, off.ageMs], ['ok', 'off', 'timeout', 100]);
+            assert.equal(lightRow({ ...base, metrics: null, error: 'boom' }, 0).error, 'boom');
+        });
+
+        it('doorLockRow: failed while jammed, an alarm while locked out', function () {
+            const base = { id: 'd', type: 'sensorhub-door-lock', name: '' };
+            assert.equal(doorLockRow({ ...base, metrics: null }).health, undefined);
+            assert.equal(doorLockRow({ ...base, metrics: { state: 'jammed', lockedOut: true } }).health, 'failed');
+            assert.equal(doorLockRow({ ...base, metrics: { state: 'locked', lockedOut: true } }).health, 'alarm');
+            assert.equal(doorLockRow({ ...base, metrics: { state: 'unlocking', lockedOut: false } }).health, 'ok');
+            assert.equal(doorLockRow({ ...base, metrics: { state: 'ajar' } }).state, undefined);
+        });
+
+        it('thresholdRow: an alarm while any alarm is raised', function () {
+            const base = { id: 't', type: 'sensorhub-threshold', name: '' };
+            assert.equal(thresholdRow({ ...base, metrics: null }).health, undefined);
+            const quiet = thresholdRow({ ...base, metrics: { sensors: 2, alarmsActive: 0, staleActive: 0 } });
+            assert.deepEqual([quiet.health, quiet.sensors, quiet.alarms, quiet.stale], ['ok', 2, 0, 0]);
+            assert.equal(thresholdRow({ ...base, metrics: { alarmsActive: 2, staleActive: 2 } }).health, 'alarm');
+        });
+
+        it('summariseEvent: a number with its unit, else the payload summarised', function () {
+            assert.equal(summariseEvent(21.4, { unit: '°C' }), '21.4 °C');
+            assert.equal(summariseEvent(21.4, { unit: '' }), '21.4');
+            assert.equal(summariseEvent(21.4, undefined), '21.4');
+            assert.equal(summariseEvent(21.4, { unit: 5 }), '21.4');
+            assert.equal(summariseEvent({ value: 400, unit: 'ppm' }), '400 ppm');
+            assert.equal(summariseEvent({ value: '400', unit: 'ppm' }), '{"value":"400","unit":"ppm"}');
+            assert.equal(summariseEvent('on', { unit: '°C' }), 'on');
+            assert.equal(summariseEvent(undefined, { unit: '°C' }), undefined);
+            assert.equal(summariseEvent(1, { unit: 'u'.repeat(100) }).length, VALUE_MAX_CHARS);
+            const hostile = {
+                get value() {
+                    throw new Error('no');
+                },
+            };
+            assert.equal(summariseEvent(hostile), undefined);
+        });
+
+        it('summariseValue reads no more of a large value than it shows', function () {
+            let reads = 0;
+            const big = new Proxy(
+                Array.from({ length: 100_000 }, (_, i) => i),
+                {
+                    get(target, key, receiver) {
+                        if (typeof key === 'string' && /^\d+$/.test(key)) reads++;
+                        return Reflect.get(target, key, receiver);
+                    },
+                },
+            );
+            const text = summariseValue(big);
+            assert.equal(
+                text,
+                `${JSON.stringify(Array.from({ length: 20 }, (_, i) => i)).slice(0, VALUE_MAX_CHARS - 1)}…`,
+            );
+            assert.ok(reads < 30, `${reads} elements read`);
+            assert.equal(summariseValue({ s: 'x'.repeat(1_000_000) }).length, VALUE_MAX_CHARS);
+        });
+
+        it('jsonPrefix is JSON.stringify, cut after max characters', function () {
+            fc.assert(
+                fc.property(
+                    fc.anything({
+                        withBoxedValues: true,
+                        withSparseArray: true,
+                        withNullPrototype: true,
+                        withDate: true,
+                        withMap: true,
+                        withSet: true,
+                        withTypedArray: true,
+                    }),
+                    fc.integer({ min: 0, max: 60 }),
+                    (value, max) => {
+                        const full = JSON.stringify(value);
+                        const prefix = jsonPrefix(value, max);
+                        if (full === undefined) return assert.equal(prefix, undefined);
+                        if (full.length <= max) return assert.equal(prefix, full);
+                        assert.ok(prefix.length > max, `${prefix} is longer than ${max}`);
+                        assert.equal(prefix.slice(0, max + 1), full.slice(0, max + 1));
+                    },
+                ),
+                { numRuns: 500 },
+            );
+        });
+
+        it('never cuts a surrogate pair in half', function () {
+            for (let n = 30; n < 45; n++) {
+                const text = 'a'.repeat(n) + '😀'.repeat(5);
+                assert.equal(jsonPrefix(text, 40).slice(0, 41), JSON.stringify(text).slice(0, 41));
+                const short = summariseValue(text);
+                assert.ok(short.length <= VALUE_MAX_CHARS);
+                assert.ok(short.isWellFormed(), JSON.stringify(short));
+            }
+        });
+
+        it('jsonPrefix throws on cycles and BigInts, as JSON.stringify does', function () {
+            const cyclic = { a: 1 };
+            cyclic.self = cyclic;
+            assert.throws(() => jsonPrefix(cyclic, 1000), TypeError);
+            assert.throws(() => jsonPrefix({ n: 10n }, 1000), TypeError);
+            assert.equal(
+                jsonPrefix({ f() {}, s: Symbol('s'), u: undefined, a: [undefined, () => 1] }, 100),
+                '{"a":[null,null]}',
+            );
+            assert.equal(jsonPrefix(new Date(0), 100), '"1970-01-01T00:00:00.000Z"');
         });
 
         it('summariseValue keeps values to one short line', function () {

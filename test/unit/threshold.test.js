@@ -1,4 +1,6 @@
 'use strict';
+// Property tests: fast-check prints the seed and path of a failure. To replay it, add them to that fc.assert's
+// options, `fc.assert(property, { seed, path, endOnFailure: true })`, and run this file alone.
 const { StepClock } = require('../helpers/fake-clock');
 const assert = require('node:assert/strict');
 const fc = require('fast-check');
@@ -236,57 +238,252 @@ describe('core/threshold', function () {
         assert.equal(alarms.filter((e) => e.key === 'c').length, 0);
     });
 
-    it('keeps its counts and transitions right for any sequence of readings (property)', function () {
+    it('never holds a high and a low alarm at once, however wide the hysteresis (regression)', function () {
+        // Found by the property below: a raised high stayed raised below the low limit, the low one raised too;
+        // and going from low to high, the high was raised before the low was cleared.
+        const { read, monitor } = setup({ high: 30, low: 5, hysteresis: 30 });
+        assert.deepEqual(read(31), [['raised', 'high', 31]]);
+        assert.deepEqual(read(10), [], 'inside the band of the high alarm: still raised');
+        assert.deepEqual(read(4), [
+            ['cleared', 'high', 4],
+            ['raised', 'low', 4],
+        ]);
+        assert.deepEqual(read(20), [], 'inside the band of the low alarm: still raised');
+        assert.deepEqual(read(31), [
+            ['cleared', 'low', 31],
+            ['raised', 'high', 31],
+        ]);
+        assert.equal(monitor.raised, 1);
+        const events = monitor.setLimits({ high: 50, low: 40, hysteresis: 30 });
+        assert.deepEqual(
+            events.map((e) => [e.state, e.level, e.value]),
+            [
+                ['cleared', 'high', 31],
+                ['raised', 'low', 31],
+            ],
+        );
+    });
+
+    it('raises only after the minimum duration beyond, clears only past the band, never high and low at once (property)', function () {
+        this.timeout(30_000);
+        const limit = fc.option(fc.integer({ min: -10, max: 50 }), { nil: undefined });
+        const limits = fc
+            .record({ high: limit, low: limit, hysteresis: fc.integer({ min: 0, max: 40 }) })
+            .filter((l) => limitsError(l) === undefined);
         const step = fc.oneof(
-            fc.record({
-                kind: fc.constant('read'),
-                key: fc.constantFrom('a', 'b', 'c'),
-                value: fc.integer({ min: -10, max: 50 }),
-            }),
-            fc.record({ kind: fc.constant('advance'), ms: fc.integer({ min: 0, max: 20 * S }) }),
+            {
+                weight: 6,
+                arbitrary: fc.record({
+                    kind: fc.constant('read'),
+                    key: fc.constantFrom('a', 'b', 'c'),
+                    value: fc.integer({ min: -20, max: 60 }),
+                }),
+            },
+            {
+                weight: 4,
+                arbitrary: fc.record({ kind: fc.constant('advance'), ms: fc.integer({ min: 0, max: 20 * S }) }),
+            },
+            {
+                weight: 1,
+                arbitrary: fc.record(
+                    {
+                        kind: fc.constant('set'),
+                        high: fc.option(fc.integer({ min: -10, max: 50 })),
+                        low: fc.option(fc.integer({ min: -10, max: 50 })),
+                        hysteresis: fc.integer({ min: 0, max: 40 }),
+                    },
+                    { requiredKeys: ['kind'] },
+                ),
+            },
+            // To the next timer, or a millisecond either side of it: where off-by-one mistakes show.
+            { weight: 2, arbitrary: fc.record({ kind: fc.constant('timer'), delta: fc.constantFrom(-1, 0, 1) }) },
+            { weight: 1, arbitrary: fc.constant({ kind: 'reset' }) },
         );
+        const settings = fc.record({
+            limits,
+            minDurationS: fc.integer({ min: 0, max: 5 }),
+            staleS: fc.constantFrom(0, 30),
+            repeatS: fc.constantFrom(0, 10),
+            maxSensors: fc.integer({ min: 1, max: 3 }),
+        });
         fc.assert(
-            fc.property(
-                fc.array(step, { maxLength: 80, size: 'max' }),
-                fc.integer({ min: 0, max: 5 }),
-                fc.integer({ min: 0, max: 5 }),
-                (steps, hysteresis, minDurationS) => {
-                    const { clock, monitor, alarms } = setup({
-                        high: 30,
-                        low: 5,
-                        hysteresis,
-                        minDurationMs: minDurationS * S,
-                        staleMs: 30 * S,
-                    });
-                    const raised = new Map();
-                    const apply = (e) => {
-                        const id = `${e.key}/${e.level}`;
-                        if (e.repeat > 0) return;
-                        assert.equal(
-                            raised.has(id),
-                            e.state === 'cleared',
-                            `${id} goes ${e.state} from the other state`,
-                        );
-                        if (e.state === 'raised') raised.set(id, e);
-                        else raised.delete(id);
-                        if (e.level === 'high' && e.state === 'raised') assert.ok(e.value > 30);
-                        if (e.level === 'high' && e.state === 'cleared') assert.ok(e.value <= 30 - hysteresis);
-                        if (e.level === 'low' && e.state === 'raised') assert.ok(e.value < 5);
-                        if (e.level === 'low' && e.state === 'cleared') assert.ok(e.value >= 5 + hysteresis);
-                    };
-                    for (const s of steps) {
-                        if (s.kind === 'read') {
-                            monitor.reading(s.key, s.value, 'temperature_update', undefined).events.forEach(apply);
-                        } else clock.advance(s.ms);
-                        alarms.splice(0).forEach(apply);
-                        assert.equal(monitor.raised, raised.size);
+            fc.property(settings, fc.array(step, { maxLength: 80, size: 'max' }), (cfg, steps) => {
+                const clock = new FakeClock();
+                const timed = [];
+                const monitor = new ThresholdMonitor({
+                    ...cfg.limits,
+                    minDurationMs: cfg.minDurationS * S,
+                    staleMs: cfg.staleS * S,
+                    repeatMs: cfg.repeatS * S,
+                    maxSensors: cfg.maxSensors,
+                    clock,
+                    onAlarm: (e) => timed.push({ e, at: clock.t }),
+                });
+                // The model: what the test itself knows from what it did, never read back from the monitor.
+                let current = cfg.limits;
+                /** key → {value, lastAt, since: {high, low} (start of the run beyond that limit), raised: Set} */
+                let sensors = new Map();
+                const beyond = (level, v) =>
+                    current[level] !== undefined && (level === 'high' ? v > current[level] : v < current[level]);
+                const track = (s, now) => {
+                    for (const level of ['high', 'low']) {
+                        if (!beyond(level, s.value)) s.since[level] = undefined;
+                        else s.since[level] ??= now;
                     }
-                    monitor.close();
-                    assert.equal(clock.timers.size, 0);
-                },
-            ),
-            { numRuns: 300 },
+                };
+                const apply = ({ e, at }, checked) => {
+                    const s = sensors.get(e.key);
+                    assert.ok(s, `an event for ${e.key}, which is not tracked`);
+                    assert.equal(e.value, s.value, 'events carry the latest value');
+                    if (e.repeat > 0) {
+                        assert.equal(e.state, 'raised');
+                        assert.ok(s.raised.has(e.level), `a repeat of ${e.level}, which is not raised`);
+                        return;
+                    }
+                    assert.equal(
+                        s.raised.has(e.level),
+                        e.state === 'cleared',
+                        `${e.key}/${e.level} goes ${e.state} twice`,
+                    );
+                    if (e.level === 'stale') {
+                        if (e.state === 'raised') assert.equal(at, s.lastAt + cfg.staleS * S, 'stale exactly when due');
+                        else assert.ok(checked, 'a stale alarm clears only by a reading');
+                    } else if (e.state === 'raised') {
+                        assert.ok(beyond(e.level, e.value), 'raised only beyond the limit');
+                        assert.notEqual(s.since[e.level], undefined);
+                        assert.equal(
+                            at,
+                            s.since[e.level] + cfg.minDurationS * S,
+                            'raised when it has been beyond for the minimum duration, not before and not later',
+                        );
+                    } else {
+                        const { high, low, hysteresis: h } = current;
+                        const removed = current[e.level] === undefined;
+                        const past =
+                            e.level === 'high'
+                                ? e.value <= high - h || (low !== undefined && e.value < low)
+                                : e.value >= low + h || (high !== undefined && e.value > high);
+                        assert.ok(
+                            checked && (removed || past),
+                            'cleared only past the band, or with the limit removed',
+                        );
+                    }
+                    if (e.state === 'raised') s.raised.add(e.level);
+                    else s.raised.delete(e.level);
+                    // Checked after every event, not every step: a flow sees them one by one.
+                    assert.ok(!(s.raised.has('high') && s.raised.has('low')), `${e.key}: high and low at once`);
+                };
+                for (const st of steps) {
+                    if (st.kind === 'read') {
+                        let s = sensors.get(st.key);
+                        const r = monitor.reading(st.key, st.value, 'temperature_update', undefined);
+                        if (!s && sensors.size >= cfg.maxSensors) {
+                            assert.equal(r.ok, false, 'a sensor beyond the limit is refused');
+                            continue;
+                        }
+                        assert.ok(r.ok);
+                        if (!s) {
+                            s = { since: {}, raised: new Set() };
+                            sensors.set(st.key, s);
+                        }
+                        s.value = st.value;
+                        s.lastAt = clock.t;
+                        track(s, clock.t);
+                        r.events.forEach((e) => apply({ e, at: clock.t }, true));
+                    } else if (st.kind === 'set') {
+                        const next = applyPatch(current, st);
+                        if ('error' in next) continue;
+                        current = next.limits;
+                        for (const s of sensors.values()) track(s, clock.t);
+                        monitor.setLimits(current).forEach((e) => apply({ e, at: clock.t }, true));
+                    } else if (st.kind === 'reset') {
+                        monitor.reset();
+                        sensors = new Map();
+                    } else {
+                        const next = Math.min(...[...clock.timers.values()].map((x) => x.at));
+                        if (st.kind === 'advance') clock.advance(st.ms);
+                        else if (Number.isFinite(next)) clock.advance(Math.max(0, next - clock.t + st.delta));
+                        timed.splice(0).forEach((x) => apply(x, false));
+                    }
+                    assert.equal(timed.length, 0, 'only the clock raises through onAlarm');
+                    let raised = 0;
+                    for (const [key, s] of sensors) {
+                        raised += s.raised.size;
+                        const { high, low, hysteresis: h } = current;
+                        for (const level of ['high', 'low']) {
+                            if (s.raised.has(level)) {
+                                const inside =
+                                    level === 'high'
+                                        ? s.value > high - h && !(low !== undefined && s.value < low)
+                                        : s.value < low + h && !(high !== undefined && s.value > high);
+                                assert.ok(current[level] !== undefined && inside, `${key}/${level} not cleared`);
+                            } else if (s.since[level] !== undefined) {
+                                assert.ok(
+                                    clock.t < s.since[level] + cfg.minDurationS * S,
+                                    `${key}/${level} not raised`,
+                                );
+                            }
+                        }
+                    }
+                    assert.equal(monitor.raised, raised);
+                }
+                monitor.close();
+                assert.equal(clock.timers.size, 0);
+            }),
+            { numRuns: 2000 },
         );
+    });
+});
+
+describe('core/threshold metrics', function () {
+    it('gives sensors, active and stale alarms, and the alarms raised and cleared so far', function () {
+        const { clock, monitor, read } = setup({ high: 30, staleMs: 10 * S, repeatMs: 2 * S });
+        assert.deepEqual(monitor.metrics(), {
+            sensors: 0,
+            alarmsActive: 0,
+            staleActive: 0,
+            alarmsRaised: 0,
+            alarmsCleared: 0,
+            refused: 0,
+        });
+        read(31, 't1');
+        read(20, 'kitchen');
+        clock.advance(5 * S);
+        assert.deepEqual(monitor.metrics(), {
+            sensors: 2,
+            alarmsActive: 1,
+            staleActive: 0,
+            alarmsRaised: 1,
+            alarmsCleared: 0,
+            refused: 0,
+        });
+        read(25, 't1');
+        clock.advance(10 * S);
+        assert.deepEqual(monitor.metrics(), {
+            sensors: 2,
+            alarmsActive: 2,
+            staleActive: 2,
+            alarmsRaised: 3,
+            alarmsCleared: 1,
+            refused: 0,
+        });
+        read(22, 'kitchen');
+        let m = monitor.metrics();
+        assert.deepEqual([m.alarmsActive, m.staleActive, m.alarmsCleared], [1, 1, 2]);
+        monitor.reset();
+        m = monitor.metrics();
+        assert.deepEqual(
+            [m.sensors, m.alarmsActive, m.staleActive, m.alarmsRaised, m.alarmsCleared],
+            [0, 0, 0, 3, 2],
+            'a reset forgets the alarms and keeps the totals',
+        );
+    });
+
+    it('counts readings refused at the sensor limit', function () {
+        const { monitor } = setup({ maxSensors: 1 });
+        monitor.reading('a', 1, 't');
+        monitor.reading('b', 1, 't');
+        assert.equal(monitor.metrics().refused, 1);
     });
 });
 

@@ -1,4 +1,6 @@
 'use strict';
+// Property tests: fast-check prints the seed and path of a failure. To replay it, add them to that fc.assert's
+// options, `fc.assert(property, { seed, path, endOnFailure: true })`, and run this file alone.
 const assert = require('node:assert/strict');
 const fc = require('fast-check');
 const { eventTypeError, patternError, topicMatches, parsePatternList } = require('../../nodes/core/topic');
@@ -13,6 +15,26 @@ function reference(pattern, type) {
         return false;
     };
     return match(pattern.split('/'), type.split('/'));
+}
+
+/**
+ * A second reference, independent of levels and recursion: the pattern as a regular expression over the whole
+ * type. `+` is any run without `/`; a last `#` is "this level and everything below", so `a/#` also matches `a`.
+ */
+function regexReference(pattern, type) {
+    const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    let source;
+    if (pattern === '#') source = '.*';
+    else {
+        const hash = pattern.endsWith('/#');
+        const body = hash ? pattern.slice(0, -2) : pattern;
+        source = body
+            .split('/')
+            .map((level) => (level === '+' ? '[^/]*' : escape(level)))
+            .join('/');
+        if (hash) source += '(?:/.*)?';
+    }
+    return new RegExp(`^${source}$`, 's').test(type);
 }
 
 describe('core/topic', function () {
@@ -85,9 +107,59 @@ describe('core/topic', function () {
             fc.assert(
                 fc.property(pattern, type, (p, t) => {
                     fc.pre(eventTypeError(t) === undefined && patternError(p) === undefined);
-                    return topicMatches(p, t) === reference(p, t);
+                    return topicMatches(p, t) === reference(p, t) && topicMatches(p, t) === regexReference(p, t);
                 }),
                 { numRuns: 5000 },
+            );
+        });
+
+        it('agrees with the regular-expression reference on levels of any characters, regex ones too', function () {
+            // Characters a hand-written matcher gets wrong: regex syntax, dots, empty levels, line breaks, astral.
+            const unit = fc.constantFrom('a', 'b', '.', '*', '$', '^', '(', ')', '[', '\\', '|', '?', '\n', 'é', '😀');
+            const level = fc.oneof(fc.string({ unit, maxLength: 3 }), fc.constantFrom('a', 'b'));
+            const levels = fc.array(level, { minLength: 1, maxLength: 6 });
+            const type = levels.map((l) => l.join('/'));
+            // Patterns made from a type, so that they match often: some levels made +, the rest cut off for #.
+            const derived = fc
+                .tuple(levels, fc.array(fc.boolean(), { maxLength: 6 }), fc.nat(6), fc.boolean())
+                .map(([ls, plus, cut, hash]) => {
+                    const kept = ls.map((l, i) => (plus[i] ? '+' : l));
+                    return hash ? [...kept.slice(0, cut), '#'].join('/') : kept.join('/');
+                });
+            fc.assert(
+                fc.property(
+                    fc.oneof(derived, type),
+                    fc.oneof(
+                        type,
+                        levels.map((l) => l.join('/')),
+                    ),
+                    (p, t) => {
+                        fc.pre(eventTypeError(t) === undefined && patternError(p) === undefined);
+                        assert.equal(
+                            topicMatches(p, t),
+                            regexReference(p, t),
+                            `${JSON.stringify(p)} / ${JSON.stringify(t)}`,
+                        );
+                    },
+                ),
+                { numRuns: 5000 },
+            );
+        });
+
+        it('matches a type with itself, with #, and with any of its levels made +', function () {
+            const level = fc.string({ unit: fc.constantFrom('a', 'b', '.', '-', ' '), maxLength: 3 });
+            fc.assert(
+                fc.property(fc.array(level, { minLength: 1, maxLength: 6 }), fc.nat(), (ls, i) => {
+                    const t = ls.join('/');
+                    fc.pre(eventTypeError(t) === undefined);
+                    assert.ok(topicMatches(t, t));
+                    assert.ok(topicMatches('#', t));
+                    const plus = ls.map((l, k) => (k === i % ls.length ? '+' : l)).join('/');
+                    assert.ok(topicMatches(plus, t), `${plus} / ${t}`);
+                    assert.ok(topicMatches(`${t}/#`, t), 'a # also matches its parent level');
+                    assert.ok(!topicMatches(`${t}/+`, t), 'a + needs a level');
+                }),
+                { numRuns: 2000 },
             );
         });
     });
