@@ -279,8 +279,11 @@ describe(`faults in a deployed flow on Node-RED ${version}`, function () {
             serialFailures(from(caught, 'mute'));
             serialFailures(from(fails, 'fx'));
             assert.match(from(caught, 'mute').at(-1).error.message, /Sensor mute: timeout: no reading within 100 ms$/);
-            for (const id of ['slow', 'mute'])
+            // Status redraws are throttled to one a second: wait for it rather than read it at once.
+            for (const id of ['slow', 'mute']) {
+                await until(() => lastStatus(node(`n${id}`))?.text === 'timeout', `${id} to show timeout`, 3000);
                 assert.deepEqual(lastStatus(node(`n${id}`)), { fill: 'red', shape: 'ring', text: 'timeout' });
+            }
             // No cycle waits for the hung member: every cycle ends, and the others are read in each.
             const cycles = stats.map((s) => s.payload);
             assert.deepEqual(
@@ -293,7 +296,11 @@ describe(`faults in a deployed flow on Node-RED ${version}`, function () {
                 assert.equal(c.failed, c.offline + c.timeout);
                 assert.equal(c.ok, 2, `cycle ${c.cycle}: both healthy members read`);
             }
-            assert.match(lastStatus(node('fleet1')).text, /^2\/3 ok · \d+ ms/);
+            await until(
+                () => /^2\/3 ok · \d+ ms/.test(lastStatus(node('fleet1'))?.text ?? ''),
+                'the fleet to show its hung member',
+                3000,
+            );
             assert.equal(lastStatus(node('fleet1')).fill, 'yellow');
 
             // The device answers again: the serial sensor and the fleet member come back by themselves.
