@@ -18,7 +18,7 @@ import { SensorPoller, type PollResult } from './core/sensor-poller';
 import { SimulatedSensor } from './core/simulator';
 import { serialRequestReader } from './core/serial-read';
 import type { SerialPortApi, SerialStatus } from './core/serial-user';
-import { configText } from './config-text';
+import { configText, errorText } from './config-text';
 
 type FleetDef = NodeDef & Record<string, unknown>;
 
@@ -40,8 +40,14 @@ function memberSeed(base: number, index: number): number {
     return (base ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0;
 }
 
-/** A result as a reading-contract message (ok) or a failure message, without `msg.error` for the batch. */
-function resultMessage(r: FleetResult<ReadingValue>): { ok: boolean; msg: Record<string, unknown> } {
+/**
+ * A result as a reading-contract message (ok) or a failure message, without `msg.error` for the batch.
+ * `say` gives a failure's reason in the runtime's language; it is not called for a good reading.
+ */
+function resultMessage(
+    r: FleetResult<ReadingValue>,
+    say: (err: Error) => string,
+): { ok: boolean; msg: Record<string, unknown> } {
     const sensor = { ...r.member.info };
     const at = { ts: r.ts, latencyMs: r.latencyMs, seq: r.seq };
     if (r.status === 'ok')
@@ -49,7 +55,7 @@ function resultMessage(r: FleetResult<ReadingValue>): { ok: boolean; msg: Record
             ok: true,
             msg: { topic: r.member.eventType, payload: r.value, sensor, reading: { status: 'ok', ...at } },
         };
-    return failure(r.member, r.status, r.error.message, at);
+    return failure(r.member, r.status, say(r.error), at);
 }
 
 /**
@@ -60,7 +66,7 @@ function converting(info: SensorInfo, read: () => Promise<ReadingValue>): () => 
     return () =>
         read().then((raw) => {
             const converted = toReadingValue(info.kind, info.unit, raw);
-            if ('error' in converted) throw new ReadError('error', converted.error);
+            if ('error' in converted) throw new ReadError('error', converted.error, converted.problem);
             return converted.value;
         });
 }
@@ -92,6 +98,7 @@ export = function (RED: NodeAPI): void {
                 done(new Error(RED._('sensorhub-fleet.errors.config', { reason })));
             });
         };
+        const say = (err: Error): string => errorText(RED, 'sensorhub-fleet', err);
         const parsed = parseFleetConfig(def);
         if ('error' in parsed) {
             refuse(configText(RED, 'sensorhub-fleet', parsed.problem));
@@ -157,7 +164,7 @@ export = function (RED: NodeAPI): void {
             onResult: (r) => {
                 // Batch output carries the readings in the cycle's message; failures go out one by one either way.
                 if (r.status === 'ok' && config.output === 'batch') return;
-                const { ok, msg } = resultMessage(r);
+                const { ok, msg } = resultMessage(r, say);
                 if (ok) {
                     this.send([msg, null, null]);
                     return;
@@ -178,7 +185,7 @@ export = function (RED: NodeAPI): void {
                 this.warn(
                     RED._('sensorhub-fleet.errors.quarantined', {
                         id: member.info.id,
-                        reason: error.message,
+                        reason: say(error),
                         seconds: Math.round(retryInMs / 100) / 10,
                     }),
                 );
@@ -239,7 +246,7 @@ export = function (RED: NodeAPI): void {
             throttle.bump();
             const statsMsg = { topic: 'fleet_stats', payload: stats };
             if (config.output === 'batch') {
-                const batch = { topic: 'fleet_cycle', payload: results.map((r) => resultMessage(r).msg), stats };
+                const batch = { topic: 'fleet_cycle', payload: results.map((r) => resultMessage(r, say).msg), stats };
                 const out = input ? Object.assign(input.msg, batch) : batch;
                 (input?.send ?? this.send.bind(this))([out, null, statsMsg]);
             } else {

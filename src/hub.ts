@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
-import { EventHub, type Subscriber } from './core/hub';
+import { EventHub, HubError, type Subscriber } from './core/hub';
 import {
     defaultClientId,
     parseHubConfig,
@@ -13,7 +13,7 @@ import { MqttBridge, type BridgeState } from './core/mqtt-bridge';
 import { CompletionTracker, completesMessages, type Hooks } from './core/flow-control';
 import { isOverflowPolicy } from './core/queue';
 import { Throttle } from './core/throttle';
-import { parsePatternList, patternProblem } from './core/topic';
+import { eventTypeProblem, parsePatternList, patternProblem } from './core/topic';
 import { problemOf } from './core/config-fields';
 import { configText } from './config-text';
 import { evaluateFixed, evaluateMessage, isProblem, problemText, typedField } from './typed-input';
@@ -269,7 +269,13 @@ export = function (RED: NodeAPI): void {
             } catch (err) {
                 refused = true;
                 throttle.bump();
-                done(new Error(RED._('sensorhub-publish.errors.refused', { reason: (err as Error).message })));
+                // Only a refusal is worth the look-up: the success path stays as it was.
+                const bad = err instanceof HubError && err.code === 'invalid_type' ? eventTypeProblem(type) : undefined;
+                const reason =
+                    bad !== undefined
+                        ? configText(RED, 'sensorhub-publish', problemOf(bad, 'eventType', bad.message))
+                        : (err as Error).message;
+                done(new Error(RED._('sensorhub-publish.errors.refused', { reason })));
                 return;
             }
             count++;

@@ -233,7 +233,13 @@ export = function (RED: NodeAPI): void {
             let out: LightOutput | undefined;
             switch (input.kind) {
                 case 'error':
-                    done(new Error(RED._('sensorhub-light.errors.input', { reason: input.error })));
+                    done(
+                        new Error(
+                            RED._('sensorhub-light.errors.input', {
+                                reason: configText(RED, 'sensorhub-light', input.problem),
+                            }),
+                        ),
+                    );
                     return;
                 case 'ignore':
                     break;

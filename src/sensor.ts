@@ -17,7 +17,7 @@ import { SimulatedSensor } from './core/simulator';
 import { parseReading } from './core/parse';
 import { serialRequestReader } from './core/serial-read';
 import type { SerialPortApi, SerialStatus } from './core/serial-user';
-import { configText } from './config-text';
+import { configText, errorText } from './config-text';
 
 // Saved flows are user data: any field may be missing or of another type.
 type SensorDef = NodeDef & Record<string, unknown>;
@@ -85,7 +85,15 @@ export = function (RED: NodeAPI): void {
                     if (!parsedLine.ok && parsedLine.missing === true) return;
                     const at = { seq: ++seq, ts: Date.now(), latencyMs: 0 };
                     if (parsedLine.ok) report({ status: 'ok', value: parsedLine.value, ...at }, undefined);
-                    else report({ status: 'error', error: new ReadError('error', parsedLine.error), ...at }, undefined);
+                    else
+                        report(
+                            {
+                                status: 'error',
+                                error: new ReadError('error', parsedLine.error, parsedLine.problem),
+                                ...at,
+                            },
+                            undefined,
+                        );
                 });
             }
         }
@@ -176,10 +184,10 @@ export = function (RED: NodeAPI): void {
                     }
                     return;
                 }
-                fail('error', converted.error, at, input);
+                fail('error', configText(RED, 'sensorhub-sensor', converted.problem), at, input);
                 return;
             }
-            fail(result.status, result.error.message, at, input);
+            fail(result.status, errorText(RED, 'sensorhub-sensor', result.error), at, input);
         };
 
         const fail = (

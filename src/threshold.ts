@@ -1,6 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { metricsRegistry } from './core/metrics-registry';
 import { Throttle } from './core/throttle';
+import type { Problem } from './core/texts';
 import { alarmTopic, applyPatch, readThresholdInput, ThresholdMonitor, type AlarmEvent } from './core/threshold';
 import { parseThresholdConfig } from './core/threshold-config';
 import { configText } from './config-text';
@@ -41,6 +42,7 @@ function toMsg(event: AlarmEvent, msgid?: string): NodeMessage & { repeat?: numb
 export = function (RED: NodeAPI): void {
     function ThresholdNode(this: Node, def: ThresholdDef): void {
         RED.nodes.createNode(this, def);
+        const say = (problem: Problem): string => configText(RED, 'sensorhub-threshold', problem);
         // A limit may come from an environment variable, read now, or from flow or global context, read with each
         // reading so that a change there applies to it; a reading's value may come from another msg property.
         const labels = { high: RED._('sensorhub-threshold.label.high'), low: RED._('sensorhub-threshold.label.low') };
@@ -132,8 +134,7 @@ export = function (RED: NodeAPI): void {
                                   ...('low' in values ? { low: checked.config.low ?? null } : {}),
                               });
                     if ('error' in next) {
-                        const reason =
-                            'error' in checked ? configText(RED, 'sensorhub-threshold', checked.problem) : next.error;
+                        const reason = configText(RED, 'sensorhub-threshold', next.problem);
                         then(RED._('sensorhub-threshold.errors.value-bad', { source: sources, reason }));
                         return;
                     }
@@ -187,7 +188,7 @@ export = function (RED: NodeAPI): void {
             let events: AlarmEvent[] = [];
             switch (input.kind) {
                 case 'error':
-                    done(new Error(RED._('sensorhub-threshold.errors.input', { reason: input.error })));
+                    done(new Error(RED._('sensorhub-threshold.errors.input', { reason: say(input.problem) })));
                     return;
                 case 'reset':
                     monitor.reset();
@@ -195,7 +196,7 @@ export = function (RED: NodeAPI): void {
                 case 'set': {
                     const next = applyPatch(monitor.currentLimits, input.patch);
                     if ('error' in next) {
-                        done(new Error(RED._('sensorhub-threshold.errors.limits', { reason: next.error })));
+                        done(new Error(RED._('sensorhub-threshold.errors.limits', { reason: say(next.problem) })));
                         return;
                     }
                     events = monitor.setLimits(next.limits);
@@ -205,7 +206,7 @@ export = function (RED: NodeAPI): void {
                     const result = monitor.reading(input.key, input.value, input.type, input.sensor);
                     if (!result.ok) {
                         throttle.bump();
-                        done(new Error(RED._('sensorhub-threshold.errors.input', { reason: result.error })));
+                        done(new Error(RED._('sensorhub-threshold.errors.input', { reason: say(result.problem) })));
                         return;
                     }
                     events = result.events;

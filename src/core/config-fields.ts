@@ -6,6 +6,8 @@
  * catalog. `settle` turns it into the `{error, problem}` a node reports.
  */
 
+import type { Problem } from './texts';
+
 export type Raw = Record<string, unknown>;
 
 /**
@@ -135,12 +137,25 @@ export type Lookup = (key: string, params?: Record<string, string | number>) => 
  * from the catalog gives the whole English message instead, never a bare key
  * or a sentence in two languages.
  */
-export function describeProblem(problem: ConfigProblem, lookup: Lookup): string {
+export function describeProblem(problem: Problem, lookup: Lookup): string {
     return localize(problem, lookup) ?? problem.message;
 }
 
-function localize(problem: ConfigProblem, lookup: Lookup): string | undefined {
-    const params: Record<string, string | number> = { ...problem.params };
+/**
+ * Configuration codes are bare (`range`, in `config.`); run-time codes (see
+ * TEXT_CODES) are their own catalog key. A parameter that is itself a problem
+ * (a described value) is said in the same language.
+ */
+function localize(problem: Problem, lookup: Lookup): string | undefined {
+    const params: Record<string, string | number> = {};
+    for (const [name, value] of Object.entries(problem.params)) {
+        if (typeof value !== 'object') params[name] = value;
+        else {
+            const said = localize(value, lookup);
+            if (said === undefined) return undefined;
+            params[name] = said;
+        }
+    }
     for (const name of FIELD_PARAMS) {
         if (!(name in params)) continue;
         const label = lookup(`fields.${params[name]}`);
@@ -152,7 +167,7 @@ function localize(problem: ConfigProblem, lookup: Lookup): string | undefined {
         if (reason === undefined) return undefined;
         params[REASON] = reason;
     }
-    return lookup(`config.${problem.code}`, params);
+    return lookup(problem.code.includes('.') ? problem.code : `config.${problem.code}`, params);
 }
 
 export const blank = (v: unknown): boolean =>

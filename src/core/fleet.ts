@@ -1,4 +1,4 @@
-import { ReadError, type FailureStatus, type SensorInfo } from './reading';
+import { ReadError, timeoutError, type FailureStatus, type SensorInfo } from './reading';
 import { realClock, type Clock } from './sensor-poller';
 
 /** One sensor of a fleet: who it is and how to read it once. */
@@ -303,7 +303,7 @@ export class FleetCollector<T> {
                         finish(k, {
                             member: slot.member,
                             status: 'timeout',
-                            error: new ReadError('timeout', `no reading within ${timeoutMs} ms`),
+                            error: timeoutError(timeoutMs),
                             ts: now,
                             latencyMs: now - begins[k],
                             seq: slot.seq,
@@ -410,7 +410,7 @@ export class FleetCollector<T> {
             finish({
                 member: slot.member,
                 status: 'timeout',
-                error: new ReadError('timeout', `no reading within ${timeoutMs} ms`),
+                error: timeoutError(timeoutMs),
                 ...timing(),
             });
         }, timeoutMs);

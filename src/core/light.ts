@@ -6,6 +6,7 @@
  */
 import { realClock, type Clock } from './sensor-poller';
 import { topicMatches } from './topic';
+import { describeValue, problem, type Problem } from './texts';
 
 export type LightState = 'on' | 'off';
 export type LightReason = 'motion' | 'timeout' | 'manual';
@@ -426,7 +427,7 @@ export type LightInput =
     | { readonly kind: 'command'; readonly command: LightCommand }
     /** Another hub event or reading (say, a temperature from a wide subscription): not for the light. */
     | { readonly kind: 'ignore' }
-    | { readonly kind: 'error'; readonly error: string };
+    | { readonly kind: 'error'; readonly error: string; readonly problem: Problem };
 
 export interface LightPatterns {
     readonly motion: readonly string[];
@@ -459,10 +460,13 @@ export function readLightInput(msg: Readonly<Record<string, unknown>>, patterns:
         if (patterns.motion.some((p) => topicMatches(p, topic))) return { kind: 'motion', motion: payload !== false };
         if (patterns.lux?.some((p) => topicMatches(p, topic))) {
             if (typeof payload !== 'number' || !Number.isFinite(payload) || payload < 0)
-                return {
-                    kind: 'error',
-                    error: `a light level on "${topic}" must be a number of lux, 0 or more, got ${describe(payload)}`,
-                };
+                return refusal(
+                    problem(
+                        'sensorhub-light.input.lux',
+                        { topic, got: describeValue(payload) },
+                        `a light level on "${topic}" must be a number of lux, 0 or more, got ${describe(payload)}`,
+                    ),
+                );
             return { kind: 'lux', lux: payload };
         }
     }
@@ -481,20 +485,40 @@ export function readLightInput(msg: Readonly<Record<string, unknown>>, patterns:
         return commandFrom(state, brightness, 'msg.payload.state');
     }
     if (fromHub) return { kind: 'ignore' };
-    return { kind: 'error', error: `not a light command: ${COMMAND_HINT}` };
+    return refusal(problem('sensorhub-light.input.not-command', {}, `not a light command: ${COMMAND_HINT}`));
+}
+
+function refusal(p: Problem): LightInput {
+    return { kind: 'error', error: p.message, problem: p };
 }
 
 function commandFrom(action: unknown, brightness: unknown, where: string): LightInput {
     if (typeof action !== 'string')
-        return { kind: 'error', error: `${where} must be "on", "off", "toggle" or "auto", got ${describe(action)}` };
+        return refusal(
+            problem(
+                'sensorhub-light.input.action-type',
+                { where, got: describeValue(action) },
+                `${where} must be "on", "off", "toggle" or "auto", got ${describe(action)}`,
+            ),
+        );
     const a = action.trim().toLowerCase();
-    if (!isAction(a)) return { kind: 'error', error: `unknown command ${quote(action)}: ${COMMAND_HINT}` };
+    if (!isAction(a))
+        return refusal(
+            problem(
+                'sensorhub-light.input.action',
+                { action: quote(action) },
+                `unknown command ${quote(action)}: ${COMMAND_HINT}`,
+            ),
+        );
     if (brightness === undefined) return { kind: 'command', command: { action: a } };
     if (typeof brightness !== 'number' || !Number.isFinite(brightness) || brightness < 0 || brightness > BRIGHTNESS_MAX)
-        return {
-            kind: 'error',
-            error: `brightness must be a number from 0 to ${BRIGHTNESS_MAX}, got ${describe(brightness)}`,
-        };
+        return refusal(
+            problem(
+                'sensorhub-light.input.brightness',
+                { max: BRIGHTNESS_MAX, got: describeValue(brightness) },
+                `brightness must be a number from 0 to ${BRIGHTNESS_MAX}, got ${describe(brightness)}`,
+            ),
+        );
     return { kind: 'command', command: { action: a, brightness } };
 }
 

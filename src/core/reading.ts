@@ -1,3 +1,5 @@
+import { describeValue, problem, type Problem } from './texts';
+
 /**
  * The reading contract (../shared/DESIGN.md): what every sensor source sends,
  * so that swapping a simulated sensor for a real one needs no rewiring.
@@ -36,11 +38,12 @@ export interface ReadingMessage {
     reading: ReadingInfo;
 }
 
-/** A failed read, with the status it reports. */
+/** A failed read, with the status it reports and, where core knows it, the problem to say it in the user's language. */
 export class ReadError extends Error {
     constructor(
         readonly status: FailureStatus,
         message: string,
+        readonly problem?: Problem,
     ) {
         super(message);
         this.name = 'ReadError';
@@ -85,30 +88,33 @@ export function round2(v: number): number {
 /**
  * A value from a source as this sensor reports it. Sources deliver numbers in
  * the kind's base unit (°C for temperature); a °F sensor converts. Returns a
- * sentence naming what is wrong for a value of the wrong type.
+ * sentence (and its problem) naming what is wrong for a value of the wrong type.
  */
 export function toReadingValue(
     kind: SensorKind,
     unit: string,
     raw: unknown,
-): { value: ReadingValue } | { error: string } {
+): { value: ReadingValue } | { error: string; problem: Problem } {
     if (kind === 'motion') {
         if (typeof raw === 'boolean') return { value: raw };
         if (raw === 0 || raw === 1) return { value: raw === 1 };
-        return { error: `a motion sensor needs true or false (or 1/0), got ${describe(raw)}` };
+        const got = describeValue(raw);
+        return wrongValue(
+            problem('read.motion-value', { got }, `a motion sensor needs true or false (or 1/0), got ${got.message}`),
+        );
     }
-    if (typeof raw !== 'number' || !Number.isFinite(raw))
-        return { error: `a ${kind} sensor needs a finite number, got ${describe(raw)}` };
+    if (typeof raw !== 'number' || !Number.isFinite(raw)) {
+        const got = describeValue(raw);
+        return wrongValue(
+            problem('read.number-value', { kind, got }, `a ${kind} sensor needs a finite number, got ${got.message}`),
+        );
+    }
     if (kind === 'temperature' && unit === '°F') return { value: round2((raw * 9) / 5 + 32) };
     return { value: raw };
 }
 
-function describe(v: unknown): string {
-    if (v === null) return 'null';
-    if (typeof v === 'number') return String(v);
-    if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
-    if (Array.isArray(v)) return 'an array';
-    return typeof v === 'object' ? 'an object' : typeof v;
+function wrongValue(p: Problem): { error: string; problem: Problem } {
+    return { error: p.message, problem: p };
 }
 
 /** A successful reading message. */
@@ -129,4 +135,10 @@ export function buildReading(
 /** The reading part of a failed read, attached to the message a Catch node sees. */
 export function failedReading(status: FailureStatus, at: { ts: number; latencyMs: number; seq: number }): ReadingInfo {
     return { status, ts: at.ts, latencyMs: at.latencyMs, seq: at.seq };
+}
+
+/** A read that gave no answer within its time limit. */
+export function timeoutError(ms: number): ReadError {
+    const message = `no reading within ${ms} ms`;
+    return new ReadError('timeout', message, problem('read.timeout', { ms }, message));
 }

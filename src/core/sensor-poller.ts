@@ -1,4 +1,4 @@
-import { ReadError, type FailureStatus } from './reading';
+import { ReadError, timeoutError, type FailureStatus } from './reading';
 
 /** Time and timers, injected so tests drive them with a fake clock. */
 export interface Clock {
@@ -139,7 +139,7 @@ export class SensorPoller<T> {
                           controller.abort();
                           finish({
                               status: 'timeout',
-                              error: new ReadError('timeout', `no reading within ${ms} ms`),
+                              error: timeoutError(ms),
                               ...timing(),
                           });
                       }, ms)

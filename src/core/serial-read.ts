@@ -6,7 +6,7 @@ import type { SerialPortApi } from './serial-user';
 export function lineParser(spec: ParseSpec): (line: string) => ReadingValue {
     return (line) => {
         const r = parseReading(line, spec);
-        if (!r.ok) throw new ReadError('error', r.error);
+        if (!r.ok) throw new ReadError('error', r.error, r.problem);
         return r.value;
     };
 }

@@ -1,4 +1,5 @@
 import { ReadError, round2, type ReadingValue } from './reading';
+import { problem } from './texts';
 
 /** mulberry32: a small, fast 32-bit PRNG; the same seed gives the same sequence on every platform. */
 export function mulberry32(seed: number): () => number {
@@ -121,9 +122,19 @@ export class SimulatedSensor {
         const fails = this.random() < (o.failureProbability ?? 0);
         const value: ReadingValue =
             o.mode === 'motion' ? this.random() < (o.motionProbability ?? 0) : this.nextLevel() + this.noiseDraw();
-        if (this.offline) throw new ReadError('offline', 'the sensor is offline');
+        if (this.offline)
+            throw new ReadError(
+                'offline',
+                'the sensor is offline',
+                problem('read.offline', {}, 'the sensor is offline'),
+            );
         await this.sleep(latency, signal);
-        if (fails) throw new ReadError('error', 'simulated read failure');
+        if (fails)
+            throw new ReadError(
+                'error',
+                'simulated read failure',
+                problem('read.simulated', {}, 'simulated read failure'),
+            );
         return typeof value === 'number' ? round2(value) : value;
     }
 

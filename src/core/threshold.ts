@@ -5,6 +5,7 @@
  * (and repeats) come out. Time comes from an injected clock.
  */
 import { realClock, type Clock } from './sensor-poller';
+import { describeValue, problem, type Problem } from './texts';
 
 export type AlarmLevel = 'high' | 'low' | 'stale';
 export type AlarmState = 'raised' | 'cleared';
@@ -68,7 +69,8 @@ export interface ThresholdOptions extends ThresholdSettings {
 }
 
 export type ReadingResult =
-    { readonly ok: true; readonly events: AlarmEvent[] } | { readonly ok: false; readonly error: string };
+    | { readonly ok: true; readonly events: AlarmEvent[] }
+    | { readonly ok: false; readonly error: string; readonly problem: Problem };
 
 interface Level {
     raised: boolean;
@@ -100,11 +102,20 @@ export function alarmTopic(type: string): string {
 
 /** Why a set of limits cannot be used, or undefined. */
 export function limitsError(limits: Limits): string | undefined {
+    return limitsProblem(limits)?.message;
+}
+
+export function limitsProblem(limits: Limits): Problem | undefined {
     const { high, low, hysteresis } = limits;
-    if (high === undefined && low === undefined) return 'give a high limit, a low limit or both';
+    if (high === undefined && low === undefined)
+        return problem('sensorhub-threshold.limits.none', {}, 'give a high limit, a low limit or both');
     if (high !== undefined && low !== undefined && !(low < high))
-        return `the low limit (${low}) must be below the high limit (${high})`;
-    if (!(hysteresis >= 0)) return 'hysteresis must be 0 or more';
+        return problem(
+            'sensorhub-threshold.limits.low-above-high',
+            { low, high },
+            `the low limit (${low}) must be below the high limit (${high})`,
+        );
+    if (!(hysteresis >= 0)) return problem('sensorhub-threshold.limits.hysteresis', {}, 'hysteresis must be 0 or more');
     return undefined;
 }
 
@@ -156,10 +167,13 @@ export class ThresholdMonitor {
         if (t === undefined) {
             if (this.tracks.size >= this.options.maxSensors) {
                 this.refused++;
-                return {
-                    ok: false,
-                    error: `sensor ${JSON.stringify(key)} not tracked: already tracking the limit of ${this.options.maxSensors} sensors`,
-                };
+                const max = this.options.maxSensors;
+                const p = problem(
+                    'sensorhub-threshold.input.too-many',
+                    { key: JSON.stringify(key), max },
+                    `sensor ${JSON.stringify(key)} not tracked: already tracking the limit of ${max} sensors`,
+                );
+                return { ok: false, error: p.message, problem: p };
             }
             t = {
                 key,
@@ -354,7 +368,7 @@ export type ThresholdInput =
       }
     | { readonly kind: 'set'; readonly patch: LimitsPatch }
     | { readonly kind: 'reset' }
-    | { readonly kind: 'error'; readonly error: string };
+    | { readonly kind: 'error'; readonly error: string; readonly problem: Problem };
 
 /** A change of limits: a number sets, null removes (high, low), absent keeps. */
 export interface LimitsPatch {
@@ -371,52 +385,98 @@ export function readThresholdInput(msg: Readonly<Record<string, unknown>>): Thre
         if (command === 'set') return readPatch(msg.payload);
         if (command === 'reset') return { kind: 'reset' };
         const shown = typeof msg.command === 'string' ? JSON.stringify(msg.command.slice(0, 40)) : describe(command);
-        return {
-            kind: 'error',
-            error: `unknown command ${shown}: use "set" (with msg.payload {high, low, hysteresis}) or "reset"`,
-        };
+        return refusal(
+            problem(
+                'sensorhub-threshold.input.command',
+                { command: shown },
+                `unknown command ${shown}: use "set" (with msg.payload {high, low, hysteresis}) or "reset"`,
+            ),
+        );
     }
     const sensor = isObject(msg.sensor) ? msg.sensor : undefined;
     const id = sensor?.id;
     const topic = typeof msg.topic === 'string' ? msg.topic : '';
     const key =
         typeof id === 'string' && id !== '' ? id : typeof id === 'number' && Number.isFinite(id) ? String(id) : topic;
-    if (key === '') return { kind: 'error', error: 'a reading needs msg.sensor.id or msg.topic to tell sensors apart' };
+    if (key === '')
+        return refusal(
+            problem(
+                'sensorhub-threshold.input.no-key',
+                {},
+                'a reading needs msg.sensor.id or msg.topic to tell sensors apart',
+            ),
+        );
     if (key.length > KEY_MAX_LENGTH)
-        return { kind: 'error', error: `a sensor id or topic is longer than ${KEY_MAX_LENGTH} characters` };
+        return refusal(
+            problem(
+                'sensorhub-threshold.input.key-too-long',
+                { max: KEY_MAX_LENGTH },
+                `a sensor id or topic is longer than ${KEY_MAX_LENGTH} characters`,
+            ),
+        );
     const value = msg.payload;
-    if (typeof value !== 'number' || !Number.isFinite(value))
-        return {
-            kind: 'error',
-            error: `sensor ${JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key)}: a reading must be a finite number, got ${describe(value)}`,
-        };
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+        const shown = JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key);
+        return refusal(
+            problem(
+                'sensorhub-threshold.input.value',
+                { key: shown, got: describeValue(value) },
+                `sensor ${shown}: a reading must be a finite number, got ${describe(value)}`,
+            ),
+        );
+    }
     return { kind: 'reading', key, value, type: topic === '' ? 'sensor' : topic, sensor };
 }
 
 function readPatch(payload: unknown): ThresholdInput {
     const usage = 'msg.payload must be an object such as {high: 30, low: 5, hysteresis: 0.5}';
-    if (!isObject(payload)) return { kind: 'error', error: `${usage}, got ${describe(payload)}` };
+    if (!isObject(payload))
+        return refusal(
+            problem(
+                'sensorhub-threshold.input.patch-shape',
+                { got: describeValue(payload) },
+                `${usage}, got ${describe(payload)}`,
+            ),
+        );
     const known = ['high', 'low', 'hysteresis'].filter((k) => payload[k] !== undefined);
-    if (known.length === 0) return { kind: 'error', error: `${usage}: it has none of high, low, hysteresis` };
+    if (known.length === 0)
+        return refusal(
+            problem('sensorhub-threshold.input.patch-empty', {}, `${usage}: it has none of high, low, hysteresis`),
+        );
     const patch: { high?: number | null; low?: number | null; hysteresis?: number } = {};
     for (const k of ['high', 'low'] as const) {
         const v = payload[k];
         if (v === undefined) continue;
         if (v !== null && (typeof v !== 'number' || !Number.isFinite(v)))
-            return { kind: 'error', error: `${k} must be a number, or null to remove it, got ${describe(v)}` };
+            return refusal(
+                problem(
+                    'sensorhub-threshold.input.limit',
+                    { limit: k, got: describeValue(v) },
+                    `${k} must be a number, or null to remove it, got ${describe(v)}`,
+                ),
+            );
         patch[k] = v;
     }
     const h = payload.hysteresis;
     if (h !== undefined) {
         if (typeof h !== 'number' || !Number.isFinite(h) || h < 0)
-            return { kind: 'error', error: `hysteresis must be a number, 0 or more, got ${describe(h)}` };
+            return refusal(
+                problem(
+                    'sensorhub-threshold.input.hysteresis',
+                    { got: describeValue(h) },
+                    `hysteresis must be a number, 0 or more, got ${describe(h)}`,
+                ),
+            );
         patch.hysteresis = h;
     }
     return { kind: 'set', patch };
 }
 
 /** The limits after a patch, or why they cannot be used (the old ones then stay). */
-export function applyPatch(current: Limits, patch: LimitsPatch): { limits: Limits } | { error: string } {
+export function applyPatch(
+    current: Limits,
+    patch: LimitsPatch,
+): { limits: Limits } | { error: string; problem: Problem } {
     const pick = (v: number | null | undefined, old: number | undefined): number | undefined =>
         v === undefined ? old : v === null ? undefined : v;
     const limits: Limits = {
@@ -424,8 +484,12 @@ export function applyPatch(current: Limits, patch: LimitsPatch): { limits: Limit
         low: pick(patch.low, current.low),
         hysteresis: patch.hysteresis ?? current.hysteresis,
     };
-    const bad = limitsError(limits);
-    return bad === undefined ? { limits } : { error: bad };
+    const bad = limitsProblem(limits);
+    return bad === undefined ? { limits } : { error: bad.message, problem: bad };
+}
+
+function refusal(p: Problem): ThresholdInput {
+    return { kind: 'error', error: p.message, problem: p };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

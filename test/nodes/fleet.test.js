@@ -142,6 +142,28 @@ describe(`sensorhub-fleet on Node-RED ${version}`, function () {
         assert.equal(t.caught.length, 0);
     });
 
+    it('in a runtime set to German says a failed read in German on the failure output and to catch nodes', async function () {
+        helper.settings({ lang: 'de' });
+        try {
+            const t = await load({ failureRate: 1, breakerFailures: 0, catchFailures: true });
+            t.node.receive({ payload: 1 });
+            await until(() => t.stats.length === 1 && t.caught.length === 3, 'the cycle and three caught failures');
+            for (const f of t.failures)
+                assert.deepEqual(f.payload, { status: 'error', message: 'Simulierter Lesefehler' });
+            const ids = t.caught.map((c) => c.sensor.id).sort();
+            assert.deepEqual(
+                t.caught.map((c) => c.error.message.replace(/^Error: /, '')).sort(),
+                ids.map((id) => `Sensor ${id}: error: Simulierter Lesefehler`),
+            );
+            assert.deepEqual(
+                t.caught.map((c) => c.reading.status),
+                ['error', 'error', 'error'],
+            );
+        } finally {
+            helper.settings({ lang: undefined });
+        }
+    });
+
     it('also reports each failed read to catch nodes when asked, with its sensor and reading', async function () {
         const t = await load({ failureRate: 1, breakerFailures: 0, catchFailures: true });
         t.node.receive({ payload: 1 });

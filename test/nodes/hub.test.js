@@ -98,6 +98,30 @@ describe(`hub nodes on Node-RED ${version}`, function () {
         );
     });
 
+    it('in a runtime set to German refuses a bad event type in German', async function () {
+        helper.settings({ lang: 'de' });
+        try {
+            await helper.load(
+                [hubNodes, catchNode],
+                [
+                    TAB,
+                    HUB,
+                    pub('p1'),
+                    { id: 'c1', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['caught']] },
+                    sink('caught'),
+                ],
+            );
+            const caught = take(helper.getNode('caught'), 2);
+            helper.getNode('p1').receive({ topic: '', payload: 1 });
+            helper.getNode('p1').receive({ topic: 'home/+/x', payload: 2 });
+            const errs = await caught;
+            assert.match(errs[0].error.message, /^(Error: )?Ereignis nicht veröffentlicht: Ereignistyp ist leer\./);
+            assert.match(errs[1].error.message, /Ereignistyp "home\/\+\/x" enthält einen Platzhalter \(\+ oder #\)/);
+        } finally {
+            helper.settings({ lang: undefined });
+        }
+    });
+
     it('refuses an invalid event type through done(err), seen by a catch node, and keeps working', async function () {
         await helper.load(
             [hubNodes, catchNode],

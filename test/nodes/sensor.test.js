@@ -382,6 +382,33 @@ describe(`sensorhub-sensor on Node-RED ${version}`, function () {
         const serialSensor = (extra) =>
             sensor('t1', { source: 'serial', serialPort: 'port1', command: 'READ {{id}}', ...extra });
 
+        it('in a runtime set to German reports a garbage line in German, the reading status unchanged', async function () {
+            helper.settings({ lang: 'de' });
+            try {
+                await helper.load(
+                    [sensorNodes, fakeSerialNodes, catchNode],
+                    [
+                        TAB,
+                        { id: 'port1', type: 'sensorhub-serial-port', mode: 'push' },
+                        serialSensor({ format: 'regex', pattern: 'T=(\\d+)' }),
+                        sink('out'),
+                        catcher(),
+                        sink('caught'),
+                    ],
+                );
+                const caught = collect(helper.getNode('caught'));
+                helper.getNode('port1').push('garbage');
+                await until(() => caught.length === 1, 'the refused line');
+                assert.match(
+                    caught[0].error.message,
+                    /^(Error: )?Sensor t1: Fehler: Die Zeile passt nicht zum Muster$/,
+                );
+                assert.equal(caught[0].reading.status, 'error');
+            } finally {
+                helper.settings({ lang: undefined });
+            }
+        });
+
         it('in request mode writes the command per read and parses the answer; bad answers are errors', async function () {
             await helper.load(
                 [sensorNodes, fakeSerialNodes, catchNode],

@@ -202,6 +202,24 @@ describe(`sensorhub-threshold on Node-RED ${version}`, function () {
         assert.equal(out[0].payload.threshold, 30, 'high 40 of the half-bad change was not applied');
     });
 
+    it('in a runtime set to German refuses bad input in German', async function () {
+        helper.settings({ lang: 'de' });
+        try {
+            await helper.load([thresholdNodes, catchNode], [TAB, threshold(), sink('out'), catcher(), sink('caught')]);
+            const caught = collect(helper.getNode('caught'));
+            node().receive(reading('31', 'kitchen'));
+            node().receive({ command: 'set', payload: { low: 50 } });
+            await until(() => caught.length === 2, 'two refusals');
+            assert.equal(
+                caught[0].error.message.replace(/^Error: /, ''),
+                'Schwellwert: Sensor "kitchen": Ein Messwert muss eine endliche Zahl sein, erhalten: die Zeichenkette "31"',
+            );
+            assert.match(caught[1].error.message, /Der untere Grenzwert \(50\) muss unter dem oberen \(30\) liegen/);
+        } finally {
+            helper.settings({ lang: undefined });
+        }
+    });
+
     it('refuses a reading that is not a number, naming the sensor, and unknown commands', async function () {
         await helper.load([thresholdNodes, catchNode], [TAB, threshold(), sink('out'), catcher(), sink('caught')]);
         const out = collect(helper.getNode('out'));

@@ -366,3 +366,145 @@ describe('configuration problems', function () {
         });
     }
 });
+
+/**
+ * Run-time problems (core/texts): a code is its catalog key, shared sections
+ * in the hub catalog's common section, node codes in the catalog holding that
+ * node type. Every code must read in every language with only its parameters.
+ */
+describe('run-time problems', function () {
+    const core = path.join(__dirname, '..', '..', 'nodes', 'core');
+    const { TEXT_CODES, SHARED_SECTIONS, describeValue } = require(path.join(core, 'texts'));
+    const { describeProblem } = require(path.join(core, 'config-fields'));
+    const { parseReading } = require(path.join(core, 'parse'));
+    const { readLightInput } = require(path.join(core, 'light'));
+    const { readThresholdInput, applyPatch } = require(path.join(core, 'threshold'));
+    const { toReadingValue } = require(path.join(core, 'reading'));
+    const LANGS = [SOURCE, ...TRANSLATIONS];
+
+    /** The text of a code in a language, or undefined. */
+    function textOf(lang, code) {
+        const [section] = code.split('.');
+        let node;
+        let rest;
+        if (SHARED_SECTIONS.includes(section)) {
+            node = readCatalog(lang, 'hub.json').common;
+            rest = code;
+        } else {
+            const file = filesOf(lang, '.json').find((f) => section in readCatalog(lang, f));
+            if (!file) return undefined;
+            node = readCatalog(lang, file);
+            rest = code;
+        }
+        return rest.split('.').reduce((at, k) => (isObject(at) ? at[k] : undefined), node);
+    }
+
+    it('has a text for every code in every language, with exactly its parameters', function () {
+        for (const [code, params] of Object.entries(TEXT_CODES)) {
+            const want = placeholders(textOf(SOURCE, code) ?? '');
+            for (const lang of LANGS) {
+                const text = textOf(lang, code);
+                assert.equal(typeof text, 'string', `${lang}: ${code} is missing`);
+                assert.deepEqual(placeholders(text), [...params].sort(), `${lang}: ${code} placeholders`);
+                assert.deepEqual(placeholders(text), want, `${lang}: ${code} differs from ${SOURCE}`);
+            }
+        }
+    });
+
+    it('every problem core raises reads in every language, with no placeholder left', function () {
+        const problems = [];
+        const lines = [
+            '',
+            'x',
+            'a=1 a=2',
+            'a b',
+            '{',
+            '[1]',
+            '{"t":null}',
+            '{"t":"x"}',
+            'é\u0000',
+            '9'.repeat(400),
+            '1e999',
+        ];
+        const specs = [
+            { format: 'number' },
+            { format: 'number', min: 0, max: 1 },
+            { format: 'number', min: 20 },
+            { format: 'kv' },
+            { format: 'kv', field: 't' },
+            { format: 'json' },
+            { format: 'json', field: 't' },
+            { format: 'regex' },
+            { format: 'regex', pattern: 'T=(\\d*)' },
+            { format: 'regex', pattern: 'T(x)?' },
+            { format: 'regex', pattern: 'no group' },
+            { format: 'regex', pattern: '(' },
+            { format: 'nope' },
+            { format: 'number', maxLength: 4 },
+        ];
+        for (const spec of specs)
+            for (const line of [...lines, '5', '-5', 'T', 'T=', 'a=1,b=2', 'a=', '{"t":[1]}', '{"t":"1e999"}']) {
+                const r = parseReading(line, spec);
+                if (!r.ok) problems.push(r.problem);
+            }
+        for (const v of [null, undefined, [], {}, 'x', 2, () => 1]) {
+            problems.push(describeValue(v));
+            for (const kind of ['motion', 'temperature']) {
+                const r = toReadingValue(kind, '°C', v);
+                if ('problem' in r) problems.push(r.problem);
+            }
+            for (const msg of [
+                { command: v },
+                { topic: 'lux', payload: v },
+                { payload: v },
+                { payload: { state: 'on', brightness: v } },
+                { payload: { state: v } },
+            ]) {
+                const r = readLightInput(msg, { motion: ['motion'], lux: ['lux'] });
+                if (r.kind === 'error') problems.push(r.problem);
+            }
+            for (const msg of [
+                { command: v },
+                { command: 'set', payload: v },
+                { command: 'set', payload: { high: v } },
+                { command: 'set', payload: { hysteresis: v } },
+                { topic: 't', payload: v },
+                { payload: 1 },
+                { topic: 'x'.repeat(2000), payload: 1 },
+            ]) {
+                const r = readThresholdInput(msg);
+                if (r.kind === 'error') problems.push(r.problem);
+            }
+        }
+        for (const patch of [{ high: null }, { low: 9 }, { hysteresis: -1 }]) {
+            const r = applyPatch({ high: 5, low: undefined, hysteresis: 0 }, patch);
+            if ('problem' in r) problems.push(r.problem);
+        }
+        const codes = new Set();
+        const check = (p) => {
+            codes.add(p.code);
+            assert.ok(p.code in TEXT_CODES, `unknown code ${p.code}`);
+            assert.deepEqual(Object.keys(p.params).sort(), [...TEXT_CODES[p.code]].sort(), p.code);
+            for (const v of Object.values(p.params)) if (typeof v === 'object') check(v);
+        };
+        for (const p of problems) check(p);
+        for (const lang of LANGS) {
+            const lookup = (key, params) => {
+                const text = textOf(lang, key);
+                assert.equal(typeof text, 'string', `${lang}: ${key} is missing`);
+                return text.replace(/__(\w+)__/g, (m, p) => (params && p in params ? String(params[p]) : m));
+            };
+            for (const p of problems) {
+                const text = describeProblem(p, lookup);
+                assert.doesNotMatch(text, /__\w+__/, `${lang}: ${text}`);
+                if (lang === SOURCE) assert.equal(text, p.message, 'the English catalog says what core says');
+            }
+        }
+        const unreached = Object.keys(TEXT_CODES).filter(
+            (c) =>
+                !codes.has(c) &&
+                !['read.timeout', 'read.offline', 'read.simulated', 'sensorhub-threshold.input.too-many'].includes(c),
+        );
+        assert.deepEqual(unreached, [], 'codes no problem above reached');
+    });
+});
