@@ -93,13 +93,10 @@ export const FIELD_PARAMS: readonly string[] = ['field', 'other'];
 /** A parameter that holds a nested problem (a fleet row's own problem). */
 const REASON = 'reason';
 
-/** A problem as data: what a catalog needs to say it in the user's language. */
-export interface ConfigProblem {
+/** A configuration problem: a run-time Problem whose code is a configuration code and whose parameters are plain values. */
+export interface ConfigProblem extends Problem {
     readonly code: ConfigCode;
     readonly params: Readonly<Record<string, string | number>>;
-    /** English, for logs and for a catalog that lacks the text. */
-    readonly message: string;
-    /** For codes with a `reason`: the problem that parameter stands for. */
     readonly inner?: ConfigProblem;
 }
 
