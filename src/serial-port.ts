@@ -4,6 +4,8 @@ import { parseSerialConfig, type SerialConfig, DEFAULT_REQUEST_TIMEOUT_MS } from
 import { emptyStats, OfflineError, SerialConnection, type ConnectionState } from './core/serial-connection';
 import type { SerialPortApi, SerialStateListener, SerialStatus, SerialUser } from './core/serial-user';
 import { configText } from './config-text';
+import { listSerialPorts, NODE_PORT_FS, type PortListing } from './core/serial-ports';
+import type { ProblemParam } from './core/texts';
 
 // Saved flows are user data: any field may be missing or of another type.
 type SerialPortDef = NodeDef & Record<string, unknown>;
@@ -181,24 +183,40 @@ export = function (RED: NodeAPI): void {
         '/sensorhub/serial-ports',
         RED.auth.needsPermission('sensorhub-serial-port.read'),
         (_req, res) => {
-            SerialPort.list().then(
-                (ports) => {
-                    res.json(
-                        ports.map((p) => ({
-                            path: p.path,
-                            manufacturer: p.manufacturer,
-                            serialNumber: p.serialNumber,
-                            vendorId: p.vendorId,
-                            productId: p.productId,
-                        })),
-                    );
-                },
-                (err: unknown) => {
-                    res.status(500).json({
-                        error: RED._('sensorhub-serial-port.errors.list', { reason: (err as Error).message }),
-                    });
-                },
-            );
+            const deps = { list: () => SerialPort.list(), fs: NODE_PORT_FS, configured: configuredPaths(RED) };
+            void listSerialPorts(deps).then((listing) => res.json(listingJson(RED, listing)));
         },
     );
 };
+
+/** The paths of the deployed serial port config nodes. */
+function configuredPaths(RED: NodeAPI): string[] {
+    const paths: string[] = [];
+    RED.nodes.eachNode((n) => {
+        const path = (n as NodeDef & { path?: unknown }).path;
+        if (n.type === 'sensorhub-serial-port' && typeof path === 'string') paths.push(path.trim());
+    });
+    return paths;
+}
+
+/**
+ * Reasons are said in the runtime's language; the dialog says the sentence
+ * around them in the browser's, from the error's code and these parameters.
+ */
+function listingJson(RED: NodeAPI, listing: PortListing): object {
+    const say = (p: ProblemParam): string =>
+        typeof p === 'object' ? configText(RED, 'sensorhub-serial-port', p) : String(p);
+    const { ports, serialportFailure, error } = listing;
+    return {
+        ports,
+        serialportFailure: serialportFailure === undefined ? undefined : say(serialportFailure),
+        error:
+            error === undefined
+                ? undefined
+                : {
+                      code: error.code,
+                      params: Object.fromEntries(Object.entries(error.params).map(([k, v]) => [k, say(v)])),
+                      message: say(error),
+                  },
+    };
+}

@@ -84,6 +84,9 @@ export const TEXT_CODES = {
     'sensorhub-threshold.limits.none': [],
     'sensorhub-threshold.limits.low-above-high': ['low', 'high'],
     'sensorhub-threshold.limits.hysteresis': [],
+
+    'sensorhub-serial-port.list.timeout': ['ms'],
+    'sensorhub-serial-port.list.failed': ['serialport', 'dev'],
 } as const;
 
 export type TextCode = keyof typeof TEXT_CODES;

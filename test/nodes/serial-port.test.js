@@ -31,6 +31,18 @@ function userNodes(RED) {
     RED.nodes.registerType('test-serial-user', SerialUser);
 }
 
+/** As serialport finds a program: on PATH only (tools.which also looks in sbin). */
+function onPath(name) {
+    return (process.env.PATH || '').split(path.delimiter).some((dir) => {
+        try {
+            fs.accessSync(path.join(dir, name), fs.constants.X_OK);
+            return true;
+        } catch {
+            return false;
+        }
+    });
+}
+
 const TAB = { id: 'f1', type: 'tab', label: 'test' };
 function portConfig(extra = {}) {
     return { id: 'port1', type: 'sensorhub-serial-port', path: '/dev/null-sensorhub', baudRate: 9600, ...extra };
@@ -83,11 +95,23 @@ describe(`sensorhub-serial-port on Node-RED ${version}`, function () {
         await assert.rejects(helper.getNode('port1').request('READ'), /misconfigured/);
     });
 
-    it('lists serial ports for the edit dialog', async function () {
+    it('lists serial ports for the edit dialog, saying where each came from, with or without udevadm', async function () {
         await helper.load([serialNodes, userNodes], [TAB, portConfig(), user('u1')]);
         const res = await helper.request().get('/sensorhub/serial-ports').expect(200);
-        assert.ok(Array.isArray(res.body));
-        for (const p of res.body) assert.equal(typeof p.path, 'string');
+        assert.ok(Array.isArray(res.body.ports), JSON.stringify(res.body));
+        assert.equal(res.body.error, undefined, 'a readable /dev is enough');
+        for (const p of res.body.ports) {
+            assert.equal(typeof p.path, 'string');
+            assert.ok(['serialport', 'dev', 'configured'].includes(p.source), p.source);
+        }
+        // Without udevadm (containers, CI hides it), serialport's listing fails and the list comes from /dev.
+        if (!onPath('udevadm')) {
+            assert.match(res.body.serialportFailure, /udevadm/);
+            assert.ok(
+                res.body.ports.every((p) => p.source !== 'serialport'),
+                JSON.stringify(res.body.ports),
+            );
+        }
     });
 
     describe('with a device on a pty pair', function () {
@@ -132,6 +156,20 @@ describe(`sensorhub-serial-port on Node-RED ${version}`, function () {
             assert.equal(port.stats().reconnects, 0);
             await helper.unload();
             assert.equal(port.state, 'closed');
+        });
+
+        it('lists the pty link a serial port node is configured with, and not one that is gone', async function () {
+            const gone = path.join(tmp, 'gone');
+            await helper.load(
+                [serialNodes, userNodes],
+                [TAB, portConfig({ path: pty.devPath }), { ...portConfig({ path: gone }), id: 'port2' }],
+            );
+            const res = await helper.request().get('/sensorhub/serial-ports').expect(200);
+            const configured = res.body.ports.filter((p) => p.source === 'configured');
+            assert.deepEqual(configured, [
+                { path: pty.devPath, source: 'configured', target: fs.realpathSync(pty.devPath) },
+            ]);
+            assert.match(configured[0].target, /^\/dev\/pts\/\d+$/);
         });
 
         it('answers requests from its users in request mode', async function () {

@@ -380,6 +380,7 @@ describe('run-time problems', function () {
     const { readLightInput } = require(path.join(core, 'light'));
     const { readThresholdInput, applyPatch } = require(path.join(core, 'threshold'));
     const { toReadingValue } = require(path.join(core, 'reading'));
+    const { listFailedProblem, listTimeoutProblem } = require(path.join(core, 'serial-ports'));
     const LANGS = [SOURCE, ...TRANSLATIONS];
 
     /** The text of a code in a language, or undefined. */
@@ -480,6 +481,7 @@ describe('run-time problems', function () {
             const r = applyPatch({ high: 5, low: undefined, hysteresis: 0 }, patch);
             if ('problem' in r) problems.push(r.problem);
         }
+        problems.push(listFailedProblem(listTimeoutProblem(5000), 'EACCES'), listFailedProblem('ENOENT', 'EACCES'));
         const codes = new Set();
         const check = (p) => {
             codes.add(p.code);
