@@ -260,10 +260,20 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
         await closeTray();
     });
 
-    it('lists the serial ports in the port dialog with its search button, as the admin endpoint does', async function () {
-        await closeTray();
-        // Config nodes have no place on the canvas: their dialog opens the way the pencil beside a picker opens it.
-        const id = await page.evaluate(() => {
+    /**
+     * Opens the serial port config dialog on `pg` (the way the pencil beside a picker opens it: config nodes have no
+     * place on the canvas), presses its search button and returns what the dialog shows: the note beside the list
+     * ('' when hidden) and the list's groups, each with its label and port paths.
+     */
+    async function searchPorts(pg) {
+        await pg.waitForFunction(() => {
+            let deployed = false;
+            RED.nodes.eachConfig((n) => {
+                deployed ||= n.type === 'sensorhub-serial-port';
+            });
+            return deployed;
+        });
+        const id = await pg.evaluate(() => {
             let found;
             RED.nodes.eachConfig((n) => {
                 if (!found && n.type === 'sensorhub-serial-port') found = n.id;
@@ -272,31 +282,85 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
             return found;
         });
         assert.ok(id, 'an example has a serial port config node');
-        const tray = page.locator('.red-ui-tray');
+        const tray = pg.locator('.red-ui-tray');
         await tray.locator('#sensorhub-serial-port-search').waitFor({ state: 'visible' });
         await tray.locator('#sensorhub-serial-port-search').click();
-        const expected = await page.evaluate(async () => (await fetch('sensorhub/serial-ports')).json());
-        await page.waitForFunction(() => {
+        await pg.waitForFunction(() => {
             const note = document.querySelector('#sensorhub-serial-port-note');
             const list = document.querySelector('#sensorhub-serial-port-list');
             const noteText = note && note.offsetParent !== null ? note.textContent : '';
             return (noteText && !noteText.includes('…')) || (list && list.offsetParent !== null);
         });
-        if (expected.length === 0) {
-            assert.equal(await tray.locator('#sensorhub-serial-port-note').innerText(), 'no serial ports found');
-        } else {
-            const shown = await tray
-                .locator('#sensorhub-serial-port-list option')
-                .evaluateAll((els) => els.map((el) => el.value).filter(Boolean));
-            assert.deepEqual(
-                shown,
-                expected.map((p) => p.path),
-            );
+        return pg.evaluate(() => {
+            const note = document.querySelector('#sensorhub-serial-port-note');
+            const list = document.querySelector('#sensorhub-serial-port-list');
+            return {
+                note: note.offsetParent !== null ? note.textContent : '',
+                groups: [...list.querySelectorAll('optgroup')].map((g) => ({
+                    label: g.label,
+                    paths: [...g.querySelectorAll('option')].map((o) => o.value),
+                })),
+            };
+        });
+    }
+
+    const SOURCE_LABELS = { serialport: "serialport's listing", dev: 'found in /dev', configured: 'configured ports' };
+    /** The dialog's groups for the endpoint's ports, in its order. */
+    function groupsOf(ports) {
+        return Object.entries(SOURCE_LABELS)
+            .map(([source, label]) => ({ label, paths: ports.filter((p) => p.source === source).map((p) => p.path) }))
+            .filter((g) => g.paths.length > 0);
+    }
+
+    it('lists the serial ports in the port dialog with its search button, as the admin endpoint does, by source', async function () {
+        await closeTray();
+        const shown = await searchPorts(page);
+        const expected = await page.evaluate(async () => (await fetch('sensorhub/serial-ports')).json());
+        assert.deepEqual(shown.groups, groupsOf(expected.ports));
+        if (expected.serialportFailure) {
+            const why = `serialport's listing failed (${expected.serialportFailure}): these were found in /dev`;
+            assert.equal(shown.note, expected.ports.length ? why : 'no serial ports found');
+        } else if (expected.ports.length === 0) {
+            assert.equal(shown.note, 'no serial ports found');
         }
         await closeTray();
     });
 
-    it('speaks German in a German browser: palette labels and validation messages', async function () {
+    /** What the endpoint answers when serialport's listing and /dev both failed, as src/serial-port.ts sends it. */
+    const BOTH_FAILED = {
+        ports: [{ path: '/tmp/sensorhub-link', source: 'configured', target: '/dev/pts/7' }],
+        serialportFailure: 'spawn udevadm ENOENT',
+        error: {
+            code: 'sensorhub-serial-port.list.failed',
+            params: { serialport: 'spawn udevadm ENOENT', dev: 'EACCES' },
+            message: "serialport's listing failed (spawn udevadm ENOENT) and /dev could not be read (EACCES)",
+        },
+    };
+
+    /** Runs `fn` with the port endpoint answering `body` on `pg`, as a server whose listings failed would. */
+    async function withPortAnswer(pg, body, fn) {
+        const handler = (route) => route.fulfill({ json: body });
+        await pg.route('**/sensorhub/serial-ports', handler);
+        try {
+            return await fn();
+        } finally {
+            await pg.unroute('**/sensorhub/serial-ports', handler);
+        }
+    }
+
+    it('says in the serial port dialog why no listing worked, and still offers the configured links', async function () {
+        await closeTray();
+        const shown = await withPortAnswer(page, BOTH_FAILED, () => searchPorts(page));
+        assert.equal(
+            shown.note,
+            "could not list serial ports: serialport's listing failed (spawn udevadm ENOENT) and /dev could not be " +
+                'read (EACCES)',
+        );
+        assert.deepEqual(shown.groups, [{ label: 'configured ports', paths: ['/tmp/sensorhub-link'] }]);
+        await closeTray();
+    });
+
+    it('speaks German in a German browser: palette labels, validation messages and the serial port dialog', async function () {
         const de = await browser.newPage({ viewport: { width: 1400, height: 900 }, locale: 'de-DE' });
         const errors = [];
         de.on('pageerror', (err) => errors.push(err.stack || String(err)));
@@ -317,6 +381,13 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
             });
             assert.equal(typeof reason, 'string');
             assert.doesNotMatch(reason, /must be|whole number|seconds from/i, `an English message: ${reason}`);
+            const shown = await withPortAnswer(de, BOTH_FAILED, () => searchPorts(de));
+            assert.equal(
+                shown.note,
+                'serielle Ports konnten nicht aufgelistet werden: serialports Auflistung schlug fehl (spawn udevadm ' +
+                    'ENOENT), und /dev konnte nicht gelesen werden (EACCES)',
+            );
+            assert.deepEqual(shown.groups, [{ label: 'konfigurierte Ports', paths: ['/tmp/sensorhub-link'] }]);
             assert.deepEqual(errors, []);
         } finally {
             await de.close();
