@@ -348,15 +348,21 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
         }
     }
 
+    /** The dialog on `pg` given BOTH_FAILED shows `note` and the configured link under `label`. */
+    async function expectBothFailed(pg, note, label) {
+        const shown = await withPortAnswer(pg, BOTH_FAILED, () => searchPorts(pg));
+        assert.equal(shown.note, note);
+        assert.deepEqual(shown.groups, [{ label, paths: ['/tmp/sensorhub-link'] }]);
+    }
+
     it('says in the serial port dialog why no listing worked, and still offers the configured links', async function () {
         await closeTray();
-        const shown = await withPortAnswer(page, BOTH_FAILED, () => searchPorts(page));
-        assert.equal(
-            shown.note,
+        await expectBothFailed(
+            page,
             "could not list serial ports: serialport's listing failed (spawn udevadm ENOENT) and /dev could not be " +
                 'read (EACCES)',
+            'configured ports',
         );
-        assert.deepEqual(shown.groups, [{ label: 'configured ports', paths: ['/tmp/sensorhub-link'] }]);
         await closeTray();
     });
 
@@ -381,13 +387,12 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
             });
             assert.equal(typeof reason, 'string');
             assert.doesNotMatch(reason, /must be|whole number|seconds from/i, `an English message: ${reason}`);
-            const shown = await withPortAnswer(de, BOTH_FAILED, () => searchPorts(de));
-            assert.equal(
-                shown.note,
+            await expectBothFailed(
+                de,
                 'serielle Ports konnten nicht aufgelistet werden: serialports Auflistung schlug fehl (spawn udevadm ' +
                     'ENOENT), und /dev konnte nicht gelesen werden (EACCES)',
+                'konfigurierte Ports',
             );
-            assert.deepEqual(shown.groups, [{ label: 'konfigurierte Ports', paths: ['/tmp/sensorhub-link'] }]);
             assert.deepEqual(errors, []);
         } finally {
             await de.close();
