@@ -16,8 +16,12 @@ export const LOCK_STATES: readonly LockState[] = ['locked', 'unlocked', 'locking
 export type FeedbackState = 'locked' | 'unlocked' | 'jammed';
 export const FEEDBACK_STATES: readonly FeedbackState[] = ['locked', 'unlocked', 'jammed'];
 
-/** Why the state changed: `command` by message, `timeout` no feedback in time, `restore` a transition cut by a redeploy. */
-export type ChangeReason = 'command' | 'auto_relock' | 'feedback' | 'timeout' | 'restore' | 'error';
+/**
+ * Why the state changed: `command` by message, `timeout` no feedback in time, `restore` a transition cut by a
+ * redeploy, or the code of an input problem (a message it could not read, which locks an open lock).
+ */
+export type ChangeReason =
+    'command' | 'auto_relock' | 'feedback' | 'timeout' | 'restore' | 'error' | InputProblem['problem'];
 export type AlertReason = 'motion_while_locked' | 'jammed' | 'wrong_code' | 'lockout';
 
 export interface StateChange {
@@ -226,6 +230,17 @@ export class DoorLock {
             }
             return { changed: this.beginUnlock('command') };
         });
+    }
+
+    /**
+     * A message that could not be read (see parseLockInput): fail-secure, an open or opening lock starts
+     * locking, with the problem's code as the reason. A lock already locked, locking or jammed is left alone:
+     * nothing to secure, and no actuation for a bad message. True when it started locking.
+     */
+    refuse(problem: InputProblem['problem']): boolean {
+        return this.guard(
+            () => (this.state === 'unlocked' || this.state === 'unlocking') && this.beginLock(problem, false),
+        );
     }
 
     /** The hardware's report: the truth about the lock, whatever this machine expected. */
