@@ -2,6 +2,7 @@ import { BoundedQueue, type OverflowPolicy } from './queue';
 import { TopicRouter } from './router';
 import { clonePlain, deepFreeze } from './freeze';
 import { eventTypeError, patternError, topicMatches } from './topic';
+import { TypeTotals, type TypeTotalsSnapshot } from './type-totals';
 
 /** What a hub adds to every event: `msg.event`. */
 export interface HubEventInfo {
@@ -29,6 +30,8 @@ export interface HubOptions {
     readonly clone?: (value: object) => unknown;
     /** Upper bound of retained event types. */
     readonly retainLimit?: number;
+    /** Upper bound of event types counted by name since the start (see typeTotals). */
+    readonly typeLimit?: number;
     readonly now?: () => number;
 }
 
@@ -97,6 +100,7 @@ export class EventHub {
     private outbound: ((ev: EventMessage, retain: boolean) => void) | undefined;
     /** Copied on change, so a listener may stop listening while it is being called. */
     private publishListeners: readonly PublishListener[] | undefined;
+    private readonly totals: TypeTotals;
 
     constructor(opts: HubOptions = {}) {
         this.idPrefix = opts.idPrefix ?? Math.random().toString(36).slice(2, 8);
@@ -104,6 +108,7 @@ export class EventHub {
         this.overflow = opts.overflow ?? 'drop-oldest';
         this.clone = opts.clone ?? defaultClone;
         this.retainLimit = opts.retainLimit ?? 10_000;
+        this.totals = new TypeTotals(opts.typeLimit);
         this.now = opts.now ?? Date.now;
     }
 
@@ -122,6 +127,7 @@ export class EventHub {
             if (err !== undefined) throw new HubError(err, 'invalid_type');
             subs = this.router.match(type as string);
         }
+        this.totals.add(type as string);
         if (this.publishListeners !== undefined) this.notifyPublish(type as string, msg);
         if (subs.length === 0 && !retain && this.outbound !== undefined) {
             // Only the broker will see this event, and the outbound side serializes it before returning:
@@ -185,6 +191,7 @@ export class EventHub {
     inject(ev: EventMessage, retain = false): void {
         if (this.closed) return;
         this.published++;
+        this.totals.add(ev.topic);
         if (this.publishListeners !== undefined) this.notifyPublish(ev.topic, ev);
         const subs = this.router.match(ev.topic);
         if (subs.length === 1 && !retain && !Object.isFrozen(ev)) {
@@ -305,6 +312,11 @@ export class EventHub {
             subscribers: this.subscribers.size,
             retained: this.retained.size,
         };
+    }
+
+    /** Events per type since this hub started, published here or injected from a broker. */
+    typeTotals(): TypeTotalsSnapshot {
+        return this.totals.snapshot();
     }
 
     /** The current subscribers, for monitoring (queue depths, drops). */

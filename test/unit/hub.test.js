@@ -340,6 +340,48 @@ describe('core/hub', function () {
         );
     });
 
+    describe('typeTotals', function () {
+        it('counts every event per type from the start, on every path, with no listener', function () {
+            const hub = new EventHub();
+            collect(hub, ['one/reader']);
+            collect(hub, ['two/#']);
+            collect(hub, ['two/#']);
+            hub.publish('nobody', { payload: 1 });
+            hub.publish('one/reader', { payload: 2 }, 'p', false, true);
+            hub.publish('two/readers', { payload: 3 });
+            hub.publish('two/readers', { payload: 4 }, 'p', true);
+            hub.inject({ topic: 'nobody', payload: 5, event: { type: 'nobody', id: 'r-1', ts: 1, source: '' } });
+            assert.throws(() => hub.publish('bad/#', {}));
+            const remote = new EventHub();
+            remote.setOutbound(() => {});
+            remote.publish('only/broker', { payload: 6 });
+            assert.deepEqual(
+                [...hub.typeTotals().byType],
+                [
+                    ['nobody', 2],
+                    ['one/reader', 1],
+                    ['two/readers', 2],
+                ],
+            );
+            assert.equal(hub.typeTotals().other, 0);
+            assert.deepEqual([...remote.typeTotals().byType], [['only/broker', 1]]);
+        });
+
+        it('names at most typeLimit types and counts the rest together', function () {
+            const hub = new EventHub({ typeLimit: 2 });
+            for (const t of ['a', 'b', 'c', 'a', 'd', 'c']) hub.publish(t, {});
+            const totals = hub.typeTotals();
+            assert.deepEqual(
+                [...totals.byType],
+                [
+                    ['a', 2],
+                    ['b', 1],
+                ],
+            );
+            assert.equal(totals.other, 3);
+        });
+    });
+
     describe('onPublish', function () {
         it('tells each listener the type of every event published or injected, in order', function () {
             const hub = new EventHub();
