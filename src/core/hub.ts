@@ -30,6 +30,12 @@ export interface HubOptions {
     readonly clone?: (value: object) => unknown;
     /** Upper bound of retained event types. */
     readonly retainLimit?: number;
+    /** Retained events to start with, oldest first: those of an earlier hub with the same id (a redeploy). */
+    readonly retained?: readonly EventMessage[];
+    /** Called whenever the retained events change (to keep them somewhere); it must be cheap. */
+    readonly onRetainedChange?: () => void;
+    /** The last sequence number an earlier hub with the same prefix used: event ids go on after it. */
+    readonly seq?: number;
     /** Upper bound of event types counted by name since the start (see typeTotals). */
     readonly typeLimit?: number;
     readonly now?: () => number;
@@ -101,6 +107,7 @@ export class EventHub {
     /** Copied on change, so a listener may stop listening while it is being called. */
     private publishListeners: readonly PublishListener[] | undefined;
     private readonly totals: TypeTotals;
+    private readonly onRetainedChange: (() => void) | undefined;
 
     constructor(opts: HubOptions = {}) {
         this.idPrefix = opts.idPrefix ?? Math.random().toString(36).slice(2, 8);
@@ -110,6 +117,9 @@ export class EventHub {
         this.retainLimit = opts.retainLimit ?? 10_000;
         this.totals = new TypeTotals(opts.typeLimit);
         this.now = opts.now ?? Date.now;
+        this.seq = opts.seq ?? 0;
+        for (const ev of opts.retained ?? []) this.retain(ev);
+        this.onRetainedChange = opts.onRetainedChange;
     }
 
     /**
@@ -300,6 +310,31 @@ export class EventHub {
     clearRetained(type?: string): void {
         if (type === undefined) this.retained.clear();
         else this.retained.delete(type);
+        this.onRetainedChange?.();
+    }
+
+    /** Every retained event, oldest first: what a later hub with the same id starts with. */
+    retainedEvents(): EventMessage[] {
+        return [...this.retained.values()];
+    }
+
+    /**
+     * Adds retained events read back later (from an asynchronous context store), oldest first; a type
+     * retained since this hub started keeps its newer event. Returns how many were added.
+     */
+    restoreRetained(events: readonly EventMessage[]): number {
+        let added = 0;
+        for (const ev of events) {
+            if (this.closed || this.retained.has(ev.topic)) continue;
+            this.retain(ev);
+            added++;
+        }
+        return added;
+    }
+
+    /** The sequence number of the last event id given out. */
+    get lastSeq(): number {
+        return this.seq;
     }
 
     stats(): HubStats {
@@ -343,6 +378,7 @@ export class EventHub {
             if (!oldest.done) this.retained.delete(oldest.value);
         }
         this.retained.set(ev.topic, ev);
+        this.onRetainedChange?.();
     }
 
     private nextId(): string {

@@ -273,6 +273,48 @@ describe('core/hub', function () {
             assert.deepEqual(s.got.map((m) => m.payload).sort(), [18, 21]);
         });
 
+        it('starts with the retained events of an earlier hub, and ids go on after its sequence', function () {
+            const changes = [];
+            const first = new EventHub({ idPrefix: 'h' });
+            first.publish('a', { payload: 1 }, 'p', true);
+            first.publish('b', { payload: 2 }, 'p', true);
+            first.publish('a', { payload: 3 }, 'p', true);
+            const kept = first.retainedEvents();
+            assert.deepEqual(
+                kept.map((e) => [e.topic, e.payload]),
+                [
+                    ['b', 2],
+                    ['a', 3],
+                ],
+                'oldest first',
+            );
+            first.close();
+            const next = new EventHub({
+                idPrefix: 'h',
+                retained: kept,
+                seq: first.lastSeq,
+                onRetainedChange: () => changes.push('x'),
+            });
+            assert.equal(changes.length, 0, 'what it starts with is no change');
+            const s = collect(next, ['#']);
+            assert.equal(next.replayRetained(s.sub), 2);
+            assert.equal(next.publish('c', {}).event.id, 'h-4');
+            next.publish('c', {}, 'p', true);
+            next.clearRetained('b');
+            assert.equal(changes.length, 2);
+        });
+
+        it('adds events read back later only for types not retained since', function () {
+            const hub = new EventHub();
+            hub.publish('a', { payload: 'new' }, 'p', true);
+            const old = new EventHub();
+            old.publish('a', { payload: 'old' }, 'p', true);
+            old.publish('b', { payload: 'old' }, 'p', true);
+            assert.equal(hub.restoreRetained(old.retainedEvents()), 1);
+            assert.equal(hub.getRetained('a').payload, 'new');
+            assert.equal(hub.getRetained('b').payload, 'old');
+        });
+
         it('holds at most retainLimit types, evicting the least recently retained', function () {
             const hub = new EventHub({ retainLimit: 2 });
             hub.publish('a', { payload: 1 }, '', true);
