@@ -126,8 +126,10 @@ export = function (RED: NodeAPI): void {
                 node.warn(t('restore-retained', { count: restored.skipped }));
             return restored;
         };
-        let start: Pick<RestoredRetained, 'events' | 'seq'> | undefined = keptRetained.get(node.id);
-        keptRetained.delete(node.id);
+        // Inside a subflow the id changes on every deploy; the alias is the node's own, as for its context.
+        const key = (node as HubNode & { _alias?: string })._alias ?? node.id;
+        let start: Pick<RestoredRetained, 'events' | 'seq'> | undefined = keptRetained.get(key);
+        keptRetained.delete(key);
         if (start === undefined) {
             try {
                 start = read(context.get(RETAINED_KEY));
@@ -164,7 +166,7 @@ export = function (RED: NodeAPI): void {
                     clearTimeout(timer);
                     return;
                 }
-                keptRetained.set(node.id, { events: node.hub.retainedEvents(), seq: node.hub.lastSeq });
+                keptRetained.set(key, { events: node.hub.retainedEvents(), seq: node.hub.lastSeq });
                 if (timer !== undefined) write();
             },
         };

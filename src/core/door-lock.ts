@@ -3,8 +3,9 @@
  * injected clock, and everything it has to say goes out through callbacks.
  *
  * Fail-secure is the rule throughout: locking is always allowed, unlocking
- * needs the right code (when one is set) and no lockout, and an exception
- * anywhere inside leaves the lock `locked` and asks the hardware to lock.
+ * needs the right code (when one is set) and no lockout, a message that
+ * cannot be read locks an open lock (`refuse`), and an exception anywhere
+ * inside leaves the lock `locked` and asks the hardware to lock.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { DoorLockConfig } from './door-lock-config';
