@@ -180,8 +180,11 @@ export = function (RED: NodeAPI): void {
                 const input = parseLockInput(msg, config.motionPatterns);
                 // The code has been read; nothing downstream (a catch or debug node) gets to see it.
                 Reflect.deleteProperty(msg, 'code');
-                if ('problem' in input) problem = t(`errors.${input.problem}`, input.detail);
-                else problem = run(active, input);
+                if ('problem' in input) {
+                    // Fail-secure: a message the lock cannot read locks it, and the error says why.
+                    active.refuse(input.problem);
+                    problem = t(`errors.${input.problem}`, input.detail);
+                } else problem = run(active, input);
             } catch (err) {
                 // Whatever failed, the lock ends locked: the core already made sure when the failure was its own.
                 active.failSecure();

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
-import { EventHub, HubError, type Subscriber } from './core/hub';
+import { EventHub, HubError, type EventMessage, type HubOptions, type Subscriber } from './core/hub';
+import { restoreRetained, saveRetained, type RestoredRetained } from './core/retained-store';
 import {
     defaultClientId,
     parseHubConfig,
@@ -56,6 +57,8 @@ interface HubNode extends Node<HubCredentials> {
     connection: BridgeState | undefined;
     register(user: HubUser): void;
     deregister(user: HubUser): void;
+    /** Calls `fn` once the retained events kept from before are back (at once, unless the context store is slow). */
+    whenRestored(fn: () => void): void;
 }
 
 interface TlsConfigNode extends Node {
@@ -68,6 +71,11 @@ interface TlsConfigNode extends Node {
  * change it as `sensorhubSubscribeCompletionTimeout` (seconds).
  */
 const DEFAULT_SWEEP_S = 15;
+
+/** The hub config node's context key its retained events are kept under. */
+const RETAINED_KEY = 'retained';
+/** Retained events may change with every event: they are written to context at most this often, and on close. */
+const RETAINED_SAVE_MS = 5000;
 
 export = function (RED: NodeAPI): void {
     // Plain data is copied by the core; this handles the rest (Buffers, Dates, class instances) as Node-RED would.
@@ -82,6 +90,87 @@ export = function (RED: NodeAPI): void {
         sweepMs,
         onReclaim: (sub, count) => reclaimListeners.get(sub)?.(count),
     });
+
+    /**
+     * Each hub's retained events, by hub id, from its close until a hub with that id starts again: a full
+     * deploy (the editor's default) restarts the hub config node, and Node-RED's default context store
+     * forgets a node's context when it stops. Dropped when the hub is removed.
+     */
+    const keptRetained = new Map<string, { events: EventMessage[]; seq: number }>();
+
+    /**
+     * Keeps a hub's retained events across a redeploy (in memory) and across a restart of Node-RED (in
+     * the node's context, when the context store is persistent), writing the context lazily.
+     */
+    function keepRetained(node: HubNode) {
+        const context = node.context();
+        const t = (key: string, subs: Record<string, string | number> = {}): string =>
+            RED._(`sensorhub-hub.errors.${key}`, subs);
+        let timer: NodeJS.Timeout | undefined;
+        let saveFailed = false;
+        /** Calls waiting for an asynchronous context store to answer; undefined once it has (or was not asked). */
+        let waiting: (() => void)[] | undefined;
+        const write = (): void => {
+            clearTimeout(timer);
+            timer = undefined;
+            context.set(RETAINED_KEY, saveRetained(node.hub.retainedEvents(), node.hub.lastSeq), (err?: Error) => {
+                // Said once, not per write: a store that cannot save now will not at the next event either.
+                if (err && !saveFailed) node.warn(t('save-retained', { reason: err.message }));
+                saveFailed = Boolean(err);
+            });
+        };
+        const read = (raw: unknown): RestoredRetained | undefined => {
+            const restored = restoreRetained(raw);
+            if (raw !== undefined && restored === undefined) node.warn(t('restore-retained-invalid'));
+            else if (restored !== undefined && restored.skipped > 0)
+                node.warn(t('restore-retained', { count: restored.skipped }));
+            return restored;
+        };
+        // Inside a subflow the id changes on every deploy; the alias is the node's own, as for its context.
+        const key = (node as HubNode & { _alias?: string })._alias ?? node.id;
+        let start: Pick<RestoredRetained, 'events' | 'seq'> | undefined = keptRetained.get(key);
+        keptRetained.delete(key);
+        if (start === undefined) {
+            try {
+                start = read(context.get(RETAINED_KEY));
+            } catch {
+                // A context store without a cache answers only asynchronously.
+                waiting = [];
+                context.get(RETAINED_KEY, (err: Error | undefined, raw: unknown) => {
+                    if (err) node.warn(t('read-retained', { reason: err.message }));
+                    else node.hub.restoreRetained(read(raw)?.events ?? []);
+                    for (const fn of waiting ?? []) fn();
+                    waiting = undefined;
+                });
+            }
+        }
+        const options: Pick<HubOptions, 'retained' | 'seq' | 'onRetainedChange'> = {
+            retained: start?.events,
+            seq: start?.seq,
+            onRetainedChange: () => {
+                timer ??= setTimeout(write, RETAINED_SAVE_MS);
+            },
+        };
+        return {
+            options,
+            whenRestored: (fn: () => void): void => {
+                if (waiting) waiting.push(fn);
+                else fn();
+            },
+            /** Before the hub closes: a removed hub's events go with it. */
+            close: (removed: boolean): void => {
+                const restoring = waiting !== undefined;
+                waiting = undefined;
+                if (removed || restoring) {
+                    // Still reading: the context keeps the older set, which the next hub with this id reads again.
+                    clearTimeout(timer);
+                    return;
+                }
+                keptRetained.set(key, { events: node.hub.retainedEvents(), seq: node.hub.lastSeq });
+                if (timer !== undefined) write();
+            },
+        };
+    }
 
     function HubConfigNode(this: HubNode, def: HubDef): void {
         RED.nodes.createNode(this, def);
@@ -104,11 +193,14 @@ export = function (RED: NodeAPI): void {
             this.error(RED._('sensorhub-hub.errors.config', { reason }));
         };
         if ('error' in parsed) refuse(configText(RED, 'sensorhub-hub', parsed.problem));
+        const retained = keepRetained(this);
+        this.whenRestored = retained.whenRestored;
         this.hub = new EventHub({
             idPrefix: this.id,
             queueLimit: config.queueLimit,
             overflow: config.overflow,
             clone,
+            ...retained.options,
         });
 
         const mqtt = config.mqtt;
@@ -156,9 +248,10 @@ export = function (RED: NodeAPI): void {
             }
         }
 
-        this.on('close', (_removed: boolean, done: () => void) => {
+        this.on('close', (removed: boolean, done: () => void) => {
             const bridge = this.bridge;
             this.bridge = undefined;
+            retained.close(removed);
             this.hub.close();
             users.clear();
             if (bridge) {
@@ -404,7 +497,7 @@ export = function (RED: NodeAPI): void {
         if (config.sendRetained !== false) {
             replay = setImmediate(() => {
                 replay = undefined;
-                hubNode.hub.replayRetained(sub);
+                hubNode.whenRestored(() => hubNode.hub.replayRetained(sub));
             });
         }
 

@@ -3,8 +3,9 @@
  * injected clock, and everything it has to say goes out through callbacks.
  *
  * Fail-secure is the rule throughout: locking is always allowed, unlocking
- * needs the right code (when one is set) and no lockout, and an exception
- * anywhere inside leaves the lock `locked` and asks the hardware to lock.
+ * needs the right code (when one is set) and no lockout, a message that
+ * cannot be read locks an open lock (`refuse`), and an exception anywhere
+ * inside leaves the lock `locked` and asks the hardware to lock.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { DoorLockConfig } from './door-lock-config';
@@ -16,8 +17,12 @@ export const LOCK_STATES: readonly LockState[] = ['locked', 'unlocked', 'locking
 export type FeedbackState = 'locked' | 'unlocked' | 'jammed';
 export const FEEDBACK_STATES: readonly FeedbackState[] = ['locked', 'unlocked', 'jammed'];
 
-/** Why the state changed: `command` by message, `timeout` no feedback in time, `restore` a transition cut by a redeploy. */
-export type ChangeReason = 'command' | 'auto_relock' | 'feedback' | 'timeout' | 'restore' | 'error';
+/**
+ * Why the state changed: `command` by message, `timeout` no feedback in time, `restore` a transition cut by a
+ * redeploy, or the code of an input problem (a message it could not read, which locks an open lock).
+ */
+export type ChangeReason =
+    'command' | 'auto_relock' | 'feedback' | 'timeout' | 'restore' | 'error' | InputProblem['problem'];
 export type AlertReason = 'motion_while_locked' | 'jammed' | 'wrong_code' | 'lockout';
 
 export interface StateChange {
@@ -226,6 +231,17 @@ export class DoorLock {
             }
             return { changed: this.beginUnlock('command') };
         });
+    }
+
+    /**
+     * A message that could not be read (see parseLockInput): fail-secure, an open or opening lock starts
+     * locking, with the problem's code as the reason. A lock already locked, locking or jammed is left alone:
+     * nothing to secure, and no actuation for a bad message. True when it started locking.
+     */
+    refuse(problem: InputProblem['problem']): boolean {
+        return this.guard(
+            () => (this.state === 'unlocked' || this.state === 'unlocking') && this.beginLock(problem, false),
+        );
     }
 
     /** The hardware's report: the truth about the lock, whatever this machine expected. */

@@ -2,6 +2,7 @@ import { BoundedQueue, type OverflowPolicy } from './queue';
 import { TopicRouter } from './router';
 import { clonePlain, deepFreeze } from './freeze';
 import { eventTypeError, patternError, topicMatches } from './topic';
+import { TypeTotals, type TypeTotalsSnapshot } from './type-totals';
 
 /** What a hub adds to every event: `msg.event`. */
 export interface HubEventInfo {
@@ -29,6 +30,14 @@ export interface HubOptions {
     readonly clone?: (value: object) => unknown;
     /** Upper bound of retained event types. */
     readonly retainLimit?: number;
+    /** Retained events to start with, oldest first: those of an earlier hub with the same id (a redeploy). */
+    readonly retained?: readonly EventMessage[];
+    /** Called whenever the retained events change (to keep them somewhere); it must be cheap. */
+    readonly onRetainedChange?: () => void;
+    /** The last sequence number an earlier hub with the same prefix used: event ids go on after it. */
+    readonly seq?: number;
+    /** Upper bound of event types counted by name since the start (see typeTotals). */
+    readonly typeLimit?: number;
     readonly now?: () => number;
 }
 
@@ -97,6 +106,8 @@ export class EventHub {
     private outbound: ((ev: EventMessage, retain: boolean) => void) | undefined;
     /** Copied on change, so a listener may stop listening while it is being called. */
     private publishListeners: readonly PublishListener[] | undefined;
+    private readonly totals: TypeTotals;
+    private readonly onRetainedChange: (() => void) | undefined;
 
     constructor(opts: HubOptions = {}) {
         this.idPrefix = opts.idPrefix ?? Math.random().toString(36).slice(2, 8);
@@ -104,7 +115,11 @@ export class EventHub {
         this.overflow = opts.overflow ?? 'drop-oldest';
         this.clone = opts.clone ?? defaultClone;
         this.retainLimit = opts.retainLimit ?? 10_000;
+        this.totals = new TypeTotals(opts.typeLimit);
         this.now = opts.now ?? Date.now;
+        this.seq = opts.seq ?? 0;
+        for (const ev of opts.retained ?? []) this.retain(ev);
+        this.onRetainedChange = opts.onRetainedChange;
     }
 
     /**
@@ -122,6 +137,7 @@ export class EventHub {
             if (err !== undefined) throw new HubError(err, 'invalid_type');
             subs = this.router.match(type as string);
         }
+        this.totals.add(type as string);
         if (this.publishListeners !== undefined) this.notifyPublish(type as string, msg);
         if (subs.length === 0 && !retain && this.outbound !== undefined) {
             // Only the broker will see this event, and the outbound side serializes it before returning:
@@ -185,6 +201,7 @@ export class EventHub {
     inject(ev: EventMessage, retain = false): void {
         if (this.closed) return;
         this.published++;
+        this.totals.add(ev.topic);
         if (this.publishListeners !== undefined) this.notifyPublish(ev.topic, ev);
         const subs = this.router.match(ev.topic);
         if (subs.length === 1 && !retain && !Object.isFrozen(ev)) {
@@ -293,6 +310,31 @@ export class EventHub {
     clearRetained(type?: string): void {
         if (type === undefined) this.retained.clear();
         else this.retained.delete(type);
+        this.onRetainedChange?.();
+    }
+
+    /** Every retained event, oldest first: what a later hub with the same id starts with. */
+    retainedEvents(): EventMessage[] {
+        return [...this.retained.values()];
+    }
+
+    /**
+     * Adds retained events read back later (from an asynchronous context store), oldest first; a type
+     * retained since this hub started keeps its newer event. Returns how many were added.
+     */
+    restoreRetained(events: readonly EventMessage[]): number {
+        let added = 0;
+        for (const ev of events) {
+            if (this.closed || this.retained.has(ev.topic)) continue;
+            this.retain(ev);
+            added++;
+        }
+        return added;
+    }
+
+    /** The sequence number of the last event id given out. */
+    get lastSeq(): number {
+        return this.seq;
     }
 
     stats(): HubStats {
@@ -305,6 +347,11 @@ export class EventHub {
             subscribers: this.subscribers.size,
             retained: this.retained.size,
         };
+    }
+
+    /** Events per type since this hub started, published here or injected from a broker. */
+    typeTotals(): TypeTotalsSnapshot {
+        return this.totals.snapshot();
     }
 
     /** The current subscribers, for monitoring (queue depths, drops). */
@@ -331,6 +378,7 @@ export class EventHub {
             if (!oldest.done) this.retained.delete(oldest.value);
         }
         this.retained.set(ev.topic, ev);
+        this.onRetainedChange?.();
     }
 
     private nextId(): string {

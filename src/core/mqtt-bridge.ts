@@ -377,7 +377,8 @@ function isEnvelope(v: unknown): v is Envelope {
     return typeof o === 'string' && m !== null && typeof m === 'object' && !Array.isArray(m);
 }
 
-function isBufferJson(v: unknown): v is { type: 'Buffer'; data: number[] } {
+/** A Buffer as JSON.stringify writes it: `{type: 'Buffer', data: [bytes]}`. */
+export function isBufferJson(v: unknown): v is { type: 'Buffer'; data: number[] } {
     return (
         v !== null &&
         typeof v === 'object' &&

@@ -2,6 +2,8 @@ import type { NodeMetrics } from './metrics-registry';
 import { LIGHT_MODES, type LightReason } from './light';
 import { LOCK_STATES } from './door-lock';
 import { MonitorCollector, type HubMetrics, type MonitoredHub, type ProcessMetrics } from './monitor';
+import type { EventHub } from './hub';
+import type { TypeTotalsSnapshot } from './type-totals';
 
 export const SIDEBAR_PERIOD_MS = 1000;
 /** An editor that stops renewing its watch (closed tab, lost connection) stops costing anything after this. */
@@ -22,15 +24,16 @@ export interface SidebarHubSource {
     readonly id: string;
     readonly name: string;
     readonly backend: 'local' | 'mqtt';
-    readonly hub: MonitoredHub;
+    readonly hub: MonitoredHub & Pick<EventHub, 'typeTotals'>;
 }
 
 export interface SidebarType {
     readonly type: string;
+    /** Events over the last period (the first one starts when watching starts). */
     readonly count: number;
     /** Events per second over the last period. */
     readonly rate: number;
-    /** Events since watching started. */
+    /** Events since the hub started, whether or not anyone watched. */
     readonly total: number;
     /** ms since this type's last event, undefined when not seen since watching started. */
     readonly ageMs: number | undefined;
@@ -45,7 +48,7 @@ export interface SidebarHub {
     readonly rate: number;
     readonly dropped: number;
     readonly types: readonly SidebarType[];
-    readonly other: { readonly count: number; readonly rate: number };
+    readonly other: { readonly count: number; readonly rate: number; readonly total: number };
     readonly subscribers: HubMetrics['subscribers'];
 }
 
@@ -354,6 +357,9 @@ interface Watched {
     readonly lastSeen: Map<string, LastEvent>;
     readonly stopSeen: () => void;
     source: SidebarHubSource;
+    /** The hub's totals at the last snapshot (at first, when watching started): the rates are the difference. */
+    totalsBefore: TypeTotalsSnapshot;
+    totalsAt: number;
 }
 
 /**
@@ -479,7 +485,15 @@ export class SidebarFeed {
                 process: () => NO_PROCESS,
                 nameOf: this.opts.nameOf,
             });
-            this.watched.set(id, { hub: source.hub, collector, lastSeen, stopSeen, source });
+            this.watched.set(id, {
+                hub: source.hub,
+                collector,
+                lastSeen,
+                stopSeen,
+                source,
+                totalsBefore: source.hub.typeTotals(),
+                totalsAt: clock.now(),
+            });
         }
         return [...this.watched.values()];
     }
@@ -489,25 +503,48 @@ export class SidebarFeed {
         w.stopSeen();
     }
 
+    /**
+     * The types with the most events since the hub started, by name, and the rest as other: totals from the
+     * hub (kept whether or not anyone watches), rates from the change in them since the last snapshot.
+     */
+    private typeRows(w: Watched, now: number): Pick<SidebarHub, 'types' | 'other'> {
+        const totals = w.source.hub.typeTotals();
+        const before = w.totalsBefore;
+        const seconds = Math.max(0, now - w.totalsAt) / 1000;
+        const perSecond = (n: number): number => (seconds > 0 ? Math.round((n / seconds) * 100) / 100 : 0);
+        const since = (type: string, total: number): number => Math.max(0, total - (before.byType.get(type) ?? 0));
+        const ranked = [...totals.byType].sort((a, b) => b[1] - a[1] || byName(a[0], b[0]));
+        let otherCount = Math.max(0, totals.other - before.other);
+        let otherTotal = totals.other;
+        for (const [type, total] of ranked.slice(this.maxTypes)) {
+            otherCount += since(type, total);
+            otherTotal += total;
+        }
+        const types = ranked
+            .slice(0, this.maxTypes)
+            .map(([type, total]): SidebarType => {
+                const count = since(type, total);
+                const seen = w.lastSeen.get(type);
+                return {
+                    type,
+                    count,
+                    rate: perSecond(count),
+                    total,
+                    ageMs: seen === undefined ? undefined : Math.max(0, now - seen.at),
+                    value: seen === undefined ? undefined : summariseEvent(seen.payload, seen.sensor),
+                };
+            })
+            .sort((a, b) => byName(a.type, b.type));
+        w.totalsBefore = totals;
+        w.totalsAt = now;
+        return { types, other: { count: otherCount, rate: perSecond(otherCount), total: otherTotal } };
+    }
+
     private snapshot(): SidebarSnapshot {
         const now = this.opts.clock.now();
         const hubs = this.sync().map((w): SidebarHub => {
             const s = w.collector.snapshot().hub;
-            const rates = new Map(s.events.byType.map((t) => [t.type, t]));
-            const types = s.events.totals.byType
-                .map((t): SidebarType => {
-                    const recent = rates.get(t.type);
-                    const seen = w.lastSeen.get(t.type);
-                    return {
-                        type: t.type,
-                        count: recent?.count ?? 0,
-                        rate: recent?.rate ?? 0,
-                        total: t.count,
-                        ageMs: seen === undefined ? undefined : Math.max(0, now - seen.at),
-                        value: seen === undefined ? undefined : summariseEvent(seen.payload, seen.sensor),
-                    };
-                })
-                .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+            const { types, other } = this.typeRows(w, now);
             return {
                 id: w.source.id,
                 name: w.source.name,
@@ -515,7 +552,7 @@ export class SidebarFeed {
                 rate: s.events.rate,
                 dropped: s.dropped,
                 types,
-                other: s.events.other,
+                other,
                 subscribers: s.subscribers,
             };
         });
@@ -531,3 +568,5 @@ export class SidebarFeed {
         };
     }
 }
+
+const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -126,6 +126,58 @@ describe(`sensorhub-door-lock on Node-RED ${version}`, function () {
         assert.equal(states[0].payload.state, 'unlocked');
     });
 
+    it('locks an unlocked lock on an unknown command, a malformed message or a wrong type, saying why', async function () {
+        const { lock, states, caught } = await load(
+            { initialState: 'unlocked' },
+            { credentials: { L: { code: CODE } } },
+        );
+        const bad = [
+            [{ command: 'open' }, 'command-unknown', /^Unknown command "open"/],
+            [{ payload: 'unlock please' }, 'command-unknown', /^Unknown command "unlock please"/],
+            [{ command: 5 }, 'command-type', /^msg.command must be a string/],
+            [{ payload: 42 }, 'unknown-message', /^Message not understood/],
+            [{ topic: 'temperature_update', payload: 21 }, 'unknown-message', /got topic "temperature_update"/],
+            [{ command: 'unlock', feedback: 'unlocked' }, 'both', /not both/],
+            [{ feedback: 7 }, 'feedback-type', /^msg.feedback must be a string/],
+            [{ feedback: 'open' }, 'feedback-unknown', /^Unknown feedback "open"/],
+            [{ topic: 'motion_detected', payload: 'yes' }, 'motion-type', /needs msg.payload true or false/],
+            [{ command: 'unlock', code: 2468 }, 'code-type', /^msg.code must be a string/],
+        ];
+        for (const [i, [msg, problem, text]] of bad.entries()) {
+            if (i > 0) {
+                lock.receive({ command: 'unlock', code: CODE });
+                await until(() => states.length === 2 * i, `unlocked again before message ${i}`);
+            }
+            lock.receive(msg);
+            await until(() => caught.length === i + 1 && states.length === 2 * i + 1, `the refusal of message ${i}`);
+            assert.match(why(caught[i]), text);
+            assert.deepEqual(
+                [states.at(-1).payload, states.at(-1).previous, states.at(-1).reason, states.at(-1).actuate],
+                [{ state: 'locked' }, 'unlocked', problem, 'lock'],
+                JSON.stringify(msg),
+            );
+        }
+        await until(() => statusText(lock) === 'locked', 'the locked status');
+    });
+
+    it('turns an unlocking lock around on a message it cannot read, and leaves a locked one be', async function () {
+        const { lock, states, caught } = await load({ actuation: 30 });
+        lock.receive({ command: 'lock' });
+        lock.receive({ command: 'bogus' });
+        await until(() => caught.length === 1, 'the refusal while locked');
+        assert.equal(states.length, 0, 'no actuation for a lock that is locked');
+        lock.receive({ command: 'unlock' });
+        lock.receive({ payload: { open: true } });
+        await until(() => states.length === 2 && caught.length === 2, 'unlocking, then locking again');
+        assert.deepEqual(
+            states.map((m) => [m.payload.state, m.reason, m.actuate]),
+            [
+                ['unlocking', 'command', 'unlock'],
+                ['locking', 'unknown-message', 'lock'],
+            ],
+        );
+    });
+
     it('stays locked, or locks, when the state machine fails inside, reporting the error', async function () {
         const { lock, states, caught } = await load(
             { initialState: 'unlocked' },
@@ -412,8 +464,15 @@ describe(`sensorhub-door-lock on Node-RED ${version}`, function () {
         const { lock, states, caught } = loaded;
         lock.receive({ command: 'unlock' });
         lock.receive({ command: 'bogus' });
-        await until(() => states.length === 1 && caught.length === 1, 'both messages handled after the restore');
-        assert.equal(states[0].payload.state, 'unlocked');
+        await until(() => states.length === 2 && caught.length === 1, 'both messages handled after the restore');
+        assert.deepEqual(
+            states.map((m) => [m.payload.state, m.reason]),
+            [
+                ['unlocked', 'command'],
+                ['locked', 'command-unknown'],
+            ],
+            'in the order they came: the bad command locks the lock just unlocked',
+        );
         assert.match(why(caught[0]), /Unknown command "bogus"/);
         await until(() => statusText(helper.getNode('B')) === 'locked', 'B locked for want of its saved state');
         assert.ok(

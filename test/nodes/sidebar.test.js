@@ -74,6 +74,22 @@ describe(`sidebar plugin on Node-RED ${version}`, function () {
         assert.deepEqual(sub.patterns, ['#']);
     });
 
+    it('shows the totals of events published before the sidebar opened', async function () {
+        for (let i = 0; i < 5; i++) helper.getNode('p1').receive({ payload: 20 + i });
+        await until(() => helper.getNode('hub1').hub.typeTotals().byType.get('temperature_update') === 5, 'published');
+        await helper.request().post('/sensorhub/sidebar/watch').send({ client: 'c1' }).expect(200);
+        await until(() => published.length > 0, 'a first snapshot');
+        const type = published[0].data.hubs[0].types.find((t) => t.type === 'temperature_update');
+        assert.ok(type, 'the type published before watching is listed');
+        assert.equal(type.total, 5);
+        assert.equal(type.rate, 0, 'rates count from when the sidebar opened');
+        helper.getNode('p1').receive({ payload: 30 });
+        await until(
+            () => published.at(-1).data.hubs[0].types.find((t) => t.type === 'temperature_update').total === 6,
+            'the total to go on',
+        );
+    });
+
     it('lists lights with their state and last change', async function () {
         await helper.request().post('/sensorhub/sidebar/watch').send({ client: 'c1' }).expect(200);
         helper.getNode('l1').receive({ topic: 'motion_detected', payload: true });

@@ -413,6 +413,14 @@ describe('core/door-lock', function () {
                 // To the next timer, or a millisecond either side of it: where off-by-one mistakes show.
                 { weight: 3, arbitrary: fc.record({ op: fc.constant('timer'), delta: fc.constantFrom(-1, 0, 0, 1) }) },
                 { weight: 1, arbitrary: fc.record({ op: fc.constant('restart') }) },
+                // A message the lock could not read: fail-secure locks an open lock, and leaves a closed one be.
+                {
+                    weight: 1,
+                    arbitrary: fc.record({
+                        op: fc.constant('refuse'),
+                        problem: fc.constantFrom('command-unknown', 'unknown-message', 'code-type', 'both'),
+                    }),
+                },
             );
             const settings = fc.record({
                 initialState: fc.constantFrom('locked', 'locked', 'unlocked'),
@@ -508,7 +516,15 @@ describe('core/door-lock', function () {
                             const next = Math.min(...[...clock.timers.values()].map((x) => x.at));
                             if (Number.isFinite(next)) clock.advance(Math.max(0, next - clock.t + o.delta));
                         } else if (o.op === 'motion') lock.motion(o.seen);
-                        else if (o.op === 'restart') {
+                        else if (o.op === 'refuse') {
+                            const open = was === 'unlocked' || was === 'unlocking';
+                            assert.equal(lock.refuse(o.problem), open);
+                            assert.deepEqual(
+                                states.slice(before, before + 1).map((c) => [c.reason, c.actuate]),
+                                open ? [[o.problem, 'lock']] : [],
+                            );
+                            if (!open) assert.equal(lock.current, was, 'a closed lock is left as it was');
+                        } else if (o.op === 'restart') {
                             lock.close();
                             assert.equal(clock.timers.size, 0, 'close clears every timer');
                             lock = make();
@@ -829,6 +845,118 @@ describe('core/door-lock', function () {
             const { lock } = setup();
             lock.motion(true);
             assert.equal(lock.metrics().alertsRaised, 1);
+        });
+    });
+
+    describe('fail-secure on messages it cannot read', function () {
+        const PROBLEMS = [
+            'command-type',
+            'command-unknown',
+            'feedback-type',
+            'feedback-unknown',
+            'both',
+            'code-type',
+            'motion-type',
+            'unknown-message',
+        ];
+
+        it('locks an unlocked lock at once, asking the hardware, with the problem as the reason', function () {
+            for (const problem of PROBLEMS) {
+                const { lock, states } = setup({ initialState: 'unlocked' });
+                assert.equal(lock.refuse(problem), true);
+                assert.equal(lock.current, 'locked');
+                assert.deepEqual(states, [{ state: 'locked', previous: 'unlocked', reason: problem, actuate: 'lock' }]);
+            }
+        });
+
+        it('turns an unlocking lock around, and ends the auto-relock countdown', function () {
+            const { lock, states, clock } = setup({ actuationMs: 2000, autoRelockMs: 30_000 });
+            lock.unlock(undefined);
+            clock.advance(500);
+            assert.equal(lock.refuse('command-unknown'), true);
+            assert.equal(lock.current, 'locking');
+            clock.advance(2000);
+            assert.equal(lock.current, 'locked');
+            assert.deepEqual(
+                states.map((s) => [s.state, s.reason, s.actuate]),
+                [
+                    ['unlocking', 'command', 'unlock'],
+                    ['locking', 'command-unknown', 'lock'],
+                    ['locked', 'command-unknown', undefined],
+                ],
+            );
+            assert.equal(clock.timers.size, 0, 'no relock left to run');
+        });
+
+        it('with feedback, waits for the hardware to report locked, as a lock command does', function () {
+            const { lock, states } = setup({ feedback: true, transitionTimeoutMs: 5000 });
+            lock.unlock(undefined);
+            lock.feedback('unlocked');
+            lock.refuse('motion-type');
+            assert.equal(lock.current, 'locking');
+            lock.feedback('locked');
+            assert.deepEqual(
+                states.slice(2).map((s) => [s.state, s.reason, s.actuate]),
+                [
+                    ['locking', 'motion-type', 'lock'],
+                    ['locked', 'feedback', undefined],
+                ],
+            );
+        });
+
+        it('leaves a lock that is locked, locking or jammed alone: no state change, no actuation', function () {
+            const locked = setup();
+            assert.equal(locked.lock.refuse('unknown-message'), false);
+            assert.deepEqual(locked.states, []);
+            const locking = setup({ initialState: 'unlocked', actuationMs: 1000 });
+            locking.lock.lock();
+            assert.equal(locking.lock.refuse('both'), false);
+            assert.deepEqual(
+                locking.states.map((s) => s.state),
+                ['locking'],
+            );
+            const jammed = setup({ feedback: true, transitionTimeoutMs: 5000 });
+            jammed.lock.feedback('jammed');
+            assert.equal(jammed.lock.refuse('command-type'), false);
+            assert.equal(jammed.lock.current, 'jammed');
+            assert.equal(jammed.states.length, 1);
+        });
+
+        it('never stays unlocked or unlocking after a message parseLockInput refuses (property)', function () {
+            const message = fc.record(
+                {
+                    command: fc.oneof(fc.constantFrom('lock', 'unlock', 'ack', 'open'), fc.anything()),
+                    payload: fc.oneof(fc.constantFrom('lock', 'unlock', true, false), fc.anything()),
+                    feedback: fc.oneof(fc.constantFrom('locked', 'unlocked', 'jammed'), fc.anything()),
+                    topic: fc.oneof(fc.constantFrom('motion_detected', 'temperature_update'), fc.string()),
+                    code: fc.oneof(fc.constant('2468'), fc.anything()),
+                },
+                { requiredKeys: [] },
+            );
+            fc.assert(
+                fc.property(message, fc.constantFrom('unlocked', 'unlocking'), fc.boolean(), (msg, from, feedback) => {
+                    const { lock, states, clock } = setup({
+                        feedback,
+                        actuationMs: 1000,
+                        transitionTimeoutMs: 5000,
+                    });
+                    lock.unlock(undefined);
+                    if (from === 'unlocked' && feedback) lock.feedback('unlocked');
+                    else if (from === 'unlocked') clock.advance(1000);
+                    assert.equal(lock.current, from);
+                    const input = parseLockInput(msg, ['motion_detected']);
+                    if (!('problem' in input)) return;
+                    const before = states.length;
+                    lock.refuse(input.problem);
+                    assert.ok(['locking', 'locked'].includes(lock.current), `${lock.current} after a bad message`);
+                    assert.deepEqual(
+                        states.slice(before).map((s) => [s.reason, s.actuate]),
+                        [[input.problem, 'lock']],
+                    );
+                    lock.close();
+                }),
+                { numRuns: 1000 },
+            );
         });
     });
 

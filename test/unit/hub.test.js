@@ -273,6 +273,48 @@ describe('core/hub', function () {
             assert.deepEqual(s.got.map((m) => m.payload).sort(), [18, 21]);
         });
 
+        it('starts with the retained events of an earlier hub, and ids go on after its sequence', function () {
+            const changes = [];
+            const first = new EventHub({ idPrefix: 'h' });
+            first.publish('a', { payload: 1 }, 'p', true);
+            first.publish('b', { payload: 2 }, 'p', true);
+            first.publish('a', { payload: 3 }, 'p', true);
+            const kept = first.retainedEvents();
+            assert.deepEqual(
+                kept.map((e) => [e.topic, e.payload]),
+                [
+                    ['b', 2],
+                    ['a', 3],
+                ],
+                'oldest first',
+            );
+            first.close();
+            const next = new EventHub({
+                idPrefix: 'h',
+                retained: kept,
+                seq: first.lastSeq,
+                onRetainedChange: () => changes.push('x'),
+            });
+            assert.equal(changes.length, 0, 'what it starts with is no change');
+            const s = collect(next, ['#']);
+            assert.equal(next.replayRetained(s.sub), 2);
+            assert.equal(next.publish('c', {}).event.id, 'h-4');
+            next.publish('c', {}, 'p', true);
+            next.clearRetained('b');
+            assert.equal(changes.length, 2);
+        });
+
+        it('adds events read back later only for types not retained since', function () {
+            const hub = new EventHub();
+            hub.publish('a', { payload: 'new' }, 'p', true);
+            const old = new EventHub();
+            old.publish('a', { payload: 'old' }, 'p', true);
+            old.publish('b', { payload: 'old' }, 'p', true);
+            assert.equal(hub.restoreRetained(old.retainedEvents()), 1);
+            assert.equal(hub.getRetained('a').payload, 'new');
+            assert.equal(hub.getRetained('b').payload, 'old');
+        });
+
         it('holds at most retainLimit types, evicting the least recently retained', function () {
             const hub = new EventHub({ retainLimit: 2 });
             hub.publish('a', { payload: 1 }, '', true);
@@ -338,6 +380,48 @@ describe('core/hub', function () {
             () => hub.subscribe(() => {}, { patterns: ['t'] }),
             (e) => e.code === 'closed',
         );
+    });
+
+    describe('typeTotals', function () {
+        it('counts every event per type from the start, on every path, with no listener', function () {
+            const hub = new EventHub();
+            collect(hub, ['one/reader']);
+            collect(hub, ['two/#']);
+            collect(hub, ['two/#']);
+            hub.publish('nobody', { payload: 1 });
+            hub.publish('one/reader', { payload: 2 }, 'p', false, true);
+            hub.publish('two/readers', { payload: 3 });
+            hub.publish('two/readers', { payload: 4 }, 'p', true);
+            hub.inject({ topic: 'nobody', payload: 5, event: { type: 'nobody', id: 'r-1', ts: 1, source: '' } });
+            assert.throws(() => hub.publish('bad/#', {}));
+            const remote = new EventHub();
+            remote.setOutbound(() => {});
+            remote.publish('only/broker', { payload: 6 });
+            assert.deepEqual(
+                [...hub.typeTotals().byType],
+                [
+                    ['nobody', 2],
+                    ['one/reader', 1],
+                    ['two/readers', 2],
+                ],
+            );
+            assert.equal(hub.typeTotals().other, 0);
+            assert.deepEqual([...remote.typeTotals().byType], [['only/broker', 1]]);
+        });
+
+        it('names at most typeLimit types and counts the rest together', function () {
+            const hub = new EventHub({ typeLimit: 2 });
+            for (const t of ['a', 'b', 'c', 'a', 'd', 'c']) hub.publish(t, {});
+            const totals = hub.typeTotals();
+            assert.deepEqual(
+                [...totals.byType],
+                [
+                    ['a', 2],
+                    ['b', 1],
+                ],
+            );
+            assert.equal(totals.other, 3);
+        });
     });
 
     describe('onPublish', function () {

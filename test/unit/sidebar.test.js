@@ -125,6 +125,45 @@ describe('core/sidebar', function () {
             );
         });
 
+        it('shows the totals of events that came before anyone watched, and rates only from then on', function () {
+            const { clock, hub, published, feed } = setup();
+            publishMany(hub, 'temperature_update', 30);
+            publishMany(hub, 'motion_detected', 2);
+            clock.advance(60_000);
+            feed.watch('e1');
+            clock.advance(SIDEBAR_PERIOD_MS);
+            assert.deepEqual(
+                published[0].hubs[0].types.map((t) => [t.type, t.total, t.count, t.rate, t.value, t.ageMs]),
+                [
+                    ['motion_detected', 2, 0, 0, undefined, undefined],
+                    ['temperature_update', 30, 0, 0, undefined, undefined],
+                ],
+            );
+            publishMany(hub, 'temperature_update', 3);
+            clock.advance(SIDEBAR_PERIOD_MS);
+            const t = published[1].hubs[0].types.find((x) => x.type === 'temperature_update');
+            assert.deepEqual([t.total, t.count, t.rate, t.value], [33, 3, 3, '2']);
+        });
+
+        it('lists the types with the most events by name, the rest as other with their total', function () {
+            const { clock, hub, published, feed } = setup({ maxTypes: 2 });
+            publishMany(hub, 'rare', 1);
+            publishMany(hub, 'busy', 5);
+            publishMany(hub, 'mid', 3);
+            feed.watch('e1');
+            publishMany(hub, 'rare', 2);
+            clock.advance(SIDEBAR_PERIOD_MS);
+            const h = published[0].hubs[0];
+            assert.deepEqual(
+                h.types.map((t) => [t.type, t.total]),
+                [
+                    ['busy', 5],
+                    ['mid', 3],
+                ],
+            );
+            assert.deepEqual(h.other, { count: 2, rate: 2, total: 3 });
+        });
+
         it("gives each type's age since its last event", function () {
             const { clock, hub, published, feed } = setup();
             feed.watch('e1');
@@ -273,12 +312,12 @@ describe('core/sidebar', function () {
                 published.at(-1).hubs.map((h) => [h.id, h.backend]),
                 [['hub2', 'mqtt']],
             );
-            // Counting on a new hub starts when the feed first sees it.
+            // A new hub's totals count from its start; its rates from when the feed first saw it.
             other.publish('x', {});
             clock.advance(SIDEBAR_PERIOD_MS);
             assert.deepEqual(
-                published.at(-1).hubs[0].types.map((t) => [t.type, t.total]),
-                [['x', 1]],
+                published.at(-1).hubs[0].types.map((t) => [t.type, t.total, t.count]),
+                [['x', 2, 1]],
             );
         });
 
