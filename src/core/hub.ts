@@ -233,10 +233,13 @@ export class EventHub {
         return base;
     }
 
-    /** Turns a message the caller gave up into the event itself: no copy, nothing frozen but the event info. */
+    /**
+     * Turns a message the caller gave up into the event itself: no copy, nothing frozen. Its one reader owns it,
+     * event info included, so a reader that may write needs no copy of it either.
+     */
     private adopt(type: string, msg: Message, source: string): Message {
         msg.topic = type;
-        msg.event = this.eventInfo(type, source);
+        msg.event = { type, id: this.nextId(), ts: this.now(), source };
         return msg;
     }
 
