@@ -378,17 +378,20 @@ export = function (RED: NodeAPI): void {
                 if (!target) return undefined; // not started yet: ask again at the next delivery
                 nodes.push(target);
             }
-            if (controlled) {
-                const completing = new Set(nodes.filter((n) => completesMessages(n)).map((n) => n.id));
-                if (completing.size === 0) {
-                    // Old-style nodes and subflow instances never complete: a window would only stall them.
-                    controlled = false;
-                    tracker.release(sub);
-                    reclaimListeners.delete(sub);
-                    sub.unlimit();
-                } else tracker.retarget(sub, completing);
-            }
+            if (controlled) settleWindow(nodes);
             return nodes.some((n) => !READ_ONLY_TYPES.has(n.type));
+        };
+        const settleWindow = (nodes: readonly Node[]): void => {
+            const completing = new Set(nodes.filter((n) => completesMessages(n)).map((n) => n.id));
+            if (completing.size > 0) {
+                tracker.retarget(sub, completing);
+                return;
+            }
+            // Old-style nodes and subflow instances never complete: a window would only stall them.
+            controlled = false;
+            tracker.release(sub);
+            reclaimListeners.delete(sub);
+            sub.unlimit();
         };
         const sub: Subscriber = hubNode.hub.subscribe(
             (msg, self) => {
