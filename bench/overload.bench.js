@@ -1,6 +1,8 @@
 'use strict';
 // Overload (issue 9): publishers at 10 times what a slow subscriber can take, for a minute, in the real Node-RED
-// runtime. One slow subscriber per overflow policy, each with a bounded queue and a `delay` node in rate-limit mode
+// runtime. One slow subscriber per overflow policy, each with a bounded queue and a `delay` node in rate-limit mode,
+// and one more at the hub's default queue limit (issue 14: the default is large enough for bursts, so its memory bound
+// is shown here);
 // behind it; one unaffected subscriber on another event type at a modest rate, whose latency is measured idle and
 // under the overload in the same run. The figures: exact accounting per policy (published = delivered + dropped +
 // still queued), peak queue and window against their bounds, heap and RSS against what the bounds allow, and the
@@ -59,12 +61,24 @@ function overflowPolicies(packageRoot) {
 }
 
 const floodPub = (k) => `ovl-flood-pub${k}`;
-const slowIds = (policy) => ({ sub: `ovl-sub-${policy}`, slow: `ovl-slow-${policy}`, sink: `ovl-sink-${policy}` });
+const slowIds = (key) => ({ sub: `ovl-sub-${key}`, slow: `ovl-slow-${key}`, sink: `ovl-sink-${key}` });
 
-function buildFlows(policies) {
+/**
+ * The slow subscribers: one per policy at QUEUE_LIMIT, and one with queue limit and policy left to the hub's
+ * defaults (`limit` undefined until the hub is running).
+ */
+function slowSpecs(policies) {
+    return [
+        ...policies.map((policy) => ({ key: policy, label: policy, policy, limit: QUEUE_LIMIT })),
+        { key: 'default', label: 'hub defaults', policy: '', limit: undefined },
+    ];
+}
+
+function buildFlows(specs) {
     const nodes = [
         { id: TAB, type: 'tab', label: 'overload benchmark' },
-        { id: HUB, type: 'sensorhub-hub', name: '', backend: 'local', queueLimit: 1000, overflow: 'drop-oldest' },
+        // Queue limit and policy left out: the defaults, as a new hub has them.
+        { id: HUB, type: 'sensorhub-hub', name: '', backend: 'local' },
         {
             id: CALM_PUB,
             type: 'sensorhub-publish',
@@ -90,10 +104,10 @@ function buildFlows(policies) {
             wires: [],
         });
     }
-    for (const policy of policies) {
-        const ids = slowIds(policy);
+    for (const spec of specs) {
+        const ids = slowIds(spec.key);
         nodes.push(
-            subscribeNode(ids.sub, FLOOD, QUEUE_LIMIT, policy, ids.slow),
+            subscribeNode(ids.sub, FLOOD, spec.limit ?? '', spec.policy, ids.slow),
             {
                 id: ids.slow,
                 type: 'delay',
@@ -257,14 +271,17 @@ function memoryPeaks() {
 }
 
 /** Each slow subscriber's hub-side counters and its sink's view (arrivals, per-publisher order). */
-function slowSides(rt, hub, policies) {
+function slowSides(rt, hub, specs) {
     const subscribers = new Map(hub.listSubscribers().map((s) => [s.name, s]));
-    return policies.map((policy) => {
-        const ids = slowIds(policy);
+    return specs.map((spec) => {
+        const ids = slowIds(spec.key);
         const sub = subscribers.get(ids.sub);
         if (sub === undefined) throw new Error(`no subscriber for ${ids.sub}`);
         const sink = rt.getNode(ids.sink);
-        const side = { policy, sub, sink, peakQueued: 0, peakPending: 0, outOfOrder: 0, last: new Map(), ages: [] };
+        // `limit`: the queue bound and the window, each; `policy` names the subscriber in the table.
+        const limit = sub.queue.capacity;
+        const side = { policy: spec.label, limit, sub, sink, peakQueued: 0, peakPending: 0, outOfOrder: 0 };
+        Object.assign(side, { last: new Map(), ages: [] });
         side.aging = false;
         sink.reset();
         sink.onMessage = (msg) => {
@@ -305,9 +322,10 @@ async function main() {
     const rt = await startRuntime();
     try {
         const policies = overflowPolicies(rt.packageRoot);
-        await rt.deploy(buildFlows(policies));
+        const specs = slowSpecs(policies);
+        await rt.deploy(buildFlows(specs));
         const hub = rt.getNode(HUB).hub;
-        const sides = slowSides(rt, hub, policies);
+        const sides = slowSides(rt, hub, specs);
         const state = { calmSent: 0, floodSent: new Array(PUBLISHERS).fill(0) };
         const noop = () => {};
 
@@ -320,15 +338,17 @@ async function main() {
         const idle = await phase(rt, state, IDLE_SECONDS, false, noop);
         heap.beforeOverload = heapAfterGc();
         for (const s of sides) s.aging = true;
-        // A quarter in, every queue and window has long been full: from there on, bounded memory stays flat.
+        // Once every queue and window is full (and a quarter in at the earliest), bounded memory stays flat.
         let quarter;
         const overload = await phase(rt, state, SECONDS, true, (elapsedMs) => {
             for (const s of sides) {
                 s.peakQueued = Math.max(s.peakQueued, s.sub.queued);
                 s.peakPending = Math.max(s.peakPending, s.sub.pending);
             }
-            if (quarter === undefined && elapsedMs >= SECONDS * 250) {
+            const full = sides.every((s) => s.sub.queued === s.limit && s.sub.pending === s.limit);
+            if (quarter === undefined && full && elapsedMs >= SECONDS * 250) {
                 quarter = {
+                    atMs: elapsedMs,
                     heap: heapAfterGc(),
                     published: state.floodSent.reduce((a, b) => a + b, 0),
                     arrived: sides.map((s) => s.sink.count),
@@ -336,6 +356,7 @@ async function main() {
             }
         });
         for (const s of sides) s.aging = false;
+        if (quarter === undefined) throw new Error('the slow subscribers never all filled up: no overload to measure');
         // Taken at once, before any further delivery: what the counters say at the end of the overload.
         const published = state.floodSent.reduce((a, b) => a + b, 0);
         const atEnd = sides.map((s) => ({
@@ -346,7 +367,7 @@ async function main() {
             arrived: s.sink.count,
         }));
         heap.endOfOverload = heapAfterGc();
-        const drainLimitMs = ((2 * QUEUE_LIMIT) / SLOW_RATE) * 3000 + 10_000;
+        const drainLimitMs = ((2 * Math.max(...sides.map((s) => s.limit))) / SLOW_RATE) * 3000 + 10_000;
         const drainMs = await drained(sides, drainLimitMs);
         heap.afterDrain = heapAfterGc();
         const after = await phase(rt, state, IDLE_SECONDS, false, noop);
@@ -378,15 +399,15 @@ async function main() {
             rows.push({
                 name: `${s.policy}: peak queue length vs its bound`,
                 candidate: count(s.peakQueued),
-                anchor: `${count(QUEUE_LIMIT)} (bound)`,
-                ratio: s.peakQueued / QUEUE_LIMIT,
+                anchor: `${count(s.limit)} (bound)`,
+                ratio: s.peakQueued / s.limit,
                 goal: goalAtMost(1),
             });
             rows.push({
                 name: `${s.policy}: peak in flight downstream vs its window`,
                 candidate: count(s.peakPending),
-                anchor: `${count(QUEUE_LIMIT)} (window)`,
-                ratio: s.peakPending / QUEUE_LIMIT,
+                anchor: `${count(s.limit)} (window)`,
+                ratio: s.peakPending / s.limit,
                 goal: goalAtMost(1),
             });
             const ages = [...s.ages].sort((a, b) => a - b);
@@ -399,7 +420,7 @@ async function main() {
         });
 
         // At most a window in flight and a full queue per slow subscriber: all the bounds let the hub hold.
-        const boundEvents = sides.length * 2 * QUEUE_LIMIT;
+        const boundEvents = sides.reduce((n, s) => n + 2 * s.limit, 0);
         // What unbounded queues would hold at the end instead: every event each slow subscriber has not taken yet.
         const backlogEvents = atEnd.reduce((n, e) => n + (published - e.arrived), 0);
         const growth = heap.endOfOverload - heap.beforeOverload;
@@ -411,7 +432,7 @@ async function main() {
         );
         rows.push(
             {
-                name: 'heap after gc, a quarter into the overload (queues full) → its end: growth vs unbounded queues',
+                name: `heap after gc, once every queue is full (${(quarter.atMs / 1000).toFixed(0)} s in) → the end of the overload: growth vs unbounded queues`,
                 candidate: signedMib(lateGrowth),
                 anchor: `${mib(lateBacklog * eventBytes)} (${count(lateBacklog)} events × ${count(Math.round(eventBytes))} B)`,
                 ratio: lateGrowth / (lateBacklog * eventBytes),
@@ -513,11 +534,11 @@ async function main() {
         );
         const heldCost = growth / atEnd.reduce((n, e) => n + e.queued + e.pending, 0);
         const notes = [
-            `Real Node-RED ${rt.versions.nodeRed} on Node ${rt.versions.node}, embedded in-process; this package installed as a module. One local hub (\`queueLimit\` 1000, drop-oldest by default).`,
-            `Overload: ${PUBLISHERS} \`sensorhub-publish\` nodes (event type \`${FLOOD}\`) driven at ${count(FLOOD_RATE)} events/s together for ${SECONDS} s, ${OVERLOAD} times what each slow subscriber takes: one \`sensorhub-subscribe\` per overflow policy the hub supports (${policies.join(', ')}), each with \`queueLimit\` ${QUEUE_LIMIT} (so a window of ${QUEUE_LIMIT} in flight, then a queue of ${QUEUE_LIMIT}), wired to a core \`delay\` node in rate-limit mode at ${SLOW_RATE} msg/s (it completes each message when it lets it go) and a counting \`bench-sink\`. Messages are contract-shaped readings, fresh per event; each publisher numbers its own.`,
+            `Real Node-RED ${rt.versions.nodeRed} on Node ${rt.versions.node}, embedded in-process; this package installed as a module. One local hub at its defaults (\`queueLimit\` ${count(hub.queueLimit)}, ${hub.overflow}).`,
+            `Overload: ${PUBLISHERS} \`sensorhub-publish\` nodes (event type \`${FLOOD}\`) driven at ${count(FLOOD_RATE)} events/s together for ${SECONDS} s, ${OVERLOAD} times what each slow subscriber takes: one \`sensorhub-subscribe\` per overflow policy the hub supports (${policies.join(', ')}), each with \`queueLimit\` ${QUEUE_LIMIT} (so a window of ${QUEUE_LIMIT} in flight, then a queue of ${QUEUE_LIMIT}), and one more at the hub's defaults (a window of ${count(hub.queueLimit)}, then a queue of as many), each wired to a core \`delay\` node in rate-limit mode at ${SLOW_RATE} msg/s (it completes each message when it lets it go) and a counting \`bench-sink\`. Messages are contract-shaped readings, fresh per event; each publisher numbers its own.`,
             `Unaffected: one \`sensorhub-subscribe\` on \`${CALM}\` (hub defaults) → \`bench-sink\`, fed by its own publish node at ${CALM_RATE} events/s throughout: ${IDLE_SECONDS} s idle (no flood), then the ${SECONDS} s overload, then ${IDLE_SECONDS} s idle again after the slow subscribers drained. Latency: \`process.hrtime.bigint()\` just before the publish node's input → arrival at the sink. Both streams are sent in 1 ms timer ticks, every event due so far in the order of its scheduled time; ${WARMUP_SECONDS} s of the calm stream warm up first. Worst single event: idle ${formatMs(idle.max)}, overload ${formatMs(overload.max)}, idle after ${formatMs(after.max)}.`,
             `Accounting: the subscriber's own counters (\`delivered\`, \`dropped\`, \`queued\`), read in the same tick as the last publish; then the benchmark waits until every queue and window is empty (${(drainMs / 1000).toFixed(1)} s) and checks that each sink got every delivered event, and each publisher's events in the order published. Consumed during the overload: ${consumed.join(', ')}. Last event reaching each sink, per publisher: ${lastSeqs.join('; ')}: drop-oldest ends with the very last events published and hands on events that waited in its queue only while the newest ${QUEUE_LIMIT} came in; drop-newest keeps the first ones that found room, so its events are older when they arrive.`,
-            `Memory: heap used after a full gc before the overload, at its end (every queue and window full, before any drain) and at the end of the run; peaks of heap used and RSS sampled every ${MEM_SAMPLE_MS} ms over the whole run (the sampled heap peak includes garbage). No gc is forced during a measured phase but one, a quarter into the overload, for the flat-heap row: the overload's worst single latency may be that pause. Event size: the heap taken by one published flood event as the hub keeps it (a copy with frozen nested values and the event info), weighed by holding ${count(WEIGH_EVENTS)} at once: ${count(Math.round(eventBytes))} B. A message in flight costs more than that (the subscriber's top-level copy, Node-RED's send bookkeeping, the delay node's own deep clone), so the bounds' worth is a floor, not a ceiling; what matters is that the growth does not follow the ${count(published)} events published. Heap growth per message held at the end of the overload (queued or in flight): ${count(Math.round(heldCost))} B.`,
+            `Memory: heap used after a full gc before the overload, at its end (every queue and window full, before any drain) and at the end of the run; peaks of heap used and RSS sampled every ${MEM_SAMPLE_MS} ms over the whole run (the sampled heap peak includes garbage). No gc is forced during a measured phase but one, once every queue and window is full, for the flat-heap row: the overload's worst single latency may be that pause. Event size: the heap taken by one published flood event as the hub keeps it (a copy with frozen nested values and the event info), weighed by holding ${count(WEIGH_EVENTS)} at once: ${count(Math.round(eventBytes))} B. A message in flight costs more than that (the subscriber's top-level copy, Node-RED's send bookkeeping, the delay node's own deep clone), so the bounds' worth is a floor, not a ceiling; what matters is that the growth does not follow the ${count(published)} events published. Heap growth per message held at the end of the overload (queued or in flight): ${count(Math.round(heldCost))} B.`,
             `A shared 2-core machine: absolute latencies drift between runs, the ratios less so.`,
         ];
         await publishTable(

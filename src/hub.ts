@@ -77,6 +77,19 @@ const RETAINED_KEY = 'retained';
 /** Retained events may change with every event: they are written to context at most this often, and on close. */
 const RETAINED_SAVE_MS = 5000;
 
+/**
+ * Node types known neither to change a message they receive nor to hand its objects on to nodes that could. A
+ * subscriber wired only to these shares the frozen event; any other node (function, change, template, split,
+ * link out, a subflow, a contrib node) gets a writable copy. Monitor and sensor send the received message on.
+ */
+const READ_ONLY_TYPES: ReadonlySet<string> = new Set([
+    'debug',
+    'sensorhub-publish',
+    'sensorhub-light',
+    'sensorhub-door-lock',
+    'sensorhub-threshold',
+]);
+
 export = function (RED: NodeAPI): void {
     // Plain data is copied by the core; this handles the rest (Buffers, Dates, class instances) as Node-RED would.
     const clone = (value: object): unknown => RED.util.cloneMessage(value as NodeMessage);
@@ -446,27 +459,35 @@ export = function (RED: NodeAPI): void {
         // Without the hook (or with nothing wired) nothing could ever complete: no window then.
         let controlled = tracker.available && wired;
         const window = queueLimit ?? hubNode.hub.queueLimit;
-        // Whether the wired nodes can complete at all is known only once they exist: at the first delivery.
-        let resolved = !controlled;
-        const resolveTargets = (): void => {
-            const completing = new Set<string>();
+        /**
+         * What the wired nodes are is known only once they exist: at the first delivery. Whether they may change
+         * the message decides between a writable copy and the shared frozen event; whether they can complete at
+         * all decides whether there is a window. Undefined while a wired node has not started yet.
+         */
+        const resolveTargets = (): boolean | undefined => {
+            const nodes: Node[] = [];
             for (const id of targets) {
-                const target = RED.nodes.getNode(id) as object | null;
-                if (!target) return; // not started yet: ask again at the next delivery
-                if (completesMessages(target)) completing.add(id);
+                const target = RED.nodes.getNode(id) as Node | null;
+                if (!target) return undefined; // not started yet: ask again at the next delivery
+                nodes.push(target);
             }
-            resolved = true;
-            if (completing.size === 0) {
-                // Old-style nodes and subflow instances never complete: a window would only stall them.
-                controlled = false;
-                tracker.release(sub);
-                reclaimListeners.delete(sub);
-                sub.unlimit();
-            } else tracker.retarget(sub, completing);
+            if (controlled) settleWindow(nodes);
+            return nodes.some((n) => !READ_ONLY_TYPES.has(n.type));
+        };
+        const settleWindow = (nodes: readonly Node[]): void => {
+            const completing = new Set(nodes.filter((n) => completesMessages(n)).map((n) => n.id));
+            if (completing.size > 0) {
+                tracker.retarget(sub, completing);
+                return;
+            }
+            // Old-style nodes and subflow instances never complete: a window would only stall them.
+            controlled = false;
+            tracker.release(sub);
+            reclaimListeners.delete(sub);
+            sub.unlimit();
         };
         const sub: Subscriber = hubNode.hub.subscribe(
             (msg, self) => {
-                if (!resolved) resolveTargets();
                 if (controlled) tracker.track(msg, self);
                 this.send(msg);
                 count++;
@@ -478,6 +499,7 @@ export = function (RED: NodeAPI): void {
                 overflow,
                 name: this.id,
                 maxInFlight: controlled ? window : Infinity,
+                mayWrite: wired ? resolveTargets : false,
             },
         );
         if (controlled) {

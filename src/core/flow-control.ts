@@ -20,7 +20,12 @@ export interface TrackerOptions {
     readonly onReclaim?: (sub: Subscriber, count: number) => void;
 }
 
-type Owners = Map<object, Subscriber | Subscriber[]>;
+/** The subscribers a message is outstanding for, and when it was (last) handed on, in tracker order. */
+interface Outstanding {
+    owner: Subscriber | Subscriber[];
+    seq: number;
+}
+type Owners = Map<object, Outstanding>;
 
 /**
  * Whether a Node-RED node will ever complete a message it receives. The runtime
@@ -45,7 +50,11 @@ export function completesMessages(node: object): boolean {
  * A message that is never completed (its node threw: Node-RED then logs the
  * error but fires no onComplete) would hold its place for ever; a periodic
  * sweep gives such places back, so a node that throws now and then costs a
- * little window for a while, not the whole subscriber.
+ * little window for a while, not the whole subscriber. A message is taken as
+ * lost only when a later one of its subscriber has completed, or when the
+ * node completed nothing for a whole period: a slow node (a rate-limiting
+ * delay behind a large window) holds messages for minutes and finishes them
+ * all, and giving their places back would let the window overrun its bound.
  */
 export class CompletionTracker {
     /**
@@ -56,6 +65,11 @@ export class CompletionTracker {
      */
     private young: Owners = new Map();
     private old: Owners = new Map();
+    private seq = 0;
+    /** Per subscriber, the newest message (by `seq`) its node has completed. */
+    private readonly newestDone = new Map<Subscriber, number>();
+    /** Subscribers whose node completed something since the last sweep. */
+    private readonly progressed = new Set<Subscriber>();
     /** The ids of the nodes on each controlled subscriber's first output. */
     private readonly targets = new Map<Subscriber, ReadonlySet<string>>();
     private users = 0;
@@ -97,6 +111,8 @@ export class CompletionTracker {
         if (!this.targets.has(sub)) return;
         this.forget(sub);
         this.targets.delete(sub);
+        this.newestDone.delete(sub);
+        this.progressed.delete(sub);
         if (this.hooks && --this.users === 0) {
             this.hooks.remove('onComplete.sensorhub-flow-control');
             if (this.sweeper !== undefined) clearInterval(this.sweeper);
@@ -105,17 +121,18 @@ export class CompletionTracker {
     }
 
     track(msg: object, sub: Subscriber): void {
+        const seq = ++this.seq;
         let prev = this.young.get(msg);
         if (prev === undefined) {
             // Handed on again while outstanding since before the last sweep: it starts a new generation.
             prev = this.old.get(msg);
             if (prev !== undefined) this.old.delete(msg);
         }
-        if (prev === undefined) this.young.set(msg, sub);
-        else if (Array.isArray(prev)) {
-            prev.push(sub);
-            this.young.set(msg, prev);
-        } else this.young.set(msg, [prev, sub]);
+        if (prev === undefined) this.young.set(msg, { owner: sub, seq });
+        else {
+            const owner = Array.isArray(prev.owner) ? [...prev.owner, sub] : [prev.owner, sub];
+            this.young.set(msg, { owner, seq });
+        }
     }
 
     /** Forgets a subscriber's outstanding messages (they will never complete: stalled, or the node closed). */
@@ -125,21 +142,33 @@ export class CompletionTracker {
     }
 
     /**
-     * Gives back the places of messages outstanding since before the previous sweep: their node threw, or
-     * holds them far longer than a window should wait. Returns how many places each subscriber got back.
+     * Gives back the places of messages outstanding since before the previous sweep whose node threw (a later
+     * message completed) or stopped (completed nothing since the previous sweep); messages of a node that is
+     * only slow wait for the next sweep. Returns how many places each subscriber got back.
      */
     sweep(): Map<Subscriber, number> {
         const counts = new Map<Subscriber, number>();
-        for (const owner of this.old.values()) {
-            for (const sub of Array.isArray(owner) ? owner : [owner]) counts.set(sub, (counts.get(sub) ?? 0) + 1);
+        const waiting: Owners = this.young;
+        for (const [msg, entry] of this.old) {
+            const kept: Subscriber[] = [];
+            for (const sub of Array.isArray(entry.owner) ? entry.owner : [entry.owner]) {
+                if (this.lost(sub, entry.seq)) counts.set(sub, (counts.get(sub) ?? 0) + 1);
+                else kept.push(sub);
+            }
+            if (kept.length > 0) waiting.set(msg, { owner: kept.length === 1 ? kept[0] : kept, seq: entry.seq });
         }
-        this.old = this.young;
+        this.old = waiting;
         this.young = new Map();
+        this.progressed.clear();
         for (const [sub, n] of counts) {
             sub.release(n);
             this.opts.onReclaim?.(sub, n);
         }
         return counts;
+    }
+
+    private lost(sub: Subscriber, seq: number): boolean {
+        return !this.progressed.has(sub) || (this.newestDone.get(sub) ?? 0) > seq;
     }
 
     /**
@@ -152,12 +181,13 @@ export class CompletionTracker {
     }
 
     private completedIn(owners: Owners, msg: object, nodeId: string): boolean {
-        const owner = owners.get(msg);
-        if (owner === undefined) return false;
+        const entry = owners.get(msg);
+        if (entry === undefined) return false;
+        const owner = entry.owner;
         if (!Array.isArray(owner)) {
             if (this.targets.get(owner)?.has(nodeId) === true) {
                 owners.delete(msg);
-                owner.release();
+                this.done(owner, entry.seq);
             }
             return true;
         }
@@ -165,19 +195,26 @@ export class CompletionTracker {
         if (i === -1) return true;
         const [sub] = owner.splice(i, 1);
         if (owner.length === 0) owners.delete(msg);
-        else if (owner.length === 1) owners.set(msg, owner[0]);
-        sub.release();
+        else if (owner.length === 1) entry.owner = owner[0];
+        this.done(sub, entry.seq);
         return true;
+    }
+
+    private done(sub: Subscriber, seq: number): void {
+        this.progressed.add(sub);
+        if (seq > (this.newestDone.get(sub) ?? 0)) this.newestDone.set(sub, seq);
+        sub.release();
     }
 }
 
 function forgetIn(owners: Owners, sub: Subscriber): void {
-    for (const [msg, owner] of owners) {
+    for (const [msg, entry] of owners) {
+        const owner = entry.owner;
         if (owner === sub) owners.delete(msg);
         else if (Array.isArray(owner)) {
             const rest = owner.filter((s) => s !== sub);
             if (rest.length === 0) owners.delete(msg);
-            else owners.set(msg, rest.length === 1 ? rest[0] : rest);
+            else entry.owner = rest.length === 1 ? rest[0] : rest;
         }
     }
 }

@@ -18,15 +18,30 @@ export function deepFreeze<T>(value: T): T {
  * are already frozen are shared, not copied: a hub froze them deeply before.
  */
 export function clonePlain(value: unknown, other: (v: object) => unknown): unknown {
-    if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+    return copyPlain(value, other, true);
+}
+
+/**
+ * A copy of plain data that may be changed at every level: plain objects and arrays are copied, frozen or not,
+ * and anything else (Buffers, Dates, class instances) goes to `other`. What a subscriber whose flow may change
+ * its messages gets instead of the frozen shared values: the cost of a deep clone, paid only by such subscribers.
+ */
+export function thawCopy(value: unknown, other: (v: object) => unknown): unknown {
+    return copyPlain(value, other, false);
+}
+
+function copyPlain(value: unknown, other: (v: object) => unknown, shareFrozen: boolean): unknown {
+    if (value === null || typeof value !== 'object' || (shareFrozen && Object.isFrozen(value))) return value;
     if (Array.isArray(value)) {
         const out = new Array<unknown>(value.length);
-        for (let i = 0; i < value.length; i++) out[i] = clonePlain(value[i], other);
+        for (let i = 0; i < value.length; i++) out[i] = copyPlain(value[i], other, shareFrozen);
         return out;
     }
     const proto = Object.getPrototypeOf(value) as unknown;
     if (proto !== Object.prototype && proto !== null) return other(value);
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) out[key] = clonePlain((value as Record<string, unknown>)[key], other);
+    for (const key of Object.keys(value)) {
+        out[key] = copyPlain((value as Record<string, unknown>)[key], other, shareFrozen);
+    }
     return out;
 }

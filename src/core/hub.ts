@@ -1,6 +1,6 @@
 import { BoundedQueue, type OverflowPolicy } from './queue';
 import { TopicRouter } from './router';
-import { clonePlain, deepFreeze } from './freeze';
+import { clonePlain, deepFreeze, thawCopy } from './freeze';
 import { eventTypeError, patternError, topicMatches } from './topic';
 import { TypeTotals, type TypeTotalsSnapshot } from './type-totals';
 
@@ -52,6 +52,12 @@ export interface SubscriberOptions {
      */
     readonly maxInFlight?: number;
     readonly name?: string;
+    /**
+     * Whether the handler's flow may change nested values of what it gets: then each delivery is a writable
+     * copy, else frozen values are shared. A function is asked at each delivery until it answers (undefined:
+     * not known yet, so a writable copy, to be safe). Default false.
+     */
+    readonly mayWrite?: boolean | (() => boolean | undefined);
 }
 
 /**
@@ -111,7 +117,7 @@ export class EventHub {
 
     constructor(opts: HubOptions = {}) {
         this.idPrefix = opts.idPrefix ?? Math.random().toString(36).slice(2, 8);
-        this.queueLimit = opts.queueLimit ?? 1000;
+        this.queueLimit = opts.queueLimit ?? 10_000;
         this.overflow = opts.overflow ?? 'drop-oldest';
         this.clone = opts.clone ?? defaultClone;
         this.retainLimit = opts.retainLimit ?? 10_000;
@@ -244,10 +250,13 @@ export class EventHub {
         return base;
     }
 
-    /** Turns a message the caller gave up into the event itself: no copy, nothing frozen but the event info. */
+    /**
+     * Turns a message the caller gave up into the event itself: no copy, nothing frozen. Its one reader owns it,
+     * event info included, so a reader that may write needs no copy of it either.
+     */
     private adopt(type: string, msg: Message, source: string): Message {
         msg.topic = type;
-        msg.event = this.eventInfo(type, source);
+        msg.event = { type, id: this.nextId(), ts: this.now(), source };
         return msg;
     }
 
@@ -274,6 +283,7 @@ export class EventHub {
         }
         const sub = new Subscriber(this, handler, {
             ...opts,
+            clone: this.clone,
             queueLimit: opts.queueLimit ?? this.queueLimit,
             overflow: opts.overflow ?? this.overflow,
         });
@@ -411,18 +421,34 @@ export class Subscriber {
     private limit: number;
     private inFlight = 0;
     private draining = false;
+    /** Settled once known; until then asked of `askWrite` at each delivery. */
+    private writes: boolean | undefined;
+    private readonly askWrite: (() => boolean | undefined) | undefined;
+    private readonly clone: (value: object) => unknown;
     delivered = 0;
 
     constructor(
         hub: EventHub,
         private readonly handler: DeliveryHandler,
-        opts: SubscriberOptions & { queueLimit: number; overflow: OverflowPolicy },
+        opts: SubscriberOptions & {
+            queueLimit: number;
+            overflow: OverflowPolicy;
+            clone: (value: object) => unknown;
+        },
     ) {
         this.hub = hub;
         this.patterns = Object.freeze([...new Set(opts.patterns)]);
         this.name = opts.name ?? '';
         this.queue = new BoundedQueue(opts.queueLimit, opts.overflow);
         this.limit = opts.maxInFlight ?? Infinity;
+        this.clone = opts.clone;
+        if (typeof opts.mayWrite === 'function') this.askWrite = opts.mayWrite;
+        else this.writes = opts.mayWrite ?? false;
+    }
+
+    /** Whether deliveries are writable copies (undefined: not known yet; they are, to be safe). */
+    get writable(): boolean | undefined {
+        return this.writes;
     }
 
     get dropped(): number {
@@ -500,8 +526,32 @@ export class Subscriber {
         if (this.limit !== Infinity) this.inFlight++;
         this.delivered++;
         (this.hub as EventHub).countDelivery();
-        this.handler(owned ? ev : copyForDelivery(ev), this);
+        let msg: Message;
+        if (this.writes === false || (this.writes === undefined && this.settleWrites() === false)) {
+            msg = owned ? ev : copyForDelivery(ev);
+        } else msg = writableCopy(ev, owned, this.clone);
+        this.handler(msg, this);
     }
+
+    private settleWrites(): boolean | undefined {
+        this.writes = (this.askWrite as () => boolean | undefined)();
+        return this.writes;
+    }
+}
+
+/**
+ * A delivery its flow may change at every level, as after a `link in`. An event shared with other subscribers
+ * is copied all the way down (frozen values included). An event this subscriber owns keeps its own objects;
+ * only the frozen values a hub shares with others (those it passed on unchanged from an earlier hub) are copied.
+ */
+export function writableCopy(ev: EventMessage, owned: boolean, clone: (value: object) => unknown): Message {
+    const msg: Message = owned ? ev : Object.assign({}, ev);
+    for (const key in msg) {
+        const v = msg[key];
+        if (v === null || typeof v !== 'object' || key === 'req' || key === 'res') continue;
+        if (!owned || Object.isFrozen(v)) msg[key] = thawCopy(v, clone);
+    }
+    return msg;
 }
 
 /**

@@ -5,6 +5,10 @@ const { until, sleep } = require('../helpers/wait');
 const hubNodes = require('../../nodes/hub.js');
 
 const catchNode = coreNode('common/25-catch.js');
+const splitNode = coreNode('sequence/17-split.js');
+const functionNode = coreNode('function/10-function.js');
+const changeNode = coreNode('function/15-change.js');
+const debugNode = coreNode('common/21-debug.js');
 
 const HUB = {
     id: 'hub1',
@@ -22,6 +26,19 @@ function sub(id, patterns, wires, extra = {}) {
     return { id, type: 'sensorhub-subscribe', z: 'f1', hub: 'hub1', patterns, wires: [wires], ...extra };
 }
 const TAB = { id: 'f1', type: 'tab', label: 'test' };
+
+/** A module registering node `type`, which keeps each payload in `into` and completes it at once, as real nodes do. */
+function completing(type, into) {
+    return function (RED) {
+        RED.nodes.registerType(type, function (n) {
+            RED.nodes.createNode(this, n);
+            this.on('input', (msg, _send, done) => {
+                into.push(msg.payload);
+                done();
+            });
+        });
+    };
+}
 
 /** Collects messages arriving at a helper node until `count` have come. */
 function take(node, count) {
@@ -171,7 +188,6 @@ describe(`hub nodes on Node-RED ${version}`, function () {
         assert.notEqual(m1, m2);
         m1.payload = 'mine';
         assert.deepEqual(m2.payload, { celsius: 21 });
-        assert.ok(Object.isFrozen(m2.payload), 'nested values are frozen, not cloned per delivery');
         assert.ok(!Object.isFrozen(original.payload), "the publisher's object is never frozen");
     });
 
@@ -286,15 +302,7 @@ describe(`hub nodes on Node-RED ${version}`, function () {
             }
             // A sink that completes what it gets, as every real node does (the helper's own node type does not).
             const got = [];
-            function doneSink(RED) {
-                RED.nodes.registerType('test-done', function (n) {
-                    RED.nodes.createNode(this, n);
-                    this.on('input', (msg, _send, done) => {
-                        got.push(msg.payload);
-                        done();
-                    });
-                });
-            }
+            const doneSink = completing('test-done', got);
             await helper.load([hubNodes, doneSink], [TAB, HUB, ...chain, { id: 'out', type: 'test-done', z: 'f1' }]);
             const hub = helper.getNode('hub1').hub;
             for (let i = 0; i < 30; i++) {
@@ -527,6 +535,193 @@ describe(`hub nodes on Node-RED ${version}`, function () {
                 assert.equal(lastStatus(helper.getNode('slow-sub')).fill, 'yellow');
             });
         }
+    });
+
+    describe('bursts', function () {
+        // A hub as a new one is saved: queue limit and overflow at their defaults.
+        const DEFAULT_HUB = { id: 'hub1', type: 'sensorhub-hub', name: '', backend: 'local' };
+        const split = (id, wires) => ({
+            id,
+            type: 'split',
+            z: 'f1',
+            splt: '\\n',
+            spltType: 'str',
+            arraySplt: 1,
+            arraySpltType: 'len',
+            stream: false,
+            addname: '',
+            wires: [wires],
+        });
+        const numbers = (n) => Array.from({ length: n }, (_, i) => i);
+        const got = [];
+        const held = [];
+        const fastNode = completing('test-fast', got);
+        function consumers(RED) {
+            fastNode(RED);
+            RED.nodes.registerType('test-holds', function (n) {
+                RED.nodes.createNode(this, n);
+                this.on('input', (msg, _send, done) => held.push({ msg, done }));
+            });
+        }
+        beforeEach(function () {
+            got.length = 0;
+            held.length = 0;
+        });
+        /** split → publish → subscribe → a node of `type`, at the hub's defaults; splits an array of `n` numbers. */
+        async function splitInto(type, n) {
+            await helper.load(
+                [hubNodes, splitNode, consumers],
+                [
+                    TAB,
+                    DEFAULT_HUB,
+                    split('sp', ['p1']),
+                    pub('p1', 'batch'),
+                    sub('s1', 'batch', ['target']),
+                    { id: 'target', type, z: 'f1' },
+                ],
+            );
+            helper.getNode('sp').receive({ payload: numbers(n) });
+        }
+
+        it('at the defaults, a split of 10,000 published in one turn reaches a fast flow whole, nothing dropped', async function () {
+            this.timeout(60000);
+            await splitInto('test-fast', 10_000);
+            await until(() => got.length === 10_000, 'all 10,000 at the fast node', 30000);
+            assert.deepEqual(got, numbers(10_000), 'every event, in order');
+            const [s1] = helper.getNode('hub1').hub.listSubscribers();
+            assert.equal(s1.dropped, 0);
+            assert.equal(helper.getNode('hub1').hub.stats().published, 10_000);
+            await until(() => s1.pending === 0, 'every credit back');
+        });
+
+        it('at the defaults, a flow that takes nothing still holds a bounded number and drops the rest by policy', async function () {
+            this.timeout(60000);
+            const LIMIT = 10_000;
+            await splitInto('test-holds', 2.5 * LIMIT);
+            const hub = helper.getNode('hub1').hub;
+            await until(() => hub.stats().published === 2.5 * LIMIT, 'the whole split published', 30000);
+            await until(() => held.length === LIMIT, 'a window of the default limit in flight', 30000);
+            const [s1] = hub.listSubscribers();
+            assert.equal(s1.pending, LIMIT);
+            assert.equal(s1.queued, LIMIT, 'then a queue of the default limit');
+            assert.equal(s1.dropped, 0.5 * LIMIT, 'and the rest dropped, counted');
+            assert.equal(s1.delivered + s1.dropped + s1.queued, 2.5 * LIMIT);
+            // Drop-oldest: what waits is the newest.
+            held[0].done();
+            await until(() => held.length === LIMIT + 1, 'the first place given back lets one more in');
+            assert.equal(held[LIMIT].msg.payload, 1.5 * LIMIT, 'the oldest queued were dropped, the newest kept');
+            await sleep(50);
+            assert.equal(held.length, LIMIT + 1, 'nothing beyond the window');
+        });
+    });
+
+    describe('what a subscriber may change', function () {
+        const event = () => ({ payload: { value: 1, nested: { x: 0 } }, sensor: { id: 's1' } });
+        const fn = (id, wires) => ({
+            id,
+            type: 'function',
+            z: 'f1',
+            func: 'msg.payload.value = 42; msg.payload.nested.x = 1; return msg;',
+            outputs: 1,
+            wires: [wires],
+        });
+
+        /** Loads a flow with sinks `changed` and `other`, publishes one event at p1; what each sink got. */
+        async function publishOne(modules, nodes) {
+            await helper.load(
+                [hubNodes, ...modules],
+                [TAB, HUB, pub('p1', 't'), ...nodes, sink('changed'), sink('other')],
+            );
+            const changed = take(helper.getNode('changed'), 1);
+            const other = take(helper.getNode('other'), 1);
+            helper.getNode('p1').receive(event());
+            const [[c], [o]] = await Promise.all([changed, other]);
+            return [c, o];
+        }
+
+        it('lets a function node change nested values in place, unseen by the other subscribers of the event', async function () {
+            const [c, o] = await publishOne(
+                [functionNode],
+                [sub('s1', 't', ['fn']), fn('fn', ['changed']), sub('s2', 't', ['other'])],
+            );
+            assert.deepEqual(c.payload, { value: 42, nested: { x: 1 } });
+            assert.deepEqual(o.payload, { value: 1, nested: { x: 0 } }, 'the other subscriber sees the original');
+            assert.ok(!errorsLogged().some((m) => /read only/.test(m)), errorsLogged().join('\n'));
+        });
+
+        it('lets a function node change what a lone subscriber got through an earlier hub', async function () {
+            // subscribe → publish hands the first hub's frozen values on unchanged, to a subscriber that owns the rest.
+            const [c, o] = await publishOne(
+                [functionNode],
+                [
+                    sub('s1', 't', ['p2']),
+                    sub('s0', 't', ['other']),
+                    pub('p2', 'b'),
+                    sub('s2', 'b', ['fn']),
+                    fn('fn', ['changed']),
+                ],
+            );
+            assert.deepEqual(c.payload, { value: 42, nested: { x: 1 } });
+            assert.deepEqual(o.payload, { value: 1, nested: { x: 0 } });
+        });
+
+        it('lets a change node set a nested property', async function () {
+            const [c, o] = await publishOne(
+                [changeNode],
+                [
+                    sub('s1', 't', ['ch']),
+                    sub('s2', 't', ['other']),
+                    {
+                        id: 'ch',
+                        type: 'change',
+                        z: 'f1',
+                        rules: [{ t: 'set', p: 'payload.value', pt: 'msg', to: '7', tot: 'num' }],
+                        wires: [['changed']],
+                    },
+                ],
+            );
+            assert.equal(c.payload.value, 7);
+            assert.equal(o.payload.value, 1);
+        });
+
+        it('gives debug nodes the shared frozen event, and a writer its own copy', async function () {
+            const debug = (id) => ({ id, type: 'debug', z: 'f1', active: true, tosidebar: false, complete: 'false' });
+            await helper.load(
+                [hubNodes, debugNode, functionNode],
+                [
+                    TAB,
+                    HUB,
+                    pub('p1', 't'),
+                    sub('s1', 't', ['d1']),
+                    sub('s2', 't', ['d2']),
+                    sub('s3', 't', ['fn']),
+                    fn('fn', []),
+                    debug('d1'),
+                    debug('d2'),
+                ],
+            );
+            const d1 = take(helper.getNode('d1'), 2);
+            const d2 = take(helper.getNode('d2'), 2);
+            const f = take(helper.getNode('fn'), 2);
+            const p = helper.getNode('p1');
+            p.receive(event());
+            p.receive(event());
+            const [m1, m2, mf] = await Promise.all([d1, d2, f]);
+            for (let i = 0; i < 2; i++) {
+                assert.ok(Object.isFrozen(m1[i].payload), 'a debug node gets frozen values');
+                assert.equal(m1[i].payload, m2[i].payload, 'shared by every reader, not copied');
+                assert.notEqual(mf[i].payload, m1[i].payload, 'the function node has its own copy');
+            }
+            const subs = helper.getNode('hub1').hub.listSubscribers();
+            assert.deepEqual(
+                subs.map((s) => [s.name, s.writable]),
+                [
+                    ['s1', false],
+                    ['s2', false],
+                    ['s3', true],
+                ],
+            );
+        });
     });
 
     it('leaks no subscription over 100 redeploys of the subscriber', async function () {

@@ -126,6 +126,33 @@ describe('core/flow-control', function () {
         assert.equal(sub.pending, 0);
     });
 
+    it('keeps the places of a node that is only slow: it finishes in order, one message across many sweeps', function () {
+        const hooks = fakeHooks();
+        const t = new CompletionTracker(hooks);
+        const hub = new EventHub();
+        const got = [];
+        const sub = hub.subscribe((m) => got.push(m), { patterns: ['t'], maxInFlight: 3, name: 's' });
+        t.acquire(sub, new Set(['delay']));
+        for (let i = 0; i < 6; i++) {
+            hub.publish('t', { payload: i });
+            if (got.length > i) t.track(got[i], sub);
+        }
+        assert.equal(sub.pending, 3);
+        // Like a rate-limiting delay node behind a large window: one message finished per sweep period.
+        for (let i = 0; i < 3; i++) {
+            t.sweep();
+            hooks.complete(got[i], 'delay');
+            t.track(got[i + 3], sub);
+        }
+        assert.equal(t.sweep().size, 0, 'nothing given back while the node keeps finishing, in order');
+        assert.equal(sub.pending, 3, 'the window holds: never more than 3 handed on');
+        assert.equal(sub.queued, 0);
+        hooks.complete(got[4], 'delay');
+        assert.equal(t.sweep().get(sub), 1, 'an older message outstanding while a newer one finished was lost');
+        assert.equal(t.sweep().get(sub), 1, 'and the rest, once the node finishes nothing for a period');
+        assert.equal(sub.pending, 0);
+    });
+
     it('starts a message handed on after a sweep in the new generation, for every owner', function () {
         const hooks = fakeHooks();
         const t = new CompletionTracker(hooks);

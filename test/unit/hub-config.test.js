@@ -5,7 +5,7 @@ const { parseHubConfig, defaultClientId, wholeNumber } = require('../../nodes/co
 describe('core/hub-config', function () {
     it('reads a local hub, with defaults for what a flow saved earlier lacks', function () {
         assert.deepEqual(parseHubConfig({}), {
-            config: { backend: 'local', queueLimit: 1000, overflow: 'drop-oldest' },
+            config: { backend: 'local', queueLimit: 10_000, overflow: 'drop-oldest' },
         });
         assert.deepEqual(parseHubConfig({ backend: 'local', queueLimit: '50', overflow: 'drop-newest' }), {
             config: { backend: 'local', queueLimit: 50, overflow: 'drop-newest' },

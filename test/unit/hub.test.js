@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { EventHub, HubError, copyForDelivery } = require('../../nodes/core/hub');
+const { EventHub, HubError, copyForDelivery, writableCopy } = require('../../nodes/core/hub');
 
 function collect(hub, patterns, opts = {}) {
     const got = [];
@@ -337,7 +337,8 @@ describe('core/hub', function () {
         assert.equal(ev, msg, 'the owned message itself, like a Node-RED node passing on its input');
         assert.equal(got[0], msg);
         assert.equal(msg.topic, 'x');
-        assert.ok(Object.isFrozen(msg.event));
+        assert.deepEqual(Object.keys(msg.event), ['type', 'id', 'ts', 'source']);
+        assert.ok(!Object.isFrozen(msg.event), 'its one reader owns the event info too');
         assert.ok(!Object.isFrozen(msg.payload), 'nothing is shared, so nothing needs freezing');
 
         const other = collect(hub, ['x']).got;
@@ -505,5 +506,78 @@ describe('core/hub', function () {
         assert.notEqual(m, ev);
         assert.deepEqual(m, ev);
         assert.ok(!Object.isFrozen(m));
+    });
+
+    describe('writable deliveries', function () {
+        const nested = () => ({ payload: { value: 1, nested: { x: 0 }, list: [{ a: 1 }] }, raw: Buffer.from('ab') });
+
+        it('gives a subscriber whose flow may write a writable copy, and the others the shared frozen event', function () {
+            const hub = new EventHub();
+            const writer = collect(hub, ['t'], { mayWrite: true });
+            const reader1 = collect(hub, ['t']);
+            const reader2 = collect(hub, ['t'], { mayWrite: false });
+            hub.publish('t', nested());
+            const [w] = writer.got;
+            w.payload.value = 42;
+            w.payload.nested.x = 1;
+            w.payload.list[0].a = 2;
+            w.raw[0] = 0;
+            w.event.source = 'changed';
+            const [r1] = reader1.got;
+            const [r2] = reader2.got;
+            assert.deepEqual(r1.payload, { value: 1, nested: { x: 0 }, list: [{ a: 1 }] });
+            assert.equal(r1.raw.toString(), 'ab');
+            assert.equal(r1.event.source, '');
+            assert.ok(Object.isFrozen(r1.payload.nested), 'readers share frozen values');
+            assert.equal(r1.payload, r2.payload, 'the same object, not a copy per reader');
+        });
+
+        it('asks a resolver at each delivery until it answers, copying to be safe meanwhile', function () {
+            const hub = new EventHub();
+            let answer;
+            let asked = 0;
+            const s = collect(hub, ['t'], {
+                mayWrite: () => {
+                    asked++;
+                    return answer;
+                },
+            });
+            collect(hub, ['t']);
+            hub.publish('t', nested());
+            assert.equal(s.sub.writable, undefined);
+            assert.ok(!Object.isFrozen(s.got[0].payload), 'not known yet: a writable copy');
+            answer = false;
+            hub.publish('t', nested());
+            hub.publish('t', nested());
+            assert.equal(asked, 2, 'settled by the first answer');
+            assert.equal(s.sub.writable, false);
+            assert.ok(Object.isFrozen(s.got[2].payload));
+        });
+
+        it('copies only the frozen values of an event a lone writer owns', function () {
+            const hub = new EventHub();
+            const first = collect(hub, ['a']);
+            hub.publish('a', { payload: { v: 1 } });
+            const writer = collect(hub, ['b'], { mayWrite: true });
+            // Handed on unchanged, as a publish node does: a frozen value of the first hub inside an owned message.
+            const own = { mine: { y: 1 } };
+            const handedOn = { payload: first.got[0].payload, own };
+            hub.publish('b', handedOn, '', false, true);
+            const [m] = writer.got;
+            assert.equal(m, handedOn, 'the owned message itself');
+            assert.equal(m.own, own, 'its own objects are kept');
+            assert.notEqual(m.payload, first.got[0].payload);
+            m.payload.v = 2;
+            assert.equal(first.got[0].payload.v, 1);
+        });
+
+        it('writableCopy keeps request and response objects by reference', function () {
+            const req = Object.freeze({ url: '/' });
+            const ev = Object.freeze({ topic: 't', req, payload: Object.freeze({ a: 1 }), event: Object.freeze({}) });
+            const m = writableCopy(ev, false, (v) => v);
+            assert.equal(m.req, req);
+            assert.ok(!Object.isFrozen(m.payload));
+            assert.ok(!Object.isFrozen(m));
+        });
     });
 });
