@@ -23,6 +23,12 @@ export const ID_MAX_LENGTH = 64;
 export const TOKEN_MAX_LENGTH = 1024;
 export const LOCATION_MAX_LENGTH = 256;
 export const MESSAGE_ID_MAX_LENGTH = 64;
+/**
+ * Brackets a line may nest. Messages need 1; the rest is room for later
+ * fields. JSON.parse of 100,000 nested arrays holds the event loop for
+ * 150 ms, so depth is checked before parsing.
+ */
+export const MAX_DEPTH = 16;
 /** Later than any plausible clock (year 275760): a larger `ts` is not a time. */
 const TS_MAX = 8.64e15;
 
@@ -74,11 +80,14 @@ export type RefusalReason =
     | 'already-authenticated'
     | 'rate-limited'
     | 'line-too-long'
+    | 'too-deep'
     | 'hello-required'
     | 'auth-failed'
     | 'hello-timeout'
     | 'idle-timeout'
+    | 'auth-throttled'
     | 'too-many-connections'
+    | 'too-many-pending'
     | 'slow-consumer'
     | 'tls-error';
 
@@ -91,11 +100,14 @@ export const REFUSAL_REASONS: readonly RefusalReason[] = [
     'already-authenticated',
     'rate-limited',
     'line-too-long',
+    'too-deep',
     'hello-required',
     'auth-failed',
     'hello-timeout',
     'idle-timeout',
+    'auth-throttled',
     'too-many-connections',
+    'too-many-pending',
     'slow-consumer',
     'tls-error',
 ];
@@ -107,7 +119,7 @@ export type DecodeResult =
     | { readonly ok: true; readonly message: DeviceMessage }
     | {
           readonly ok: false;
-          readonly code: 'bad-json' | 'bad-message' | 'unknown-type' | 'bad-value';
+          readonly code: 'bad-json' | 'bad-message' | 'unknown-type' | 'bad-value' | 'too-deep';
           readonly error: string;
           /** The message's type, when it had a known one (a refused reading is still a reading). */
           readonly type?: DeviceMessage['type'];
@@ -145,8 +157,38 @@ function isMessageId(v: unknown): v is MessageId {
 
 const ID_RULE = 'letters, digits and . _ : - (not first), at most 64 characters';
 
+const QUOTE = 34;
+const BACKSLASH = 92;
+const OPEN_ARRAY = 91;
+const CLOSE_ARRAY = 93;
+const OPEN_OBJECT = 123;
+const CLOSE_OBJECT = 125;
+
+/**
+ * Whether `line` nests brackets deeper than `max`, brackets inside strings
+ * not counted. One pass that stops at the first bracket too deep: it costs a
+ * fraction of a parse, and a hostile line is given up on early.
+ */
+export function nestsDeeperThan(line: string, max: number): boolean {
+    let depth = 0;
+    let inString = false;
+    for (let i = 0; i < line.length; i++) {
+        const c = line.charCodeAt(i);
+        if (inString) {
+            if (c === BACKSLASH) i++;
+            else if (c === QUOTE) inString = false;
+        } else if (c === QUOTE) inString = true;
+        else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
+            if (++depth > max) return true;
+        } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) depth--;
+    }
+    return false;
+}
+
 /** Decodes one line (without its line ending) from a device. Never throws. */
 export function decodeLine(line: string): DecodeResult {
+    if (nestsDeeperThan(line, MAX_DEPTH))
+        return { ok: false, code: 'too-deep', error: `the line nests more than ${MAX_DEPTH} levels of brackets` };
     let data: unknown;
     try {
         data = JSON.parse(line);
