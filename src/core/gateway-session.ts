@@ -8,6 +8,7 @@ import {
     encodeError,
     encodeWelcome,
     tokenDigest,
+    MAX_DEPTH,
     type MessageId,
     type ReadingMessageIn,
     type RefusalReason,
@@ -160,7 +161,7 @@ export class Session {
     ) {
         this.address = addressKey(transport.remote);
         this.lastActivity = connectedAt;
-        this.splitter = new LineSplitter(maxLineBytes);
+        this.splitter = new LineSplitter(maxLineBytes, MAX_DEPTH);
         this.sink = gateway.sinkFor(this);
     }
 
@@ -385,6 +386,7 @@ export class Gateway {
         return {
             line: (text) => this.onLine(s, text),
             oversized: () => this.onOversized(s),
+            tooDeep: () => this.onTooDeep(s),
         };
     }
 
@@ -415,16 +417,24 @@ export class Gateway {
     }
 
     private onOversized(s: Session): boolean {
+        return this.onDropped(s, 'line-too-long', `a line is longer than ${this.limits.maxLineBytes} bytes`);
+    }
+
+    private onTooDeep(s: Session): boolean {
+        return this.onDropped(s, 'too-deep', `a line nests more than ${MAX_DEPTH} levels of brackets`);
+    }
+
+    /** A line the framing dropped unread: it ends a connection still owing its hello, else it is refused. */
+    private onDropped(s: Session, reason: 'line-too-long' | 'too-deep', message: string): boolean {
         if (s.state === 'closed') return false;
-        const message = `a line is longer than ${this.limits.maxLineBytes} bytes`;
         if (s.state === 'hello') {
-            this.fatal(s, 'line-too-long', `${message}; the first line must be a hello`);
+            this.fatal(s, reason, `${message}; the first line must be a hello`);
             return false;
         }
         s.lastActivity = this.now;
         const device = s.device as DeviceState;
         if (!(device.bucket as TokenBucket).take(this.now)) return this.rateLimited(s);
-        return this.refuseMessage(s, 'line-too-long', `${message}: it was dropped`);
+        return this.refuseMessage(s, reason, `${message}: it was dropped`);
     }
 
     private hello(s: Session, text: string): boolean {

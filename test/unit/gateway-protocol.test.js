@@ -13,8 +13,6 @@ const {
     digestsEqual,
     isValidId,
     REFUSAL_REASONS,
-    MAX_DEPTH,
-    nestsDeeperThan,
 } = require('../../nodes/core/gateway-protocol');
 
 const reading = (extra = {}) =>
@@ -267,45 +265,6 @@ describe('core/gateway-protocol', function () {
                     }
                 }),
                 { numRuns: 5000 },
-            );
-        });
-    });
-
-    describe('nesting', function () {
-        /** How deep a parsed value nests arrays and objects (a number: 0). */
-        const depthOf = (v) =>
-            v !== null && typeof v === 'object' ? 1 + Math.max(0, ...Object.values(v).map(depthOf)) : 0;
-
-        it('refuses a line nesting deeper than the limit before parsing it, and keeps the limit itself', function () {
-            const nested = (n) => `${'['.repeat(n)}${']'.repeat(n)}`;
-            const deep = decodeLine(
-                `{"type":"reading","sensor":"t1","kind":"temperature","value":${nested(MAX_DEPTH)}}`,
-            );
-            assert.deepEqual(deep, {
-                ok: false,
-                code: 'too-deep',
-                error: `the line nests more than ${MAX_DEPTH} levels of brackets`,
-            });
-            assert.equal(decodeLine(`{"type":"x","v":${nested(MAX_DEPTH - 1)}}`).code, 'unknown-type');
-            // 100,000 levels in a 1 MiB line: refused after the first few, the rest not even looked at.
-            const huge = nested(100_000) + ' '.repeat(1_048_576 - 200_000);
-            assert.equal(decodeLine(huge).code, 'too-deep');
-        });
-
-        it('does not count brackets inside strings, escaped quotes included', function () {
-            const text = JSON.stringify({ type: 'ping', id: `"\\${'['.repeat(40)}\\"{{{` });
-            assert.equal(nestsDeeperThan(text, 1), false);
-            assert.equal(decodeLine(text).ok, true);
-            assert.equal(nestsDeeperThan('["\\\\",[[]]]', 2), true);
-        });
-
-        it('agrees with the depth of the parsed value for any JSON (property)', function () {
-            fc.assert(
-                fc.property(fc.jsonValue({ maxDepth: 12 }), fc.integer({ min: 0, max: 12 }), (v, max) => {
-                    const text = JSON.stringify(v);
-                    assert.equal(nestsDeeperThan(text, max), depthOf(JSON.parse(text)) > max, text);
-                }),
-                { numRuns: 2000 },
             );
         });
     });

@@ -392,6 +392,26 @@ describe('core/gateway-session', function () {
             assert.equal(gateway.stats().refused['line-too-long'], 2);
         });
 
+        it('refuses a line nesting too deep without parsing it, keeps the device; before the hello it closes', function () {
+            const { events, gateway, connect } = setup({ maxLineBytes: 100_000 });
+            const t = connect();
+            t.hello();
+            t.raw(`${'['.repeat(20_000)}${']'.repeat(20_000)}\n`);
+            assert.deepEqual(t.errors(), ['too-deep']);
+            assert.match(
+                t.sent[t.sent.length - 1].message,
+                /^a line nests more than 16 levels of brackets: it was dropped$/,
+            );
+            t.reading();
+            assert.equal(events.readings.length, 1);
+            assert.ok(!t.closed);
+            const early = connect();
+            early.raw(`{"type":"hello","x":${'['.repeat(17)}\n`);
+            assert.deepEqual(early.errors(), ['too-deep']);
+            assert.ok(early.ended);
+            assert.equal(gateway.stats().refused['too-deep'], 2);
+        });
+
         it('holds a device to its rate: the burst passes, the flood is dropped and counted, one error per second', function () {
             const { clock, events, gateway, connect } = setup({ messagesPerSecond: 10, burst: 5 });
             const t = connect();
