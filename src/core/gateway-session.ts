@@ -246,8 +246,12 @@ export class Gateway {
         const address = addressKey(transport.remote);
         const wait = this.failedByAddress.wait(address, now);
         if (wait > 0) {
-            const message = throttledText(wait);
-            this.refuseAtOnce(transport, 'auth-throttled', message, throttledLog(`address ${address}`, message));
+            this.refuseAtOnce(
+                transport,
+                'auth-throttled',
+                throttledText(wait),
+                throttledLog(`address ${address}`, wait),
+            );
             return undefined;
         }
         if (this.pending.size >= this.maxPending || this.online + this.pending.size >= this.limits.maxConnections) {
@@ -515,8 +519,7 @@ export class Gateway {
 
     /** Refuses a hello during a penalty for failed ones, without looking at its token. */
     private throttled(s: Session, waitMs: number, who: string, id?: MessageId, claimedId?: string): false {
-        const message = throttledText(waitMs);
-        this.fatal(s, 'auth-throttled', message, id, throttledLog(who, message), claimedId);
+        this.fatal(s, 'auth-throttled', throttledText(waitMs), id, throttledLog(who, waitMs), claimedId);
         return false;
     }
 
@@ -665,6 +668,6 @@ function throttledText(waitMs: number): string {
     return `too many failed hellos: try again in ${Math.ceil(waitMs / 1000)} s`;
 }
 
-function throttledLog(who: string, message: string): string {
-    return `hellos of ${who} are refused for now after failed ones (${message})`;
+function throttledLog(who: string, waitMs: number): string {
+    return `${who} failed too often: its hellos are refused unchecked for ${Math.ceil(waitMs / 1000)} s more`;
 }
