@@ -1,5 +1,6 @@
 import { realClock, type Clock } from './sensor-poller';
 import type { RefusalReason } from './gateway-protocol';
+import { MAX_DEVICES } from './gateway-config';
 
 /** What one device connection may do; see `parseGatewayConfig` for the defaults and ranges. */
 export interface GatewayLimits {
@@ -70,13 +71,16 @@ export const ADDRESS_BACKOFF: BackoffPolicy = {
     maxKeys: 10_000,
 };
 
+/** Every id of the largest device table, and the one key of ids not in it: none is ever forgotten early. */
+const MAX_DEVICE_KEYS = MAX_DEVICES + 1;
+
 /**
  * Failed hellos for one device id from any address (guessers spread over many
  * addresses): a few more are free, as several of the device's own may fail
  * after a token change. Ids not in the table share one key, so they cost no
  * memory and are throttled like known ones (a refusal does not tell which).
  */
-export const DEVICE_BACKOFF: BackoffPolicy = { ...ADDRESS_BACKOFF, free: 5 };
+export const DEVICE_BACKOFF: BackoffPolicy = { ...ADDRESS_BACKOFF, free: 5, maxKeys: MAX_DEVICE_KEYS };
 
 interface BackoffEntry {
     failures: number;
