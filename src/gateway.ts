@@ -5,6 +5,7 @@ import { isCommandId } from './core/gateway-protocol';
 import { GatewayServer } from './core/gateway-server';
 import type { GatewayListener, GatewayStats } from './core/gateway-session';
 import type { RefusalReport } from './core/gateway-limits';
+import { metricsRegistry } from './core/metrics-registry';
 import { Throttle } from './core/throttle';
 import { configText } from './config-text';
 import { evaluateFixed, isProblem, problemText, typedField } from './typed-input';
@@ -171,6 +172,10 @@ export = function (RED: NodeAPI): void {
         });
         this.stats = () => server.gateway.stats();
         this.port = () => server.address()?.port;
+        const withdrawMetrics = metricsRegistry.register(
+            { id: this.id, type: 'sensorhub-gateway', name: typeof def.name === 'string' ? def.name : '' },
+            () => server.gateway.stats(),
+        );
 
         server.listen().then(
             () => {
@@ -226,6 +231,7 @@ export = function (RED: NodeAPI): void {
 
         this.on('close', (_removed: boolean, done: () => void) => {
             state = 'closed';
+            withdrawMetrics();
             throttle.stop();
             void server.close().then(done);
         });

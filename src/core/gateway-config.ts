@@ -31,11 +31,13 @@ export const LIMITS = {
     burst: { fallback: 40, min: 1, max: 1_000_000 },
     helloTimeout: { fallback: 5, min: 0.01, max: 600 },
     idleTimeout: { fallback: 60, min: 0, max: 86_400 },
+    /**
+     * KiB that may wait unsent to one device (beyond it, it does not read). Its
+     * own setting, not a multiple of the line length: 64 lines of 1 MiB were
+     * 64 MiB per connection.
+     */
+    maxOutbound: { fallback: 256, min: 16, max: 65_536 },
 } as const;
-
-/** Bytes that may wait to be sent to one device, as a number of full lines: beyond it the device does not read. */
-const OUTBOUND_LINES = 64;
-const OUTBOUND_MIN_BYTES = 256 * 1024;
 
 function limit(raw: Record<string, unknown>, key: keyof typeof LIMITS, what: string, whole: boolean): number {
     const { fallback, min, max } = LIMITS[key];
@@ -74,6 +76,7 @@ function parse(raw: Record<string, unknown>, tokensText: unknown): GatewayConfig
             'host must be an IP address (such as 127.0.0.1 or 0.0.0.0) or a host name',
         );
     const port = blank(raw.port) ? DEFAULT_PORT : num(raw.port);
+    // Port 0 would let the system pick one that no device knows.
     if (port === undefined || !Number.isInteger(port) || port < 1 || port > 65535)
         throw new ConfigError(
             'whole',
@@ -146,7 +149,7 @@ function parse(raw: Record<string, unknown>, tokensText: unknown): GatewayConfig
         burst: limit(raw, 'burst', 'burst', true),
         helloTimeoutMs: Math.round(limit(raw, 'helloTimeout', 'hello timeout (s)', false) * 1000),
         idleTimeoutMs: Math.round(limit(raw, 'idleTimeout', 'idle timeout (s)', false) * 1000),
-        maxOutboundBytes: Math.max(OUTBOUND_MIN_BYTES, OUTBOUND_LINES * maxLineBytes),
+        maxOutboundBytes: limit(raw, 'maxOutbound', 'unsent data per device (KiB)', true) * 1024,
     };
     return { host, port, tls, devices, limits, warnings, warningProblems };
 }

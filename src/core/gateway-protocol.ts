@@ -23,6 +23,12 @@ export const ID_MAX_LENGTH = 64;
 export const TOKEN_MAX_LENGTH = 1024;
 export const LOCATION_MAX_LENGTH = 256;
 export const MESSAGE_ID_MAX_LENGTH = 64;
+/**
+ * Brackets a line may nest. Messages need 1; the rest is room for later
+ * fields. JSON.parse of 100,000 nested arrays holds the event loop for
+ * 150 ms, so the framing drops a deeper line before it is decoded or parsed.
+ */
+export const MAX_DEPTH = 16;
 /** Later than any plausible clock (year 275760): a larger `ts` is not a time. */
 const TS_MAX = 8.64e15;
 
@@ -74,11 +80,14 @@ export type RefusalReason =
     | 'already-authenticated'
     | 'rate-limited'
     | 'line-too-long'
+    | 'too-deep'
     | 'hello-required'
     | 'auth-failed'
     | 'hello-timeout'
     | 'idle-timeout'
+    | 'auth-throttled'
     | 'too-many-connections'
+    | 'too-many-pending'
     | 'slow-consumer'
     | 'tls-error';
 
@@ -91,11 +100,14 @@ export const REFUSAL_REASONS: readonly RefusalReason[] = [
     'already-authenticated',
     'rate-limited',
     'line-too-long',
+    'too-deep',
     'hello-required',
     'auth-failed',
     'hello-timeout',
     'idle-timeout',
+    'auth-throttled',
     'too-many-connections',
+    'too-many-pending',
     'slow-consumer',
     'tls-error',
 ];

@@ -8,12 +8,24 @@ import {
     encodeError,
     encodeWelcome,
     tokenDigest,
+    MAX_DEPTH,
     type MessageId,
     type ReadingMessageIn,
     type RefusalReason,
 } from './gateway-protocol';
 import { LineSplitter, type LineSink } from './gateway-framing';
-import { RefusalLog, TokenBucket, type GatewayLimits, type RefusalReport } from './gateway-limits';
+import {
+    addressKey,
+    ADDRESS_BACKOFF,
+    Backoff,
+    DEVICE_BACKOFF,
+    PendingPool,
+    RefusalLog,
+    TokenBucket,
+    type BackoffPolicy,
+    type GatewayLimits,
+    type RefusalReport,
+} from './gateway-limits';
 import { realClock, type Clock } from './sensor-poller';
 
 /** One row of the device table: a device may connect once it has a token. */
@@ -77,6 +89,8 @@ export interface GatewayOptions {
     readonly listener: GatewayListener;
     readonly clock?: Clock;
     readonly refusalWindowMs?: number;
+    /** Failed hellos per address and per device id: see ADDRESS_BACKOFF and DEVICE_BACKOFF. */
+    readonly backoff?: { readonly address?: BackoffPolicy; readonly device?: BackoffPolicy };
 }
 
 export type CommandFailure = 'unknown-device' | 'offline' | 'not-json' | 'too-long' | 'slow-consumer' | 'closed';
@@ -88,7 +102,14 @@ export type CommandResult =
 export interface GatewayStats {
     /** Open connections, authenticated or not. */
     readonly connections: number;
+    /** Connections waiting for their hello. */
+    readonly pending: number;
     readonly devicesOnline: number;
+    /** Hellos whose token was compared (the rest were refused before: throttled, malformed). */
+    readonly authChecks: number;
+    /** Addresses, and device ids, whose hellos are refused for now after failed ones. */
+    readonly throttledAddresses: number;
+    readonly throttledDevices: number;
     readonly readings: number;
     readonly commands: number;
     readonly refusedTotal: number;
@@ -97,12 +118,18 @@ export interface GatewayStats {
 
 /** The answer to a rate-limited device is sent at most this often per connection; each drop is still counted. */
 const RATE_ERROR_MS = 1000;
+/** The key of every device id that is not in the table (see DEVICE_BACKOFF); no id can look like it. */
+const UNKNOWN_DEVICE = ' unknown';
+/** Addresses a device said hello from lately: a guesser elsewhere cannot lock it out from these. */
+const KNOWN_ADDRESSES = 4;
 
 class DeviceState {
     seq = 0;
     connects = 0;
     session: Session | undefined;
     bucket: TokenBucket | undefined;
+    /** Address keys of its latest good hellos, most recent last. */
+    readonly addresses = new Set<string>();
 
     constructor(
         readonly id: string,
@@ -123,6 +150,8 @@ export class Session {
     lastRateError = -Infinity;
     readonly splitter: LineSplitter;
     readonly sink: LineSink;
+    /** What its address is counted under (see addressKey). */
+    readonly address: string;
 
     constructor(
         readonly transport: Transport,
@@ -130,8 +159,9 @@ export class Session {
         maxLineBytes: number,
         gateway: Gateway,
     ) {
+        this.address = addressKey(transport.remote);
         this.lastActivity = connectedAt;
-        this.splitter = new LineSplitter(maxLineBytes);
+        this.splitter = new LineSplitter(maxLineBytes, MAX_DEPTH);
         this.sink = gateway.sinkFor(this);
     }
 
@@ -154,6 +184,13 @@ export class Session {
 export class Gateway {
     private readonly devices = new Map<string, DeviceState>();
     private readonly sessions = new Set<Session>();
+    /** Sessions in state `hello`. */
+    private readonly pending = new PendingPool<Session>();
+    /** Unauthenticated connections may hold half the connection limit; the rest is kept for devices. */
+    private readonly maxPending: number;
+    private readonly failedByAddress: Backoff;
+    private readonly failedByDevice: Backoff;
+    private authChecks = 0;
     private readonly limits: GatewayLimits;
     private readonly listener: GatewayListener;
     private readonly clock: Clock;
@@ -174,6 +211,9 @@ export class Gateway {
         this.limits = opts.limits;
         this.listener = opts.listener;
         this.clock = opts.clock ?? realClock;
+        this.maxPending = Math.ceil(this.limits.maxConnections / 2);
+        this.failedByAddress = new Backoff(opts.backoff?.address ?? ADDRESS_BACKOFF);
+        this.failedByDevice = new Backoff(opts.backoff?.device ?? DEVICE_BACKOFF);
         for (const d of opts.devices) {
             const digest = d.token === undefined || d.token === '' ? undefined : tokenDigest(d.token);
             this.devices.set(d.id, new DeviceState(d.id, digest, d.location));
@@ -191,22 +231,53 @@ export class Gateway {
         this.scheduleSweep();
     }
 
-    /** Takes a new connection; undefined when it is refused at once (the gateway is full or closed). */
+    /**
+     * Takes a new connection; undefined when it is refused at once (the
+     * gateway is closed, full of devices, or the address is throttled). When
+     * connections waiting for their hello hold their share of the limit, the
+     * oldest of the address holding the most is closed to make room.
+     */
     connect(transport: Transport): Session | undefined {
         if (this.closed) {
             transport.destroy();
             return undefined;
         }
-        if (this.sessions.size >= this.limits.maxConnections) {
-            const message = `the gateway already has its limit of ${this.limits.maxConnections} connections`;
-            transport.write(encodeError('too-many-connections', message));
-            transport.end();
-            this.refusals.add('too-many-connections', { remote: transport.remote, message });
+        const now = this.clock.now();
+        const address = addressKey(transport.remote);
+        const wait = this.failedByAddress.wait(address, now);
+        if (wait > 0) {
+            this.refuseAtOnce(
+                transport,
+                'auth-throttled',
+                throttledText(wait),
+                throttledLog(`address ${address}`, wait),
+            );
             return undefined;
         }
-        const s = new Session(transport, this.clock.now(), this.limits.maxLineBytes, this);
+        if (this.pending.size >= this.maxPending || this.online + this.pending.size >= this.limits.maxConnections) {
+            const victim = this.pending.victim();
+            if (victim === undefined) {
+                const message = `the gateway already has its limit of ${this.limits.maxConnections} connections`;
+                this.refuseAtOnce(transport, 'too-many-connections', message);
+                return undefined;
+            }
+            this.now = now;
+            this.fatal(
+                victim,
+                'too-many-pending',
+                `too many connections wait for their hello (${this.maxPending} at most, the oldest of the address with the most is closed)`,
+            );
+        }
+        const s = new Session(transport, now, this.limits.maxLineBytes, this);
         this.sessions.add(s);
+        this.pending.add(s.address, s);
         return s;
+    }
+
+    private refuseAtOnce(transport: Transport, reason: RefusalReason, message: string, log = message): void {
+        transport.write(encodeError(reason, message));
+        transport.end();
+        this.refusals.add(reason, { remote: transport.remote, message: log });
     }
 
     /** Bytes received on a connection. */
@@ -220,7 +291,7 @@ export class Gateway {
     disconnected(s: Session): void {
         this.sessions.delete(s);
         if (s.state === 'closed') return;
-        s.state = 'closed';
+        this.leave(s, 'closed');
         this.detach(s, 'disconnected');
     }
 
@@ -283,9 +354,14 @@ export class Gateway {
     }
 
     stats(): GatewayStats {
+        const now = this.clock.now();
         return {
             connections: this.sessions.size,
+            pending: this.pending.size,
             devicesOnline: this.online,
+            authChecks: this.authChecks,
+            throttledAddresses: this.failedByAddress.blocked(now),
+            throttledDevices: this.failedByDevice.blocked(now),
             readings: this.readingCount,
             commands: this.commandCount,
             refusedTotal: this.refusals.total,
@@ -301,7 +377,7 @@ export class Gateway {
         this.refusals.stop();
         for (const s of this.sessions) {
             if (s.state === 'closed') continue;
-            s.state = 'closed';
+            this.leave(s, 'closed');
             s.transport.write(encodeError('shutdown', 'the gateway is stopping'));
             s.transport.end();
         }
@@ -314,6 +390,7 @@ export class Gateway {
         return {
             line: (text) => this.onLine(s, text),
             oversized: () => this.onOversized(s),
+            tooDeep: () => this.onTooDeep(s),
         };
     }
 
@@ -344,19 +421,30 @@ export class Gateway {
     }
 
     private onOversized(s: Session): boolean {
+        return this.onDropped(s, 'line-too-long', `a line is longer than ${this.limits.maxLineBytes} bytes`);
+    }
+
+    private onTooDeep(s: Session): boolean {
+        return this.onDropped(s, 'too-deep', `a line nests more than ${MAX_DEPTH} levels of brackets`);
+    }
+
+    /** A line the framing dropped unread: it ends a connection still owing its hello, else it is refused. */
+    private onDropped(s: Session, reason: 'line-too-long' | 'too-deep', message: string): boolean {
         if (s.state === 'closed') return false;
-        const message = `a line is longer than ${this.limits.maxLineBytes} bytes`;
         if (s.state === 'hello') {
-            this.fatal(s, 'line-too-long', `${message}; the first line must be a hello`);
+            this.fatal(s, reason, `${message}; the first line must be a hello`);
             return false;
         }
         s.lastActivity = this.now;
         const device = s.device as DeviceState;
         if (!(device.bucket as TokenBucket).take(this.now)) return this.rateLimited(s);
-        return this.refuseMessage(s, 'line-too-long', `${message}: it was dropped`);
+        return this.refuseMessage(s, reason, `${message}: it was dropped`);
     }
 
     private hello(s: Session, text: string): boolean {
+        // Before parsing: a throttled guesser costs a lookup, not a parse and a hash.
+        const addressWait = this.failedByAddress.wait(s.address, this.now);
+        if (addressWait > 0) return this.throttled(s, addressWait, `address ${s.address}`);
         const decoded = decodeLine(text);
         if (!decoded.ok || decoded.message.type !== 'hello') {
             const why = decoded.ok ? `got a ${decoded.message.type}` : decoded.error;
@@ -366,6 +454,11 @@ export class Gateway {
         }
         const hello = decoded.message;
         const device = this.devices.get(hello.device);
+        const deviceKey = device ? device.id : UNKNOWN_DEVICE;
+        // From an address it has said hello from before, a device is not held up by guessers elsewhere.
+        const deviceWait = device?.addresses.has(s.address) ? 0 : this.failedByDevice.wait(deviceKey, this.now);
+        if (deviceWait > 0) return this.throttled(s, deviceWait, `device ${hello.device}`, hello.id, hello.device);
+        this.authChecks++;
         const expected = device?.digest;
         const match = digestsEqual(tokenDigest(hello.token), expected ?? this.decoy);
         if (!device || !expected || !match) {
@@ -375,9 +468,19 @@ export class Gateway {
                 : !expected
                   ? `device ${hello.device} has no token configured`
                   : `wrong token for device ${hello.device}`;
-            this.fatal(s, 'auth-failed', 'unknown device or wrong token', hello.id, why, hello.device);
+            const penalty = Math.max(
+                this.failedByAddress.fail(s.address, this.now),
+                this.failedByDevice.fail(deviceKey, this.now),
+            );
+            const log = penalty > 0 ? `${why}; further hellos wait ${Math.ceil(penalty / 1000)} s` : why;
+            this.fatal(s, 'auth-failed', 'unknown device or wrong token', hello.id, log, hello.device);
             return false;
         }
+        this.failedByDevice.forget(device.id);
+        device.addresses.delete(s.address);
+        device.addresses.add(s.address);
+        if (device.addresses.size > KNOWN_ADDRESSES)
+            device.addresses.delete(device.addresses.values().next().value as string);
         const previous = device.session;
         if (previous) {
             // The newest connection wins: the old one may be half-open, and the device is evidently elsewhere now.
@@ -391,7 +494,7 @@ export class Gateway {
         device.connects++;
         device.bucket ??= new TokenBucket(this.limits.messagesPerSecond, this.limits.burst, this.now);
         s.device = device;
-        s.state = 'online';
+        this.leave(s, 'online');
         s.onlineAt = this.now;
         const welcome = encodeWelcome(
             device.id,
@@ -412,6 +515,18 @@ export class Gateway {
             connects: device.connects,
         });
         return true;
+    }
+
+    /** Refuses a hello during a penalty for failed ones, without looking at its token. */
+    private throttled(s: Session, waitMs: number, who: string, id?: MessageId, claimedId?: string): false {
+        this.fatal(s, 'auth-throttled', throttledText(waitMs), id, throttledLog(who, waitMs), claimedId);
+        return false;
+    }
+
+    /** Moves a session on from `hello` (or not), keeping the pool of those waiting for their hello true. */
+    private leave(s: Session, state: 'online' | 'closed'): void {
+        if (s.state === 'hello') this.pending.remove(s.address, s);
+        s.state = state;
     }
 
     private reading(s: Session, device: DeviceState, m: ReadingMessageIn): boolean {
@@ -480,7 +595,7 @@ export class Gateway {
         if (s.state === 'closed') return;
         const offline: OfflineReason | undefined =
             reason === 'idle-timeout' || reason === 'slow-consumer' ? reason : undefined;
-        s.state = 'closed';
+        this.leave(s, 'closed');
         this.detach(s, offline ?? 'disconnected');
         if (reason === 'slow-consumer') {
             // It does not read: another line would only wait behind the others.
@@ -547,4 +662,12 @@ export class Gateway {
             }
         }
     }
+}
+
+function throttledText(waitMs: number): string {
+    return `too many failed hellos: try again in ${Math.ceil(waitMs / 1000)} s`;
+}
+
+function throttledLog(who: string, waitMs: number): string {
+    return `${who} failed too often: its hellos are refused unchecked for ${Math.ceil(waitMs / 1000)} s more`;
 }

@@ -7,6 +7,7 @@ import { ConfigError, blank, choiceField, num, settle, wholeField, type Raw } fr
 import type { MetricFamily, Sample } from './prometheus';
 import { LIGHT_MODES } from './light';
 import { LOCK_STATES } from './door-lock';
+import { REFUSAL_REASONS } from './gateway-protocol';
 
 export type MonitorFormat = 'object' | 'prometheus';
 
@@ -209,6 +210,8 @@ export interface MonitorSnapshot {
     readonly lights: readonly NodeMetrics[];
     readonly doorLocks: readonly NodeMetrics[];
     readonly thresholds: readonly NodeMetrics[];
+    /** Figures of device gateways: see GatewayStats. */
+    readonly gateways: readonly NodeMetrics[];
     /** Registered nodes of other types. */
     readonly nodes: readonly NodeMetrics[];
     readonly serialPorts: readonly SerialPortMetrics[];
@@ -222,6 +225,7 @@ const LISTS = {
     'sensorhub-light': 'lights',
     'sensorhub-door-lock': 'doorLocks',
     'sensorhub-threshold': 'thresholds',
+    'sensorhub-gateway': 'gateways',
 } as const;
 type NodeLists = Pick<MonitorSnapshot, (typeof LISTS)[keyof typeof LISTS] | 'nodes'>;
 
@@ -232,6 +236,7 @@ function sortNodes(all: readonly NodeMetrics[]): NodeLists {
         lights: [] as NodeMetrics[],
         doorLocks: [] as NodeMetrics[],
         thresholds: [] as NodeMetrics[],
+        gateways: [] as NodeMetrics[],
         nodes: [] as NodeMetrics[],
     };
     for (const n of all) lists[Object.hasOwn(LISTS, n.type) ? LISTS[n.type as keyof typeof LISTS] : 'nodes'].push(n);
@@ -360,6 +365,50 @@ function stringAt(o: unknown, key: string): string | undefined {
 }
 
 type Labels = Record<string, string>;
+
+/** A gateway's figures as metric families: name, type, help, and its field of GatewayStats. */
+const GATEWAY_FIGURES = [
+    ['sensorhub_gateway_connections', 'gauge', 'Open connections of a gateway, authenticated or not.', 'connections'],
+    ['sensorhub_gateway_pending', 'gauge', 'Connections of a gateway still waiting for their hello.', 'pending'],
+    ['sensorhub_gateway_devices_online', 'gauge', 'Devices connected to a gateway.', 'devicesOnline'],
+    ['sensorhub_gateway_readings_total', 'counter', 'Readings a gateway received.', 'readings'],
+    ['sensorhub_gateway_commands_total', 'counter', 'Commands a gateway sent to devices.', 'commands'],
+    [
+        'sensorhub_gateway_auth_checks_total',
+        'counter',
+        'Hellos whose token a gateway compared (throttled and malformed ones are refused before).',
+        'authChecks',
+    ],
+    [
+        'sensorhub_gateway_throttled_addresses',
+        'gauge',
+        'Addresses whose hellos a gateway refuses for now after failed ones.',
+        'throttledAddresses',
+    ],
+    [
+        'sensorhub_gateway_throttled_devices',
+        'gauge',
+        'Device ids whose hellos a gateway refuses for now after failed ones.',
+        'throttledDevices',
+    ],
+] as const;
+
+function gatewayFamilies(f: Families, gateways: readonly NodeMetrics[]): void {
+    for (const g of gateways) {
+        const labels = { gateway: g.id, name: g.name };
+        const m = g.metrics;
+        for (const [name, type, help, key] of GATEWAY_FIGURES) f.add(name, type, help, labels, numberAt(m, key));
+        if (m === null) continue;
+        for (const reason of REFUSAL_REASONS)
+            f.add(
+                'sensorhub_gateway_refusals_total',
+                'counter',
+                'Refusals of a gateway by reason (a message, a hello or a connection).',
+                { ...labels, reason },
+                numberAt(m, 'refused', reason) ?? 0,
+            );
+    }
+}
 
 /** Builds families, dropping samples whose value a provider did not give. */
 class Families {
@@ -659,6 +708,7 @@ export function prometheusFamilies(s: MonitorSnapshot): MetricFamily[] {
             numberAt(m, 'alarmsCleared'),
         );
     }
+    gatewayFamilies(f, s.gateways);
     for (const p of s.serialPorts) {
         const labels = { port: p.path, name: p.name };
         f.add(

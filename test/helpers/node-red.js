@@ -106,4 +106,40 @@ function lastStatus(node) {
     return calls.at(-1)?.args[0];
 }
 
-module.exports = { helper, coreNode, runtimeName, version, hooks, sink, collect, errorsLogged, lastStatus };
+/** A local hub config node `hub1` named home, and a monitor node `m1` on it that sends to `out` when asked. */
+const HUB = {
+    id: 'hub1',
+    type: 'sensorhub-hub',
+    name: 'home',
+    backend: 'local',
+    queueLimit: 1000,
+    overflow: 'drop-oldest',
+};
+function monitorDef(extra = {}) {
+    return {
+        id: 'm1',
+        type: 'sensorhub-monitor',
+        z: 'f1',
+        name: '',
+        hub: 'hub1',
+        interval: 0,
+        format: 'object',
+        maxTypes: 100,
+        wires: [['out']],
+        ...extra,
+    };
+}
+
+module.exports = {
+    helper,
+    coreNode,
+    runtimeName,
+    version,
+    hooks,
+    sink,
+    collect,
+    errorsLogged,
+    lastStatus,
+    HUB,
+    monitorDef,
+};

@@ -4,12 +4,14 @@ const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
-const { helper, coreNode, version, sink, collect, errorsLogged } = require('../helpers/node-red');
+const { helper, coreNode, version, sink, collect, errorsLogged, HUB, monitorDef } = require('../helpers/node-red');
 const { until } = require('../helpers/wait');
 const { freePort } = require('../fixtures/broker');
 const { Device, selfSignedCertificate } = require('../fixtures/device');
 const { needTool } = require('../helpers/tools');
 const gatewayNodes = require('../../nodes/gateway.js');
+const hubNodes = require('../../nodes/hub.js');
+const monitorNode = require('../../nodes/monitor.js');
 
 const catchNode = coreNode('common/25-catch.js');
 const tlsNode = coreNode('network/05-tls.js');
@@ -210,6 +212,70 @@ describe(`sensorhub-gateway on Node-RED ${version}`, function () {
         );
         await until(() => /· 1 refused$/.test(lastStatus(gw).text), 'the status with the refusal');
         assert.equal(gw.stats().refused['auth-failed'], 1);
+    });
+
+    /** Wrong tokens from this address until it is throttled; the codes the gateway answered. */
+    async function guess(times) {
+        const codes = [];
+        for (let i = 0; i < times; i++) {
+            const d = device({ token: 'wrong-token-0123456' });
+            await d.connect();
+            codes.push((await d.hello()).code);
+            await d.closed;
+        }
+        return codes;
+    }
+
+    it('throttles a guesser: refused unchecked, logged once, on the second output, and counted in the monitor', async function () {
+        await helper.load(
+            [gatewayNodes, hubNodes, monitorNode],
+            [
+                TAB,
+                gateway(port),
+                sink('readings'),
+                sink('events'),
+                HUB,
+                monitorDef({ format: 'prometheus', maxTypes: 10 }),
+                sink('out'),
+            ],
+            CREDS,
+        );
+        const events = collect(helper.getNode('events'));
+        const out = collect(helper.getNode('out'));
+        const gw = helper.getNode('gw');
+        await until(() => /online/.test(lastStatus(gw)?.text ?? ''), 'listening');
+        assert.deepEqual(await guess(8), [...new Array(4).fill('auth-failed'), ...new Array(4).fill('auth-throttled')]);
+        assert.equal(gw.stats().authChecks, 4);
+        await until(() => events.some((e) => e.payload.reason === 'auth-throttled'), 'the throttle on output 2');
+        const throttled = warningsLogged().filter((w) => /too many failed hellos/.test(w));
+        assert.equal(throttled.length, 1, throttled.join('\n'));
+        assert.match(
+            throttled[0],
+            /^Refused 127\.0\.0\.1:\d+: too many failed hellos: address 127\.0\.0\.1 failed too often: its hellos are refused unchecked for 1 s more$/,
+        );
+        helper.getNode('m1').receive({});
+        await until(() => out.length === 1, 'the metrics');
+        const text = out[0].payload;
+        assert.match(text, /^sensorhub_gateway_refusals_total\{gateway="gw",name="",reason="auth-throttled"\} 4$/m);
+        assert.match(text, /^sensorhub_gateway_refusals_total\{gateway="gw",name="",reason="too-deep"\} 0$/m);
+        assert.match(text, /^sensorhub_gateway_auth_checks_total\{gateway="gw",name=""\} 4$/m);
+        assert.match(text, /^sensorhub_gateway_throttled_addresses\{gateway="gw",name=""\} 1$/m);
+    });
+
+    it('in a runtime set to German names the new refusals in German', async function () {
+        helper.settings({ lang: 'de' });
+        try {
+            await loadGateway();
+            await guess(5);
+            const d = await online({ id: 'dev2', token: TOKENS.dev2, localAddress: '127.0.0.2' });
+            d.sendRaw(`${'['.repeat(40)}\n`);
+            await d.next((m) => m.code === 'too-deep', 'the refusal');
+            const logged = warningsLogged().join('\n');
+            assert.match(logged, /: zu viele fehlgeschlagene hellos: /);
+            assert.match(logged, /: JSON zu tief verschachtelt: /);
+        } finally {
+            helper.settings({ lang: undefined });
+        }
     });
 
     it('uses the tokens from the credentials only: a device without one cannot connect, and the log says so', async function () {

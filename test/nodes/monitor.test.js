@@ -1,6 +1,16 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { helper, coreNode, version, sink, collect, errorsLogged, lastStatus } = require('../helpers/node-red');
+const {
+    helper,
+    coreNode,
+    version,
+    sink,
+    collect,
+    errorsLogged,
+    lastStatus,
+    HUB,
+    monitorDef,
+} = require('../helpers/node-red');
 const { until } = require('../helpers/wait');
 const hubNodes = require('../../nodes/hub.js');
 const monitorNode = require('../../nodes/monitor.js');
@@ -20,29 +30,7 @@ const debugNode = coreNode('common/21-debug.js');
 const commentNode = coreNode('common/90-comment.js');
 
 const TAB = { id: 'f1', type: 'tab', label: 'test' };
-const HUB = {
-    id: 'hub1',
-    type: 'sensorhub-hub',
-    name: 'home',
-    backend: 'local',
-    queueLimit: 1000,
-    overflow: 'drop-oldest',
-};
-
-function monitor(extra = {}) {
-    return {
-        id: 'm1',
-        type: 'sensorhub-monitor',
-        z: 'f1',
-        name: '',
-        hub: 'hub1',
-        interval: 0,
-        format: 'object',
-        maxTypes: 100,
-        wires: [['out']],
-        ...extra,
-    };
-}
+const monitor = monitorDef;
 const pub = { id: 'p1', type: 'sensorhub-publish', z: 'f1', hub: 'hub1', eventType: '', wires: [] };
 const sub = { id: 's1', type: 'sensorhub-subscribe', z: 'f1', name: 'all', hub: 'hub1', patterns: '#', wires: [[]] };
 const catcher = { id: 'c1', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['caught']] };

@@ -12,6 +12,7 @@ const { until, sleep } = require('../helpers/wait');
 const { needTool } = require('../helpers/tools');
 const { Device, selfSignedCertificate } = require('../fixtures/device');
 const { GatewayServer } = require('../../nodes/core/gateway-server');
+const { parseGatewayConfig } = require('../../nodes/core/gateway-config');
 
 const TOKENS = { dev1: 'token-of-dev1-0123', dev2: 'token-of-dev2-0123' };
 const LIMITS = {
@@ -220,18 +221,179 @@ describe('gateway on real sockets', function () {
         assert.equal(events.offline[0].reason, 'idle-timeout');
     });
 
-    it('refuses connections beyond the limit, and takes them again once others have gone', async function () {
-        await start({ maxConnections: 3 });
-        const held = [];
-        for (let i = 0; i < 3; i++) held.push(await rawClient(port));
+    it('refuses connections beyond the limit when devices hold them all, and takes them again once one has gone', async function () {
+        await start({ maxConnections: 2 });
+        const first = await online();
+        await online({ id: 'dev2', token: TOKENS.dev2 });
         const extra = await rawClient(port);
         await until(() => extra.closed, 'the extra connection closed');
         assert.equal(lines(extra)[0].code, 'too-many-connections');
-        held[0].socket.destroy();
-        await until(() => server.gateway.stats().connections === 2, 'one slot free');
+        await first.destroy();
+        await until(() => server.gateway.stats().connections === 1, 'one slot free');
         await online();
         assert.equal(refused('too-many-connections'), 1);
-        for (const c of held) c.socket.destroy();
+    });
+
+    /**
+     * `n` clients from `addresses` (loopback sources standing for other hosts) that each send `first` (or nothing)
+     * on connecting and connect again as soon as they are closed, until stop(). `attempts` counts connections.
+     */
+    function flood(n, addresses, first) {
+        const f = { attempts: 0, stopped: false, sockets: new Set() };
+        const open = (localAddress) => {
+            if (f.stopped) return;
+            f.attempts++;
+            const socket = net.connect({ port, host: '127.0.0.1', localAddress });
+            f.sockets.add(socket);
+            socket.on('connect', () => {
+                if (first) socket.write(first);
+            });
+            socket.on('data', () => undefined);
+            socket.on('error', () => undefined);
+            socket.on('close', () => {
+                f.sockets.delete(socket);
+                setImmediate(() => open(localAddress));
+            });
+        };
+        for (let i = 0; i < n; i++) open(addresses[i % addresses.length]);
+        f.stop = () => {
+            f.stopped = true;
+            for (const socket of f.sockets) socket.destroy();
+        };
+        return f;
+    }
+
+    it('holds a client hammering wrong tokens to a handful of token checks, and lets other devices in', async function () {
+        await start({ maxConnections: 100 });
+        const f = flood(20, ['127.0.0.1'], `{"type":"hello","device":"dev1","token":"guess-0123456789"}\n`);
+        try {
+            await sleep(3000);
+            const { authChecks } = server.gateway.stats();
+            console.log(`      ${f.attempts} hellos in 3 s, ${authChecks} checked against the token`);
+            assert.ok(f.attempts > 200, `only ${f.attempts} attempts: the test did not hammer`);
+            assert.ok(authChecks <= 8, `${authChecks} of ${f.attempts} hellos checked`);
+            // The right token from the throttled address waits too; another address and device get in.
+            const same = device();
+            await same.connect();
+            assert.equal((await same.hello()).code, 'auth-throttled');
+            await online({ id: 'dev2', token: TOKENS.dev2, localAddress: '127.0.0.2' });
+        } finally {
+            f.stop();
+        }
+        assert.ok(refused('auth-throttled') > 100);
+        const throttledLogs = events.refusals.filter((r) => r.reason === 'auth-throttled').length;
+        assert.equal(throttledLogs, 1, 'logged once, the rest summed up in the window');
+    });
+
+    it('lets a device in within 2 s while 150 clients from five addresses reconnect as soon as they are closed', async function () {
+        await start({ maxConnections: 100 });
+        const sources = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6'];
+        const f = flood(150, sources);
+        try {
+            await until(
+                () => server.gateway.stats().connections >= 50 && f.attempts > 200,
+                'the flood holding connections and reconnecting',
+            );
+            // One from elsewhere, and one behind a flooding address: each gets in, retrying as a device does.
+            for (const [id, localAddress] of [
+                ['dev1', '127.0.0.1'],
+                ['dev2', '127.0.0.2'],
+            ]) {
+                const started = Date.now();
+                let tries = 0;
+                for (;;) {
+                    tries++;
+                    const d = device({ id, token: TOKENS[id], localAddress });
+                    await d.connect();
+                    const answer = await d.hello().catch((err) => ({ code: err.message }));
+                    if (answer.type === 'ack') break;
+                    assert.ok(Date.now() - started < 2000, `${id}: not in after ${tries} tries: ${answer.code}`);
+                }
+                const ms = Date.now() - started;
+                console.log(`      ${id} from ${localAddress} in after ${ms} ms, ${tries} connection(s)`);
+                assert.ok(ms < 2000, `${id} took ${ms} ms`);
+            }
+            assert.equal(server.gateway.stats().devicesOnline, 2);
+            assert.ok(server.gateway.stats().pending <= 50);
+        } finally {
+            f.stop();
+        }
+        console.log(`      ${f.attempts} flood connections, ${refused('too-many-pending')} closed to make room`);
+    });
+
+    it('bounds what waits unsent to a device that never reads by its own limit, not 64 lines of 1 MiB', async function () {
+        const { limits } = parseGatewayConfig({ maxLineBytes: 1_048_576 }, undefined).config;
+        await start(limits);
+        const d = await online();
+        d.socket.pause();
+        const payload = 'x'.repeat(64 * 1024);
+        let accepted = 0;
+        let result;
+        for (let i = 0; i < 10_000; i++) {
+            result = server.gateway.command('dev1', payload);
+            if (!result.ok) break;
+            accepted += payload.length;
+            if (i % 16 === 15) await sleep(1);
+        }
+        const mib = (accepted / 1048576).toFixed(1);
+        console.log(`      ${mib} MiB of commands taken before the device was cut (the rest in kernel buffers)`);
+        assert.equal(result.reason, 'slow-consumer');
+        // The kernel's socket buffers hold some MiB on loopback; before, 64 MiB more waited in the process.
+        assert.ok(accepted < 32 * 1048576, `${mib} MiB taken`);
+        await until(() => events.offline.length === 1, 'offline');
+        assert.equal(events.offline[0].reason, 'slow-consumer');
+    });
+
+    it('refuses 1 MiB lines of 100,000 nested arrays with too-deep, and another device is served meanwhile', async function () {
+        await start({ maxLineBytes: 1_048_576 });
+        // Both devices in processes of their own: one in this process would be held up with the gateway and not see
+        // it, and the attacker's own work (building and writing 10 MiB) would count against the gateway.
+        const script = path.join(__dirname, '..', 'fixtures', 'device.js');
+        const other = spawn(
+            process.execPath,
+            [script, '--port', String(port), '--id', 'dev2', '--token', TOKENS.dev2, '--rate', '200'],
+            { stdio: 'ignore' },
+        );
+        const attack = `
+            const socket = require('node:net').connect(${port}, '127.0.0.1', () => {
+                socket.write(JSON.stringify({ type: 'hello', device: 'dev1', token: '${TOKENS.dev1}' }) + '\\n');
+                const nested = '['.repeat(100000) + ']'.repeat(100000);
+                const line = Buffer.from(nested + ' '.repeat(1048576 - nested.length) + '\\n');
+                setTimeout(() => { for (let i = 0; i < 10; i++) socket.write(line); }, 200);
+            });
+            let text = '';
+            socket.on('data', (d) => { text += d; if (text.split('too-deep').length > 10) { process.stdout.write(text); socket.end(); } });`;
+        let attacker;
+        try {
+            const fromOther = () => events.readings.filter((m) => m.deviceId === 'dev2');
+            await until(() => fromOther().length > 50, 'the other device streaming');
+            const before = fromOther().length;
+            attacker = spawn(process.execPath, ['-e', attack], { stdio: ['ignore', 'pipe', 'inherit'] });
+            let answers = '';
+            attacker.stdout.on('data', (d) => (answers += d));
+            const exit = await new Promise((resolve) => attacker.on('exit', resolve));
+            assert.equal(exit, 0);
+            const during = fromOther()
+                .slice(before)
+                .map((m) => m.reading.latencyMs)
+                .sort((x, y) => x - y);
+            const p50 = during[Math.floor(during.length / 2)];
+            const max = during[during.length - 1];
+            console.log(
+                `      other device during 10 deep lines: ${during.length} readings, latency p50 ${p50} ms, max ${max} ms`,
+            );
+            const codes = answers
+                .split('\n')
+                .filter(Boolean)
+                .map((l) => JSON.parse(l).code);
+            assert.deepEqual(codes, [undefined, ...new Array(10).fill('too-deep')]);
+            assert.equal(refused('too-deep'), 10);
+            // Generous: before the depth limit the median was 300-500 ms (each line parsed for ~150 ms).
+            assert.ok(p50 < 100, `median latency ${p50} ms`);
+        } finally {
+            other.kill();
+            attacker?.kill();
+        }
     });
 
     it('survives random bytes from many clients and still serves a good device', async function () {

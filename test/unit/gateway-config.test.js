@@ -79,6 +79,16 @@ describe('core/gateway-config', function () {
         assert.equal(error({ usetls: true, tls: '' }), 'TLS is on but no TLS configuration is chosen');
     });
 
+    it('bounds what waits unsent to one device by its own setting in KiB, not by the line length', function () {
+        const limits = (raw) => parseGatewayConfig(raw, undefined).config.limits.maxOutboundBytes;
+        assert.equal(limits({ maxLineBytes: 1_048_576 }), 256 * 1024);
+        assert.equal(limits({ maxOutbound: '1024' }), 1024 * 1024);
+        assert.match(
+            error({ maxOutbound: 8 }),
+            /unsent data per device \(KiB\) must be a whole number from 16 to 65536/,
+        );
+    });
+
     it('refuses each bad field with a sentence naming it', function () {
         const cases = [
             [{ host: 'my host' }, /host must be an IP address/],

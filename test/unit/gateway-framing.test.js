@@ -3,10 +3,10 @@
 // options, `fc.assert(property, { seed, path, endOnFailure: true })`, and run this file alone.
 const assert = require('node:assert/strict');
 const fc = require('fast-check');
-const { LineSplitter } = require('../../nodes/core/gateway-framing');
+const { LineSplitter, nestsDeeperThan } = require('../../nodes/core/gateway-framing');
 
-/** A splitter with a recording sink: `out` lists lines as strings and oversized lines as OVERSIZED. */
-function splitter(maxBytes, { stopAfter = Infinity } = {}) {
+/** A splitter with a recording sink: `out` lists lines as strings, oversized lines as OVERSIZED, too deep TOO_DEEP. */
+function splitter(maxBytes, { stopAfter = Infinity, maxDepth } = {}) {
     const out = [];
     const sink = {
         line: (text) => {
@@ -17,11 +17,16 @@ function splitter(maxBytes, { stopAfter = Infinity } = {}) {
             out.push(OVERSIZED);
             return out.length < stopAfter;
         },
+        tooDeep: () => {
+            out.push(TOO_DEEP);
+            return out.length < stopAfter;
+        },
     };
-    const s = new LineSplitter(maxBytes);
+    const s = new LineSplitter(maxBytes, maxDepth);
     return { s, out, push: (chunk) => s.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk), sink) };
 }
 const OVERSIZED = Symbol('oversized');
+const TOO_DEEP = Symbol('too deep');
 
 /** Cuts `buf` at the given positions. */
 function cut(buf, positions) {
@@ -177,5 +182,57 @@ describe('core/gateway-framing', function () {
             ),
             { numRuns: 3000 },
         );
+    });
+
+    describe('nesting', function () {
+        /** How deep a parsed value nests arrays and objects (a number: 0). */
+        const depthOf = (v) =>
+            v !== null && typeof v === 'object' ? 1 + Math.max(0, ...Object.values(v).map(depthOf)) : 0;
+        const nested = (n) => `${'['.repeat(n)}${']'.repeat(n)}`;
+
+        it('drops a line nesting deeper than the limit, keeps one at the limit, and goes on', function () {
+            const { out, push } = splitter(1000, { maxDepth: 3 });
+            push(`${nested(4)}\n${nested(3)}\n{"a":[{"b":1}]}\n{"a":[{"b":[1]}]}\nafter\n`);
+            assert.deepEqual(out, [TOO_DEEP, nested(3), '{"a":[{"b":1}]}', TOO_DEEP, 'after']);
+        });
+
+        it('holds nothing of a deep line from the bracket too many on, however long it goes on', function () {
+            const { s, out, push } = splitter(2_000_000, { maxDepth: 16 });
+            push('['.repeat(10));
+            assert.equal(s.buffered, 10);
+            push('['.repeat(100_000));
+            assert.deepEqual(out, [TOO_DEEP]);
+            assert.equal(s.buffered, 0);
+            push(`${']'.repeat(100_010)}${' '.repeat(800_000)}`);
+            assert.equal(s.buffered, 0);
+            push('\n{"type":"ping"}\n');
+            assert.deepEqual(out, [TOO_DEEP, '{"type":"ping"}']);
+        });
+
+        it('does not count brackets inside strings, escaped quotes and backslashes included', function () {
+            const text = JSON.stringify({ type: 'ping', id: `"\\${'['.repeat(40)}\\"{{{` });
+            assert.equal(nestsDeeperThan(text, 1), false);
+            assert.equal(nestsDeeperThan('["\\\\",[[]]]', 2), true);
+            assert.equal(nestsDeeperThan('["é[[[",[]]', 2), false);
+        });
+
+        it('agrees with the depth of the parsed value for any JSON line, however it arrives (property)', function () {
+            fc.assert(
+                fc.property(
+                    fc.array(fc.jsonValue({ maxDepth: 10 }), { minLength: 1, maxLength: 5 }),
+                    fc.array(fc.nat(), { maxLength: 12 }),
+                    fc.integer({ min: 0, max: 10 }),
+                    (values, positions, max) => {
+                        const texts = values.map((v) => JSON.stringify(v));
+                        for (const t of texts) assert.equal(nestsDeeperThan(t, max), depthOf(JSON.parse(t)) > max, t);
+                        const { out, push } = splitter(1_000_000, { maxDepth: max });
+                        for (const part of cut(Buffer.from(texts.map((t) => `${t}\n`).join('')), positions)) push(part);
+                        const expected = texts.map((t) => (depthOf(JSON.parse(t)) > max ? TOO_DEEP : t));
+                        assert.deepEqual(out, expected);
+                    },
+                ),
+                { numRuns: 2000 },
+            );
+        });
     });
 });

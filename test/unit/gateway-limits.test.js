@@ -1,7 +1,14 @@
 'use strict';
 const { StepClock } = require('../helpers/fake-clock');
 const assert = require('node:assert/strict');
-const { TokenBucket, RefusalLog } = require('../../nodes/core/gateway-limits');
+const {
+    TokenBucket,
+    RefusalLog,
+    Backoff,
+    PendingPool,
+    addressKey,
+    ADDRESS_BACKOFF,
+} = require('../../nodes/core/gateway-limits');
 
 const FakeClock = StepClock;
 
@@ -91,6 +98,103 @@ describe('core/gateway-limits', function () {
             log.add('bad-json', detail(3));
             clock.advance(60_000);
             assert.equal(reports.length, 1);
+        });
+    });
+
+    describe('Backoff', function () {
+        const policy = { free: 2, baseMs: 100, capMs: 1000, forgetMs: 5000, maxKeys: 3 };
+
+        it('lets the free failures pass, then doubles the penalty per failure up to the cap', function () {
+            const b = new Backoff(policy);
+            const penalties = [];
+            let now = 0;
+            for (let i = 0; i < 8; i++) {
+                const p = b.fail('a', now);
+                penalties.push(p);
+                assert.equal(b.wait('a', now), p);
+                now += p;
+                assert.equal(b.wait('a', now), 0);
+            }
+            assert.deepEqual(penalties, [0, 0, 100, 200, 400, 800, 1000, 1000]);
+            assert.equal(b.wait('b', now), 0, 'keys are apart');
+        });
+
+        it('forgets a key after forgetMs without a failure, or at once when told', function () {
+            const b = new Backoff(policy);
+            for (let i = 0; i < 4; i++) b.fail('a', 0);
+            assert.equal(b.failures('a', 4999), 4);
+            assert.equal(b.failures('a', 5000), 0);
+            b.fail('c', 0);
+            b.forget('c');
+            assert.equal(b.failures('c', 0), 0);
+        });
+
+        it('remembers at most maxKeys, forgetting the least recently failed', function () {
+            const b = new Backoff(policy);
+            for (const k of ['a', 'b', 'c']) b.fail(k, 0);
+            b.fail('a', 1);
+            b.fail('d', 2);
+            assert.deepEqual(
+                ['a', 'b', 'c', 'd'].map((k) => b.failures(k, 3)),
+                [2, 0, 1, 1],
+            );
+        });
+
+        it('counts the keys serving a penalty', function () {
+            const b = new Backoff(policy);
+            for (let i = 0; i < 3; i++) b.fail('a', 0);
+            b.fail('b', 0);
+            assert.equal(b.blocked(50), 1);
+            assert.equal(b.blocked(100), 0);
+        });
+
+        it('holds the default address policy to a handful of guesses in the first minute and one a minute after', function () {
+            const b = new Backoff(ADDRESS_BACKOFF);
+            let now = 0;
+            let tries = 0;
+            for (; now < 60 * 60_000; now += 10) {
+                if (b.wait('x', now) > 0) continue;
+                b.fail('x', now);
+                tries++;
+                if (now < 60_000) assert.ok(tries <= 10, `${tries} in the first minute`);
+            }
+            assert.ok(tries <= 10 + 60, `${tries} in an hour`);
+        });
+    });
+
+    describe('PendingPool', function () {
+        it('names the oldest item of the key holding the most, and nothing when empty', function () {
+            const p = new PendingPool();
+            assert.equal(p.victim(), undefined);
+            p.add('a', 1);
+            p.add('b', 2);
+            p.add('b', 3);
+            p.add('a', 4);
+            p.add('b', 5);
+            assert.equal(p.size, 5);
+            assert.equal(p.victim(), 2);
+            p.remove('b', 2);
+            p.remove('b', 3);
+            assert.equal(p.victim(), 1, 'a holds the most now');
+            p.remove('a', 1);
+            p.remove('a', 4);
+            p.remove('a', 4);
+            assert.equal(p.victim(), 5);
+            p.remove('b', 5);
+            assert.equal(p.size, 0);
+            assert.equal(p.victim(), undefined);
+        });
+    });
+
+    describe('addressKey', function () {
+        it('keys IPv4 by address, IPv4-mapped IPv6 as IPv4, and IPv6 by its /64', function () {
+            assert.equal(addressKey('10.0.0.2:4000'), '10.0.0.2');
+            assert.equal(addressKey('[::ffff:10.0.0.2]:4000'), '10.0.0.2');
+            assert.equal(addressKey('[2001:db8:0:1::5]:4000'), '2001:db8:0:1::/64');
+            assert.equal(addressKey('[2001:db8:0:1:aa:bb:cc:dd]:1'), '2001:db8:0:1::/64');
+            assert.equal(addressKey('[2001:0db8::1]:1'), '2001:db8:0:0::/64');
+            assert.equal(addressKey('[::1]:1'), '0:0:0:0::/64');
+            assert.equal(addressKey('[2001:db8::1:2:3:10.0.0.1]:1'), '2001:db8:0:1::/64');
         });
     });
 });

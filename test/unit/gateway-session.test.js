@@ -87,8 +87,8 @@ function setup(limits = {}, devices) {
         },
     });
     let port = 40000;
-    const connect = () => {
-        const t = new FakeTransport(gateway, `10.0.0.2:${port++}`);
+    const connect = (address = '10.0.0.2') => {
+        const t = new FakeTransport(gateway, `${address}:${port++}`);
         t.session = gateway.connect(t);
         return t;
     };
@@ -177,6 +177,110 @@ describe('core/gateway-session', function () {
             t.hello();
             assert.deepEqual(t.errors(), ['already-authenticated']);
             assert.ok(!t.closed);
+        });
+    });
+
+    describe('failed hellos', function () {
+        const WRONG = 'not-the-token-xyz';
+
+        /** One connection from `address` saying hello; its answer, or the refusal at connect. */
+        function attempt(connect, address, device = 'dev1', token = WRONG) {
+            const t = connect(address);
+            if (!t.session) return t.sent[0];
+            return t.hello(device, token);
+        }
+
+        it('throttles one address after three failures: 1 s, 2 s, 4 s… up to a minute, the token not even checked meanwhile', function () {
+            const { clock, gateway, connect, events } = setup();
+            const codes = [];
+            for (let i = 0; i < 4; i++) codes.push(attempt(connect, '10.0.0.9').code);
+            assert.deepEqual(codes, ['auth-failed', 'auth-failed', 'auth-failed', 'auth-failed']);
+            const penalties = [];
+            for (let n = 0; n < 9; n++) {
+                // Hammering during the penalty: turned away at connect, uncounted, and not prolonging it.
+                const started = clock.now();
+                let refused = 0;
+                while (attempt(connect, '10.0.0.9').code === 'auth-throttled') {
+                    refused++;
+                    clock.advance(250);
+                }
+                assert.ok(refused > 0);
+                penalties.push(clock.now() - started);
+            }
+            assert.deepEqual(penalties, [1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000]);
+            assert.equal(gateway.stats().authChecks, 4 + 9);
+            assert.equal(gateway.stats().throttledAddresses, 1);
+            // The right token from the throttled address waits too: otherwise the guess that hits would get in.
+            assert.equal(attempt(connect, '10.0.0.9', 'dev1', 'token-of-dev1-xyz').code, 'auth-throttled');
+            // Another address, another device: unaffected.
+            assert.equal(attempt(connect, '10.0.0.3', 'dev2', 'token-of-dev2-xyz').type, 'ack');
+            assert.equal(events.online.length, 1);
+            // Logged once per kind, then summed up once per 10 s: the log names the penalty to come.
+            assert.deepEqual(
+                events.refusals.slice(0, 2).map((r) => r.reason),
+                ['auth-failed', 'auth-throttled'],
+            );
+            const { refused } = gateway.stats();
+            assert.ok(refused['auth-throttled'] > 900, `${refused['auth-throttled']} throttled`);
+            assert.ok(events.refusals.length < 60, `${events.refusals.length} log lines`);
+            clock.advance(10_000);
+            const summary = events.refusals.filter((r) => r.reason === 'auth-failed').pop();
+            assert.equal(summary.detail.message, 'wrong token for device dev1; further hellos wait 60 s');
+        });
+
+        it('refuses a hello that arrives during the penalty on a connection opened before it', function () {
+            const { gateway, connect } = setup();
+            const early = connect('10.0.0.9');
+            for (let i = 0; i < 4; i++) attempt(connect, '10.0.0.9');
+            assert.equal(early.hello('dev1', 'token-of-dev1-xyz').code, 'auth-throttled');
+            assert.ok(early.ended);
+            assert.equal(gateway.stats().authChecks, 4);
+        });
+
+        it('throttles one device id guessed from many addresses, but not that device from an address it said hello from, nor another device', function () {
+            const { clock, gateway, connect, events } = setup();
+            connect('10.0.0.2').hello();
+            for (let i = 0; i < 6; i++) assert.equal(attempt(connect, `10.1.0.${i}`).code, 'auth-failed');
+            assert.equal(attempt(connect, '10.1.1.1').code, 'auth-throttled');
+            assert.equal(attempt(connect, '10.1.1.2', 'dev1', 'token-of-dev1-xyz').code, 'auth-throttled');
+            assert.equal(gateway.stats().throttledDevices, 1);
+            assert.equal(attempt(connect, '10.1.1.3', 'dev2', 'token-of-dev2-xyz').type, 'ack');
+            assert.equal(attempt(connect, '10.0.0.2', 'dev1', 'token-of-dev1-xyz').type, 'ack');
+            assert.deepEqual(
+                events.online.map((e) => e.remote.replace(/:\d+$/, '')),
+                ['10.0.0.2', '10.1.1.3', '10.0.0.2'],
+            );
+            // After the penalty the device gets in from anywhere, and its good hello clears the count.
+            clock.advance(1000);
+            assert.equal(attempt(connect, '10.1.1.4', 'dev1', 'token-of-dev1-xyz').type, 'ack');
+            assert.equal(attempt(connect, '10.1.1.5').code, 'auth-failed');
+        });
+
+        it('throttles ids not in the table together, so a refusal does not tell whether an id exists', function () {
+            const { gateway, connect } = setup();
+            for (let i = 0; i < 6; i++) assert.equal(attempt(connect, `10.1.0.${i}`, `nobody${i}`).code, 'auth-failed');
+            assert.equal(attempt(connect, '10.1.1.1', 'someone-else').code, 'auth-throttled');
+            assert.equal(gateway.stats().throttledDevices, 1);
+        });
+
+        it('holds a guesser hammering for a minute to a handful of token checks, from one address or from a hundred', function () {
+            for (const addresses of [1, 100]) {
+                const { clock, gateway, connect } = setup();
+                for (let ms = 0, i = 0; ms < 60_000; ms += 5, i++) {
+                    attempt(connect, `10.2.0.${i % addresses}`);
+                    clock.advance(5);
+                }
+                const checks = gateway.stats().authChecks;
+                assert.ok(checks <= 12, `${checks} of 12,000 hellos checked from ${addresses} address(es)`);
+                assert.equal(gateway.stats().refused['auth-failed'], checks);
+            }
+        });
+
+        it('forgets the failures of an address that stops failing for a quarter of an hour', function () {
+            const { clock, connect } = setup();
+            for (let i = 0; i < 4; i++) attempt(connect, '10.0.0.9');
+            clock.advance(15 * 60_000);
+            for (let i = 0; i < 3; i++) assert.equal(attempt(connect, '10.0.0.9').code, 'auth-failed');
         });
     });
 
@@ -288,6 +392,26 @@ describe('core/gateway-session', function () {
             assert.equal(gateway.stats().refused['line-too-long'], 2);
         });
 
+        it('refuses a line nesting too deep without parsing it, keeps the device; before the hello it closes', function () {
+            const { events, gateway, connect } = setup({ maxLineBytes: 100_000 });
+            const t = connect();
+            t.hello();
+            t.raw(`${'['.repeat(20_000)}${']'.repeat(20_000)}\n`);
+            assert.deepEqual(t.errors(), ['too-deep']);
+            assert.match(
+                t.sent[t.sent.length - 1].message,
+                /^a line nests more than 16 levels of brackets: it was dropped$/,
+            );
+            t.reading();
+            assert.equal(events.readings.length, 1);
+            assert.ok(!t.closed);
+            const early = connect();
+            early.raw(`{"type":"hello","x":${'['.repeat(17)}\n`);
+            assert.deepEqual(early.errors(), ['too-deep']);
+            assert.ok(early.ended);
+            assert.equal(gateway.stats().refused['too-deep'], 2);
+        });
+
         it('holds a device to its rate: the burst passes, the flood is dropped and counted, one error per second', function () {
             const { clock, events, gateway, connect } = setup({ messagesPerSecond: 10, burst: 5 });
             const t = connect();
@@ -359,10 +483,12 @@ describe('core/gateway-session', function () {
             assert.equal(events.offline[0].deviceId, 'dev1');
         });
 
-        it('refuses connections over the limit, counting pending hellos, and takes new ones once some close', function () {
+        it('refuses connections over the limit when devices hold them all, and takes new ones once some close', function () {
             const { gateway, connect } = setup({ maxConnections: 2 });
             const a = connect();
+            a.hello();
             const b = connect();
+            b.hello('dev2', 'token-of-dev2-xyz');
             const c = connect();
             assert.equal(c.session, undefined);
             assert.deepEqual(c.errors(), ['too-many-connections']);
@@ -373,6 +499,37 @@ describe('core/gateway-session', function () {
             assert.ok(!b.closed);
             assert.equal(gateway.stats().refused['too-many-connections'], 1);
             assert.equal(gateway.stats().connections, 2);
+        });
+
+        it('gives connections waiting for their hello half the limit; when full, the oldest of the address with the most goes', function () {
+            const devices = Array.from({ length: 10 }, (_, i) => ({
+                id: `d${i}`,
+                token: `token-of-d${i}-xyz`,
+                location: '',
+            }));
+            const { gateway, connect } = setup({ maxConnections: 10 }, devices);
+            const flood = Array.from({ length: 4 }, () => connect('10.0.0.9'));
+            const other = connect('10.0.0.8');
+            assert.equal(gateway.stats().pending, 5);
+            // A sixth waiting connection: the flooding address loses its oldest, not the one from elsewhere.
+            const device = connect('10.0.0.2');
+            assert.deepEqual(flood[0].errors(), ['too-many-pending']);
+            assert.ok(flood[0].ended);
+            assert.ok(!other.closed);
+            assert.equal(gateway.stats().pending, 5);
+            assert.equal(device.hello('d0', 'token-of-d0-xyz').type, 'ack');
+            connect('10.0.0.7');
+            // From the flooding address itself, a newcomer still gets in: the oldest there makes room.
+            const sameAddress = connect('10.0.0.9');
+            assert.deepEqual(flood[1].errors(), ['too-many-pending']);
+            assert.equal(sameAddress.hello('d1', 'token-of-d1-xyz').type, 'ack');
+            // Devices may fill the whole limit: online ones are never closed to make room.
+            for (let i = 2; i < 10; i++) connect(`10.0.1.${i}`).hello(`d${i}`, `token-of-d${i}-xyz`);
+            assert.equal(gateway.stats().devicesOnline, 10);
+            assert.equal(gateway.stats().pending, 0);
+            const late = connect('10.0.0.9');
+            assert.deepEqual(late.errors(), ['too-many-connections']);
+            assert.equal(gateway.stats().refused['too-many-pending'], 6);
         });
 
         it('cuts a device that does not read what is sent to it', function () {
