@@ -90,6 +90,8 @@ export interface LockMetrics {
     readonly lockouts: number;
     /** Times the lock became jammed. */
     readonly jams: number;
+    /** Messages it could not read (each locks an open lock). */
+    readonly refusedMessages: number;
 }
 
 export type LockSettings = Omit<DoorLockConfig, 'motionPatterns' | 'initialState'> & {
@@ -163,6 +165,7 @@ export class DoorLock {
     private wrongCodes = 0;
     private lockouts = 0;
     private jams = 0;
+    private refusedMessages = 0;
     /** Whether context held something that is not a saved lock (it restored as locked). */
     readonly restoredInvalid: boolean;
 
@@ -239,6 +242,7 @@ export class DoorLock {
      * nothing to secure, and no actuation for a bad message. True when it started locking.
      */
     refuse(problem: InputProblem['problem']): boolean {
+        this.refusedMessages++;
         return this.guard(
             () => (this.state === 'unlocked' || this.state === 'unlocking') && this.beginLock(problem, false),
         );
@@ -298,6 +302,7 @@ export class DoorLock {
             wrongCodes: this.wrongCodes,
             lockouts: this.lockouts,
             jams: this.jams,
+            refusedMessages: this.refusedMessages,
         };
     }
 

@@ -668,6 +668,13 @@ export function prometheusFamilies(s: MonitorSnapshot): MetricFamily[] {
             labels,
             numberAt(m, 'jams'),
         );
+        f.add(
+            'sensorhub_door_lock_refused_messages_total',
+            'counter',
+            'Messages a door lock could not read; each locks an open lock.',
+            labels,
+            numberAt(m, 'refusedMessages'),
+        );
     }
     for (const threshold of s.thresholds) {
         const labels = { threshold: threshold.id, name: threshold.name };

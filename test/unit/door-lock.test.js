@@ -805,6 +805,7 @@ describe('core/door-lock', function () {
                 wrongCodes: 0,
                 lockouts: 0,
                 jams: 0,
+                refusedMessages: 0,
             });
         });
 
@@ -908,6 +909,7 @@ describe('core/door-lock', function () {
             const locked = setup();
             assert.equal(locked.lock.refuse('unknown-message'), false);
             assert.deepEqual(locked.states, []);
+            assert.equal(locked.lock.metrics().refusedMessages, 1, 'counted even when there is nothing to secure');
             const locking = setup({ initialState: 'unlocked', actuationMs: 1000 });
             locking.lock.lock();
             assert.equal(locking.lock.refuse('both'), false);

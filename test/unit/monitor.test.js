@@ -387,6 +387,7 @@ describe('core/monitor', function () {
                 wrongCodes: 5,
                 lockouts: 1,
                 jams: 2,
+                refusedMessages: 3,
             }));
             registry.register({ id: 'd2', type: 'sensorhub-door-lock', name: '' }, () => undefined);
             registry.register({ id: 't1', type: 'sensorhub-threshold', name: 'temps' }, () => ({
@@ -492,6 +493,7 @@ describe('core/monitor', function () {
             assert.match(text, /^sensorhub_door_lock_wrong_codes_total\{lock="d1",name="front"\} 5$/m);
             assert.match(text, /^sensorhub_door_lock_lockouts_total\{lock="d1",name="front"\} 1$/m);
             assert.match(text, /^sensorhub_door_lock_jams_total\{lock="d1",name="front"\} 2$/m);
+            assert.match(text, /^sensorhub_door_lock_refused_messages_total\{lock="d1",name="front"\} 3$/m);
             assert.doesNotMatch(text, /lock="d2"/, 'a lock without figures yet has no samples');
         });
 
