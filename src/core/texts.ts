@@ -61,6 +61,8 @@ export const TEXT_CODES = {
     'read.below': ['value', 'min'],
     'read.above': ['value', 'max'],
     'read.motion-value': ['got'],
+    'read.contact-value': ['got'],
+    'read.battery-value': ['value'],
     'read.number-value': ['kind', 'got'],
     'read.timeout': ['ms'],
     'read.offline': [],

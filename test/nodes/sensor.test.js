@@ -301,7 +301,7 @@ describe(`sensorhub-sensor on Node-RED ${version}`, function () {
         await until(() => caught.length === 1, 'the refusal');
         assert.match(
             caught[0].error.message,
-            /Sensor not started: kind must be one of: temperature, humidity, motion, generic/,
+            /Sensor not started: kind must be one of: temperature, humidity, motion, illuminance, contact, battery, generic/,
         );
     });
 

@@ -450,7 +450,7 @@ describe('run-time problems', function () {
             }
         for (const v of [null, undefined, [], {}, 'x', 2, () => 1]) {
             problems.push(describeValue(v));
-            for (const kind of ['motion', 'temperature']) {
+            for (const kind of ['motion', 'contact', 'temperature']) {
                 const r = toReadingValue(kind, '°C', v);
                 if ('problem' in r) problems.push(r.problem);
             }
@@ -477,6 +477,7 @@ describe('run-time problems', function () {
                 if (r.kind === 'error') problems.push(r.problem);
             }
         }
+        problems.push(toReadingValue('battery', '%', 101).problem);
         for (const patch of [{ high: null }, { low: 9 }, { hysteresis: -1 }]) {
             const r = applyPatch({ high: 5, low: undefined, hysteresis: 0 }, patch);
             if ('problem' in r) problems.push(r.problem);
