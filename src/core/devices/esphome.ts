@@ -50,11 +50,11 @@ export interface EsphomeState {
     readonly feedback: FeedbackMemory;
 }
 
-const LOCK_STATES: Readonly<Partial<Record<string, LockState>>> = {
-    LOCKED: 'locked',
-    UNLOCKED: 'unlocked',
-    JAMMED: 'jammed',
-};
+const LOCK_STATES: ReadonlyMap<string, LockState> = new Map([
+    ['LOCKED', 'locked'],
+    ['UNLOCKED', 'unlocked'],
+    ['JAMMED', 'jammed'],
+]);
 const BRIGHTNESS_MAX = 255;
 
 /** Words in an entity's name that say what it measures, tried in order when nothing better is known. */
@@ -149,7 +149,7 @@ function decodeState(topic: string, levels: string[], payload: Buffer, state: Es
             break;
         }
         case 'lock': {
-            const lock = LOCK_STATES[s];
+            const lock = LOCK_STATES.get(s);
             if (lock === undefined) out.push(deviceProblem('device.state', topic, quote(s)));
             else feedback(out, state.feedback, { type: 'lock', deviceId: device, state: lock });
             break;

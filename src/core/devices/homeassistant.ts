@@ -52,7 +52,7 @@ export interface Entity {
     readonly jsonSchema: boolean;
     readonly brightnessScale: number;
     readonly brightnessTopic?: string;
-    readonly lockStates: Readonly<Partial<Record<string, LockState>>>;
+    readonly lockStates: ReadonlyMap<string, LockState>;
     readonly lockPayloads: Readonly<Record<'lock' | 'unlock', string>>;
     readonly availability: readonly string[];
     readonly available: string;
@@ -71,56 +71,57 @@ export interface DiscoveryState {
 }
 
 /** Home Assistant's documented abbreviations (the ones these components use). */
-const ABBREVIATIONS: Readonly<Record<string, string>> = {
-    avty: 'availability',
-    avty_mode: 'availability_mode',
-    avty_t: 'availability_topic',
-    avty_tpl: 'availability_template',
-    bri_cmd_t: 'brightness_command_topic',
-    bri_scl: 'brightness_scale',
-    bri_stat_t: 'brightness_state_topic',
-    bri_val_tpl: 'brightness_value_template',
-    cmd_t: 'command_topic',
-    cmd_tpl: 'command_template',
-    cmps: 'components',
-    dev: 'device',
-    dev_cla: 'device_class',
-    ids: 'identifiers',
-    json_attr_t: 'json_attributes_topic',
-    mf: 'manufacturer',
-    mdl: 'model',
-    obj_id: 'object_id',
-    o: 'origin',
-    p: 'platform',
-    pl_avail: 'payload_available',
-    pl_not_avail: 'payload_not_available',
-    pl_lock: 'payload_lock',
-    pl_unlk: 'payload_unlock',
-    pl_on: 'payload_on',
-    pl_off: 'payload_off',
-    stat_cla: 'state_class',
-    stat_jam: 'state_jammed',
-    stat_locked: 'state_locked',
-    stat_locking: 'state_locking',
-    stat_t: 'state_topic',
-    stat_unlocked: 'state_unlocked',
-    stat_unlocking: 'state_unlocking',
-    stat_val_tpl: 'state_value_template',
-    sw: 'sw_version',
-    t: 'topic',
-    uniq_id: 'unique_id',
-    unit_of_meas: 'unit_of_measurement',
-    val_tpl: 'value_template',
-};
+// Maps, not object literals: a config's key "constructor" must not find Object's own keys.
+const ABBREVIATIONS: ReadonlyMap<string, string> = new Map([
+    ['avty', 'availability'],
+    ['avty_mode', 'availability_mode'],
+    ['avty_t', 'availability_topic'],
+    ['avty_tpl', 'availability_template'],
+    ['bri_cmd_t', 'brightness_command_topic'],
+    ['bri_scl', 'brightness_scale'],
+    ['bri_stat_t', 'brightness_state_topic'],
+    ['bri_val_tpl', 'brightness_value_template'],
+    ['cmd_t', 'command_topic'],
+    ['cmd_tpl', 'command_template'],
+    ['cmps', 'components'],
+    ['dev', 'device'],
+    ['dev_cla', 'device_class'],
+    ['ids', 'identifiers'],
+    ['json_attr_t', 'json_attributes_topic'],
+    ['mf', 'manufacturer'],
+    ['mdl', 'model'],
+    ['obj_id', 'object_id'],
+    ['o', 'origin'],
+    ['p', 'platform'],
+    ['pl_avail', 'payload_available'],
+    ['pl_not_avail', 'payload_not_available'],
+    ['pl_lock', 'payload_lock'],
+    ['pl_unlk', 'payload_unlock'],
+    ['pl_on', 'payload_on'],
+    ['pl_off', 'payload_off'],
+    ['stat_cla', 'state_class'],
+    ['stat_jam', 'state_jammed'],
+    ['stat_locked', 'state_locked'],
+    ['stat_locking', 'state_locking'],
+    ['stat_t', 'state_topic'],
+    ['stat_unlocked', 'state_unlocked'],
+    ['stat_unlocking', 'state_unlocking'],
+    ['stat_val_tpl', 'state_value_template'],
+    ['sw', 'sw_version'],
+    ['t', 'topic'],
+    ['uniq_id', 'unique_id'],
+    ['unit_of_meas', 'unit_of_measurement'],
+    ['val_tpl', 'value_template'],
+]);
 
 const COMPONENTS: readonly string[] = ['sensor', 'binary_sensor', 'light', 'switch', 'lock'];
 
-const SENSOR_CLASSES: Readonly<Record<string, SensorKind>> = {
-    temperature: 'temperature',
-    humidity: 'humidity',
-    illuminance: 'illuminance',
-    battery: 'battery',
-};
+const SENSOR_CLASSES: ReadonlyMap<string, SensorKind> = new Map([
+    ['temperature', 'temperature'],
+    ['humidity', 'humidity'],
+    ['illuminance', 'illuminance'],
+    ['battery', 'battery'],
+]);
 
 /** Binary classes that are contacts: Home Assistant's "on" is open, the contract's `true` is closed. */
 const CONTACT_CLASSES = new Set(['door', 'window', 'opening', 'garage_door']);
@@ -245,7 +246,9 @@ function expand(config: Fields): Fields {
 function expandKeys(v: Fields): Fields {
     const out: Fields = {};
     for (const [k, x] of Object.entries(v)) {
-        const key = ABBREVIATIONS[k] ?? k;
+        const key = ABBREVIATIONS.get(k) ?? k;
+        // JSON.parse makes `__proto__` an own key; assigning it here would set the prototype.
+        if (key === '__proto__') continue;
         out[key] = Array.isArray(x)
             ? (x as unknown[]).map((i) => (isFields(i) ? expandKeys(i) : i))
             : isFields(x)
@@ -316,11 +319,11 @@ function entity(
             jsonSchema: str(c, 'schema') === 'json',
             brightnessScale: finite(c.brightness_scale) ?? 255,
             brightnessTopic: str(c, 'brightness_state_topic'),
-            lockStates: {
-                [str(c, 'state_locked') ?? 'LOCKED']: 'locked',
-                [str(c, 'state_unlocked') ?? 'UNLOCKED']: 'unlocked',
-                [str(c, 'state_jammed') ?? 'JAMMED']: 'jammed',
-            },
+            lockStates: new Map<string, LockState>([
+                [str(c, 'state_locked') ?? 'LOCKED', 'locked'],
+                [str(c, 'state_unlocked') ?? 'UNLOCKED', 'unlocked'],
+                [str(c, 'state_jammed') ?? 'JAMMED', 'jammed'],
+            ]),
             lockPayloads: { lock: str(c, 'payload_lock') ?? 'LOCK', unlock: str(c, 'payload_unlock') ?? 'UNLOCK' },
             availability: avail,
             available: str(c, 'payload_available') ?? 'online',
@@ -331,7 +334,7 @@ function entity(
 
 function kindOf(component: Component, cls: string, unit: string): { kind: SensorKind; unit: string } {
     if (component === 'sensor') {
-        const kind = SENSOR_CLASSES[cls] ?? 'generic';
+        const kind = SENSOR_CLASSES.get(cls) ?? 'generic';
         if (kind === 'temperature') return { kind, unit: '°C' };
         return { kind, unit: kind === 'generic' ? unit : kind === 'illuminance' ? 'lx' : '%' };
     }
@@ -392,11 +395,11 @@ function decodeState(
     entities: readonly Entity[],
     state: DiscoveryState,
 ): void {
-    // Parsed once for every entity that reads this topic, and only when a template asks for JSON.
+    // Parsed once for every entity that reads this topic, and only when a template (or a JSON light) asks for JSON.
     let json: unknown;
     let parsed = false;
     for (const e of entities) {
-        if (e.template.path !== undefined && !parsed) {
+        if ((e.template.path !== undefined || e.jsonSchema) && !parsed) {
             parsed = true;
             try {
                 json = JSON.parse(s);
@@ -436,7 +439,7 @@ function entityValue(out: DeviceEvent[], topic: string, e: Entity, v: unknown, s
             return;
         }
         case 'lock': {
-            const lock = e.lockStates[String(v)];
+            const lock = e.lockStates.get(String(v));
             if (lock === undefined) out.push(deviceProblem('device.state', topic, show(v)));
             else feedback(out, state.feedback, { type: 'lock', deviceId: e.deviceId, state: lock });
             return;

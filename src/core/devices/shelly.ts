@@ -30,7 +30,8 @@ export interface ShellyConfig {
     readonly src?: string;
 }
 
-type Status = Record<string, Record<string, unknown>>;
+/** Component key (`switch:0`) → its last known status; a Map, so a key `__proto__` is just a key. */
+type Status = Map<string, Record<string, unknown>>;
 
 export interface ShellyState {
     readonly src: string;
@@ -42,14 +43,14 @@ export interface ShellyState {
 }
 
 /** Component types that are readings: the field that holds the value, and its kind and unit. */
-const READINGS: Readonly<
-    Partial<Record<string, readonly [field: string, sub: string | undefined, SensorKind, string]>>
-> = {
-    temperature: ['tC', undefined, 'temperature', '°C'],
-    humidity: ['rh', undefined, 'humidity', '%'],
-    illuminance: ['lux', undefined, 'illuminance', 'lx'],
-    devicepower: ['battery', 'percent', 'battery', '%'],
-};
+type ReadingSpec = readonly [field: string, sub: string | undefined, SensorKind, string];
+// A Map, not an object literal: a component named "constructor:0" must not find Object's own keys.
+const READINGS: ReadonlyMap<string, ReadingSpec> = new Map<string, ReadingSpec>([
+    ['temperature', ['tC', undefined, 'temperature', '°C']],
+    ['humidity', ['rh', undefined, 'humidity', '%']],
+    ['illuminance', ['lux', undefined, 'illuminance', 'lx']],
+    ['devicepower', ['battery', 'percent', 'battery', '%']],
+]);
 
 function src(config: ShellyConfig): string {
     return config.src || 'sensorhub';
@@ -127,15 +128,15 @@ function decodeNotification(topic: string, id: string, payload: Buffer, state: S
         return [deviceProblem('device.value', topic, `params: ${show(params)}`)];
     let status = state.status.get(id);
     if (full || status === undefined) {
-        status = {};
+        status = new Map();
         state.status.set(id, status);
     }
     const out: DeviceEvent[] = [];
     for (const key in params) {
         const delta = (params as Record<string, unknown>)[key];
         if (typeof delta !== 'object' || delta === null || Array.isArray(delta)) continue;
-        const merged = { ...status[key], ...(delta as Record<string, unknown>) };
-        status[key] = merged;
+        const merged = { ...status.get(key), ...(delta as Record<string, unknown>) };
+        status.set(key, merged);
         component(out, topic, id, key, merged, state);
     }
     return out;
@@ -153,7 +154,7 @@ function component(
     const colon = key.indexOf(':');
     if (colon < 0) return;
     const type = key.slice(0, colon);
-    const spec = READINGS[type];
+    const spec = READINGS.get(type);
     if (spec !== undefined) {
         const [field, sub, kind, unit] = spec;
         let v = c[field];

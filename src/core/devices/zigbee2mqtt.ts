@@ -47,11 +47,12 @@ const QUANTITIES: ReadonlyArray<readonly [key: string, kind: SensorKind, unit: s
 ];
 
 /** Zigbee2MQTT's own lock states; `not_fully_locked` is a bolt that did not reach its end. */
-const LOCK_STATES: Readonly<Record<string, LockState>> = {
-    locked: 'locked',
-    unlocked: 'unlocked',
-    not_fully_locked: 'jammed',
-};
+// Maps, not object literals: a device sending "constructor" must not find Object's own keys.
+const LOCK_STATES: ReadonlyMap<string, LockState> = new Map([
+    ['locked', 'locked'],
+    ['unlocked', 'unlocked'],
+    ['not_fully_locked', 'jammed'],
+]);
 
 const BRIGHTNESS_MAX = 254;
 
@@ -136,7 +137,7 @@ function lightOrLock(
 ): void {
     // A lock's `state` is the last command (LOCK/UNLOCK); what the bolt did is `lock_state`.
     if (obj.lock_state !== undefined) {
-        const lock = typeof obj.lock_state === 'string' ? LOCK_STATES[obj.lock_state] : undefined;
+        const lock = typeof obj.lock_state === 'string' ? LOCK_STATES.get(obj.lock_state) : undefined;
         if (lock === undefined) out.push(deviceProblem('device.state', topic, `lock_state ${show(obj.lock_state)}`));
         else feedback(out, state.feedback, { type: 'lock', deviceId: device, state: lock });
         return;
