@@ -106,6 +106,12 @@ describe('core/devices esphome', function () {
         assert.equal(feed(esphome, state, 'hall/light/ceiling/state', 'ON')[0].code, 'device.not-json');
     });
 
+    it('after a command, answers with the state even when unchanged', function () {
+        feed(esphome, state, 'hall/lock/door/state', 'LOCKED');
+        esphome.encodeLock('hall/door', 'lock', state);
+        assert.equal(feed(esphome, state, 'hall/lock/door/state', 'LOCKED').length, 1);
+    });
+
     it('commands a light with JSON (brightness 0–255) and a lock with LOCK/UNLOCK on …/command', function () {
         assert.deepEqual(esphome.encodeLight('hall/ceiling', { state: 'on', brightness: 50 }, state), [
             { topic: 'hall/light/ceiling/command', payload: '{"state":"ON","brightness":128}' },

@@ -129,6 +129,9 @@ describe('core/devices homeassistant discovery', function () {
             { type: 'lock', deviceId: 'front-lock', state: 'jammed' },
         ]);
         assert.equal(feed(homeAssistant, state, 'front/door/state', 'LOCK')[0].code, 'device.state');
+        feed(homeAssistant, state, 'front/door/state', 'LOCKED');
+        homeAssistant.encodeLock('front-lock', 'lock', state);
+        assert.equal(feed(homeAssistant, state, 'front/door/state', 'LOCKED').length, 1, 'the answer to a command');
         feed(homeAssistant, state, 'homeassistant/lock/back/door/config', {
             stat_t: 'back/state',
             cmd_t: 'back/set',

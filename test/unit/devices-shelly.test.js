@@ -117,6 +117,14 @@ describe('core/devices shelly', function () {
         assert.deepEqual(JSON.parse(c.payload).params, { id: 1, on: false });
     });
 
+    it('after Switch.Set on a bare id, answers with the state of its switch:0 even when unchanged', function () {
+        const on = notify('NotifyStatus', { 'switch:0': { id: 0, output: true } });
+        feed(shelly, state, 'plug1/events/rpc', on);
+        assert.deepEqual(feed(shelly, state, 'plug1/events/rpc', on), []);
+        shelly.encodeLight('plug1', { state: 'on' }, state);
+        assert.equal(feed(shelly, state, 'plug1/events/rpc', on).length, 1);
+    });
+
     it('reads replies on <src>/rpc: a result is quiet, an error a coded problem', function () {
         const ok = { id: 1, src: 'plug1', dst: 'sensorhub', result: { was_on: false } };
         assert.deepEqual(feed(shelly, state, 'sensorhub/rpc', ok), []);

@@ -90,6 +90,13 @@ describe('core/devices tasmota', function () {
         ]);
     });
 
+    it('after a command, answers with the state even when unchanged, still once for its two answers', function () {
+        feed(tasmota, state, 'stat/lamp/RESULT', { POWER: 'ON', Dimmer: 40 });
+        tasmota.encodeLight('lamp', { state: 'on', brightness: 40 }, state);
+        assert.equal(feed(tasmota, state, 'stat/lamp/RESULT', { POWER: 'ON', Dimmer: 40 }).length, 1);
+        assert.deepEqual(feed(tasmota, state, 'stat/lamp/POWER', 'ON'), []);
+    });
+
     it('takes the periodic tele/STATE as feedback too, Dimmer already 0–100', function () {
         const events = feed(tasmota, state, 'tele/lamp/STATE', {
             Time: '2024-01-01T12:00:00',

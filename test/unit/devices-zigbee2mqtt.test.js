@@ -103,6 +103,18 @@ describe('core/devices zigbee2mqtt', function () {
         assert.deepEqual(jam, [{ type: 'lock', deviceId: 'front lock', state: 'jammed' }]);
     });
 
+    it('answers a command with the state even when it did not change (a lock told to lock that was locked)', function () {
+        feed(zigbee2mqtt, state, 'zigbee2mqtt/front lock', { lock_state: 'locked' });
+        assert.deepEqual(feed(zigbee2mqtt, state, 'zigbee2mqtt/front lock', { lock_state: 'locked' }), []);
+        zigbee2mqtt.encodeLock('front lock', 'lock', state);
+        assert.deepEqual(feed(zigbee2mqtt, state, 'zigbee2mqtt/front lock', { lock_state: 'locked' }), [
+            { type: 'lock', deviceId: 'front lock', state: 'locked' },
+        ]);
+        feed(zigbee2mqtt, state, 'zigbee2mqtt/bulb', { state: 'ON', brightness: 254 });
+        zigbee2mqtt.encodeLight('bulb', { state: 'on', brightness: 100 }, state);
+        assert.equal(feed(zigbee2mqtt, state, 'zigbee2mqtt/bulb', { state: 'ON', brightness: 254 }).length, 1);
+    });
+
     it('ignores the bridge and commands seen on the wildcard, and what is not its own', function () {
         assert.deepEqual(feed(zigbee2mqtt, state, 'zigbee2mqtt/bridge/state', { state: 'online' }), []);
         assert.deepEqual(feed(zigbee2mqtt, state, 'zigbee2mqtt/bulb/set', { state: 'ON' }), []);

@@ -4,6 +4,7 @@ import { homeAssistant, type DiscoveryState } from './homeassistant';
 import {
     availability,
     deviceProblem,
+    expectAnswer,
     feedback,
     finite,
     fromPercent,
@@ -105,14 +106,16 @@ export const esphome: DeviceProfile<EsphomeConfig, EsphomeState> = {
             return homeAssistant.decode(topic, payload, state.discovery);
         return NONE;
     },
-    encodeLight(device, command) {
+    encodeLight(device, command, state) {
+        expectAnswer(state.feedback, device);
         const [node, name] = split(device);
         const body: Record<string, unknown> = { state: command.state === 'on' ? 'ON' : 'OFF' };
         if (command.state === 'on' && command.brightness !== undefined)
             body.brightness = fromPercent(command.brightness, BRIGHTNESS_MAX);
         return [{ topic: `${node}/light/${name}/command`, payload: JSON.stringify(body) }];
     },
-    encodeLock(device, action) {
+    encodeLock(device, action, state) {
+        expectAnswer(state.feedback, device);
         const [node, name] = split(device);
         return [{ topic: `${node}/lock/${name}/command`, payload: action === 'lock' ? 'LOCK' : 'UNLOCK' }];
     },

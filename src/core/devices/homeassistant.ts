@@ -4,6 +4,7 @@ import { applyTemplate, compileTemplate, PLAIN_VALUE, type ValueTemplate } from 
 import {
     availability,
     deviceProblem,
+    expectAnswer,
     feedback,
     finite,
     fromPercent,
@@ -159,10 +160,12 @@ export const homeAssistant: DeviceProfile<DiscoveryConfig, DiscoveryState> & {
         return out;
     },
     encodeLight(device, command, state) {
+        expectAnswer(state.feedback, device);
         const e = (state.byDevice.get(device) ?? []).find((x) => x.component === 'light' || x.component === 'switch');
         return e === undefined || e.commandTopic === undefined ? [] : lightCommand(e, e.commandTopic, command);
     },
     encodeLock(device, action, state) {
+        expectAnswer(state.feedback, device);
         const e = (state.byDevice.get(device) ?? []).find((x) => x.component === 'lock');
         if (e === undefined || e.commandTopic === undefined) return [];
         return [{ topic: e.commandTopic, payload: e.lockPayloads[action] }];

@@ -2,6 +2,7 @@ import type { SensorKind } from '../reading';
 import {
     availability,
     deviceProblem,
+    expectAnswer,
     feedback,
     finite,
     isProblem,
@@ -82,6 +83,7 @@ export const shelly: DeviceProfile<ShellyConfig, ShellyState> = {
     },
     encodeLight(device, command, state) {
         const [id, component] = target(device);
+        expectAnswer(state.feedback, `${id}/${component.type}:${component.index}`);
         const on = command.state === 'on';
         const params: Record<string, unknown> = { id: component.index, on };
         // Only a dimmer (light:N) has a brightness; a relay (switch:N) just switches.

@@ -3,6 +3,7 @@ import { quote } from '../texts';
 import {
     availability,
     deviceProblem,
+    expectAnswer,
     feedback,
     finite,
     isProblem,
@@ -60,7 +61,8 @@ export const tasmota: DeviceProfile<TasmotaConfig, TasmotaState> = {
         }
         return NONE;
     },
-    encodeLight(device, command) {
+    encodeLight(device, command, state) {
+        expectAnswer(state.feedback, device);
         if (command.state === 'off') return [{ topic: `cmnd/${device}/POWER`, payload: 'OFF' }];
         const power = { topic: `cmnd/${device}/POWER`, payload: 'ON' };
         if (command.brightness === undefined) return [power];

@@ -179,6 +179,15 @@ export function feedback(out: DeviceEvent[], memory: FeedbackMemory, event: Ligh
     out.push(event);
 }
 
+/**
+ * A command was sent: its answer is sent on even when it repeats the last
+ * state (a lock told to lock that was locked must still answer, or the lock
+ * node would call it jammed).
+ */
+export function expectAnswer(memory: FeedbackMemory, device: string): void {
+    memory.delete(device);
+}
+
 /** A device's scale (0–254, 0–255) to 0–100, and back. */
 export function toPercent(v: number, max: number): number {
     return Math.round((Math.min(Math.max(v, 0), max) * 100) / max);

@@ -2,6 +2,7 @@ import type { SensorKind } from '../reading';
 import {
     availability,
     deviceProblem,
+    expectAnswer,
     feedback,
     finite,
     fromPercent,
@@ -75,12 +76,14 @@ export const zigbee2mqtt: DeviceProfile<Zigbee2MqttConfig, Zigbee2MqttState> = {
         return decodeDevice(topic, rest, payload, state);
     },
     encodeLight(device, command, state) {
+        expectAnswer(state.feedback, device);
         const body: Record<string, unknown> = { state: command.state === 'on' ? 'ON' : 'OFF' };
         if (command.state === 'on' && command.brightness !== undefined)
             body.brightness = fromPercent(command.brightness, BRIGHTNESS_MAX);
         return [{ topic: `${state.prefix}${device}/set`, payload: JSON.stringify(body) }];
     },
     encodeLock(device, action, state) {
+        expectAnswer(state.feedback, device);
         return [
             {
                 topic: `${state.prefix}${device}/set`,
