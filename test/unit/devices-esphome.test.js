@@ -106,6 +106,13 @@ describe('core/devices esphome', function () {
         assert.equal(feed(esphome, state, 'hall/light/ceiling/state', 'ON')[0].code, 'device.not-json');
     });
 
+    it('gives a switch ON/OFF as a light without brightness', function () {
+        assert.deepEqual(feed(esphome, state, 'garden/switch/pump/state', 'ON'), [
+            { type: 'light', deviceId: 'garden/pump', state: 'on' },
+        ]);
+        assert.equal(feed(esphome, state, 'garden/switch/pump/state', '1')[0].code, 'device.state');
+    });
+
     it('after a command, answers with the state even when unchanged', function () {
         feed(esphome, state, 'hall/lock/door/state', 'LOCKED');
         esphome.encodeLock('hall/door', 'lock', state);

@@ -161,6 +161,40 @@ describe('core/devices homeassistant discovery', function () {
         ]);
     });
 
+    it('reads a default-schema light (ON/OFF, brightness on its own topic) and a switch, commands them with their payloads', function () {
+        feed(homeAssistant, state, 'homeassistant/light/hall/lamp/config', {
+            '~': 'hall/lamp',
+            stat_t: '~/status',
+            cmd_t: '~/switch',
+            bri_stat_t: '~/brightness',
+            bri_scl: 100,
+            pl_on: 'on',
+            pl_off: 'off',
+            dev: { ids: 'lamp' },
+        });
+        assert.deepEqual(feed(homeAssistant, state, 'hall/lamp/status', 'on'), [
+            { type: 'light', deviceId: 'lamp', state: 'on' },
+        ]);
+        assert.deepEqual(feed(homeAssistant, state, 'hall/lamp/brightness', '40'), [
+            { type: 'light', deviceId: 'lamp', state: 'on', brightness: 40 },
+        ]);
+        assert.deepEqual(homeAssistant.encodeLight('lamp', { state: 'off' }, state), [
+            { topic: 'hall/lamp/switch', payload: 'off' },
+        ]);
+        feed(homeAssistant, state, 'homeassistant/switch/relay/config', {
+            stat_t: 'relay/state',
+            cmd_t: 'relay/set',
+            dev: { ids: 'relay' },
+        });
+        assert.deepEqual(feed(homeAssistant, state, 'relay/state', 'OFF'), [
+            { type: 'light', deviceId: 'relay', state: 'off' },
+        ]);
+        assert.deepEqual(homeAssistant.encodeLight('relay', { state: 'on', brightness: 10 }, state), [
+            { topic: 'relay/set', payload: 'ON' },
+        ]);
+        assert.equal(feed(homeAssistant, state, 'relay/state', 'MAYBE')[0].code, 'device.state');
+    });
+
     it('reads availability topics with their payloads, one event per device', function () {
         const dev = { ids: 'node1' };
         feed(homeAssistant, state, 'homeassistant/sensor/node1/a/config', {
