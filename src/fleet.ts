@@ -3,7 +3,9 @@ import { Throttle } from './core/throttle';
 import { commandOf } from './core/commands';
 import {
     failedReading,
+    isBooleanKind,
     ReadError,
+    SIMULATED_MEAN,
     toReadingValue,
     type FailureStatus,
     type ReadingValue,
@@ -134,9 +136,9 @@ export = function (RED: NodeAPI): void {
             }
             const sim = config.simulation;
             const simulator = new SimulatedSensor({
-                mode: sensor.kind === 'motion' ? 'motion' : 'numeric',
+                mode: isBooleanKind(sensor.kind) ? 'motion' : 'numeric',
                 seed: memberSeed(seedBase, index),
-                mean: sensor.kind === 'humidity' ? 45 : 21,
+                mean: SIMULATED_MEAN[sensor.kind],
                 noise: 0.2,
                 latencyMinMs: sim.latencyMinMs,
                 latencyMaxMs: sim.latencyMaxMs,

@@ -27,6 +27,12 @@ type Command = (typeof COMMANDS)[number];
 
 type Shown = { kind: 'none' } | { kind: 'value'; value: ReadingValue } | { kind: 'failure'; status: FailureStatus };
 
+/** The status text of a boolean reading, [false, true], per kind. */
+const BOOLEAN_STATUS: Readonly<Record<string, readonly [string, string]>> = {
+    motion: ['no-motion', 'motion'],
+    contact: ['open', 'closed'],
+};
+
 function isCommand(c: string): c is Command {
     return (COMMANDS as readonly string[]).includes(c);
 }
@@ -140,7 +146,7 @@ export = function (RED: NodeAPI): void {
 
         const formatValue = (value: ReadingValue): string => {
             if (typeof value === 'boolean')
-                return RED._(value ? 'sensorhub-sensor.status.motion' : 'sensorhub-sensor.status.no-motion');
+                return RED._(`sensorhub-sensor.status.${BOOLEAN_STATUS[sensor.kind][+value]}`);
             const shownValue = sensor.kind === 'generic' ? String(Math.round(value * 1000) / 1000) : value.toFixed(1);
             return sensor.unit ? `${shownValue} ${sensor.unit}` : shownValue;
         };

@@ -13,7 +13,14 @@ import {
     wholeField,
     type Raw,
 } from './config-fields';
-import { defaultEventType, defaultUnit, SENSOR_KINDS, type SensorInfo, type SensorKind } from './reading';
+import {
+    defaultEventType,
+    defaultUnit,
+    SENSOR_KINDS,
+    SENSOR_KINDS_TEXT,
+    type SensorInfo,
+    type SensorKind,
+} from './reading';
 import {
     COMMAND_MAX_LENGTH,
     LATENCY_MAX_MS,
@@ -232,13 +239,7 @@ function member(entry: unknown, serialAvailable: boolean, named: (id: string) =>
             `id is longer than ${ID_MAX_LENGTH} characters`,
         );
     named(id);
-    const kind = choiceField(
-        row,
-        'kind',
-        SENSOR_KINDS,
-        'kind must be temperature, humidity, motion or generic',
-        'temperature',
-    );
+    const kind = choiceField(row, 'kind', SENSOR_KINDS, `kind must be ${SENSOR_KINDS_TEXT}`, 'temperature');
     const location = text(row.location);
     if (location.length > ID_MAX_LENGTH)
         throw new ConfigError(

@@ -12,7 +12,14 @@
  * the message shapes below, or refused with a code and a sentence saying why.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { defaultUnit, isSensorKind, toReadingValue, TEMPERATURE_UNITS, UNIT_MAX_LENGTH } from './reading';
+import {
+    defaultUnit,
+    isSensorKind,
+    SENSOR_KINDS_TEXT,
+    toReadingValue,
+    TEMPERATURE_UNITS,
+    UNIT_MAX_LENGTH,
+} from './reading';
 import type { ReadingValue, SensorKind } from './reading';
 
 export const PROTOCOL_VERSION = 1;
@@ -224,8 +231,7 @@ function decodeReading(obj: Fields, id: MessageId | undefined): DecodeResult {
     const sensor = field(obj, 'sensor');
     if (!isValidId(sensor)) return refuse('bad-message', `sensor must be an id (${ID_RULE}), got ${describe(sensor)}`);
     const kind = field(obj, 'kind');
-    if (!isSensorKind(kind))
-        return refuse('bad-message', `kind must be temperature, humidity, motion or generic, got ${describe(kind)}`);
+    if (!isSensorKind(kind)) return refuse('bad-message', `kind must be ${SENSOR_KINDS_TEXT}, got ${describe(kind)}`);
     const device = field(obj, 'device');
     if (device !== undefined && !isValidId(device))
         return refuse('bad-message', `device must be an id (${ID_RULE}), got ${describe(device)}`);
@@ -264,9 +270,13 @@ function checkUnit(kind: SensorKind, unit: unknown): string | undefined {
                 ? undefined
                 : `a temperature unit must be °C or °F, got ${quote(unit)}`;
         case 'humidity':
-            return unit === '%' ? undefined : `a humidity unit must be %, got ${quote(unit)}`;
+        case 'battery':
+            return unit === '%' ? undefined : `a ${kind} unit must be %, got ${quote(unit)}`;
+        case 'illuminance':
+            return unit === 'lx' ? undefined : `an illuminance unit must be lx, got ${quote(unit)}`;
         case 'motion':
-            return unit === '' ? undefined : 'a motion sensor has no unit';
+        case 'contact':
+            return unit === '' ? undefined : `a ${kind} sensor has no unit`;
         case 'generic':
             return unit.length <= UNIT_MAX_LENGTH ? undefined : `unit is longer than ${UNIT_MAX_LENGTH} characters`;
     }

@@ -5,12 +5,22 @@ import { describeValue, problem, type Problem } from './texts';
  * so that swapping a simulated sensor for a real one needs no rewiring.
  */
 
-export type SensorKind = 'temperature' | 'humidity' | 'motion' | 'generic';
+export type SensorKind = 'temperature' | 'humidity' | 'motion' | 'illuminance' | 'contact' | 'battery' | 'generic';
 export type FailureStatus = 'error' | 'timeout' | 'offline';
 export type ReadingStatus = 'ok' | FailureStatus;
 export type ReadingValue = number | boolean;
 
-export const SENSOR_KINDS: readonly SensorKind[] = ['temperature', 'humidity', 'motion', 'generic'];
+export const SENSOR_KINDS: readonly SensorKind[] = [
+    'temperature',
+    'humidity',
+    'motion',
+    'illuminance',
+    'contact',
+    'battery',
+    'generic',
+];
+/** The kinds as an English list, for configuration errors. */
+export const SENSOR_KINDS_TEXT = 'temperature, humidity, motion, illuminance, contact, battery or generic';
 export const TEMPERATURE_UNITS: readonly string[] = ['°C', '°F'];
 export const UNIT_MAX_LENGTH = 32;
 
@@ -50,6 +60,11 @@ export class ReadError extends Error {
     }
 }
 
+/** The kinds whose value is a boolean (contact: true = closed). */
+export function isBooleanKind(kind: SensorKind): boolean {
+    return kind === 'motion' || kind === 'contact';
+}
+
 export function isSensorKind(v: unknown): v is SensorKind {
     return typeof v === 'string' && (SENSOR_KINDS as readonly string[]).includes(v);
 }
@@ -62,6 +77,12 @@ export function defaultEventType(kind: SensorKind): string {
             return 'humidity_update';
         case 'motion':
             return 'motion_detected';
+        case 'illuminance':
+            return 'illuminance_update';
+        case 'contact':
+            return 'contact_update';
+        case 'battery':
+            return 'battery_update';
         case 'generic':
             return 'sensor_update';
     }
@@ -73,12 +94,27 @@ export function defaultUnit(kind: SensorKind): string {
         case 'temperature':
             return '°C';
         case 'humidity':
+        case 'battery':
             return '%';
+        case 'illuminance':
+            return 'lx';
         case 'motion':
+        case 'contact':
         case 'generic':
             return '';
     }
 }
+
+/** Where a simulated sensor of each kind reads around (boolean kinds ignore it). */
+export const SIMULATED_MEAN: Readonly<Record<SensorKind, number>> = {
+    temperature: 21,
+    humidity: 45,
+    motion: 0,
+    illuminance: 300,
+    contact: 0,
+    battery: 90,
+    generic: 21,
+};
 
 /** Two decimals: enough for any sensor here, and no 70.52000000000001 after a conversion. */
 export function round2(v: number): number {
@@ -103,12 +139,28 @@ export function toReadingValue(
             problem('read.motion-value', { got }, `a motion sensor needs true or false (or 1/0), got ${got.message}`),
         );
     }
+    if (kind === 'contact') {
+        if (typeof raw === 'boolean') return { value: raw };
+        if (raw === 0 || raw === 1) return { value: raw === 1 };
+        const got = describeValue(raw);
+        return wrongValue(
+            problem(
+                'read.contact-value',
+                { got },
+                `a contact sensor needs true (closed) or false (open), or 1/0, got ${got.message}`,
+            ),
+        );
+    }
     if (typeof raw !== 'number' || !Number.isFinite(raw)) {
         const got = describeValue(raw);
         return wrongValue(
             problem('read.number-value', { kind, got }, `a ${kind} sensor needs a finite number, got ${got.message}`),
         );
     }
+    if (kind === 'battery' && (raw < 0 || raw > 100))
+        return wrongValue(
+            problem('read.battery-value', { value: String(raw) }, `a battery level runs from 0 to 100 %, got ${raw}`),
+        );
     if (kind === 'temperature' && unit === '°F') return { value: round2((raw * 9) / 5 + 32) };
     return { value: raw };
 }

@@ -16,6 +16,9 @@ import {
     defaultEventType,
     defaultUnit,
     SENSOR_KINDS,
+    SENSOR_KINDS_TEXT,
+    isBooleanKind,
+    SIMULATED_MEAN,
     TEMPERATURE_UNITS,
     UNIT_MAX_LENGTH,
     type SensorInfo,
@@ -86,13 +89,7 @@ export function parseSensorConfig(
 }
 
 function parse(raw: Raw, fallbackId: string): SensorConfig {
-    const kind = choiceField(
-        raw,
-        'kind',
-        SENSOR_KINDS,
-        'kind must be temperature, humidity, motion or generic',
-        'temperature',
-    );
+    const kind = choiceField(raw, 'kind', SENSOR_KINDS, `kind must be ${SENSOR_KINDS_TEXT}`, 'temperature');
     const source = choiceField(raw, 'source', SENSOR_SOURCES, 'source must be simulated, msg or serial', 'simulated');
     const id = text(raw.sensorId) || fallbackId;
     if (id.length > 256)
@@ -120,9 +117,9 @@ function parse(raw: Raw, fallbackId: string): SensorConfig {
             'offline for (s) must be shorter than offline every (s)',
         );
     const simulation = {
-        mode: kind === 'motion' ? ('motion' as const) : ('numeric' as const),
+        mode: isBooleanKind(kind) ? ('motion' as const) : ('numeric' as const),
         seed,
-        mean: field(raw, 'mean', 'mean', -1e9, 1e9, kind === 'humidity' ? 45 : 21),
+        mean: field(raw, 'mean', 'mean', -1e9, 1e9, SIMULATED_MEAN[kind]),
         noise: field(raw, 'noise', 'noise', 0, 1e9, 0.2),
         drift: field(raw, 'drift', 'drift per read', -1e9, 1e9, 0),
         latencyMinMs,

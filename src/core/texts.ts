@@ -22,7 +22,7 @@ export interface Problem {
 /**
  * Every run-time code with the parameters its text may use. A code is its
  * catalog key: the `read.` and `value.` sections are shared by every node
- * (the hub catalog's `common` section); a code starting with a node type is in
+ * (the hub catalog's `common` section), as is `device.` (device profiles over MQTT); a code starting with a node type is in
  * that node's own catalog.
  */
 export const TEXT_CODES = {
@@ -61,10 +61,21 @@ export const TEXT_CODES = {
     'read.below': ['value', 'min'],
     'read.above': ['value', 'max'],
     'read.motion-value': ['got'],
+    'read.contact-value': ['got'],
+    'read.battery-value': ['value'],
     'read.number-value': ['kind', 'got'],
     'read.timeout': ['ms'],
     'read.offline': [],
     'read.simulated': [],
+
+    'device.not-json': ['topic', 'detail'],
+    'device.not-object': ['topic', 'detail'],
+    'device.value': ['topic', 'detail'],
+    'device.state': ['topic', 'detail'],
+    'device.template': ['topic', 'detail'],
+    'device.config': ['topic', 'detail'],
+    'device.rpc-error': ['topic', 'detail'],
+    'device.no-value': ['topic', 'detail'],
 
     'sensorhub-light.input.lux': ['topic', 'got'],
     'sensorhub-light.input.not-command': [],
@@ -93,7 +104,7 @@ export type TextCode = keyof typeof TEXT_CODES;
 export type TextParams<C extends TextCode> = { readonly [P in (typeof TEXT_CODES)[C][number]]: ProblemParam };
 
 /** Sections of TEXT_CODES kept once, in the hub catalog's `common` section. */
-export const SHARED_SECTIONS: readonly string[] = ['config', 'read', 'value'];
+export const SHARED_SECTIONS: readonly string[] = ['config', 'read', 'value', 'device'];
 
 export function problem<C extends TextCode>(code: C, params: TextParams<C>, message: string): Problem {
     return { code, params, message };

@@ -259,7 +259,7 @@ describe(`sensorhub-fleet on Node-RED ${version}`, function () {
         try {
             await load({ sensors: [ROWS[0], { ...ROWS[1], kind: 'pressure' }] });
             assert.deepEqual(errorsLogged(), [
-                'Sensorflotte nicht gestartet: Zeile 2 (h1): Art muss einer dieser Werte sein: temperature, humidity, motion, generic. Öffnen Sie den Bearbeitungsdialog des Nodes, um das zu korrigieren.',
+                'Sensorflotte nicht gestartet: Zeile 2 (h1): Art muss einer dieser Werte sein: temperature, humidity, motion, illuminance, contact, battery, generic. Öffnen Sie den Bearbeitungsdialog des Nodes, um das zu korrigieren.',
             ]);
         } finally {
             helper.settings({ lang: undefined });

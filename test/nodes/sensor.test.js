@@ -140,6 +140,32 @@ describe(`sensorhub-sensor on Node-RED ${version}`, function () {
         });
     });
 
+    it('reads illuminance, contact and battery: their units, event types, and a contact shown closed/open', async function () {
+        await helper.load(sensorNodes, [
+            TAB,
+            sensor('lux', { kind: 'illuminance', unit: '', source: 'msg' }),
+            sensor('door', { kind: 'contact', unit: '', source: 'msg' }),
+            sensor('bat', { kind: 'battery', unit: '', source: 'msg' }),
+            sink('out'),
+        ]);
+        const got = collect(helper.getNode('out'));
+        sensorNode('lux').receive({ payload: 312 });
+        sensorNode('door').receive({ payload: true });
+        sensorNode('bat').receive({ payload: 87 });
+        await until(() => got.length === 3, 'three readings');
+        assert.deepEqual(
+            got.map((m) => [m.sensor.id, m.topic, m.sensor.unit, m.payload]),
+            [
+                ['lux', 'illuminance_update', 'lx', 312],
+                ['door', 'contact_update', '', true],
+                ['bat', 'battery_update', '%', 87],
+            ],
+        );
+        await until(() => lastStatus(sensorNode('door'))?.text === 'closed', 'the closed status');
+        sensorNode('door').receive({ payload: false });
+        await until(() => lastStatus(sensorNode('door'))?.text === 'open', 'the open status');
+    });
+
     it('converts to °F, from the simulator and from msg.payload', async function () {
         await helper.load(sensorNodes, [
             TAB,
@@ -301,7 +327,7 @@ describe(`sensorhub-sensor on Node-RED ${version}`, function () {
         await until(() => caught.length === 1, 'the refusal');
         assert.match(
             caught[0].error.message,
-            /Sensor not started: kind must be one of: temperature, humidity, motion, generic/,
+            /Sensor not started: kind must be one of: temperature, humidity, motion, illuminance, contact, battery, generic/,
         );
     });
 

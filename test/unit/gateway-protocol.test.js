@@ -3,6 +3,7 @@
 // options, `fc.assert(property, { seed, path, endOnFailure: true })`, and run this file alone.
 const assert = require('node:assert/strict');
 const fc = require('fast-check');
+const { SENSOR_KINDS } = require('../../nodes/core/reading');
 const {
     decodeLine,
     encodeAck,
@@ -98,6 +99,9 @@ describe('core/gateway-protocol', function () {
                 [reading({ value: '21.5' }), 'bad-value', /needs a finite number, got the string/],
                 [reading({ value: null }), 'bad-value', /got null/],
                 [reading({ unit: 'K' }), 'bad-value', /°C or °F/],
+                [reading({ kind: 'illuminance', unit: 'lux' }), 'bad-value', /illuminance unit must be lx/],
+                [reading({ kind: 'battery', value: 120 }), 'bad-value', /battery level runs from 0 to 100/],
+                [reading({ kind: 'contact', value: 'closed' }), 'bad-value', /contact sensor needs true/],
                 [reading({ ts: -1 }), 'bad-value', /ts must be a time/],
                 [reading({ ts: '2024' }), 'bad-value', /ts must be a time/],
                 [reading({ location: 5 }), 'bad-message', /location/],
@@ -151,14 +155,14 @@ describe('core/gateway-protocol', function () {
                 fc.record({
                     type: fc.constant('reading'),
                     sensor: validId,
-                    kind: fc.constantFrom('temperature', 'humidity', 'motion', 'generic'),
+                    kind: fc.constantFrom(...SENSOR_KINDS),
                     value: fc.oneof(
                         fc.double({ noNaN: true, noDefaultInfinity: true }),
                         fc.boolean(),
                         fc.constantFrom(0, 1),
                     ),
                     ts: opt(fc.double({ min: 0, max: 8.64e15, noNaN: true })),
-                    unit: opt(fc.constantFrom('°C', '°F', '%', '', 'hPa')),
+                    unit: opt(fc.constantFrom('°C', '°F', '%', '', 'hPa', 'lx')),
                     location: opt(fc.string({ maxLength: 20 })),
                     device: opt(validId),
                     id: opt(fc.oneof(idLike, fc.integer())),
@@ -237,16 +241,25 @@ describe('core/gateway-protocol', function () {
                             break;
                         case 'reading': {
                             assert.ok(ID.test(m.sensor), m.sensor);
-                            assert.ok(['temperature', 'humidity', 'motion', 'generic'].includes(m.kind));
+                            assert.ok(SENSOR_KINDS.includes(m.kind));
                             const v = own('value');
-                            if (m.kind === 'motion') assert.equal(m.value, v === true || v === 1);
+                            const yesNo = m.kind === 'motion' || m.kind === 'contact';
+                            if (yesNo) assert.equal(m.value, v === true || v === 1);
                             else assert.ok(Number.isFinite(m.value) && m.value === v, 'a number, as sent');
-                            if (m.kind === 'motion') assert.ok(typeof v === 'boolean' || v === 0 || v === 1);
+                            if (yesNo) assert.ok(typeof v === 'boolean' || v === 0 || v === 1);
+                            if (m.kind === 'battery') assert.ok(m.value >= 0 && m.value <= 100);
                             if ('ts' in m) assert.ok(Number.isFinite(m.ts) && m.ts >= 0 && m.ts <= 8.64e15);
                             if ('device' in m) assert.ok(ID.test(m.device));
                             if ('location' in m) assert.ok(typeof m.location === 'string' && m.location.length <= 256);
                             if ('unit' in m) {
-                                const allowed = { temperature: ['°C', '°F'], humidity: ['%'], motion: [''] }[m.kind];
+                                const allowed = {
+                                    temperature: ['°C', '°F'],
+                                    humidity: ['%'],
+                                    battery: ['%'],
+                                    illuminance: ['lx'],
+                                    motion: [''],
+                                    contact: [''],
+                                }[m.kind];
                                 if (allowed) assert.ok(allowed.includes(m.unit), m.unit);
                                 else assert.ok(typeof m.unit === 'string' && m.unit.length <= 32);
                             }

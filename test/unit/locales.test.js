@@ -372,6 +372,25 @@ describe('configuration problems', function () {
  * in the hub catalog's common section, node codes in the catalog holding that
  * node type. Every code must read in every language with only its parameters.
  */
+/** One problem of every device.* code, each raised by a profile fed what it refuses. */
+function deviceProblems({ zigbee2mqtt, shelly, homeAssistant, esphome }) {
+    const out = [];
+    const feed = (profile, state, topic, text) => {
+        for (const e of profile.decode(topic, Buffer.from(text), state)) out.push(e.failure ?? e);
+    };
+    const z = zigbee2mqtt.createState({});
+    feed(zigbee2mqtt, z, 'zigbee2mqtt/a', '{');
+    feed(zigbee2mqtt, z, 'zigbee2mqtt/a', '[]');
+    feed(zigbee2mqtt, z, 'zigbee2mqtt/a', '{"battery":200,"state":"MAYBE"}');
+    const s = shelly.createState({});
+    feed(shelly, s, 'sensorhub/rpc', '{"error":{"code":-105,"message":"not found"}}');
+    const h = homeAssistant.createState({});
+    feed(homeAssistant, h, 'homeassistant/sensor/a/b/config', '{"stat_t":"a/b","val_tpl":"{{ now() }}"}');
+    feed(homeAssistant, h, 'homeassistant/sensor/a/c/config', '{"name":"c"}');
+    feed(esphome, esphome.createState({}), 'n/sensor/temperature/state', 'nan');
+    return out.filter((e) => e.code !== undefined);
+}
+
 describe('run-time problems', function () {
     const core = path.join(__dirname, '..', '..', 'nodes', 'core');
     const { TEXT_CODES, SHARED_SECTIONS, describeValue } = require(path.join(core, 'texts'));
@@ -381,6 +400,7 @@ describe('run-time problems', function () {
     const { readThresholdInput, applyPatch } = require(path.join(core, 'threshold'));
     const { toReadingValue } = require(path.join(core, 'reading'));
     const { listFailedProblem, listTimeoutProblem } = require(path.join(core, 'serial-ports'));
+    const devices = require(path.join(core, 'devices'));
     const LANGS = [SOURCE, ...TRANSLATIONS];
 
     /** The text of a code in a language, or undefined. */
@@ -450,7 +470,7 @@ describe('run-time problems', function () {
             }
         for (const v of [null, undefined, [], {}, 'x', 2, () => 1]) {
             problems.push(describeValue(v));
-            for (const kind of ['motion', 'temperature']) {
+            for (const kind of ['motion', 'contact', 'temperature']) {
                 const r = toReadingValue(kind, '°C', v);
                 if ('problem' in r) problems.push(r.problem);
             }
@@ -477,6 +497,8 @@ describe('run-time problems', function () {
                 if (r.kind === 'error') problems.push(r.problem);
             }
         }
+        problems.push(toReadingValue('battery', '%', 101).problem);
+        problems.push(...deviceProblems(devices));
         for (const patch of [{ high: null }, { low: 9 }, { hysteresis: -1 }]) {
             const r = applyPatch({ high: 5, low: undefined, hysteresis: 0 }, patch);
             if ('problem' in r) problems.push(r.problem);

@@ -28,6 +28,32 @@ describe('core/reading', function () {
         assert.deepEqual(toReadingValue('motion', '', 0), { value: false });
     });
 
+    it('has illuminance, contact and battery kinds with their units and event types', function () {
+        const { defaultUnit, isSensorKind } = require('../../nodes/core/reading');
+        assert.deepEqual(['illuminance', 'contact', 'battery'].map(defaultEventType), [
+            'illuminance_update',
+            'contact_update',
+            'battery_update',
+        ]);
+        assert.deepEqual(['illuminance', 'contact', 'battery'].map(defaultUnit), ['lx', '', '%']);
+        assert.ok(['illuminance', 'contact', 'battery'].every(isSensorKind));
+        assert.deepEqual(toReadingValue('illuminance', 'lx', 312.5), { value: 312.5 });
+        assert.deepEqual(toReadingValue('contact', '', true), { value: true });
+        assert.deepEqual(toReadingValue('contact', '', 0), { value: false });
+        assert.deepEqual(toReadingValue('battery', '%', 100), { value: 100 });
+        assert.deepEqual(toReadingValue('battery', '%', 0), { value: 0 });
+    });
+
+    it('refuses a contact that is no boolean and a battery level outside 0–100, with their codes', function () {
+        const bad = (kind, v) => toReadingValue(kind, '', v).problem;
+        assert.equal(bad('contact', 'closed').code, 'read.contact-value');
+        assert.match(bad('contact', 'closed').message, /true \(closed\) or false \(open\).*got the string "closed"/);
+        assert.equal(bad('battery', 101).code, 'read.battery-value');
+        assert.equal(bad('battery', -1).params.value, '-1');
+        assert.equal(bad('battery', '90').code, 'read.number-value');
+        assert.equal(bad('illuminance', NaN).code, 'read.number-value');
+    });
+
     it('refuses values of the wrong type with a sentence that says what came', function () {
         const err = (kind, v) => toReadingValue(kind, '', v).error;
         assert.match(err('temperature', '21'), /needs a finite number, got the string "21"/);
@@ -105,12 +131,27 @@ describe('core/sensor-config', function () {
         assert.equal(unit({ kind: 'temperature', unit: '°F' }), '°F');
         assert.equal(unit({ kind: 'humidity', unit: '°F' }), '%');
         assert.equal(unit({ kind: 'generic', unit: ' hPa ' }), 'hPa');
+        assert.equal(unit({ kind: 'illuminance', unit: '°F' }), 'lx');
+        assert.equal(unit({ kind: 'battery' }), '%');
+        assert.equal(unit({ kind: 'contact' }), '');
         assert.equal(parseSensorConfig({ source: 'msg', interval: 5 }, 'n').config.intervalMs, 0);
+    });
+
+    it('simulates a contact like motion (a boolean) and illuminance and battery around their own levels', function () {
+        const sim = (kind) => parseSensorConfig({ kind }, 'n1').config.simulation;
+        assert.equal(sim('contact').mode, 'motion');
+        assert.equal(sim('illuminance').mode, 'numeric');
+        assert.equal(sim('illuminance').mean, 300);
+        assert.equal(sim('battery').mean, 90);
+        assert.equal(parseSensorConfig({ kind: 'battery' }, 'n1').config.eventType, 'battery_update');
     });
 
     it('names the field and the fix for every bad value', function () {
         const err = (raw) => parseSensorConfig(raw, 'n').error;
-        assert.match(err({ kind: 'pressure' }), /kind must be temperature, humidity, motion or generic/);
+        assert.match(
+            err({ kind: 'pressure' }),
+            /kind must be temperature, humidity, motion, illuminance, contact, battery or generic/,
+        );
         assert.match(err({ source: 'tcp' }), /source must be simulated, msg or serial/);
         assert.match(err({ unit: 'K' }), /°C or °F/);
         assert.match(err({ kind: 'generic', unit: 'x'.repeat(33) }), /unit is longer than 32/);
