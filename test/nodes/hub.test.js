@@ -242,7 +242,7 @@ describe(`hub nodes on Node-RED ${version}`, function () {
             );
             const p = helper.getNode('p1');
             for (let i = 1; i <= 30; i++) p.receive({ payload: i });
-            await new Promise((r) => setTimeout(r, 200));
+            await until(() => held.length >= 5, 'a window of messages in flight');
             const s = helper.getNode('hub1').hub;
             const [subscriber] = s.listSubscribers();
             assert.equal(held.length, 5, 'a window of queueLimit messages in flight');
@@ -256,7 +256,7 @@ describe(`hub nodes on Node-RED ${version}`, function () {
                 const next = held.find((h) => !h.completed);
                 next.completed = true;
                 next.done();
-                await new Promise((r) => setTimeout(r, 5));
+                await until(() => held.length >= 10 || held.some((h) => !h.completed), 'the next event in flight');
             }
             assert.deepEqual(
                 held.map((h) => h.msg.payload),
