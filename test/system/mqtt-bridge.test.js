@@ -94,23 +94,26 @@ describe('MQTT bridge with a real broker', function () {
         // b's session, subscription included, is on the broker before it stops (and kept over the restart): a's
         // events reach it whichever of the two reconnects first.
         const late = await startBroker({ persistence: true });
-        const b = track(node(late.url));
-        b.bridge.start();
-        await until(() => b.bridge.state === 'connected', 'b connect');
-        await late.stop();
-        const a = track(node(late.url));
-        a.bridge.start();
-        for (let i = 1; i <= 20; i++) a.hub.publish('seq', { payload: i });
-        assert.equal(a.bridge.stats().buffered, 20);
-        assert.equal(a.got.length, 20, 'local subscribers do not wait for the broker');
-        await late.restart();
-        await until(() => b.got.length === 20, 'buffered events at b', 15000);
-        assert.deepEqual(
-            b.got.map((m) => m.payload),
-            Array.from({ length: 20 }, (_, i) => i + 1),
-        );
-        assert.equal(a.bridge.stats().buffered, 0);
-        await late.close();
+        try {
+            const b = track(node(late.url));
+            b.bridge.start();
+            await until(() => b.bridge.state === 'connected', 'b connect');
+            await late.stop();
+            const a = track(node(late.url));
+            a.bridge.start();
+            for (let i = 1; i <= 20; i++) a.hub.publish('seq', { payload: i });
+            assert.equal(a.bridge.stats().buffered, 20);
+            assert.equal(a.got.length, 20, 'local subscribers do not wait for the broker');
+            await late.restart();
+            await until(() => b.got.length === 20, 'buffered events at b', 15000);
+            assert.deepEqual(
+                b.got.map((m) => m.payload),
+                Array.from({ length: 20 }, (_, i) => i + 1),
+            );
+            assert.equal(a.bridge.stats().buffered, 0);
+        } finally {
+            await late.close();
+        }
     });
 
     it('drops the oldest buffered events beyond the bound, and counts them', async function () {
