@@ -96,8 +96,11 @@ async function countsAddUp(hubId, subId, out) {
     assert.equal(sub.dropped, 0, 'nothing dropped: no subscriber was overloaded');
 }
 
+function tell(command, ids) {
+    for (const id of ids) node(id).receive({ command });
+}
 async function stop(...ids) {
-    for (const id of ids) node(id).receive({ command: 'stop' });
+    tell('stop', ids);
 }
 
 describe(`faults in a deployed flow on Node-RED ${version}`, function () {
@@ -279,10 +282,12 @@ describe(`faults in a deployed flow on Node-RED ${version}`, function () {
             serialFailures(from(caught, 'mute'));
             serialFailures(from(fails, 'fx'));
             assert.match(from(caught, 'mute').at(-1).error.message, /Sensor mute: timeout: no reading within 100 ms$/);
-            // Status redraws are throttled to one a second: wait for it rather than read it at once.
+            // Status redraws are throttled to one a second: wait for it rather than read it at once. On a loaded
+            // machine a late tick can find the last read still running, and the status counts it as skipped.
             for (const id of ['slow', 'mute']) {
-                await until(() => lastStatus(node(`n${id}`))?.text === 'timeout', `${id} to show timeout`, 3000);
-                assert.deepEqual(lastStatus(node(`n${id}`)), { fill: 'red', shape: 'ring', text: 'timeout' });
+                const shown = () => lastStatus(node(`n${id}`));
+                await until(() => /^timeout( · \d+ skipped)?$/.test(shown()?.text ?? ''), `${id} to show timeout`);
+                assert.deepEqual([shown().fill, shown().shape], ['red', 'ring']);
             }
             // No cycle waits for the hung member: every cycle ends, and the others are read in each.
             const cycles = stats.map((s) => s.payload);
@@ -299,7 +304,6 @@ describe(`faults in a deployed flow on Node-RED ${version}`, function () {
             await until(
                 () => /^2\/3 ok · \d+ ms/.test(lastStatus(node('fleet1'))?.text ?? ''),
                 'the fleet to show its hung member',
-                3000,
             );
             assert.equal(lastStatus(node('fleet1')).fill, 'yellow');
 
@@ -339,6 +343,7 @@ describe(`faults in a deployed flow on Node-RED ${version}`, function () {
         });
 
         it('killed and restarted mid-stream at QoS 1: nothing lost, publishers in order, status follows, no redeploy', async function () {
+            this.timeout(120000);
             const mqttHub = (id, clientId) => ({
                 id,
                 type: 'sensorhub-hub',
@@ -356,8 +361,8 @@ describe(`faults in a deployed flow on Node-RED ${version}`, function () {
                 TAB,
                 mqttHub('hubA', 'faults-a'),
                 mqttHub('hubB', 'faults-b'),
-                sensor('s1', { interval: 0.05 }, ['pA', 'sent']),
-                sensor('s2', { interval: 0.05, kind: 'humidity', unit: '' }, ['pA', 'sent']),
+                sensor('s1', { interval: 0.05, autoStart: false }, ['pA', 'sent']),
+                sensor('s2', { interval: 0.05, autoStart: false, kind: 'humidity', unit: '' }, ['pA', 'sent']),
                 publish('pA', 'hubA'),
                 sink('sent'),
                 ...subscribed('sB', 'hubB', 'got'),
@@ -372,12 +377,17 @@ describe(`faults in a deployed flow on Node-RED ${version}`, function () {
             await until(() => hubA.connection === 'connected' && hubB.connection === 'connected', 'both connected');
             // The broker keeps hubB's session from here on, as a broker with autosave would.
             await broker.save();
+            // Publishing starts once hubB has subscribed: before that, the broker has nobody to keep an event for.
+            tell('start', ['ns1', 'ns2']);
             await until(() => from(got, 's1').length >= 5 && from(got, 's2').length >= 5, 'events across the broker');
 
-            // Killed (SIGKILL) with the publishers still going; at an instant when all they sent so far had crossed:
-            // what a killed broker held only in memory is lost with it, and that is the broker's to promise.
+            // Killed (SIGKILL) when all sent so far had crossed: what a killed broker held only in memory is lost
+            // with it, and that is the broker's to promise. The publishers pause for that moment (on a loaded machine
+            // a running stream is seldom caught with nothing in flight) and go on at once, before the hubs notice.
+            await stop('ns1', 'ns2');
             await until(() => got.length === sent.length, 'the stream to have crossed so far');
             await broker.kill();
+            tell('start', ['ns1', 'ns2']);
             await until(() => hubA.connection !== 'connected', 'the publishing hub to notice');
             await until(() => hubA.bridge.stats().buffered >= 10, 'events buffered while the broker is away');
             await until(
@@ -389,14 +399,17 @@ describe(`faults in a deployed flow on Node-RED ${version}`, function () {
             await stillBeating(all, 'while the broker is down');
 
             await broker.restart();
+            // The hubs retry with a backoff that doubles up to 30 s: the longer a loaded machine took to get here,
+            // the longer the wait for their next attempt.
             await until(
                 () => hubA.connection === 'connected' && hubB.connection === 'connected',
                 'both hubs back by themselves',
+                45000,
             );
             await until(() => lastStatus(node('pA'))?.fill === 'green', 'the publish node green again');
             await until(() => lastStatus(node('sB'))?.fill === 'green', 'the subscriber green again');
             await stop('ns1', 'ns2');
-            await until(() => got.length === sent.length, 'every event across', 15000);
+            await until(() => got.length === sent.length, 'every event across', 30000);
             for (const id of ['s1', 's2']) {
                 assert.deepEqual(
                     from(got, id).map((m) => m.reading.seq),

@@ -91,28 +91,29 @@ describe('MQTT bridge with a real broker', function () {
     });
 
     it('buffers while the broker is unreachable and delivers in order after connecting', async function () {
-        const port = await freePort();
-        const late = await startBroker({ port: port, persistence: false }).then(async (br) => {
-            await br.stop();
-            return br;
-        });
-        const a = track(node(late.url));
-        a.bridge.start();
-        for (let i = 1; i <= 20; i++) a.hub.publish('seq', { payload: i });
-        assert.equal(a.bridge.stats().buffered, 20);
-        assert.equal(a.got.length, 20, 'local subscribers do not wait for the broker');
-        await late.restart();
-        const b = track(node(late.url));
-        b.bridge.start();
-        await until(() => b.bridge.state === 'connected', 'b connect');
-        await new Promise((r) => setTimeout(r, 100));
-        await until(() => b.got.length === 20, 'buffered events at b', 15000);
-        assert.deepEqual(
-            b.got.map((m) => m.payload),
-            Array.from({ length: 20 }, (_, i) => i + 1),
-        );
-        assert.equal(a.bridge.stats().buffered, 0);
-        await late.close();
+        // b's session, subscription included, is on the broker before it stops (and kept over the restart): a's
+        // events reach it whichever of the two reconnects first.
+        const late = await startBroker({ persistence: true });
+        try {
+            const b = track(node(late.url));
+            b.bridge.start();
+            await until(() => b.bridge.state === 'connected', 'b connect');
+            await late.stop();
+            const a = track(node(late.url));
+            a.bridge.start();
+            for (let i = 1; i <= 20; i++) a.hub.publish('seq', { payload: i });
+            assert.equal(a.bridge.stats().buffered, 20);
+            assert.equal(a.got.length, 20, 'local subscribers do not wait for the broker');
+            await late.restart();
+            await until(() => b.got.length === 20, 'buffered events at b', 15000);
+            assert.deepEqual(
+                b.got.map((m) => m.payload),
+                Array.from({ length: 20 }, (_, i) => i + 1),
+            );
+            assert.equal(a.bridge.stats().buffered, 0);
+        } finally {
+            await late.close();
+        }
     });
 
     it('drops the oldest buffered events beyond the bound, and counts them', async function () {
@@ -186,10 +187,11 @@ describe('MQTT bridge with a real broker', function () {
         const port = await freePort();
         const a = track(node(`mqtt://127.0.0.1:${port}`, { minBackoffMs: 20, maxBackoffMs: 160 }));
         a.bridge.start();
+        await until(() => a.bridge.stats().reconnects >= 2, 'it keeps trying');
+        // Then a while to count the tries in: on a loaded machine there are fewer, never more.
         await new Promise((r) => setTimeout(r, 1200));
         const reconnects = a.bridge.stats().reconnects;
-        assert.ok(reconnects >= 2, `it keeps trying (${reconnects})`);
-        assert.ok(reconnects < 20, `with backoff, not a storm (${reconnects} tries in 1.2 s)`);
+        assert.ok(reconnects < 20, `with backoff, not a storm (${reconnects} tries)`);
         assert.equal(a.errors.length, 1, 'the same error is reported once');
         assert.match(a.errors[0].message, /ECONNREFUSED/);
         assert.notEqual(a.bridge.state, 'connected');

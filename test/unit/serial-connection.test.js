@@ -440,6 +440,7 @@ describe('core/serial-connection', function () {
             await assert.rejects(queued, OfflineError);
             assert.equal(conn.state, 'disconnected');
             // Several retries fail while the device is away; each message is reported once.
+            await until(() => errors.length >= 2, 'a failed retry reported');
             await sleep(150);
             assert.deepEqual(errors, [
                 'device unplugged',
