@@ -6,15 +6,14 @@ import {
     deviceProblem,
     expectAnswer,
     feedback,
-    finite,
     fromPercent,
     NONE,
     onOff,
     parseObject,
     isProblem,
+    lightFeedback,
     text,
     textReading,
-    toPercent,
     type DeviceEvent,
     type DeviceProfile,
     type FeedbackMemory,
@@ -182,18 +181,7 @@ function light(out: DeviceEvent[], topic: string, device: string, payload: Buffe
         out.push(obj);
         return;
     }
-    const on = onOff(obj.state);
-    if (on === undefined) {
-        out.push(deviceProblem('device.state', topic, quote(String(obj.state))));
-        return;
-    }
-    const b = finite(obj.brightness);
-    feedback(out, state.feedback, {
-        type: 'light',
-        deviceId: device,
-        state: on ? 'on' : 'off',
-        ...(b === undefined ? {} : { brightness: toPercent(b, BRIGHTNESS_MAX) }),
-    });
+    lightFeedback(out, state.feedback, topic, device, obj, BRIGHTNESS_MAX);
 }
 
 /** What a state is: its discovery config first, then the configured hint, then the name. */

@@ -189,6 +189,32 @@ export function expectAnswer(memory: FeedbackMemory, device: string): void {
 }
 
 /** A device's scale (0–254, 0–255) to 0–100, and back. */
+/**
+ * A light's report (`state` ON/OFF, `brightness` 0–`brightnessMax`) as feedback in the contract's 0–100, or a
+ * problem naming the state it could not read.
+ */
+export function lightFeedback(
+    out: DeviceEvent[],
+    memory: FeedbackMemory,
+    topic: string,
+    deviceId: string,
+    obj: Record<string, unknown>,
+    brightnessMax: number,
+): void {
+    const on = onOff(obj.state);
+    if (on === undefined) {
+        out.push(deviceProblem('device.state', topic, `state ${show(obj.state)}`));
+        return;
+    }
+    const b = finite(obj.brightness);
+    feedback(out, memory, {
+        type: 'light',
+        deviceId,
+        state: on ? 'on' : 'off',
+        ...(b === undefined ? {} : { brightness: toPercent(b, brightnessMax) }),
+    });
+}
+
 export function toPercent(v: number, max: number): number {
     return Math.round((Math.min(Math.max(v, 0), max) * 100) / max);
 }

@@ -7,12 +7,11 @@ import {
     finite,
     fromPercent,
     isProblem,
+    lightFeedback,
     NONE,
-    onOff,
     parseObject,
     reading,
     text,
-    toPercent,
     show,
     type DeviceEvent,
     type DeviceProfile,
@@ -146,16 +145,5 @@ function lightOrLock(
         return;
     }
     if (obj.state === undefined) return;
-    const on = onOff(obj.state);
-    if (on === undefined) {
-        out.push(deviceProblem('device.state', topic, `state ${show(obj.state)}`));
-        return;
-    }
-    const b = finite(obj.brightness);
-    feedback(out, state.feedback, {
-        type: 'light',
-        deviceId: device,
-        state: on ? 'on' : 'off',
-        ...(b === undefined ? {} : { brightness: toPercent(b, BRIGHTNESS_MAX) }),
-    });
+    lightFeedback(out, state.feedback, topic, device, obj, BRIGHTNESS_MAX);
 }
