@@ -131,6 +131,20 @@
             : String(value);
     }
 
+    var SENSOR_ICONS = {
+        temperature: 'sensor.svg',
+        humidity: 'sensor-humidity.svg',
+        motion: 'sensor-motion.svg',
+        illuminance: 'sensor-illuminance.svg',
+        contact: 'sensor-contact.svg',
+        battery: 'sensor-battery.svg',
+        generic: 'sensor-generic.svg',
+    };
+    /** A sensor node's icon by its kind; the palette (no kind yet) and an unknown kind get the thermometer. */
+    function sensorIcon(kind) {
+        return Object.prototype.hasOwnProperty.call(SENSOR_ICONS, kind) ? SENSOR_ICONS[kind] : 'sensor.svg';
+    }
+
     window.SensorHubEditor = {
         isBlank: isBlank,
         num: num,
@@ -148,5 +162,6 @@
         propertyValidator: propertyValidator,
         typedInput: typedInput,
         shown: shown,
+        sensorIcon: sensorIcon,
     };
 })();

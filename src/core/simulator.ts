@@ -64,8 +64,8 @@ export interface SimulatorOptions {
 }
 
 /**
- * A simulated sensor, after the seeds' SmartSensor (latency, random failures,
- * offline state, drifting value) and MotionSensor. Every read draws the same
+ * A simulated sensor (latency, random failures,
+ * offline state, drifting value, or motion). Every read draws the same
  * amount of randomness whatever its outcome, so a seed fixes the whole run:
  * which reads fail, their latencies and their values.
  */

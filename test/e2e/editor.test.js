@@ -37,9 +37,11 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
         // Every example, each on its own tab, the default one first (it is the tab on screen): each must stay valid
         // in the editor exactly as saved. Their devices and brokers are absent here; that is the runtime's concern.
         const others = fs.readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.json') && f !== EXAMPLE);
-        const flows = [EXAMPLE, ...others.sort()].flatMap((file) =>
-            onTab(JSON.parse(fs.readFileSync(path.join(root, 'examples', file), 'utf8')), file),
-        );
+        // The examples share one hub config node (one id): it is deployed once, as importing them one by one keeps it.
+        const seen = new Set();
+        const flows = [EXAMPLE, ...others.sort()]
+            .flatMap((file) => onTab(JSON.parse(fs.readFileSync(path.join(root, 'examples', file), 'utf8')), file))
+            .filter((n) => !seen.has(n.id) && seen.add(n.id));
         ourNodesInExamples = flows.filter((n) => n.type.startsWith('sensorhub-')).length;
         red = await startNodeRed({ flows });
         types = registeredTypes(installedPackageDir(red.userDir));
@@ -117,6 +119,43 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
         for (const d of defs.filter((d) => d.category === 'config')) {
             assert.equal(await page.locator(`.red-ui-palette-node[data-palette-type="${d.type}"]`).count(), 0);
         }
+    });
+
+    it('names the config nodes by what they are where a user picks or edits one', async function () {
+        const labels = await page.evaluate(() =>
+            ['sensorhub-hub', 'sensorhub-serial-port'].map((t) => RED.utils.getPaletteLabel(t, RED.nodes.getType(t))),
+        );
+        assert.deepEqual(labels, ['sensor hub', 'serial port']);
+        await openEditor('sensorhub-subscribe');
+        try {
+            // The pencil beside the hub list opens the hub's own dialog, titled by the type's label.
+            await page.locator('#node-input-btn-hub-edit').click();
+            await page.locator('#node-config-dialog-cancel').waitFor({ state: 'visible' });
+            const titles = await page.locator('.red-ui-tray-titlebar').allInnerTexts();
+            assert.ok(
+                titles.some((t) => t.includes('Edit sensor hub node')),
+                `the dialog titles: ${titles.join(' | ')}`,
+            );
+            await page.locator('#node-config-dialog-cancel').click();
+            await page.locator('#node-config-dialog-cancel').waitFor({ state: 'detached' });
+        } finally {
+            await closeTray();
+        }
+    });
+
+    it('draws each deployed sensor with the icon of its kind', async function () {
+        const drawn = await page.evaluate(() =>
+            RED.nodes.filterNodes({ type: 'sensorhub-sensor' }).map((n) => {
+                const image = document.querySelector(`g[id="${n.id}"] .red-ui-flow-node-icon`);
+                return {
+                    kind: n.kind,
+                    icon: image ? image.getAttribute('href') || image.getAttribute('xlink:href') : null,
+                };
+            }),
+        );
+        const byKind = new Map(drawn.filter((d) => d.icon).map((d) => [d.kind, d.icon]));
+        assert.match(byKind.get('motion') || '', /\/sensor-motion\.svg$/, JSON.stringify(drawn));
+        assert.match(byKind.get('temperature') || '', /\/sensor\.svg$/, JSON.stringify(drawn));
     });
 
     it('validates every node and config node of every example, as saved', async function () {

@@ -64,10 +64,8 @@ describe(`e2e: ${DEFAULT_NODE_RED} import of an example from the editor's Import
         if (red) await red.stop();
     });
 
-    it(`imports ${EXAMPLE} through Import → Examples, deploys it, and the runtime runs it without an error`, async function () {
-        const expected = JSON.parse(fs.readFileSync(path.join(root, 'examples', `${EXAMPLE}.json`), 'utf8'));
-        const from = red.mark();
-
+    /** Opens Import → Examples and imports one of ours. */
+    async function chooseExample(name) {
         await page.locator('#red-ui-header-button-sidemenu').click();
         await page.locator('#menu-item-import').click();
         const dialog = page.locator('#red-ui-clipboard-dialog');
@@ -80,20 +78,41 @@ describe(`e2e: ${DEFAULT_NODE_RED} import of an example from the editor's Import
             examples.locator('.red-ui-treeList-label', {
                 has: page.locator('.red-ui-treeList-label-text', { hasText: new RegExp(`^${label}$`) }),
             });
-        await entry(MODULE).click();
-        await entry(EXAMPLE).click();
+        // The module's folder is open after the first import: a second click would close it.
+        if ((await entry(name).count()) === 0) await entry(MODULE).click();
+        await entry(name).click();
         // Import is enabled once an example, not a folder, is chosen.
         await page.waitForFunction(() => !document.querySelector('#red-ui-clipboard-dialog-ok').disabled);
         await page.locator('#red-ui-clipboard-dialog-ok').click();
+    }
 
-        // The imported nodes hang on the mouse until a click on the canvas puts them down.
-        await page.waitForFunction(() => RED.nodes.filterNodes({ type: 'sensorhub-light' }).length === 1);
+    /** Puts down the imported nodes, which hang on the mouse until a click on the canvas. */
+    async function putDown() {
         const canvas = page.locator('#red-ui-workspace-chart');
         const box = await canvas.boundingBox();
         await page.mouse.move(box.x + 120, box.y + 80);
         await page.mouse.move(box.x + 140, box.y + 100, { steps: 5 });
         await page.mouse.click(box.x + 140, box.y + 100);
         await page.waitForFunction(() => RED.view.state() === RED.state.DEFAULT);
+    }
+
+    const hubIds = () =>
+        page.evaluate(() => {
+            const ids = [];
+            RED.nodes.eachConfig((n) => {
+                if (n.type === 'sensorhub-hub') ids.push(n.id);
+            });
+            return ids;
+        });
+
+    it(`imports ${EXAMPLE} through Import → Examples, deploys it, and the runtime runs it without an error`, async function () {
+        const expected = JSON.parse(fs.readFileSync(path.join(root, 'examples', `${EXAMPLE}.json`), 'utf8'));
+        const from = red.mark();
+
+        await chooseExample(EXAMPLE);
+        // The imported nodes hang on the mouse until a click on the canvas puts them down.
+        await page.waitForFunction(() => RED.nodes.filterNodes({ type: 'sensorhub-light' }).length === 1);
+        await putDown();
 
         const invalid = await page.evaluate(() => {
             const bad = [];
@@ -133,6 +152,53 @@ describe(`e2e: ${DEFAULT_NODE_RED} import of an example from the editor's Import
 
         fs.mkdirSync(ARTIFACTS, { recursive: true });
         await page.screenshot({ path: path.join(ARTIFACTS, 'import.png') });
+    });
+
+    it('imports two more examples after it and still has one hub, whichever way a user answers the conflict', async function () {
+        const [hub] = await hubIds();
+        assert.ok(hub, 'the first example brought a hub');
+        const sensorsBefore = await page.evaluate(() => RED.nodes.filterNodes({ type: 'sensorhub-sensor' }).length);
+
+        // The hub is already there: Node-RED asks, and "Import copy" gives the other nodes new ids but keeps the
+        // existing config node with the same id.
+        await chooseExample('simulated-sensors');
+        const notice = page.locator('.red-ui-notification', { hasText: 'already exist in your workspace' });
+        await notice.locator('button', { hasText: /^Import copy$/ }).click();
+        await page.waitForFunction(
+            (n) => RED.nodes.filterNodes({ type: 'sensorhub-sensor' }).length > n,
+            sensorsBefore,
+        );
+        await putDown();
+        assert.deepEqual(await hubIds(), [hub]);
+
+        // "View nodes…" lists the hub unticked (it exists): importing the selection leaves it out, and the imported
+        // nodes use the one there is.
+        await chooseExample('hub-two-flows');
+        await page
+            .locator('.red-ui-notification', { hasText: 'already exist in your workspace' })
+            .locator('button', { hasText: /^View nodes/ })
+            .click();
+        await page.locator('#red-ui-clipboard-dialog-import-conflict').click();
+        await page.waitForFunction(() => RED.nodes.filterNodes({ type: 'sensorhub-publish' }).length >= 2);
+        await putDown();
+        assert.deepEqual(await hubIds(), [hub]);
+
+        const users = await page.evaluate(() =>
+            ['sensorhub-publish', 'sensorhub-subscribe'].flatMap((type) =>
+                RED.nodes.filterNodes({ type }).map((n) => n.hub),
+            ),
+        );
+        assert.ok(users.length >= 6, `the imported nodes: ${users.length}`);
+        assert.deepEqual([...new Set(users)], [hub], 'every imported node uses the one hub');
+
+        await page.locator('#red-ui-header-button-deploy').click();
+        await page.waitForFunction(() => !RED.nodes.dirty(), null, { timeout: 30000 });
+        const res = await red.request('GET', '/flows');
+        const deployed = Array.isArray(res.body) ? res.body : res.body.flows;
+        assert.deepEqual(
+            deployed.filter((n) => n.type === 'sensorhub-hub').map((n) => n.name),
+            ['home'],
+        );
     });
 
     it('raises no error in the page', function () {
