@@ -368,6 +368,11 @@ describe('gateway on real sockets', function () {
             const fromOther = () => events.readings.filter((m) => m.deviceId === 'dev2');
             await until(() => fromOther().length > 50, 'the other device streaming');
             const before = fromOther().length;
+            // The machine's own noise, from the same device just before: other processes may be slowing everyone.
+            const quiet = fromOther()
+                .slice(before - 50, before)
+                .map((m) => m.reading.latencyMs)
+                .sort((x, y) => x - y)[25];
             attacker = spawn(process.execPath, ['-e', attack], { stdio: ['ignore', 'pipe', 'inherit'] });
             let answers = '';
             attacker.stdout.on('data', (d) => (answers += d));
@@ -380,7 +385,7 @@ describe('gateway on real sockets', function () {
             const p50 = during[Math.floor(during.length / 2)];
             const max = during[during.length - 1];
             console.log(
-                `      other device during 10 deep lines: ${during.length} readings, latency p50 ${p50} ms, max ${max} ms`,
+                `      other device during 10 deep lines: ${during.length} readings, latency p50 ${p50} ms, max ${max} ms (before: p50 ${quiet} ms)`,
             );
             const codes = answers
                 .split('\n')
@@ -388,8 +393,9 @@ describe('gateway on real sockets', function () {
                 .map((l) => JSON.parse(l).code);
             assert.deepEqual(codes, [undefined, ...new Array(10).fill('too-deep')]);
             assert.equal(refused('too-deep'), 10);
-            // Generous: before the depth limit the median was 300-500 ms (each line parsed for ~150 ms).
-            assert.ok(p50 < 100, `median latency ${p50} ms`);
+            // Generous, above the noise of the moment: before the depth limit the median was 300-500 ms (each line
+            // parsed for ~150 ms), after it 1 ms, beside two CPU hogs too.
+            assert.ok(p50 < quiet + 200, `median latency ${p50} ms (before the deep lines: ${quiet} ms)`);
         } finally {
             other.kill();
             attacker?.kill();
