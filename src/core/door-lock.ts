@@ -269,7 +269,9 @@ export class DoorLock {
             if (last !== null && now >= last && now - last < this.opts.cooldownMs) return false;
             this.motionAlertAt = now;
             this.save();
-            this.raise('motion_while_locked');
+            // Stamped with the instant the cooldown counts from, not a later reading of the clock (saving may take a
+            // while), so alerts are never closer together than the cooldown.
+            this.raise('motion_while_locked', { ts: now });
             return true;
         });
     }

@@ -634,6 +634,22 @@ describe('core/door-lock', function () {
             );
         });
 
+        it('stamps a motion alert with the instant its cooldown counts from, however long saving takes', function () {
+            // Saving the state (a context write) may take a while on a busy machine: the clock moves during it.
+            let clock;
+            ({ clock } = setup());
+            const { lock, alerts } = setup({ cooldownMs: 300, clock, onSave: () => clock.advance(7) });
+            const t0 = clock.t;
+            assert.equal(lock.motion(true), true);
+            clock.advance(300 - 7);
+            assert.equal(lock.motion(true), true);
+            assert.deepEqual(
+                alerts.map((a) => a.ts - t0),
+                [0, 300],
+                'alerts exactly one cooldown apart',
+            );
+        });
+
         it('does not alert on no motion, nor while unlocked, locking, unlocking or jammed', function () {
             const { lock, alerts } = setup({ feedback: true, cooldownMs: 0 });
             assert.equal(lock.motion(false), false);
