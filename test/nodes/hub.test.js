@@ -1,6 +1,16 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { helper, coreNode, version, hooks, sink, collect, errorsLogged, lastStatus } = require('../helpers/node-red');
+const {
+    helper,
+    coreNode,
+    version,
+    hooks,
+    sink,
+    collect,
+    errorsLogged,
+    lastStatus,
+    HUB,
+} = require('../helpers/node-red');
 const { until, sleep } = require('../helpers/wait');
 const hubNodes = require('../../nodes/hub.js');
 
@@ -9,15 +19,6 @@ const splitNode = coreNode('sequence/17-split.js');
 const functionNode = coreNode('function/10-function.js');
 const changeNode = coreNode('function/15-change.js');
 const debugNode = coreNode('common/21-debug.js');
-
-const HUB = {
-    id: 'hub1',
-    type: 'sensorhub-hub',
-    name: 'home',
-    backend: 'local',
-    queueLimit: 1000,
-    overflow: 'drop-oldest',
-};
 
 function pub(id, eventType = '', extra = {}) {
     return { id, type: 'sensorhub-publish', z: 'f1', hub: 'hub1', eventType, wires: [], ...extra };
