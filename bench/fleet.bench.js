@@ -14,7 +14,7 @@ const { monitorEventLoopDelay } = require('node:perf_hooks');
 const { startRuntime, projectRoot } = require('./lib/runtime.js');
 const { median, gc, goalAtMost, renderTable, publishTable, runMain } = require('./lib/report.js');
 
-const { SimulatedSensor, realSleep } = require(path.join(projectRoot, 'nodes', 'core', 'simulator.js'));
+const { SimulatedSensor, realSleep } = require(path.join(projectRoot, 'nodes', 'core', 'sensor', 'simulator.js'));
 
 const SIZES = [20, 1_000, 10_000];
 const ROUNDS = 5;

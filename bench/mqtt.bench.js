@@ -8,8 +8,8 @@ const path = require('node:path');
 const { performance } = require('node:perf_hooks');
 const mqtt = require('mqtt');
 const { packageRoot, projectRoot } = require('./lib/runtime.js');
-const { EventHub } = require(path.join(packageRoot, 'nodes', 'core', 'hub.js'));
-const { MqttBridge } = require(path.join(packageRoot, 'nodes', 'core', 'mqtt-bridge.js'));
+const { EventHub } = require(path.join(packageRoot, 'nodes', 'core', 'hub', 'hub.js'));
+const { MqttBridge } = require(path.join(packageRoot, 'nodes', 'core', 'hub', 'mqtt-bridge.js'));
 const { startBroker } = require(path.join(projectRoot, 'test', 'fixtures', 'broker.js'));
 const { median, gc, formatRate, goalAtLeast, renderTable, publishTable, runMain } = require('./lib/report.js');
 

@@ -57,7 +57,7 @@ function positive(name, fallback) {
 
 /** The policies the hub supports, from the build under test, so a new policy gets its own subscriber here. */
 function overflowPolicies(packageRoot) {
-    return require(path.join(packageRoot, 'nodes', 'core', 'queue.js')).OVERFLOW_POLICIES;
+    return require(path.join(packageRoot, 'nodes', 'core', 'shared', 'queue.js')).OVERFLOW_POLICIES;
 }
 
 const floodPub = (k) => `ovl-flood-pub${k}`;

@@ -7,8 +7,8 @@ const { EventEmitter } = require('node:events');
 const path = require('node:path');
 const MQEmitter = require('mqemitter');
 const { packageRoot } = require('./lib/runtime.js');
-const { EventHub } = require(path.join(packageRoot, 'nodes', 'core', 'hub.js'));
-const { TopicRouter } = require(path.join(packageRoot, 'nodes', 'core', 'router.js'));
+const { EventHub } = require(path.join(packageRoot, 'nodes', 'core', 'hub', 'hub.js'));
+const { TopicRouter } = require(path.join(packageRoot, 'nodes', 'core', 'hub', 'router.js'));
 const { median, gc, formatRate, goalAtLeast, renderTable, publishTable, runMain } = require('./lib/report.js');
 
 const ROUNDS = 5;

@@ -21,7 +21,7 @@
         var n = num(v);
         return n >= min && n <= max && (!whole || Math.floor(n) === n);
     }
-    /** Event patterns separated by commas or new lines, as src/core/topic.ts parsePatternList. */
+    /** Event patterns separated by commas or new lines, as src/core/shared/topic.ts parsePatternList. */
     function patternList(text) {
         return String(text || '')
             .split(/[,\n]/)
@@ -32,7 +32,7 @@
                 return s.length > 0;
             });
     }
-    // Mirrors src/core/topic.ts: the editor cannot load runtime code.
+    // Mirrors src/core/shared/topic.ts: the editor cannot load runtime code.
     function typeError(t) {
         if (typeof t !== 'string' || t.length === 0) return 'empty';
         if (t.length > 1024) return 'too-long';
@@ -50,7 +50,7 @@
         }
         return null;
     }
-    /** Mirrors compilePattern in src/core/parse.ts: a valid regular expression with a capture group. */
+    /** Mirrors compilePattern in src/core/shared/parse.ts: a valid regular expression with a capture group. */
     function regexOk(p) {
         try {
             new RegExp(p);

@@ -1,6 +1,6 @@
 import type { NodeAPI } from 'node-red';
-import { describeProblem } from './core/config-fields';
-import { problemOfError, SHARED_SECTIONS, type Problem } from './core/texts';
+import { describeProblem } from './core/shared/config-fields';
+import { problemOfError, SHARED_SECTIONS, type Problem } from './core/shared/texts';
 
 /** The package name: Node-RED registers each node file's catalog as `<module>/<node set>`. */
 export const MODULE = '@sensorhub/node-red-sensorhub';

@@ -1,5 +1,5 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
-import { parseDoorLockConfig, type DoorLockConfig } from './core/door-lock-config';
+import { parseDoorLockConfig, type DoorLockConfig } from './core/door-lock/config';
 import {
     digestCode,
     DoorLock,
@@ -11,9 +11,9 @@ import {
     type SavedLock,
     type StateChange,
     type UnlockResult,
-} from './core/door-lock';
-import { metricsRegistry } from './core/metrics-registry';
-import { Throttle } from './core/throttle';
+} from './core/door-lock/door-lock';
+import { metricsRegistry } from './core/shared/metrics-registry';
+import { Throttle } from './core/shared/throttle';
 import { configText } from './config-text';
 
 // Saved flows are user data: any field may be missing or of another type.

@@ -1,6 +1,6 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { Throttle } from './core/throttle';
-import { commandOf } from './core/commands';
+import { Throttle } from './core/shared/throttle';
+import { commandOf } from './core/shared/commands';
 import {
     failedReading,
     isBooleanKind,
@@ -10,16 +10,16 @@ import {
     type FailureStatus,
     type ReadingValue,
     type SensorInfo,
-} from './core/reading';
-import { expandCommand } from './core/sensor-config';
-import { parseFleetConfig, parseMemberList, type FleetConfig, type MemberSpec } from './core/fleet-config';
-import { FleetCollector, TimerSet, type CycleOutcome, type FleetMember, type FleetResult } from './core/fleet';
-import { ProcessSampler } from './core/process-sample';
-import { metricsRegistry } from './core/metrics-registry';
-import { SensorPoller, type PollResult } from './core/sensor-poller';
-import { SimulatedSensor } from './core/simulator';
-import { serialRequestReader } from './core/serial-read';
-import type { SerialPortApi, SerialStatus } from './core/serial-user';
+} from './core/shared/reading';
+import { expandCommand } from './core/sensor/config';
+import { parseFleetConfig, parseMemberList, type FleetConfig, type MemberSpec } from './core/fleet/config';
+import { FleetCollector, TimerSet, type CycleOutcome, type FleetMember, type FleetResult } from './core/fleet/fleet';
+import { ProcessSampler } from './core/shared/process-sample';
+import { metricsRegistry } from './core/shared/metrics-registry';
+import { SensorPoller, type PollResult } from './core/sensor/poller';
+import { SimulatedSensor } from './core/sensor/simulator';
+import { serialRequestReader } from './core/serial/read';
+import type { SerialPortApi, SerialStatus } from './core/serial/user';
 import { configText, errorText } from './config-text';
 
 type FleetDef = NodeDef & Record<string, unknown>;

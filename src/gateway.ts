@@ -1,12 +1,12 @@
 import type { TlsOptions } from 'node:tls';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { parseGatewayConfig } from './core/gateway-config';
-import { isCommandId } from './core/gateway-protocol';
-import { GatewayServer } from './core/gateway-server';
-import type { GatewayListener, GatewayStats } from './core/gateway-session';
-import type { RefusalReport } from './core/gateway-limits';
-import { metricsRegistry } from './core/metrics-registry';
-import { Throttle } from './core/throttle';
+import { parseGatewayConfig } from './core/gateway/config';
+import { isCommandId } from './core/gateway/protocol';
+import { GatewayServer } from './core/gateway/server';
+import type { GatewayListener, GatewayStats } from './core/gateway/session';
+import type { RefusalReport } from './core/gateway/limits';
+import { metricsRegistry } from './core/shared/metrics-registry';
+import { Throttle } from './core/shared/throttle';
 import { configText } from './config-text';
 import { evaluateFixed, isProblem, problemText, typedField } from './typed-input';
 

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
-import { EventHub, HubError, type EventMessage, type HubOptions, type Subscriber } from './core/hub';
-import { restoreRetained, saveRetained, type RestoredRetained } from './core/retained-store';
+import { EventHub, HubError, type EventMessage, type HubOptions, type Subscriber } from './core/hub/hub';
+import { restoreRetained, saveRetained, type RestoredRetained } from './core/hub/retained-store';
 import {
     defaultClientId,
     parseHubConfig,
@@ -9,13 +9,13 @@ import {
     DEFAULT_QUEUE_LIMIT,
     QUEUE_LIMIT_MAX,
     type HubConfig,
-} from './core/hub-config';
-import { MqttBridge, type BridgeState } from './core/mqtt-bridge';
-import { CompletionTracker, completesMessages, type Hooks } from './core/flow-control';
-import { isOverflowPolicy } from './core/queue';
-import { Throttle } from './core/throttle';
-import { eventTypeProblem, parsePatternList, patternProblem } from './core/topic';
-import { problemOf } from './core/config-fields';
+} from './core/hub/config';
+import { MqttBridge, type BridgeState } from './core/hub/mqtt-bridge';
+import { CompletionTracker, completesMessages, type Hooks } from './core/hub/flow-control';
+import { isOverflowPolicy } from './core/shared/queue';
+import { Throttle } from './core/shared/throttle';
+import { eventTypeProblem, parsePatternList, patternProblem } from './core/shared/topic';
+import { problemOf } from './core/shared/config-fields';
 import { configText } from './config-text';
 import { evaluateFixed, evaluateMessage, isProblem, problemText, typedField } from './typed-input';
 

@@ -1,8 +1,8 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
-import { metricsRegistry } from './core/metrics-registry';
-import { Throttle } from './core/throttle';
-import { LightController, readLightInput, type LightOutput, type LightView, type SavedLight } from './core/light';
-import { parseLightConfig, type LightConfig } from './core/light-config';
+import { metricsRegistry } from './core/shared/metrics-registry';
+import { Throttle } from './core/shared/throttle';
+import { LightController, readLightInput, type LightOutput, type LightView, type SavedLight } from './core/light/light';
+import { parseLightConfig, type LightConfig } from './core/light/config';
 import { configText } from './config-text';
 import {
     evaluate,

@@ -1,8 +1,8 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import type { EventHub } from './core/hub';
-import type { BridgeStats } from './core/mqtt-bridge';
-import type { SerialPortApi } from './core/serial-user';
-import { metricsRegistry } from './core/metrics-registry';
+import type { EventHub } from './core/hub/hub';
+import type { BridgeStats } from './core/hub/mqtt-bridge';
+import type { SerialPortApi } from './core/serial/user';
+import { metricsRegistry } from './core/shared/metrics-registry';
 import {
     MonitorCollector,
     parseMonitorConfig,
@@ -11,10 +11,10 @@ import {
     type MonitorConfig,
     type MonitorSnapshot,
     type SerialPortMetrics,
-} from './core/monitor';
-import { CONTENT_TYPE, formatPrometheus } from './core/prometheus';
-import { ProcessSampler } from './core/process-sample';
-import { Throttle } from './core/throttle';
+} from './core/monitor/monitor';
+import { CONTENT_TYPE, formatPrometheus } from './core/monitor/prometheus';
+import { ProcessSampler } from './core/shared/process-sample';
+import { Throttle } from './core/shared/throttle';
 import { configText } from './config-text';
 
 // Saved flows are user data: any field may be missing or of another type.

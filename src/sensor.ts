@@ -1,8 +1,8 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow, NodeStatusFill, NodeStatusShape } from 'node-red';
-import { Throttle } from './core/throttle';
+import { Throttle } from './core/shared/throttle';
 import { messageProperty, messageValue } from './typed-input';
-import { commandOf } from './core/commands';
-import { metricsRegistry } from './core/metrics-registry';
+import { commandOf } from './core/shared/commands';
+import { metricsRegistry } from './core/shared/metrics-registry';
 import {
     buildReading,
     failedReading,
@@ -10,13 +10,13 @@ import {
     toReadingValue,
     type FailureStatus,
     type ReadingValue,
-} from './core/reading';
-import { expandCommand, parseSensorConfig, type SensorConfig } from './core/sensor-config';
-import { SensorPoller, type PollResult, type ReadFn } from './core/sensor-poller';
-import { SimulatedSensor } from './core/simulator';
-import { parseReading } from './core/parse';
-import { serialRequestReader } from './core/serial-read';
-import type { SerialPortApi, SerialStatus } from './core/serial-user';
+} from './core/shared/reading';
+import { expandCommand, parseSensorConfig, type SensorConfig } from './core/sensor/config';
+import { SensorPoller, type PollResult, type ReadFn } from './core/sensor/poller';
+import { SimulatedSensor } from './core/sensor/simulator';
+import { parseReading } from './core/shared/parse';
+import { serialRequestReader } from './core/serial/read';
+import type { SerialPortApi, SerialStatus } from './core/serial/user';
 import { configText, errorText } from './config-text';
 
 // Saved flows are user data: any field may be missing or of another type.

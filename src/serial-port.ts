@@ -1,11 +1,11 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { SerialPort } from 'serialport';
-import { parseSerialConfig, type SerialConfig, DEFAULT_REQUEST_TIMEOUT_MS } from './core/serial-config';
-import { emptyStats, OfflineError, SerialConnection, type ConnectionState } from './core/serial-connection';
-import type { SerialPortApi, SerialStateListener, SerialStatus, SerialUser } from './core/serial-user';
+import { parseSerialConfig, type SerialConfig, DEFAULT_REQUEST_TIMEOUT_MS } from './core/serial/config';
+import { emptyStats, OfflineError, SerialConnection, type ConnectionState } from './core/serial/connection';
+import type { SerialPortApi, SerialStateListener, SerialStatus, SerialUser } from './core/serial/user';
 import { configText } from './config-text';
-import { listSerialPorts, NODE_PORT_FS, type PortListing } from './core/serial-ports';
-import type { ProblemParam } from './core/texts';
+import { listSerialPorts, NODE_PORT_FS, type PortListing } from './core/serial/ports';
+import type { ProblemParam } from './core/shared/texts';
 
 // Saved flows are user data: any field may be missing or of another type.
 type SerialPortDef = NodeDef & Record<string, unknown>;

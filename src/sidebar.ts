@@ -1,8 +1,8 @@
 import type { Node, NodeAPI } from 'node-red';
-import type { EventHub } from './core/hub';
-import { metricsRegistry } from './core/metrics-registry';
-import { realClock } from './core/sensor-poller';
-import { SIDEBAR_LEASE_MS, SIDEBAR_PERIOD_MS, SidebarFeed, type SidebarHubSource } from './core/sidebar';
+import type { EventHub } from './core/hub/hub';
+import { metricsRegistry } from './core/shared/metrics-registry';
+import { realClock } from './core/shared/clock';
+import { SIDEBAR_LEASE_MS, SIDEBAR_PERIOD_MS, SidebarFeed, type SidebarHubSource } from './core/sidebar/sidebar';
 
 /** What the sidebar reads of a `sensorhub-hub` config node. */
 interface HubNode extends Node {

@@ -1,9 +1,15 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { metricsRegistry } from './core/metrics-registry';
-import { Throttle } from './core/throttle';
-import type { Problem } from './core/texts';
-import { alarmTopic, applyPatch, readThresholdInput, ThresholdMonitor, type AlarmEvent } from './core/threshold';
-import { parseThresholdConfig } from './core/threshold-config';
+import { metricsRegistry } from './core/shared/metrics-registry';
+import { Throttle } from './core/shared/throttle';
+import type { Problem } from './core/shared/texts';
+import {
+    alarmTopic,
+    applyPatch,
+    readThresholdInput,
+    ThresholdMonitor,
+    type AlarmEvent,
+} from './core/threshold/threshold';
+import { parseThresholdConfig } from './core/threshold/config';
 import { configText } from './config-text';
 import {
     evaluate,

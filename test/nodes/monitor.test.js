@@ -20,7 +20,7 @@ const lightNode = require('../../nodes/light.js');
 const doorLockNode = require('../../nodes/door-lock.js');
 const thresholdNode = require('../../nodes/threshold.js');
 const example = require('../../examples/monitor.json');
-const { metricsRegistry } = require('../../nodes/core/metrics-registry');
+const { metricsRegistry } = require('../../nodes/core/shared/metrics-registry');
 
 const catchNode = coreNode('common/25-catch.js');
 // The test helper serves only the admin app; http in nodes listen on the node app, reached through its supertest.

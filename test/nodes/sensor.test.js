@@ -47,7 +47,7 @@ function catcher(wires = ['caught']) {
 
 /**
  * A stand-in for the sensorhub-serial-port config node with the API sensors use
- * (src/core/serial-user.ts): answers come from `answers`, pushed lines from `push()`.
+ * (src/core/serial/user.ts): answers come from `answers`, pushed lines from `push()`.
  */
 function fakeSerialNodes(RED) {
     function FakePort(config) {

@@ -2,7 +2,7 @@
 const assert = require('node:assert/strict');
 const fc = require('fast-check');
 const devices = require('../../nodes/core/devices');
-const { SENSOR_KINDS } = require('../../nodes/core/reading');
+const { SENSOR_KINDS } = require('../../nodes/core/shared/reading');
 const { feed } = require('../helpers/devices');
 
 const PROFILES = [

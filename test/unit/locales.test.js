@@ -153,18 +153,18 @@ describe('locales', function () {
  */
 describe('configuration problems', function () {
     const core = path.join(__dirname, '..', '..', 'nodes', 'core');
-    const { CONFIG_CODES, FIELD_PARAMS, describeProblem } = require(path.join(core, 'config-fields'));
-    const { parseSensorConfig } = require(path.join(core, 'sensor-config'));
-    const { parseFleetConfig, parseMemberList } = require(path.join(core, 'fleet-config'));
-    const { parseLightConfig } = require(path.join(core, 'light-config'));
-    const { parseThresholdConfig } = require(path.join(core, 'threshold-config'));
-    const { parseDoorLockConfig } = require(path.join(core, 'door-lock-config'));
-    const { parseMonitorConfig } = require(path.join(core, 'monitor'));
-    const { parseSerialConfig } = require(path.join(core, 'serial-config'));
-    const { parseHubConfig } = require(path.join(core, 'hub-config'));
-    const { parseGatewayConfig } = require(path.join(core, 'gateway-config'));
-    const { patternProblem } = require(path.join(core, 'topic'));
-    const { problemOf } = require(path.join(core, 'config-fields'));
+    const { CONFIG_CODES, FIELD_PARAMS, describeProblem } = require(path.join(core, 'shared/config-fields'));
+    const { parseSensorConfig } = require(path.join(core, 'sensor/config'));
+    const { parseFleetConfig, parseMemberList } = require(path.join(core, 'fleet/config'));
+    const { parseLightConfig } = require(path.join(core, 'light/config'));
+    const { parseThresholdConfig } = require(path.join(core, 'threshold/config'));
+    const { parseDoorLockConfig } = require(path.join(core, 'door-lock/config'));
+    const { parseMonitorConfig } = require(path.join(core, 'monitor/monitor'));
+    const { parseSerialConfig } = require(path.join(core, 'serial/config'));
+    const { parseHubConfig } = require(path.join(core, 'hub/config'));
+    const { parseGatewayConfig } = require(path.join(core, 'gateway/config'));
+    const { patternProblem } = require(path.join(core, 'shared/topic'));
+    const { problemOf } = require(path.join(core, 'shared/config-fields'));
 
     const LANGS = [SOURCE, ...TRANSLATIONS];
     const shared = (lang) => readCatalog(lang, 'hub.json').common.config;
@@ -393,13 +393,13 @@ function deviceProblems({ zigbee2mqtt, shelly, homeAssistant, esphome }) {
 
 describe('run-time problems', function () {
     const core = path.join(__dirname, '..', '..', 'nodes', 'core');
-    const { TEXT_CODES, SHARED_SECTIONS, describeValue } = require(path.join(core, 'texts'));
-    const { describeProblem } = require(path.join(core, 'config-fields'));
-    const { parseReading } = require(path.join(core, 'parse'));
-    const { readLightInput } = require(path.join(core, 'light'));
-    const { readThresholdInput, applyPatch } = require(path.join(core, 'threshold'));
-    const { toReadingValue } = require(path.join(core, 'reading'));
-    const { listFailedProblem, listTimeoutProblem } = require(path.join(core, 'serial-ports'));
+    const { TEXT_CODES, SHARED_SECTIONS, describeValue } = require(path.join(core, 'shared/texts'));
+    const { describeProblem } = require(path.join(core, 'shared/config-fields'));
+    const { parseReading } = require(path.join(core, 'shared/parse'));
+    const { readLightInput } = require(path.join(core, 'light/light'));
+    const { readThresholdInput, applyPatch } = require(path.join(core, 'threshold/threshold'));
+    const { toReadingValue } = require(path.join(core, 'shared/reading'));
+    const { listFailedProblem, listTimeoutProblem } = require(path.join(core, 'serial/ports'));
     const devices = require(path.join(core, 'devices'));
     const LANGS = [SOURCE, ...TRANSLATIONS];
 

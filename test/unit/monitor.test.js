@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { EventHub } = require('../../nodes/core/hub');
+const { EventHub } = require('../../nodes/core/hub/hub');
 const {
     parseMonitorConfig,
     EventCounter,
@@ -8,13 +8,13 @@ const {
     statusFigures,
     formatRate,
     prometheusFamilies,
-} = require('../../nodes/core/monitor');
-const { formatPrometheus } = require('../../nodes/core/prometheus');
-const { MetricsRegistry } = require('../../nodes/core/metrics-registry');
-const { LightController } = require('../../nodes/core/light');
-const { DoorLock } = require('../../nodes/core/door-lock');
-const { parseDoorLockConfig } = require('../../nodes/core/door-lock-config');
-const { ThresholdMonitor } = require('../../nodes/core/threshold');
+} = require('../../nodes/core/monitor/monitor');
+const { formatPrometheus } = require('../../nodes/core/monitor/prometheus');
+const { MetricsRegistry } = require('../../nodes/core/shared/metrics-registry');
+const { LightController } = require('../../nodes/core/light/light');
+const { DoorLock } = require('../../nodes/core/door-lock/door-lock');
+const { parseDoorLockConfig } = require('../../nodes/core/door-lock/config');
+const { ThresholdMonitor } = require('../../nodes/core/threshold/threshold');
 
 const PROCESS = Object.freeze({
     eventLoopDelayMs: { p50: 10.5, p99: 20, max: 31 },

@@ -1,5 +1,5 @@
-import { quote } from '../texts';
-import type { SensorKind } from '../reading';
+import { quote } from '../shared/texts';
+import type { SensorKind } from '../shared/reading';
 import { homeAssistant, type DiscoveryState } from './homeassistant';
 import {
     availability,

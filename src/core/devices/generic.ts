@@ -1,6 +1,6 @@
-import { parseReading, type ParseSpec } from '../parse';
-import { defaultUnit, type SensorKind } from '../reading';
-import { levelsMatch, patternProblem, type TopicProblem } from '../topic';
+import { parseReading, type ParseSpec } from '../shared/parse';
+import { defaultUnit, type SensorKind } from '../shared/reading';
+import { levelsMatch, patternProblem, type TopicProblem } from '../shared/topic';
 import { deviceProblem, NONE, reading, text, type DeviceEvent, type DeviceProfile } from './types';
 
 /**

@@ -1,5 +1,5 @@
-import { round2, type SensorKind } from '../reading';
-import { quote } from '../texts';
+import { round2, type SensorKind } from '../shared/reading';
+import { quote } from '../shared/texts';
 import { applyTemplate, compileTemplate, PLAIN_VALUE, type ValueTemplate } from './template';
 import {
     availability,

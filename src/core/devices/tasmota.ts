@@ -1,5 +1,5 @@
-import { round2, type SensorKind } from '../reading';
-import { quote } from '../texts';
+import { round2, type SensorKind } from '../shared/reading';
+import { quote } from '../shared/texts';
 import {
     availability,
     deviceProblem,

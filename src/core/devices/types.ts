@@ -1,5 +1,5 @@
-import { toReadingValue, type ReadingValue, type SensorKind } from '../reading';
-import { problem, quote, type Problem, type TextCode } from '../texts';
+import { toReadingValue, type ReadingValue, type SensorKind } from '../shared/reading';
+import { problem, quote, type Problem, type TextCode } from '../shared/texts';
 
 /**
  * What a device profile turns one MQTT message into, and back. Profiles are

@@ -1,4 +1,4 @@
-import type { SensorKind } from '../reading';
+import type { SensorKind } from '../shared/reading';
 import {
     availability,
     deviceProblem,

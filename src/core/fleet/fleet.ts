@@ -1,0 +1,452 @@
+import { ReadError, timeoutError, type FailureStatus, type SensorInfo } from '../shared/reading';
+import type { ProcessSample } from '../shared/process-sample';
+import { realClock, type Clock } from '../shared/clock';
+
+/** One sensor of a fleet: who it is and how to read it once. */
+export interface FleetMember<T> {
+    readonly info: SensorInfo;
+    readonly eventType: string;
+    /** One read; a rejection with a ReadError carries its status, anything else is `error`. */
+    read(): Promise<T>;
+}
+
+interface Timing {
+    /** When the read ended (or timed out), ms since 1970. */
+    readonly ts: number;
+    readonly latencyMs: number;
+    /** Read attempts of this sensor, failures included. */
+    readonly seq: number;
+    /** A quarantined sensor's retry, read alone between cycles. */
+    readonly probe: boolean;
+}
+
+export type FleetResult<T> =
+    | (Timing & { readonly member: FleetMember<T>; readonly status: 'ok'; readonly value: T })
+    | (Timing & { readonly member: FleetMember<T>; readonly status: FailureStatus; readonly error: Error });
+
+export interface BreakerOptions {
+    /** Consecutive failures that quarantine a sensor; 0: never. */
+    readonly failures: number;
+    /** The first quarantine; each one after a failed retry doubles it, up to maxMs. */
+    readonly baseMs: number;
+    readonly maxMs: number;
+}
+
+export interface Percentiles {
+    readonly p50: number;
+    readonly p95: number;
+    readonly max: number;
+}
+
+/** What the process looked like at the end of a cycle; supplied by the caller (see `processSample`). */
+export interface CycleStats {
+    readonly cycle: number;
+    /** ms since 1970. */
+    readonly startedAt: number;
+    readonly durationMs: number;
+    readonly sensors: number;
+    /** Reads started this cycle: the sensors less the quarantined ones. */
+    readonly reads: number;
+    readonly ok: number;
+    /** error + offline + timeout. */
+    readonly failed: number;
+    readonly error: number;
+    readonly offline: number;
+    readonly timeout: number;
+    /** Sensors left out of this cycle because their breaker is open. */
+    readonly quarantined: number;
+    /** Quarantined sensors retried alone since the last cycle, and how many of them came back. */
+    readonly retried: number;
+    readonly recovered: number;
+    /** Cycles not started because the one before was still running, since the fleet started. */
+    readonly skippedCycles: number;
+    /** Over every read of this cycle that ended, timeouts counted at the timeout. */
+    readonly latencyMs: Percentiles;
+    readonly eventLoopDelayMs?: ProcessSample['eventLoopDelayMs'];
+    readonly heapUsedMiB?: number;
+    readonly rssMiB?: number;
+}
+
+export interface CycleOutcome<T> {
+    readonly stats: CycleStats;
+    /** Every result of the cycle in the order they arrived, and the retries since the last cycle; empty unless `collect`. */
+    readonly results: readonly FleetResult<T>[];
+}
+
+export interface FleetOptions<T> {
+    readonly timeoutMs: number;
+    /** Reads running at once; 0: every sensor at once. */
+    readonly concurrency: number;
+    readonly breaker: BreakerOptions;
+    /** Keep every result for the cycle's outcome (batch output). */
+    readonly collect: boolean;
+    readonly clock?: Clock;
+    /** Every result the moment it is known, retries included (stream output, failure output). */
+    readonly onResult?: (result: FleetResult<T>) => void;
+    /** A sensor just quarantined, with the failure that did it and how long until its retry. */
+    readonly onQuarantine?: (member: FleetMember<T>, error: Error, retryInMs: number) => void;
+    readonly sample?: () => ProcessSample;
+}
+
+/** Per-sensor state that outlives a cycle. */
+interface Slot<T> {
+    readonly member: FleetMember<T>;
+    /** The setMembers() call that made it: a retry of a replaced sensor is dropped. */
+    readonly gen: number;
+    seq: number;
+    failures: number;
+    /** 0 while the breaker is closed. */
+    backoffMs: number;
+    retryTimer: unknown;
+    retrying: boolean;
+}
+
+/** Nearest-rank percentiles of a sorted copy (a cycle has at most FLEET_MAX_SENSORS reads). */
+export function percentiles(values: Float64Array): Percentiles {
+    if (values.length === 0) return { p50: 0, p95: 0, max: 0 };
+    const sorted = values.slice().sort();
+    const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+    return { p50: at(0.5), p95: at(0.95), max: sorted[sorted.length - 1] };
+}
+
+function asError(err: unknown): Error {
+    return err instanceof Error ? err : new Error(String(err));
+}
+
+/** Starts one read of `member`: `ok` gets its value, `fail` its error (a synchronous throw included). */
+function startRead<T>(
+    member: FleetMember<T>,
+    ok: (value: T) => void,
+    fail: (error: Error, status: FailureStatus) => void,
+): void {
+    let pending: Promise<T>;
+    try {
+        pending = member.read();
+    } catch (err) {
+        pending = Promise.reject(asError(err));
+    }
+    pending.then(ok, (err: unknown) => {
+        const error = asError(err);
+        fail(error, error instanceof ReadError ? error.status : 'error');
+    });
+}
+
+/**
+ * Reads every sensor of a fleet concurrently, once per `runCycle()`: a cycle
+ * lasts as long as its slowest read, never longer than the timeout, however
+ * many sensors hang. With a concurrency limit, the next read starts when one
+ * ends. All reads share one timeout, so their deadlines fall in the order they
+ * started: one timer on the oldest running read serves the whole cycle
+ * instead of one timer per read.
+ *
+ * A sensor that fails `breaker.failures` times in a row is quarantined: left
+ * out of cycles and retried alone after a backoff that doubles with every
+ * failed retry. The others keep their schedule; a retry that succeeds puts the
+ * sensor back in the next cycle.
+ */
+export class FleetCollector<T> {
+    private readonly clock: Clock;
+    private slots: Slot<T>[] = [];
+    private cycles = 0;
+    private retried: FleetResult<T>[] = [];
+    private retriedCount = 0;
+    private recoveredCount = 0;
+    private closed = false;
+    private gen = 0;
+    skippedCycles = 0;
+
+    constructor(private readonly opts: FleetOptions<T>) {
+        this.clock = opts.clock ?? realClock;
+    }
+
+    get size(): number {
+        return this.slots.length;
+    }
+
+    /** Sensors quarantined now. */
+    get quarantined(): number {
+        let n = 0;
+        for (const s of this.slots) if (s.backoffMs > 0) n++;
+        return n;
+    }
+
+    /** Replaces the sensors; the next cycle reads the new ones. Breaker state starts afresh. */
+    setMembers(members: readonly FleetMember<T>[]): void {
+        this.cancelRetries();
+        const gen = ++this.gen;
+        this.slots = members.map((member) => ({
+            member,
+            gen,
+            seq: 0,
+            failures: 0,
+            backoffMs: 0,
+            retryTimer: undefined,
+            retrying: false,
+        }));
+        this.retried = [];
+    }
+
+    /** Stops for good: retries are cancelled and a running cycle's remaining reads are dropped. */
+    close(): void {
+        this.closed = true;
+        this.cancelRetries();
+    }
+
+    private cancelRetries(): void {
+        for (const s of this.slots) {
+            if (s.retryTimer !== undefined) this.clock.clearTimeout(s.retryTimer);
+            s.retryTimer = undefined;
+        }
+    }
+
+    /**
+     * One cycle over every sensor not quarantined. Always resolves: failures are
+     * results. A signal that aborts (the node closing) ends the cycle at once,
+     * with what arrived so far.
+     */
+    runCycle(signal?: AbortSignal): Promise<CycleOutcome<T>> {
+        const clock = this.clock;
+        const startedAt = clock.now();
+        const cycle = ++this.cycles;
+        const slots = this.slots;
+        const due: Slot<T>[] = [];
+        for (const s of slots) if (s.backoffMs === 0) due.push(s);
+        const total = due.length;
+        const collect = this.opts.collect;
+        const results: FleetResult<T>[] = collect ? this.retried : [];
+        this.retried = [];
+        const retried = this.retriedCount;
+        const recovered = this.recoveredCount;
+        this.retriedCount = 0;
+        this.recoveredCount = 0;
+        const latencies = new Float64Array(total);
+        const counts = { ok: 0, error: 0, offline: 0, timeout: 0 };
+        const timeoutMs = this.opts.timeoutMs;
+        const limit = this.opts.concurrency > 0 ? this.opts.concurrency : total;
+
+        return new Promise<CycleOutcome<T>>((resolve) => {
+            // Reads are numbered in the order they start; their start times and whether they ended live in typed
+            // arrays rather than an object per read: a cycle of 10,000 reads would otherwise keep 10,000 more
+            // objects alive for its whole length, for the garbage collector to copy and promote.
+            const begins = new Float64Array(total);
+            const finished = new Uint8Array(total);
+            let head = 0;
+            let next = 0;
+            let running = 0;
+            let settled = 0;
+            let timer: unknown;
+            let firing = false;
+            let ended = false;
+
+            const end = (): void => {
+                if (ended) return;
+                ended = true;
+                if (timer !== undefined) clock.clearTimeout(timer);
+                timer = undefined;
+                signal?.removeEventListener('abort', end);
+                const now = clock.now();
+                const sample = this.opts.sample?.();
+                const stats: CycleStats = {
+                    cycle,
+                    startedAt,
+                    durationMs: now - startedAt,
+                    sensors: slots.length,
+                    reads: total,
+                    ok: counts.ok,
+                    failed: counts.error + counts.offline + counts.timeout,
+                    error: counts.error,
+                    offline: counts.offline,
+                    timeout: counts.timeout,
+                    quarantined: slots.length - total,
+                    retried,
+                    recovered,
+                    skippedCycles: this.skippedCycles,
+                    latencyMs: percentiles(latencies.subarray(0, settled)),
+                    ...sample,
+                };
+                resolve({ stats, results });
+            };
+
+            const finish = (k: number, result: FleetResult<T>): void => {
+                if (finished[k] === 1 || ended) return;
+                finished[k] = 1;
+                running--;
+                latencies[settled++] = result.latencyMs;
+                counts[result.status]++;
+                this.record(due[k], result);
+                if (collect) results.push(result);
+                this.opts.onResult?.(result);
+                if (settled === total) end();
+                else launch();
+            };
+
+            const arm = (): void => {
+                while (head < next && finished[head] === 1) head++;
+                if (head === next) return;
+                timer = clock.setTimeout(onDeadline, Math.max(0, begins[head] + timeoutMs - clock.now()));
+            };
+
+            const onDeadline = (): void => {
+                timer = undefined;
+                firing = true;
+                const now = clock.now();
+                while (head < next && !ended) {
+                    const k = head;
+                    if (finished[k] === 0) {
+                        if (begins[k] + timeoutMs > now) break;
+                        const slot = due[k];
+                        finish(k, {
+                            member: slot.member,
+                            status: 'timeout',
+                            error: timeoutError(timeoutMs),
+                            ts: now,
+                            latencyMs: now - begins[k],
+                            seq: slot.seq,
+                            probe: false,
+                        });
+                    }
+                    head++;
+                }
+                firing = false;
+                if (!ended) arm();
+            };
+
+            const start = (k: number): void => {
+                const slot = due[k];
+                const member = slot.member;
+                running++;
+                const begin = clock.now();
+                begins[k] = begin;
+                next = k + 1;
+                const seq = ++slot.seq;
+                if (timer === undefined && !firing) arm();
+                startRead(
+                    member,
+                    (value) => {
+                        const ts = clock.now();
+                        finish(k, { member, status: 'ok', value, ts, latencyMs: ts - begin, seq, probe: false });
+                    },
+                    (error, status) => {
+                        const ts = clock.now();
+                        finish(k, { member, status, error, ts, latencyMs: ts - begin, seq, probe: false });
+                    },
+                );
+            };
+
+            const launch = (): void => {
+                while (running < limit && next < total && !ended) start(next);
+            };
+
+            if (total === 0 || this.closed || signal?.aborted) {
+                end();
+                return;
+            }
+            signal?.addEventListener('abort', end, { once: true });
+            launch();
+        });
+    }
+
+    /** Feeds a result to the sensor's breaker; quarantines it after too many failures in a row. */
+    private record(slot: Slot<T>, result: FleetResult<T>): void {
+        if (result.status === 'ok') {
+            slot.failures = 0;
+            slot.backoffMs = 0;
+            return;
+        }
+        slot.failures++;
+        const b = this.opts.breaker;
+        // A sensor replaced while its read ran is gone: it gets no retry timer to outlive it.
+        if (b.failures <= 0 || this.closed || slot.gen !== this.gen) return;
+        if (slot.backoffMs > 0) {
+            slot.backoffMs = Math.min(b.maxMs, slot.backoffMs * 2);
+        } else if (slot.failures >= b.failures) {
+            slot.backoffMs = Math.min(b.maxMs, b.baseMs);
+            this.opts.onQuarantine?.(slot.member, result.error, slot.backoffMs);
+        } else {
+            return;
+        }
+        this.scheduleRetry(slot);
+    }
+
+    private scheduleRetry(slot: Slot<T>): void {
+        if (slot.retryTimer !== undefined) this.clock.clearTimeout(slot.retryTimer);
+        slot.retryTimer = this.clock.setTimeout(() => {
+            slot.retryTimer = undefined;
+            this.retry(slot);
+        }, slot.backoffMs);
+    }
+
+    /** Reads a quarantined sensor alone, with the cycle's timeout. */
+    private retry(slot: Slot<T>): void {
+        if (this.closed || slot.gen !== this.gen || slot.retrying) return;
+        slot.retrying = true;
+        const clock = this.clock;
+        const begin = clock.now();
+        const seq = ++slot.seq;
+        const timeoutMs = this.opts.timeoutMs;
+        let done = false;
+        const finish = (result: FleetResult<T>): void => {
+            if (done) return;
+            done = true;
+            clock.clearTimeout(timer);
+            slot.retrying = false;
+            if (this.closed || slot.gen !== this.gen) return;
+            this.retriedCount++;
+            if (result.status === 'ok') this.recoveredCount++;
+            this.record(slot, result);
+            if (this.opts.collect) this.retried.push(result);
+            this.opts.onResult?.(result);
+        };
+        const timing = (): Timing => {
+            const ts = clock.now();
+            return { ts, latencyMs: ts - begin, seq, probe: true };
+        };
+        const timer = clock.setTimeout(() => {
+            finish({
+                member: slot.member,
+                status: 'timeout',
+                error: timeoutError(timeoutMs),
+                ...timing(),
+            });
+        }, timeoutMs);
+        startRead(
+            slot.member,
+            (value) => {
+                finish({ member: slot.member, status: 'ok', value, ...timing() });
+            },
+            (error, status) => {
+                finish({ member: slot.member, status, error, ...timing() });
+            },
+        );
+    }
+}
+
+/**
+ * Real-time sleeps that can all be cancelled at once. Simulated fleet members
+ * sleep through one of these rather than an AbortSignal each: thousands of
+ * listeners on one signal cost more than the reads they guard.
+ */
+export class TimerSet {
+    private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+
+    readonly sleep = (ms: number): Promise<void> =>
+        new Promise((resolve) => {
+            const t = setTimeout(() => {
+                this.timers.delete(t);
+                resolve();
+            }, ms);
+            this.timers.add(t);
+        });
+
+    get size(): number {
+        return this.timers.size;
+    }
+
+    /** Clears every pending sleep; their promises never settle and are collected with the reads. */
+    clear(): void {
+        for (const t of this.timers) clearTimeout(t);
+        this.timers.clear();
+    }
+}
+
+export type { ProcessSample };

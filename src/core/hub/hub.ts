@@ -1,0 +1,575 @@
+import { BoundedQueue, type OverflowPolicy } from '../shared/queue';
+import { TopicRouter } from './router';
+import { clonePlain, deepFreeze, thawCopy } from '../shared/freeze';
+import { eventTypeError, patternError, topicMatches } from '../shared/topic';
+import { TypeTotals, type TypeTotalsSnapshot } from './type-totals';
+
+/** What a hub adds to every event: `msg.event`. */
+export interface HubEventInfo {
+    readonly type: string;
+    readonly id: string;
+    readonly ts: number;
+    readonly source: string;
+}
+
+export type Message = Record<string, unknown>;
+
+/** A published message as stored by the hub: frozen, shared by every delivery. */
+export type EventMessage = Readonly<Message> & { readonly topic: string; readonly event: HubEventInfo };
+
+export interface HubOptions {
+    /** Prefix of event ids; keeps ids unique across hubs and instances. */
+    readonly idPrefix?: string;
+    /** Default per-subscriber queue bound. */
+    readonly queueLimit?: number;
+    readonly overflow?: OverflowPolicy;
+    /**
+     * Copies a value that is not plain data (a Buffer, a class instance) before
+     * it is frozen, so the publisher's objects are never frozen in place.
+     */
+    readonly clone?: (value: object) => unknown;
+    /** Upper bound of retained event types. */
+    readonly retainLimit?: number;
+    /** Retained events to start with, oldest first: those of an earlier hub with the same id (a redeploy). */
+    readonly retained?: readonly EventMessage[];
+    /** Called whenever the retained events change (to keep them somewhere); it must be cheap. */
+    readonly onRetainedChange?: () => void;
+    /** The last sequence number an earlier hub with the same prefix used: event ids go on after it. */
+    readonly seq?: number;
+    /** Upper bound of event types counted by name since the start (see typeTotals). */
+    readonly typeLimit?: number;
+    readonly now?: () => number;
+}
+
+export interface SubscriberOptions {
+    readonly patterns: readonly string[];
+    readonly queueLimit?: number;
+    readonly overflow?: OverflowPolicy;
+    /**
+     * Deliveries that may be outstanding (handed to the handler and not yet
+     * released) before further events wait in the bounded queue. Infinity
+     * means the handler is always called at once and the queue stays empty.
+     */
+    readonly maxInFlight?: number;
+    readonly name?: string;
+    /**
+     * Whether the handler's flow may change nested values of what it gets: then each delivery is a writable
+     * copy, else frozen values are shared. A function is asked at each delivery until it answers (undefined:
+     * not known yet, so a writable copy, to be safe). Default false.
+     */
+    readonly mayWrite?: boolean | (() => boolean | undefined);
+}
+
+/**
+ * Told of each event as it is published: `msg` is the message as published
+ * (from a broker, the event), not a copy, and may go on to a subscriber that
+ * changes it: read it at once, or keep only references to what you read.
+ */
+export type PublishListener = (type: string, msg: Readonly<Message>) => void;
+
+export type DeliveryHandler = (msg: Message, sub: Subscriber) => void;
+
+export class HubError extends Error {
+    constructor(
+        message: string,
+        readonly code: 'invalid_type' | 'invalid_pattern' | 'closed',
+    ) {
+        super(message);
+        this.name = 'HubError';
+    }
+}
+
+export interface HubStats {
+    published: number;
+    delivered: number;
+    dropped: number;
+    subscribers: number;
+    retained: number;
+}
+
+/**
+ * The in-process event hub: components publish events by type and subscribe
+ * by pattern without knowing each other. Delivery is synchronous into each
+ * subscriber, in publish order; a subscriber that cannot keep up buffers in
+ * its own bounded queue and never holds back the publisher or its peers.
+ */
+export class EventHub {
+    private readonly router = new TopicRouter<Subscriber>();
+    private readonly subscribers = new Set<Subscriber>();
+    private readonly retained = new Map<string, EventMessage>();
+    private readonly idPrefix: string;
+    private readonly clone: (value: object) => unknown;
+    private readonly now: () => number;
+    private seq = 0;
+    private closed = false;
+    readonly queueLimit: number;
+    readonly overflow: OverflowPolicy;
+    readonly retainLimit: number;
+    published = 0;
+    delivered = 0;
+    /** Drops of subscribers that have since unsubscribed, so totals never go backwards. */
+    private droppedByGone = 0;
+    private outbound: ((ev: EventMessage, retain: boolean) => void) | undefined;
+    /** Copied on change, so a listener may stop listening while it is being called. */
+    private publishListeners: readonly PublishListener[] | undefined;
+    private readonly totals: TypeTotals;
+    private readonly onRetainedChange: (() => void) | undefined;
+
+    constructor(opts: HubOptions = {}) {
+        this.idPrefix = opts.idPrefix ?? Math.random().toString(36).slice(2, 8);
+        this.queueLimit = opts.queueLimit ?? 10_000;
+        this.overflow = opts.overflow ?? 'drop-oldest';
+        this.clone = opts.clone ?? defaultClone;
+        this.retainLimit = opts.retainLimit ?? 10_000;
+        this.totals = new TypeTotals(opts.typeLimit);
+        this.now = opts.now ?? Date.now;
+        this.seq = opts.seq ?? 0;
+        for (const ev of opts.retained ?? []) this.retain(ev);
+        this.onRetainedChange = opts.onRetainedChange;
+    }
+
+    /**
+     * Publishes `msg` as an event of `type`. Returns the event message.
+     * Throws a HubError for an invalid type; nothing is delivered then.
+     * `owned`: the caller gives `msg` up (as a Node-RED node owns the message
+     * it received), so a lone subscriber may get that very object.
+     */
+    publish(type: unknown, msg: Message, source = '', retain = false, owned = false): EventMessage {
+        if (this.closed) throw new HubError('hub is closed', 'closed');
+        // A type the router has cached was validated when it was first published.
+        let subs = typeof type === 'string' ? this.router.cached(type) : undefined;
+        if (subs === undefined) {
+            const err = eventTypeError(type);
+            if (err !== undefined) throw new HubError(err, 'invalid_type');
+            subs = this.router.match(type as string);
+        }
+        this.totals.add(type as string);
+        if (this.publishListeners !== undefined) this.notifyPublish(type as string, msg);
+        if (subs.length === 0 && !retain && this.outbound !== undefined) {
+            // Only the broker will see this event, and the outbound side serializes it before returning:
+            // there is nobody to protect from the publisher's objects, so no copy and no freeze.
+            const wire = this.prepare(type as string, msg, source, false);
+            this.published++;
+            this.outbound(wire as EventMessage, false);
+            return wire as EventMessage;
+        }
+        if (subs.length === 1 && !retain && this.outbound === undefined) {
+            // Nobody else will see this event. A message the caller owns is passed on as it is, the way a
+            // Node-RED node passes on the message it received; otherwise the lone subscriber owns the copy.
+            const ev = owned ? this.adopt(type as string, msg, source) : this.prepare(type as string, msg, source);
+            this.published++;
+            subs[0].offer(ev as EventMessage, true);
+            return ev as EventMessage;
+        }
+        const ev = this.prepare(type as string, msg, source) as EventMessage;
+        this.published++;
+        this.deliverShared(ev, subs, retain);
+        // After local delivery: a broker that refuses the event must not cost local subscribers theirs.
+        if (this.outbound) this.outbound(ev, retain);
+        return ev;
+    }
+
+    /**
+     * Calls `listener` with the type and message of every event published here
+     * or injected from a broker, from now on; returns the way to stop. For
+     * monitoring: while nobody listens, publishing costs one field test more.
+     */
+    onPublish(listener: PublishListener): () => void {
+        this.publishListeners = [...(this.publishListeners ?? []), listener];
+        let stopped = false;
+        return () => {
+            if (stopped) return;
+            stopped = true;
+            const rest = [...(this.publishListeners ?? [])];
+            const i = rest.indexOf(listener);
+            if (i < 0) return;
+            rest.splice(i, 1);
+            this.publishListeners = rest.length > 0 ? rest : undefined;
+        };
+    }
+
+    private notifyPublish(type: string, msg: Readonly<Message>): void {
+        const listeners = this.publishListeners as readonly PublishListener[];
+        for (let i = 0; i < listeners.length; i++) listeners[i](type, msg);
+    }
+
+    /** Where locally published events go beyond this process (a broker backend), if anywhere. */
+    setOutbound(fn: ((ev: EventMessage, retain: boolean) => void) | undefined): void {
+        this.outbound = fn;
+    }
+
+    /**
+     * Delivers an event that was prepared elsewhere (another instance, through
+     * a broker backend) to the local subscribers, without re-publishing it.
+     * Nested values must be frozen already; an unfrozen top level is the
+     * hub's to freeze, or to hand over to a lone subscriber.
+     */
+    inject(ev: EventMessage, retain = false): void {
+        if (this.closed) return;
+        this.published++;
+        this.totals.add(ev.topic);
+        if (this.publishListeners !== undefined) this.notifyPublish(ev.topic, ev);
+        const subs = this.router.match(ev.topic);
+        if (subs.length === 1 && !retain && !Object.isFrozen(ev)) {
+            // A freshly decoded event with one reader: it may own the top level, as in publish().
+            subs[0].offer(ev, true);
+            return;
+        }
+        this.deliverShared(ev, subs, retain);
+    }
+
+    /**
+     * Whether an event of `type` injected now, not retained, would have exactly
+     * one reader: then nobody else can see its nested values, and a decoder
+     * need not freeze them (inject() hands the lone subscriber the event itself).
+     */
+    soleReader(type: string): boolean {
+        return !this.closed && this.router.match(type).length === 1;
+    }
+
+    /** Freezes an event that several may see, retains it if asked, and offers it to every subscriber. */
+    private deliverShared(ev: EventMessage, subs: readonly Subscriber[], retain: boolean): void {
+        Object.freeze(ev);
+        if (retain) this.retain(ev);
+        for (let i = 0; i < subs.length; i++) subs[i].offer(ev, false);
+    }
+
+    /**
+     * Builds an event message: a new top-level object whose nested values are
+     * deeply frozen copies (values frozen by an earlier hub are shared as they
+     * are). The top level is left unfrozen for the caller to freeze or hand over.
+     * Without `isolate`, nested values are the publisher's own: only for an
+     * event that is serialized at once and seen by nobody in this process.
+     */
+    prepare(type: string, msg: Message, source: string, isolate = true): Message {
+        // Object.assign, not spread: V8 keeps the fast path when properties are added afterwards.
+        const base: Message = Object.assign({}, msg);
+        if (isolate) this.isolateNested(base);
+        base.topic = type;
+        base.event = this.eventInfo(type, source);
+        return base;
+    }
+
+    /**
+     * Turns a message the caller gave up into the event itself: no copy, nothing frozen. Its one reader owns it,
+     * event info included, so a reader that may write needs no copy of it either.
+     */
+    private adopt(type: string, msg: Message, source: string): Message {
+        msg.topic = type;
+        msg.event = { type, id: this.nextId(), ts: this.now(), source };
+        return msg;
+    }
+
+    private eventInfo(type: string, source: string): HubEventInfo {
+        return Object.freeze({ type, id: this.nextId(), ts: this.now(), source });
+    }
+
+    /** Replaces each nested value by a deeply frozen copy (values frozen before are shared as they are). */
+    private isolateNested(base: Message): void {
+        for (const key in base) {
+            const v = base[key];
+            if (v !== null && typeof v === 'object' && !Object.isFrozen(v) && !BY_REFERENCE.has(key)) {
+                base[key] = deepFreeze(clonePlain(v, this.clone));
+            }
+        }
+    }
+
+    subscribe(handler: DeliveryHandler, opts: SubscriberOptions): Subscriber {
+        if (this.closed) throw new HubError('hub is closed', 'closed');
+        if (opts.patterns.length === 0) throw new HubError('no pattern to subscribe to', 'invalid_pattern');
+        for (const p of opts.patterns) {
+            const err = patternError(p);
+            if (err !== undefined) throw new HubError(err, 'invalid_pattern');
+        }
+        const sub = new Subscriber(this, handler, {
+            ...opts,
+            clone: this.clone,
+            queueLimit: opts.queueLimit ?? this.queueLimit,
+            overflow: opts.overflow ?? this.overflow,
+        });
+        this.subscribers.add(sub);
+        for (const p of sub.patterns) this.router.add(p, sub);
+        return sub;
+    }
+
+    unsubscribe(sub: Subscriber): void {
+        if (!this.subscribers.delete(sub)) return;
+        for (const p of sub.patterns) this.router.remove(p, sub);
+        this.droppedByGone += sub.dropped;
+        sub.detach();
+    }
+
+    /** Retained events whose type matches any of the subscriber's patterns, oldest first. */
+    retainedFor(sub: Subscriber): EventMessage[] {
+        const out: EventMessage[] = [];
+        for (const [type, ev] of this.retained) if (sub.matches(type)) out.push(ev);
+        return out;
+    }
+
+    /** Replays matching retained events into a subscriber (e.g. one deployed after they were published). */
+    replayRetained(sub: Subscriber): number {
+        const events = this.retainedFor(sub);
+        for (const ev of events) sub.offer(ev, false);
+        return events.length;
+    }
+
+    getRetained(type: string): EventMessage | undefined {
+        return this.retained.get(type);
+    }
+
+    clearRetained(type?: string): void {
+        if (type === undefined) this.retained.clear();
+        else this.retained.delete(type);
+        this.onRetainedChange?.();
+    }
+
+    /** Every retained event, oldest first: what a later hub with the same id starts with. */
+    retainedEvents(): EventMessage[] {
+        return [...this.retained.values()];
+    }
+
+    /**
+     * Adds retained events read back later (from an asynchronous context store), oldest first; a type
+     * retained since this hub started keeps its newer event. Returns how many were added.
+     */
+    restoreRetained(events: readonly EventMessage[]): number {
+        let added = 0;
+        for (const ev of events) {
+            if (this.closed || this.retained.has(ev.topic)) continue;
+            this.retain(ev);
+            added++;
+        }
+        return added;
+    }
+
+    /** The sequence number of the last event id given out. */
+    get lastSeq(): number {
+        return this.seq;
+    }
+
+    stats(): HubStats {
+        let dropped = this.droppedByGone;
+        for (const s of this.subscribers) dropped += s.dropped;
+        return {
+            published: this.published,
+            delivered: this.delivered,
+            dropped,
+            subscribers: this.subscribers.size,
+            retained: this.retained.size,
+        };
+    }
+
+    /** Events per type since this hub started, published here or injected from a broker. */
+    typeTotals(): TypeTotalsSnapshot {
+        return this.totals.snapshot();
+    }
+
+    /** The current subscribers, for monitoring (queue depths, drops). */
+    listSubscribers(): Subscriber[] {
+        return [...this.subscribers];
+    }
+
+    get subscriberCount(): number {
+        return this.subscribers.size;
+    }
+
+    close(): void {
+        for (const s of [...this.subscribers]) this.unsubscribe(s);
+        this.retained.clear();
+        this.publishListeners = undefined;
+        this.closed = true;
+    }
+
+    private retain(ev: EventMessage): void {
+        // Re-inserting moves the type to the end, so the oldest type is evicted first.
+        this.retained.delete(ev.topic);
+        if (this.retained.size >= this.retainLimit) {
+            const oldest = this.retained.keys().next();
+            if (!oldest.done) this.retained.delete(oldest.value);
+        }
+        this.retained.set(ev.topic, ev);
+        this.onRetainedChange?.();
+    }
+
+    private nextId(): string {
+        return `${this.idPrefix}-${(++this.seq).toString(36)}`;
+    }
+
+    /** @internal counts a delivery made by a subscriber */
+    countDelivery(): void {
+        this.delivered++;
+    }
+}
+
+/**
+ * Keys never copied or frozen: the event info is replaced anyway, and HTTP
+ * request/response objects travel by reference, as in Node-RED's cloneMessage.
+ */
+const BY_REFERENCE = new Set(['event', 'req', 'res']);
+
+interface Delivery {
+    readonly ev: EventMessage;
+    readonly owned: boolean;
+}
+
+/** One subscription: its patterns, its bounded queue and its counters. */
+export class Subscriber {
+    readonly patterns: readonly string[];
+    readonly name: string;
+    readonly queue: BoundedQueue<Delivery>;
+    private hub: EventHub | undefined;
+    private limit: number;
+    private inFlight = 0;
+    private draining = false;
+    /** Settled once known; until then asked of `askWrite` at each delivery. */
+    private writes: boolean | undefined;
+    private readonly askWrite: (() => boolean | undefined) | undefined;
+    private readonly clone: (value: object) => unknown;
+    delivered = 0;
+
+    constructor(
+        hub: EventHub,
+        private readonly handler: DeliveryHandler,
+        opts: SubscriberOptions & {
+            queueLimit: number;
+            overflow: OverflowPolicy;
+            clone: (value: object) => unknown;
+        },
+    ) {
+        this.hub = hub;
+        this.patterns = Object.freeze([...new Set(opts.patterns)]);
+        this.name = opts.name ?? '';
+        this.queue = new BoundedQueue(opts.queueLimit, opts.overflow);
+        this.limit = opts.maxInFlight ?? Infinity;
+        this.clone = opts.clone;
+        if (typeof opts.mayWrite === 'function') this.askWrite = opts.mayWrite;
+        else this.writes = opts.mayWrite ?? false;
+    }
+
+    /** Whether deliveries are writable copies (undefined: not known yet; they are, to be safe). */
+    get writable(): boolean | undefined {
+        return this.writes;
+    }
+
+    get dropped(): number {
+        return this.queue.dropped;
+    }
+
+    get queued(): number {
+        return this.queue.length;
+    }
+
+    get pending(): number {
+        return this.inFlight;
+    }
+
+    /** Deliveries allowed outstanding at once (Infinity: no window). */
+    get maxInFlight(): number {
+        return this.limit;
+    }
+
+    /**
+     * Lifts the window for good: the flow it feeds turned out unable to say when it has finished a
+     * message. What waits in the queue goes out at once.
+     */
+    unlimit(): void {
+        this.limit = Infinity;
+        this.inFlight = 0;
+        this.release(0);
+    }
+
+    get active(): boolean {
+        return this.hub !== undefined;
+    }
+
+    matches(type: string): boolean {
+        for (const p of this.patterns) if (topicMatches(p, type)) return true;
+        return false;
+    }
+
+    /**
+     * Hands an event to this subscriber: at once if it has room, else into its
+     * queue. `owned` events are this subscriber's alone and need no copy.
+     */
+    offer(ev: EventMessage, owned: boolean): void {
+        if (this.hub === undefined) return;
+        if (this.inFlight < this.limit && this.queue.length === 0) {
+            this.deliver(ev, owned);
+        } else {
+            this.queue.push({ ev, owned });
+        }
+    }
+
+    /** Marks `n` outstanding deliveries as finished and delivers queued events into the room made. */
+    release(n = 1): void {
+        this.inFlight = Math.max(0, this.inFlight - n);
+        if (this.draining) return;
+        this.draining = true;
+        try {
+            while (this.hub !== undefined && this.inFlight < this.limit && this.queue.length > 0) {
+                const d = this.queue.shift() as Delivery;
+                this.deliver(d.ev, d.owned);
+            }
+        } finally {
+            this.draining = false;
+        }
+    }
+
+    /** @internal called by the hub on unsubscribe */
+    detach(): void {
+        this.hub = undefined;
+        this.queue.clear();
+        this.inFlight = 0;
+    }
+
+    private deliver(ev: EventMessage, owned: boolean): void {
+        if (this.limit !== Infinity) this.inFlight++;
+        this.delivered++;
+        (this.hub as EventHub).countDelivery();
+        let msg: Message;
+        if (this.writes === false || (this.writes === undefined && this.settleWrites() === false)) {
+            msg = owned ? ev : copyForDelivery(ev);
+        } else msg = writableCopy(ev, owned, this.clone);
+        this.handler(msg, this);
+    }
+
+    private settleWrites(): boolean | undefined {
+        this.writes = (this.askWrite as () => boolean | undefined)();
+        return this.writes;
+    }
+}
+
+/**
+ * A delivery its flow may change at every level, as after a `link in`. An event shared with other subscribers
+ * is copied all the way down (frozen values included). An event this subscriber owns keeps its own objects;
+ * only the frozen values a hub shares with others (those it passed on unchanged from an earlier hub) are copied.
+ */
+export function writableCopy(ev: EventMessage, owned: boolean, clone: (value: object) => unknown): Message {
+    const msg: Message = owned ? ev : Object.assign({}, ev);
+    for (const key in msg) {
+        const v = msg[key];
+        if (v === null || typeof v !== 'object' || key === 'req' || key === 'res') continue;
+        if (!owned || Object.isFrozen(v)) msg[key] = thawCopy(v, clone);
+    }
+    return msg;
+}
+
+/**
+ * Copy on write at the top level: each subscriber gets its own message object,
+ * so `msg.payload = …` in one flow never shows in another, while nested values
+ * stay frozen and shared (no deep clone per delivery). Buffers cannot be
+ * frozen, so a top-level Buffer payload is copied.
+ */
+export function copyForDelivery(ev: EventMessage): Message {
+    const msg: Message = Object.assign({}, ev);
+    const p = ev.payload;
+    if (p !== null && typeof p === 'object' && ArrayBuffer.isView(p)) {
+        msg.payload = Buffer.isBuffer(p) ? Buffer.from(p) : (p as unknown as { slice(): unknown }).slice();
+    }
+    return msg;
+}
+
+/** The default copy of a value that is not plain data: Buffers are copied, anything else is kept by reference. */
+function defaultClone(value: object): unknown {
+    return Buffer.isBuffer(value) ? Buffer.from(value) : value;
+}

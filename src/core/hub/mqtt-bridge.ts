@@ -1,0 +1,388 @@
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import type { Writable } from 'node:stream';
+import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import { BoundedQueue } from '../shared/queue';
+import { deepFreeze } from '../shared/freeze';
+import type { EventHub, EventMessage, HubEventInfo } from './hub';
+import { eventTypeError } from '../shared/topic';
+
+export type BridgeState = 'connecting' | 'connected' | 'disconnected' | 'closed';
+
+export interface BridgeOptions {
+    readonly url: string;
+    readonly clientId: string;
+    /** Broker topic under which the hub's event types live: `<prefix>/<event type>`. Empty: no prefix. */
+    readonly prefix: string;
+    readonly qos: 0 | 1;
+    /** 5 lets the broker drop our own events (No Local); 4 (3.1.1) relies on the origin check alone. */
+    readonly protocolVersion: 4 | 5;
+    readonly username?: string;
+    readonly password?: string;
+    /** TLS options (ca, cert, key, rejectUnauthorized…), as Node-RED's tls-config node produces them. */
+    readonly tls?: Record<string, unknown>;
+    /** Events kept while the broker is unreachable; the oldest are dropped beyond it, and counted. */
+    readonly bufferLimit: number;
+    readonly minBackoffMs?: number;
+    readonly maxBackoffMs?: number;
+    /** Identifies this process's events so they are never delivered twice here. */
+    readonly instanceId?: string;
+}
+
+export interface BridgeStats {
+    sent: number;
+    received: number;
+    buffered: number;
+    bufferDropped: number;
+    echoesDropped: number;
+    duplicatesDropped: number;
+    decodeErrors: number;
+    reconnects: number;
+}
+
+interface Outgoing {
+    readonly topic: string;
+    readonly body: string;
+    readonly retain: boolean;
+}
+
+/**
+ * Envelope on the wire: the origin instance, its sequence number (QoS 1 may
+ * deliver twice; the receiver drops what it has seen) and the event message
+ * without its Node-RED message id.
+ */
+interface Envelope {
+    o: string;
+    s: number;
+    m: Record<string, unknown>;
+}
+
+const MAX_TRACKED_ORIGINS = 1000;
+const MAX_CACHED_TOPICS = 10_000;
+
+const SCHEMES = new Set(['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'tls:', 'ws:', 'wss:']);
+
+/** Returns an error text for a broker URL that cannot work, or `undefined`. */
+export function brokerUrlError(url: unknown): string | undefined {
+    if (typeof url !== 'string' || url.trim() === '') return 'broker URL is empty';
+    let u: URL;
+    try {
+        u = new URL(url.trim());
+    } catch {
+        return `broker URL "${url}" is not a URL (e.g. mqtt://127.0.0.1:1883)`;
+    }
+    if (!SCHEMES.has(u.protocol)) return `broker URL "${url}": scheme must be mqtt, mqtts, ws or wss`;
+    if (u.hostname === '') return `broker URL "${url}" has no host`;
+    return undefined;
+}
+
+/** Returns an error text for a topic prefix that would not make valid broker topics, or `undefined`. */
+export function prefixError(prefix: unknown): string | undefined {
+    if (typeof prefix !== 'string') return 'topic prefix must be a string';
+    if (prefix.includes('+') || prefix.includes('#')) return 'topic prefix cannot contain + or #';
+    if (prefix.endsWith('/')) return 'topic prefix must not end with /';
+    return undefined;
+}
+
+/**
+ * Connects an EventHub to an MQTT broker so several Node-RED instances share
+ * events. Local subscribers still get local events directly, with no network
+ * hop; the broker carries them to the other instances only.
+ */
+export class MqttBridge extends EventEmitter {
+    readonly instanceId: string;
+    private readonly buffer: BoundedQueue<Outgoing>;
+    private readonly minBackoff: number;
+    private readonly maxBackoff: number;
+    private client: MqttClient | undefined;
+    private backoff: number;
+    private lastErrorText = '';
+    private _state: BridgeState = 'disconnected';
+    private readonly counters = {
+        sent: 0,
+        received: 0,
+        echoesDropped: 0,
+        duplicatesDropped: 0,
+        decodeErrors: 0,
+        reconnects: 0,
+    };
+    private seq = 0;
+    private readonly lastSeqByOrigin = new Map<string, number>();
+    /** `{"o":"<instance id>","s":` — the envelope's constant head, escaped once. */
+    private readonly envelopeHead: string;
+    /** Event type → broker topic, and broker topic → event type (undefined: not one of ours); bounded. */
+    private readonly topicOfType = new Map<string, string>();
+    private readonly typeOfTopic = new Map<string, string | undefined>();
+    /** The socket corked for this event-loop turn, if any. */
+    private corked: Writable | undefined;
+
+    constructor(
+        private readonly hub: EventHub,
+        private readonly opts: BridgeOptions,
+    ) {
+        super();
+        const err = brokerUrlError(opts.url) ?? prefixError(opts.prefix);
+        if (err !== undefined) throw new Error(err);
+        this.instanceId = opts.instanceId ?? `${process.pid.toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+        this.buffer = new BoundedQueue(Math.max(1, opts.bufferLimit), 'drop-oldest');
+        this.minBackoff = opts.minBackoffMs ?? 1000;
+        this.maxBackoff = opts.maxBackoffMs ?? 30_000;
+        this.backoff = this.minBackoff;
+        this.envelopeHead = `{"o":${JSON.stringify(this.instanceId)},"s":`;
+    }
+
+    get state(): BridgeState {
+        return this._state;
+    }
+
+    stats(): BridgeStats {
+        return { ...this.counters, buffered: this.buffer.length, bufferDropped: this.buffer.dropped };
+    }
+
+    start(): void {
+        if (this.client) return;
+        const o = this.opts;
+        const options: IClientOptions = {
+            ...(o.tls ?? {}),
+            clientId: o.clientId,
+            protocolVersion: o.protocolVersion,
+            // A persistent session lets the broker keep QoS 1 events for us while we reconnect.
+            clean: o.qos === 0,
+            reconnectPeriod: this.minBackoff,
+            connectTimeout: 10_000,
+            // Offline buffering is ours: bounded and counted. mqtt.js's own queue has no bound.
+            queueQoSZero: false,
+            // We subscribe on every connect ourselves (see below); mqtt.js doing it too would send it twice.
+            resubscribe: false,
+        };
+        if (o.protocolVersion === 5 && o.qos > 0) options.properties = { sessionExpiryInterval: 3600 };
+        if (o.username) options.username = o.username;
+        if (o.password) options.password = o.password;
+        this.setState('connecting');
+        const client = mqtt.connect(o.url.trim(), options);
+        this.client = client;
+        this.hub.setOutbound((ev, retain) => {
+            this.forward(ev, retain);
+        });
+        client.on('connect', () => {
+            const socket = client.stream as unknown as Partial<Socket>;
+            if (typeof socket.setNoDelay === 'function') socket.setNoDelay(true);
+            this.backoff = this.minBackoff;
+            client.options.reconnectPeriod = this.minBackoff;
+            this.lastErrorText = '';
+            // Subscribe on every connect: a resumed session may predate a change of prefix. Retain handling 1
+            // stops the broker from resending retained events to a subscription it already had. "Connected" is
+            // reported once the broker has confirmed it: events from others before that would be missed.
+            client.subscribe(this.topicFilter(), { qos: o.qos, nl: o.protocolVersion === 5, rh: 1 }, (err) => {
+                if (err) this.reportError(new Error(`subscribe to ${this.topicFilter()} failed: ${err.message}`));
+                else if (this.client === client && client.connected) this.setState('connected');
+            });
+            this.flush();
+        });
+        client.on('message', (topic, payload, packet) => {
+            this.receive(topic, payload, packet);
+        });
+        client.on('error', (err) => {
+            this.reportError(err);
+        });
+        client.on('close', () => {
+            if (this._state === 'closed') return;
+            this.setState('disconnected');
+            // Exponential backoff: an unreachable broker or refused credentials must not cause a retry storm.
+            this.backoff = Math.min(this.maxBackoff, this.backoff * 2);
+            client.options.reconnectPeriod = this.backoff;
+        });
+        client.on('reconnect', () => {
+            this.counters.reconnects++;
+            this.setState('connecting');
+        });
+    }
+
+    /** Sends a locally published event to the broker, or buffers it while disconnected. */
+    forward(ev: EventMessage, retain: boolean): void {
+        // HTTP request/response objects belong to this instance and cannot travel; the event type travels as
+        // the broker topic, so msg.topic is not sent twice.
+        const { _msgid, req, res, topic, ...m } = ev;
+        let body: string;
+        try {
+            body = `${this.envelopeHead}${++this.seq},"m":${JSON.stringify(m)}}`;
+        } catch (err) {
+            throw new Error(`event cannot be sent to the broker as JSON: ${(err as Error).message}`);
+        }
+        const out: Outgoing = { topic: this.brokerTopic(ev.topic), body, retain };
+        if (this.client && this.client.connected && this.buffer.length === 0) this.send(out);
+        else this.buffer.push(out);
+    }
+
+    async close(): Promise<void> {
+        this.setState('closed');
+        this.hub.setOutbound(undefined);
+        const client = this.client;
+        this.client = undefined;
+        this.buffer.clear();
+        this.removeAllListeners('state');
+        if (!client) return;
+        await new Promise<void>((resolve) => {
+            // Give in-flight QoS 1 messages a moment, but never hang a redeploy on a dead broker.
+            const timer = setTimeout(() => {
+                client.end(true, {}, () => {
+                    resolve();
+                });
+            }, 2000);
+            client.end(false, {}, () => {
+                clearTimeout(timer);
+                resolve();
+            });
+        });
+    }
+
+    private send(out: Outgoing): void {
+        const client = this.client as MqttClient;
+        this.counters.sent++;
+        this.corkForThisTurn(client);
+        client.publish(out.topic, out.body, { qos: this.opts.qos, retain: out.retain });
+    }
+
+    /**
+     * Events published in one event-loop turn (a fleet cycle, a burst) leave in
+     * one write rather than one system call each; the socket is uncorked on the
+     * next turn, so nothing waits longer than the rest of this one.
+     */
+    private corkForThisTurn(client: MqttClient): void {
+        if (this.corked !== undefined) return;
+        const stream = client.stream as Partial<Writable> | undefined;
+        if (!stream || typeof stream.cork !== 'function' || typeof stream.uncork !== 'function') return;
+        const writable = stream as Writable;
+        writable.cork();
+        this.corked = writable;
+        setImmediate(() => {
+            this.corked = undefined;
+            writable.uncork();
+        });
+    }
+
+    private flush(): void {
+        while (this.client?.connected && this.buffer.length > 0) this.send(this.buffer.shift() as Outgoing);
+    }
+
+    private receive(topic: string, payload: Buffer, packet: IPublishPacket): void {
+        let parsed: unknown;
+        try {
+            parsed = JSON.parse(payload.toString('utf8'));
+        } catch {
+            this.decodeError(topic, 'not JSON');
+            return;
+        }
+        if (!isEnvelope(parsed)) {
+            this.decodeError(topic, 'not a sensor hub event');
+            return;
+        }
+        const env = parsed;
+        if (env.o === this.instanceId) {
+            this.counters.echoesDropped++;
+            return;
+        }
+        const type = this.eventType(topic);
+        if (type === undefined) {
+            this.decodeError(topic, 'topic outside the prefix or not a valid event type');
+            return;
+        }
+        // QoS 0 is never redelivered; retained replays are recognised too (their sequence number is old).
+        if ((packet.qos > 0 || packet.retain) && this.seenBefore(env)) {
+            this.counters.duplicatesDropped++;
+            return;
+        }
+        this.counters.received++;
+        // env.m comes straight from JSON.parse and nobody else holds it: freeze it in place, no copy. With a lone
+        // local reader and no retained copy, not even that: the reader owns the whole event, as a Node-RED node
+        // owns the message it receives.
+        const m = env.m;
+        if (isBufferJson(m.payload)) m.payload = Buffer.from(m.payload.data);
+        const info = remoteEventInfo(m.event, type);
+        if (packet.retain || !this.hub.soleReader(type)) for (const key in m) deepFreeze(m[key]);
+        m.topic = type;
+        m.event = Object.freeze(info);
+        this.hub.inject(m as EventMessage, packet.retain);
+    }
+
+    /** Whether a QoS 1 redelivery brought this envelope again. Retained values are replays by design. */
+    private seenBefore(env: Envelope): boolean {
+        if (typeof env.s !== 'number') return false;
+        const last = this.lastSeqByOrigin.get(env.o);
+        if (last !== undefined && env.s <= last) return true;
+        if (last === undefined && this.lastSeqByOrigin.size >= MAX_TRACKED_ORIGINS) {
+            const oldest = this.lastSeqByOrigin.keys().next();
+            if (!oldest.done) this.lastSeqByOrigin.delete(oldest.value);
+        }
+        this.lastSeqByOrigin.delete(env.o);
+        this.lastSeqByOrigin.set(env.o, env.s);
+        return false;
+    }
+
+    private decodeError(topic: string, why: string): void {
+        this.counters.decodeErrors++;
+        this.reportError(new Error(`ignored a message on ${topic}: ${why}`));
+    }
+
+    private reportError(err: Error): void {
+        // The same failure repeats on every retry; say it once until something changes.
+        if (err.message === this.lastErrorText) return;
+        this.lastErrorText = err.message;
+        if (this.listenerCount('error') > 0) this.emit('error', err);
+    }
+
+    private setState(state: BridgeState): void {
+        if (this._state === state) return;
+        this._state = state;
+        this.emit('state', state);
+    }
+
+    private topicFilter(): string {
+        return this.opts.prefix ? `${this.opts.prefix}/#` : '#';
+    }
+
+    private brokerTopic(type: string): string {
+        if (!this.opts.prefix) return type;
+        let topic = this.topicOfType.get(type);
+        if (topic === undefined) {
+            topic = `${this.opts.prefix}/${type}`;
+            if (this.topicOfType.size < MAX_CACHED_TOPICS) this.topicOfType.set(type, topic);
+        }
+        return topic;
+    }
+
+    private eventType(topic: string): string | undefined {
+        if (this.typeOfTopic.has(topic)) return this.typeOfTopic.get(topic);
+        const p = this.opts.prefix;
+        const cut = p ? (topic.startsWith(`${p}/`) ? topic.slice(p.length + 1) : undefined) : topic;
+        const type = cut !== undefined && eventTypeError(cut) === undefined ? cut : undefined;
+        if (this.typeOfTopic.size < MAX_CACHED_TOPICS) this.typeOfTopic.set(topic, type);
+        return type;
+    }
+}
+
+function remoteEventInfo(ev: unknown, type: string): HubEventInfo {
+    const e = (ev !== null && typeof ev === 'object' ? ev : {}) as Record<string, unknown>;
+    return {
+        type,
+        id: typeof e.id === 'string' ? e.id : '',
+        ts: typeof e.ts === 'number' ? e.ts : Date.now(),
+        source: typeof e.source === 'string' ? e.source : '',
+    };
+}
+
+function isEnvelope(v: unknown): v is Envelope {
+    if (v === null || typeof v !== 'object') return false;
+    const { m, o } = v as { m?: unknown; o?: unknown };
+    return typeof o === 'string' && m !== null && typeof m === 'object' && !Array.isArray(m);
+}
+
+/** A Buffer as JSON.stringify writes it: `{type: 'Buffer', data: [bytes]}`. */
+export function isBufferJson(v: unknown): v is { type: 'Buffer'; data: number[] } {
+    return (
+        v !== null &&
+        typeof v === 'object' &&
+        (v as { type?: unknown }).type === 'Buffer' &&
+        Array.isArray((v as { data?: unknown }).data)
+    );
+}
