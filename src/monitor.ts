@@ -6,19 +6,19 @@ import { metricsRegistry } from './core/shared/metrics-registry';
 import {
     MonitorCollector,
     parseMonitorConfig,
-    prometheusFamilies,
-    statusFigures,
     type MonitorConfig,
-    type MonitorSnapshot,
     type SerialPortMetrics,
 } from './core/monitor/monitor';
-import { CONTENT_TYPE, formatPrometheus } from './core/monitor/prometheus';
+import { metricsMessage, MonitorStatus, waitingStatus } from './core/monitor/output';
+import { nodeStatus } from './adapter/status-text';
 import { ProcessSampler } from './core/shared/process-sample';
 import { Throttle } from './core/shared/throttle';
 import { configText } from './config-text';
 
 // Saved flows are user data: any field may be missing or of another type.
 type MonitorDef = NodeDef & Record<string, unknown>;
+
+const TYPE = 'sensorhub-monitor';
 
 /** What the monitor reads of a `sensorhub-hub` config node. */
 interface HubNode extends Node {
@@ -51,79 +51,28 @@ export = function (RED: NodeAPI): void {
             return;
         }
 
-        const nameOf = (id: string): string | undefined => (RED.nodes.getNode(id) as Node | null)?.name || undefined;
-        const serialPorts = (): SerialPortMetrics[] => {
-            const out: SerialPortMetrics[] = [];
-            RED.nodes.eachNode((n) => {
-                if (n.type !== 'sensorhub-serial-port') return;
-                const port = RED.nodes.getNode(n.id) as (Node & SerialPortApi) | null;
-                if (!port) return;
-                out.push({ id: n.id, name: n.name || '', path: port.path, state: port.state, ...port.stats() });
-            });
-            return out;
-        };
         const sampler = new ProcessSampler();
-        const collector = new MonitorCollector({
-            hub: hubNode.hub,
-            hubId: hubNode.id,
-            hubName: hubNode.name || '',
-            backend: hubNode.bridge ? 'mqtt' : 'local',
-            maxTypes: config.maxTypes,
-            now: Date.now,
-            process: () => ({ ...sampler.sample(), uptimeS: Math.round(process.uptime()) }),
-            bridge: () => hubNode.bridge?.stats(),
-            nodes: () => metricsRegistry.collect(),
-            serialPorts,
-            nameOf,
-        });
-
-        let latest: MonitorSnapshot | undefined;
-        let droppedBefore = 0;
-        let droppedSince = 0;
+        const collector = collectorOf(RED, hubNode, config, sampler);
+        const status = new MonitorStatus();
         const throttle = new Throttle(() => {
-            if (!latest) return;
-            const figures = statusFigures(latest);
-            this.status({
-                fill: droppedSince > 0 ? 'yellow' : 'green',
-                shape: 'dot',
-                text: RED._('sensorhub-monitor.status.metrics', figures),
-            });
+            const view = status.view();
+            if (view) this.status(nodeStatus(RED, TYPE, view));
         });
-
         const emit = (msg: Record<string, unknown>): Record<string, unknown> => {
             const snapshot = collector.snapshot();
-            latest = snapshot;
-            droppedSince = snapshot.hub.dropped - droppedBefore;
-            droppedBefore = snapshot.hub.dropped;
+            status.seen(snapshot);
             throttle.bump();
-            msg.topic = 'sensorhub_metrics';
-            if (config.format === 'prometheus') {
-                msg.payload = formatPrometheus(prometheusFamilies(snapshot));
-                msg.headers = { 'content-type': CONTENT_TYPE };
-            } else {
-                msg.payload = snapshot;
-            }
-            return msg;
+            return Object.assign(msg, metricsMessage(snapshot, config.format));
         };
-
-        let timer: NodeJS.Timeout | undefined;
-        if (config.intervalMs > 0) {
-            timer = setInterval(() => {
-                try {
-                    this.send(emit({}));
-                } catch (err) {
-                    this.error(RED._('sensorhub-monitor.errors.collect', { reason: (err as Error).message }));
-                }
-            }, config.intervalMs);
-        }
-        this.status({
-            fill: 'grey',
-            shape: 'ring',
-            text:
-                config.intervalMs > 0
-                    ? RED._('sensorhub-monitor.status.every', { seconds: config.intervalMs / 1000 })
-                    : RED._('sensorhub-monitor.status.on-input'),
-        });
+        const sendSnapshot = (): void => {
+            try {
+                this.send(emit({}));
+            } catch (err) {
+                this.error(RED._('sensorhub-monitor.errors.collect', { reason: (err as Error).message }));
+            }
+        };
+        const timer = config.intervalMs > 0 ? setInterval(sendSnapshot, config.intervalMs) : undefined;
+        this.status(nodeStatus(RED, TYPE, waitingStatus(config.intervalMs)));
 
         // The input message goes out with the metrics, so an http in's request reaches the http response.
         this.on('input', (msg: NodeMessageInFlow, send, done) => {
@@ -146,5 +95,32 @@ export = function (RED: NodeAPI): void {
             done();
         });
     }
-    RED.nodes.registerType('sensorhub-monitor', MonitorNode);
+    RED.nodes.registerType(TYPE, MonitorNode);
 };
+
+/** The collector of the hub's, the nodes' and the serial ports' metrics. */
+function collectorOf(RED: NodeAPI, hubNode: HubNode, config: MonitorConfig, sampler: ProcessSampler): MonitorCollector {
+    const serialPorts = (): SerialPortMetrics[] => {
+        const out: SerialPortMetrics[] = [];
+        RED.nodes.eachNode((n) => {
+            if (n.type !== 'sensorhub-serial-port') return;
+            const port = RED.nodes.getNode(n.id) as (Node & SerialPortApi) | null;
+            if (!port) return;
+            out.push({ id: n.id, name: n.name || '', path: port.path, state: port.state, ...port.stats() });
+        });
+        return out;
+    };
+    return new MonitorCollector({
+        hub: hubNode.hub,
+        hubId: hubNode.id,
+        hubName: hubNode.name || '',
+        backend: hubNode.bridge ? 'mqtt' : 'local',
+        maxTypes: config.maxTypes,
+        now: Date.now,
+        process: () => ({ ...sampler.sample(), uptimeS: Math.round(process.uptime()) }),
+        bridge: () => hubNode.bridge?.stats(),
+        nodes: () => metricsRegistry.collect(),
+        serialPorts,
+        nameOf: (id: string): string | undefined => (RED.nodes.getNode(id) as Node | null)?.name || undefined,
+    });
+}
