@@ -1,5 +1,4 @@
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { Throttle } from './core/shared/throttle';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { commandOf } from './core/shared/commands';
 import type { ReadingValue } from './core/shared/reading';
 import { parseFleetConfig, parseMemberList, type FleetConfig, type MemberSpec } from './core/fleet/config';
@@ -8,11 +7,11 @@ import { fleetMember, type MemberSources } from './core/fleet/members';
 import { cycleMessages, resultMessage, sentAlone, type FailurePayload } from './core/fleet/output';
 import { fleetStatus } from './core/fleet/status';
 import { ProcessSampler } from './core/shared/process-sample';
-import { metricsRegistry } from './core/shared/metrics-registry';
 import { SensorPoller, type PollResult } from './core/sensor/poller';
 import type { SerialPortApi, SerialStatus } from './core/serial/user';
 import { configText, errorText } from './config-text';
 import { nodeStatus } from './adapter/status-text';
+import { LiveStatus, offerMetrics, refuseConfig } from './adapter';
 
 type FleetDef = NodeDef & Record<string, unknown>;
 
@@ -38,7 +37,7 @@ interface Fleet {
     readonly sources: MemberSources;
     readonly collector: FleetCollector<ReadingValue>;
     readonly poller: SensorPoller<CycleOutcome<ReadingValue>>;
-    readonly throttle: Throttle;
+    readonly status: LiveStatus;
     /** A failure's reason in the runtime's language. */
     readonly say: (err: Error) => string;
     last?: CycleOutcome<ReadingValue>['stats'];
@@ -49,28 +48,21 @@ interface Fleet {
 export = function (RED: NodeAPI): void {
     function FleetNode(this: Node, def: FleetDef): void {
         RED.nodes.createNode(this, def);
-        const refuse = (reason: string): void => {
-            this.status({ fill: 'red', shape: 'ring', text: RED._('sensorhub-fleet.status.bad-config') });
-            this.error(RED._('sensorhub-fleet.errors.config', { reason }));
-            this.on('input', (_msg: NodeMessageInFlow, _send, done) => {
-                done(new Error(RED._('sensorhub-fleet.errors.config', { reason })));
-            });
-        };
         const parsed = parseFleetConfig(def);
         if ('error' in parsed) {
-            refuse(configText(RED, TYPE, parsed.problem));
+            refuseConfig(RED, this, TYPE, configText(RED, TYPE, parsed.problem));
             return;
         }
         const config = parsed.config;
         const port = config.serial.port === '' ? undefined : serialPort(RED, config);
         if (config.serial.port !== '' && !port) {
-            refuse(RED._('sensorhub-fleet.errors.no-port'));
+            refuseConfig(RED, this, TYPE, RED._('sensorhub-fleet.errors.no-port'));
             return;
         }
         const timers = new TimerSet();
         const sampler = new ProcessSampler();
         const f = fleetOf(RED, this, config, port, timers.sleep, sampler);
-        const withdrawMetrics = metricsRegistry.register({ id: this.id, type: def.type, name: def.name }, () => f.last);
+        offerMetrics(this, TYPE, def.name, () => f.last);
         f.collector.setMembers(config.members.map((m, i) => fleetMember(m, i, f.sources)));
         this.on('input', (msg: NodeMessageInFlow, send, done) => {
             onInput(f, { msg, send, done });
@@ -80,17 +72,16 @@ export = function (RED: NodeAPI): void {
             f.collector.close();
             timers.clear();
             sampler.close();
-            f.throttle.stop();
-            withdrawMetrics();
+            f.status.stop();
             if (port) port.deregister(this, done);
             else done();
         });
         port?.register(this, (state, status) => {
             f.portStatus = state === 'open' ? undefined : status;
-            f.throttle.bump();
+            f.status.bump();
         });
         if (config.intervalMs > 0 && config.autoStart) f.poller.start();
-        redraw(f);
+        f.status.now();
     }
     RED.nodes.registerType(TYPE, FleetNode);
 };
@@ -141,10 +132,8 @@ function fleetOf(
             finishCycle(f, result, undefined);
         },
     });
-    const throttle = new Throttle(() => {
-        redraw(f);
-    });
-    const f: Fleet = { RED, node, config, sources, collector, poller, throttle, say };
+    const status = new LiveStatus(node, () => drawn(f));
+    const f: Fleet = { RED, node, config, sources, collector, poller, status, say };
     return f;
 }
 
@@ -164,28 +153,26 @@ function sendResult(f: Fleet, r: FleetResult<ReadingValue>): void {
     }
 }
 
-function redraw(f: Fleet): void {
-    if (f.portStatus) {
-        f.node.status(f.portStatus);
-        return;
-    }
+/** The port's status while its connection is not open, else the fleet's own. */
+function drawn(f: Fleet): NodeStatus {
+    if (f.portStatus) return f.portStatus;
     const { poller, collector, config } = f;
     const stopped = config.intervalMs > 0 && !poller.running && !poller.busy;
     const view = fleetStatus({ stopped, last: f.last, size: collector.size, skipped: poller.skipped });
-    f.node.status(nodeStatus(f.RED, TYPE, view));
+    return nodeStatus(f.RED, TYPE, view);
 }
 
 function finishCycle(f: Fleet, result: PollResult<CycleOutcome<ReadingValue>>, input: Input | undefined): void {
     if (result.status !== 'ok') {
         if (result.status === 'skipped') {
             f.collector.skippedCycles = f.poller.skipped;
-            f.throttle.bump();
+            f.status.bump();
         }
         input?.done();
         return;
     }
     f.last = result.value.stats;
-    f.throttle.bump();
+    f.status.bump();
     const { batch, stats } = cycleMessages(result.value, f.config.output, f.say);
     const out = batch && input ? Object.assign(input.msg, batch) : batch;
     (input?.send ?? f.node.send.bind(f.node))([out ?? null, null, stats]);
@@ -200,7 +187,7 @@ function runCommand(f: Fleet, command: string): string | undefined {
     if (config.intervalMs <= 0) return RED._('sensorhub-fleet.errors.no-interval', { command });
     if (command === 'start') poller.start();
     else poller.stop();
-    f.throttle.bump();
+    f.status.bump();
     return undefined;
 }
 

@@ -1,5 +1,5 @@
 import type { TlsOptions } from 'node:tls';
-import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { parseGatewayConfig, type GatewayConfig } from './core/gateway/config';
 import { GatewayServer } from './core/gateway/server';
 import type { GatewayListener, GatewayStats } from './core/gateway/session';
@@ -13,11 +13,10 @@ import {
     refusalEvent,
     type GatewayState,
 } from './core/gateway/status';
-import { metricsRegistry } from './core/shared/metrics-registry';
 import type { StatusText } from './core/shared/status';
-import { Throttle } from './core/shared/throttle';
 import { configText } from './config-text';
 import { nodeStatus } from './adapter/status-text';
+import { LiveStatus, offerMetrics, refuseConfig } from './adapter';
 import { evaluateFixed, isProblem, problemText, typedField } from './typed-input';
 
 // Saved flows are user data: any field may be missing or of another type.
@@ -50,7 +49,7 @@ interface Gateway {
     readonly config: GatewayConfig;
     readonly tls: TlsOptions | undefined;
     readonly where: string;
-    readonly throttle: Throttle;
+    readonly status: LiveStatus;
     server?: GatewayServer;
     state: GatewayState;
     failure: StatusText;
@@ -59,16 +58,9 @@ interface Gateway {
 export = function (RED: NodeAPI): void {
     function GatewayNodeCtor(this: GatewayNode, def: GatewayDef): void {
         RED.nodes.createNode(this, def);
-        const refuseToStart = (reason: string): void => {
-            this.status({ fill: 'red', shape: 'ring', text: RED._('sensorhub-gateway.status.bad-config') });
-            this.error(RED._('sensorhub-gateway.errors.config', { reason }));
-            this.on('input', (_msg: NodeMessageInFlow, _send, done) => {
-                done(new Error(RED._('sensorhub-gateway.errors.config', { reason })));
-            });
-        };
         const setup = gatewaySetup(RED, this, def);
         if ('refusal' in setup) {
-            refuseToStart(setup.refusal);
+            refuseConfig(RED, this, TYPE, setup.refusal);
             return;
         }
         const { config, tls } = setup;
@@ -80,9 +72,7 @@ export = function (RED: NodeAPI): void {
             config,
             tls,
             where: listenAddress(config.host, config.port),
-            throttle: new Throttle(() => {
-                redraw(g);
-            }),
+            status: new LiveStatus(this, () => drawn(g)),
             state: 'starting',
             failure: '',
         };
@@ -90,21 +80,17 @@ export = function (RED: NodeAPI): void {
         g.server = server;
         this.stats = () => server.gateway.stats();
         this.port = () => server.address()?.port;
-        const withdrawMetrics = metricsRegistry.register(
-            { id: this.id, type: TYPE, name: typeof def.name === 'string' ? def.name : '' },
-            () => server.gateway.stats(),
-        );
+        offerMetrics(this, TYPE, def.name, () => server.gateway.stats());
         listen(g, server);
         this.on('input', (msg: CommandMsg, _send, done) => {
             sendCommand(g, server, msg, done);
         });
         this.on('close', (_removed: boolean, done: () => void) => {
             g.state = 'closed';
-            withdrawMetrics();
-            g.throttle.stop();
+            g.status.stop();
             void server.close().then(done);
         });
-        redraw(g);
+        g.status.now();
     }
     RED.nodes.registerType<GatewayNode, GatewayDef, unknown, GatewayCredentials>(TYPE, GatewayNodeCtor, {
         credentials: { tokens: { type: 'password' } },
@@ -134,32 +120,32 @@ function gatewaySetup(
     return { config, tls: opts };
 }
 
-function redraw(g: Gateway): void {
+function drawn(g: Gateway): NodeStatus | undefined {
     const server = g.server;
-    if (g.state === 'closed' || !server) return;
+    if (g.state === 'closed' || !server) return undefined;
     const view = { state: g.state, where: g.where, tls: g.tls !== undefined, failure: g.failure };
-    g.node.status(nodeStatus(g.RED, TYPE, gatewayStatus({ ...view, stats: () => server.gateway.stats() })));
+    return nodeStatus(g.RED, TYPE, gatewayStatus({ ...view, stats: () => server.gateway.stats() }));
 }
 
 /** The server, its readings on output 1 and its events on output 2. */
 function serverOf(g: Gateway): GatewayServer {
-    const { node, throttle } = g;
+    const { node, status } = g;
     const listener: GatewayListener = {
         reading: (msg) => {
             node.send([msg, null]);
         },
         online: (e) => {
             node.send([null, gatewayEvent('device_online', e.deviceId, { ...e })]);
-            throttle.bump();
+            status.bump();
         },
         offline: (e) => {
             node.send([null, gatewayEvent('device_offline', e.deviceId, { ...e })]);
-            throttle.bump();
+            status.bump();
         },
         refusal: (r) => {
             node.warn(refusalLog(g.RED, r));
             node.send([null, refusalEvent(r)]);
-            throttle.bump();
+            status.bump();
         },
         commandAck: (deviceId, id) => {
             node.send([null, gatewayEvent('command_ack', deviceId, { deviceId, id })]);
@@ -189,7 +175,7 @@ function listen(g: Gateway, server: GatewayServer): void {
             if (g.state === 'closed') return;
             g.state = 'listening';
             node.log(RED._('sensorhub-gateway.log.listening', { where, devices: config.devices.length }));
-            redraw(g);
+            g.status.now();
         },
         (err: unknown) => {
             if (g.state === 'closed') return;
@@ -200,7 +186,7 @@ function listen(g: Gateway, server: GatewayServer): void {
             const reason =
                 code === 'EADDRINUSE' ? RED._('sensorhub-gateway.errors.in-use', { port: config.port }) : text;
             node.error(RED._('sensorhub-gateway.errors.listen', { where, reason }));
-            redraw(g);
+            g.status.now();
         },
     );
 }

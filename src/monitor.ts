@@ -11,8 +11,8 @@ import {
 } from './core/monitor/monitor';
 import { metricsMessage, MonitorStatus, waitingStatus } from './core/monitor/output';
 import { nodeStatus } from './adapter/status-text';
+import { LiveStatus, refuse, refuseConfig } from './adapter';
 import { ProcessSampler } from './core/shared/process-sample';
-import { Throttle } from './core/shared/throttle';
 import { configText } from './config-text';
 
 // Saved flows are user data: any field may be missing or of another type.
@@ -29,39 +29,32 @@ interface HubNode extends Node {
 export = function (RED: NodeAPI): void {
     function MonitorNode(this: Node, def: MonitorDef): void {
         RED.nodes.createNode(this, def);
-        const refuse = (status: string, reason: string): void => {
-            this.status({ fill: 'red', shape: 'ring', text: status });
-            this.on('input', (_msg: NodeMessageInFlow, _send, done) => {
-                done(new Error(reason));
-            });
-        };
         const parsed = parseMonitorConfig(def);
         if ('error' in parsed) {
-            const reason = RED._('sensorhub-monitor.errors.config', {
-                reason: configText(RED, 'sensorhub-monitor', parsed.problem),
-            });
-            this.error(reason);
-            refuse(RED._('sensorhub-monitor.status.bad-config'), reason);
+            refuseConfig(RED, this, TYPE, configText(RED, TYPE, parsed.problem));
             return;
         }
         const config: MonitorConfig = parsed.config;
         const hubNode = typeof def.hub === 'string' ? (RED.nodes.getNode(def.hub) as HubNode | null) : null;
         if (!hubNode) {
-            refuse(RED._('sensorhub-monitor.status.no-hub'), RED._('sensorhub-monitor.errors.no-hub'));
+            refuse(this, {
+                status: RED._('sensorhub-monitor.status.no-hub'),
+                fail: RED._('sensorhub-monitor.errors.no-hub'),
+            });
             return;
         }
 
         const sampler = new ProcessSampler();
         const collector = collectorOf(RED, hubNode, config, sampler);
         const status = new MonitorStatus();
-        const throttle = new Throttle(() => {
+        const live = new LiveStatus(this, () => {
             const view = status.view();
-            if (view) this.status(nodeStatus(RED, TYPE, view));
+            return view && nodeStatus(RED, TYPE, view);
         });
         const emit = (msg: Record<string, unknown>): Record<string, unknown> => {
             const snapshot = collector.snapshot();
             status.seen(snapshot);
-            throttle.bump();
+            live.bump();
             return Object.assign(msg, metricsMessage(snapshot, config.format));
         };
         const sendSnapshot = (): void => {
@@ -89,7 +82,7 @@ export = function (RED: NodeAPI): void {
 
         this.on('close', (_removed: boolean, done: () => void) => {
             if (timer) clearInterval(timer);
-            throttle.stop();
+            live.stop();
             collector.close();
             sampler.close();
             done();

@@ -1,8 +1,6 @@
-import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { Throttle } from './core/shared/throttle';
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { messageProperty, messageValue } from './typed-input';
 import { commandOf } from './core/shared/commands';
-import { metricsRegistry } from './core/shared/metrics-registry';
 import {
     buildReading,
     failedReading,
@@ -18,6 +16,7 @@ import { SensorRecord, sensorStatus } from './core/sensor/status';
 import type { SerialPortApi, SerialStatus } from './core/serial/user';
 import { configText, errorText } from './config-text';
 import { nodeStatus } from './adapter/status-text';
+import { LiveStatus, offerMetrics, refuse, refuseConfig } from './adapter';
 
 // Saved flows are user data: any field may be missing or of another type.
 type SensorDef = NodeDef & Record<string, unknown>;
@@ -48,7 +47,7 @@ interface Sensor {
     readonly node: Node;
     readonly config: SensorConfig;
     readonly record: SensorRecord;
-    readonly throttle: Throttle;
+    readonly status: LiveStatus;
     readonly source: Source;
     /** Where a msg source finds the value. */
     readonly property: string;
@@ -63,20 +62,15 @@ export = function (RED: NodeAPI): void {
         RED.nodes.createNode(this, def);
         const parsed = parseSensorConfig(def, this.id);
         if ('error' in parsed) {
-            const reason = configText(RED, TYPE, parsed.problem);
-            this.status({ fill: 'red', shape: 'ring', text: RED._('sensorhub-sensor.status.bad-config') });
-            this.error(RED._('sensorhub-sensor.errors.config', { reason }));
-            this.on('input', (_msg: NodeMessageInFlow, _send, done) => {
-                done(new Error(RED._('sensorhub-sensor.errors.config', { reason })));
-            });
+            refuseConfig(RED, this, TYPE, configText(RED, TYPE, parsed.problem));
             return;
         }
         const config = parsed.config;
         const port = config.source === 'serial' ? serialPort(RED, config) : undefined;
         if (config.source === 'serial' && !port) {
-            this.status({ fill: 'red', shape: 'ring', text: RED._('sensorhub-sensor.status.no-port') });
-            this.on('input', (_msg: NodeMessageInFlow, _send, done) => {
-                done(new Error(RED._('sensorhub-sensor.errors.no-port')));
+            refuse(this, {
+                status: RED._('sensorhub-sensor.status.no-port'),
+                fail: RED._('sensorhub-sensor.errors.no-port'),
             });
             return;
         }
@@ -85,9 +79,7 @@ export = function (RED: NodeAPI): void {
             node: this,
             config,
             record: new SensorRecord(),
-            throttle: new Throttle(() => {
-                redraw(s);
-            }),
+            status: new LiveStatus(this, () => drawn(s)),
             source: { port },
             property: messageProperty(def),
             seq: 0,
@@ -97,20 +89,16 @@ export = function (RED: NodeAPI): void {
         this.on('input', (msg: NodeMessageInFlow, send, done) => {
             onInput(s, { msg, send, done });
         });
-        const withdrawMetrics = metricsRegistry.register(
-            { id: this.id, type: TYPE, name: typeof def.name === 'string' ? def.name : '' },
-            () => s.record.metrics(),
-        );
+        offerMetrics(this, TYPE, def.name, () => s.record.metrics());
         this.on('close', (_removed: boolean, done: () => void) => {
-            withdrawMetrics();
             close(s, done);
         });
         port?.register(this, (state, status) => {
             s.portStatus = state === 'open' ? undefined : status;
-            s.throttle.bump();
+            s.status.bump();
         });
         if (s.poller && config.intervalMs > 0 && config.autoStart) s.poller.start();
-        redraw(s);
+        s.status.now();
     }
     RED.nodes.registerType(TYPE, SensorNode);
 };
@@ -150,21 +138,19 @@ function pollerOf(s: Sensor, read: ReadFn<ReadingValue>): SensorPoller<ReadingVa
     });
 }
 
-function redraw(s: Sensor): void {
-    if (s.portStatus) {
-        s.node.status(s.portStatus);
-        return;
-    }
+/** The port's status while its connection is not open, else the sensor's own. */
+function drawn(s: Sensor): NodeStatus {
+    if (s.portStatus) return s.portStatus;
     const poller = s.poller;
     const stopped = poller !== undefined && s.config.intervalMs > 0 && !poller.running;
     const view = sensorStatus(s.record.shown, s.config.sensor, { stopped, skipped: poller?.skipped ?? 0 });
-    s.node.status(nodeStatus(s.RED, TYPE, view));
+    return nodeStatus(s.RED, TYPE, view);
 }
 
 /** Sends a reading or reports a failure. */
 function report(s: Sensor, result: PollResult<ReadingValue>, input: Input): void {
     if (result.status === 'closed' || result.status === 'skipped') {
-        if (result.status === 'skipped') s.throttle.bump();
+        if (result.status === 'skipped') s.status.bump();
         input?.done();
         return;
     }
@@ -180,7 +166,7 @@ function report(s: Sensor, result: PollResult<ReadingValue>, input: Input): void
         return;
     }
     s.record.value(converted.value, at);
-    s.throttle.bump();
+    s.status.bump();
     const reading = buildReading({ ...sensor }, s.config.eventType, converted.value, at);
     if (input) {
         input.send(Object.assign(input.msg, reading));
@@ -193,7 +179,7 @@ function report(s: Sensor, result: PollResult<ReadingValue>, input: Input): void
 function fail(s: Sensor, status: FailureStatus, reason: string, at: At, input: Input): void {
     const { RED, config } = s;
     const reported = s.record.failure(status, at, input !== undefined);
-    s.throttle.bump();
+    s.status.bump();
     const err = new Error(
         RED._('sensorhub-sensor.errors.read', {
             id: config.sensor.id,
@@ -222,7 +208,7 @@ function runCommand(s: Sensor, command: string): string | undefined {
     if (!poller || s.config.intervalMs <= 0) return RED._('sensorhub-sensor.errors.no-interval', { command });
     if (command === 'start') poller.start();
     else poller.stop();
-    s.throttle.bump();
+    s.status.bump();
     return undefined;
 }
 
@@ -261,7 +247,7 @@ function onInput(s: Sensor, input: NonNullable<Input>): void {
 function close(s: Sensor, done: () => void): void {
     s.poller?.close();
     s.source.stopLines?.();
-    s.throttle.stop();
+    s.status.stop();
     if (s.source.port) s.source.port.deregister(s.node, done);
     else done();
 }
