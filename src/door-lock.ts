@@ -12,8 +12,7 @@ import {
     type StateChange,
     type UnlockResult,
 } from './core/door-lock/door-lock';
-import { metricsRegistry } from './core/shared/metrics-registry';
-import { Throttle } from './core/shared/throttle';
+import { KeptStates, LiveStatus, offerMetrics, refuseConfig } from './adapter';
 import { configText } from './config-text';
 
 // Saved flows are user data: any field may be missing or of another type.
@@ -26,22 +25,37 @@ interface DoorLockCredentials {
 type Send = (msg: (NodeMessage | null)[]) => void;
 type Done = (err?: Error) => void;
 
+const TYPE = 'sensorhub-door-lock';
 /** The node context key the lock's state is kept under. */
 const CONTEXT_KEY = 'lock';
 const STATE_TOPIC = 'lock_state';
 const ALERT_TOPIC = 'door_alert';
 
-export = function (RED: NodeAPI): void {
-    /**
-     * The latest state of every lock in this process, by node. Node-RED deletes
-     * a node's context when the node is redeployed unless a context store is
-     * configured: this keeps the state across redeploys anyway, while the
-     * context (when persistent) carries it across restarts.
-     */
-    const kept = new Map<string, SavedLock>();
+/** A refused message keeps no code for a catch or debug node to see. */
+const dropCode = (msg: NodeMessageInFlow): void => {
+    Reflect.deleteProperty(msg, 'code');
+};
 
-    const t = (key: string, subs?: Record<string, string | number>): string =>
-        RED._(`sensorhub-door-lock.${key}`, subs);
+/** A countdown in the status needs redrawing while nothing else happens. */
+const counting = (view: LockView): boolean => view.relockInMs !== undefined || view.lockedOutMs !== undefined;
+
+function stateMessage(change: StateChange): NodeMessage {
+    const msg: NodeMessage & Record<string, unknown> = {
+        topic: STATE_TOPIC,
+        payload: { state: change.state },
+        reason: change.reason,
+        previous: change.previous,
+    };
+    if (change.actuate) msg.actuate = change.actuate;
+    return msg;
+}
+
+const alertMessage = (alert: DoorAlert): NodeMessage => ({ topic: ALERT_TOPIC, payload: { ...alert } });
+
+export = function (RED: NodeAPI): void {
+    const kept = new KeptStates<SavedLock>(CONTEXT_KEY);
+
+    const t = (key: string, subs?: Record<string, string | number>): string => RED._(`${TYPE}.${key}`, subs);
 
     /** A duration as the status shows it: "25 s", "4 min", "2 h". */
     const duration = (ms: number): string => {
@@ -79,26 +93,60 @@ export = function (RED: NodeAPI): void {
         }
     }
 
+    /** Runs one input on the lock; a sentence when it was refused. */
+    function run(active: DoorLock, input: LockInput): string | undefined {
+        switch (input.kind) {
+            case 'lock':
+                active.lock();
+                return undefined;
+            case 'unlock': {
+                const result = active.unlock(input.code);
+                return 'refused' in result ? refusal(result) : undefined;
+            }
+            case 'ack':
+                active.ack();
+                return undefined;
+            case 'feedback':
+                return 'refused' in active.feedback(input.state)
+                    ? t('errors.feedback-off', { feedback: input.state })
+                    : undefined;
+            case 'motion':
+                active.motion(input.seen);
+                return undefined;
+        }
+    }
+
+    /** Runs one message on the lock; a sentence when it was refused or failed. */
+    function runMessage(active: DoorLock, msg: NodeMessageInFlow, config: DoorLockConfig): string | undefined {
+        try {
+            active.start();
+            const input = parseLockInput(msg, config.motionPatterns);
+            // The code has been read; nothing downstream (a catch or debug node) gets to see it.
+            Reflect.deleteProperty(msg, 'code');
+            if (!('problem' in input)) return run(active, input);
+            // Fail-secure: a message the lock cannot read locks it, and the error says why.
+            active.refuse(input.problem);
+            return t(`errors.${input.problem}`, input.detail);
+        } catch (err) {
+            // Whatever failed, the lock ends locked: the core already made sure when the failure was its own.
+            active.failSecure();
+            return t('errors.internal', { reason: err instanceof Error ? err.message : String(err) });
+        }
+    }
+
     function DoorLockNode(this: Node<DoorLockCredentials>, def: DoorLockDef): void {
         RED.nodes.createNode(this, def);
         const parsed = parseDoorLockConfig(def);
         if ('error' in parsed) {
-            const reason = configText(RED, 'sensorhub-door-lock', parsed.problem);
-            this.status({ fill: 'red', shape: 'ring', text: t('status.bad-config') });
-            this.error(t('errors.config', { reason }));
-            this.on('input', (msg: NodeMessageInFlow, _send, done) => {
-                Reflect.deleteProperty(msg, 'code');
-                done(new Error(t('errors.config', { reason })));
-            });
+            refuseConfig(RED, this, TYPE, configText(RED, TYPE, parsed.problem), dropCode);
             return;
         }
         const config: DoorLockConfig = parsed.config;
         const code = this.credentials.code;
         const codeDigest = typeof code === 'string' && code !== '' ? digestCode(code) : undefined;
-
-        const context = this.context();
-        // Inside a subflow the id changes on every deploy; the alias is the node's own, as for its context.
-        const key = `${(this as Node & { _alias?: string })._alias ?? this.id}:${this.z}`;
+        const state = kept.of(this, (err) => {
+            this.warn(t('errors.save', { reason: err.message }));
+        });
         /** Where outputs go: the input handler's send while one runs, else the node's. */
         const toNode: Send = (msgs) => {
             this.send(msgs);
@@ -106,69 +154,14 @@ export = function (RED: NodeAPI): void {
         let out = toNode;
         let lock: DoorLock | undefined;
         let startTimer: NodeJS.Immediate | undefined;
-        let ticker: NodeJS.Timeout | undefined;
         let closed = false;
         /** Messages that came before the saved state was read back (only with an asynchronous context store). */
         const early: { msg: NodeMessageInFlow; send: Send; done: Done }[] = [];
-
-        const redraw = (): void => {
-            if (!lock) return;
-            const view = lock.view();
-            this.status(statusOf(view));
-            // A countdown in the status needs redrawing while nothing else happens.
-            const counting = view.relockInMs !== undefined || view.lockedOutMs !== undefined;
-            if (counting && !ticker && !closed) {
-                ticker = setInterval(() => {
-                    throttle.bump();
-                }, 1000);
-            } else if (!counting && ticker) {
-                clearInterval(ticker);
-                ticker = undefined;
-            }
-        };
-        const throttle = new Throttle(redraw);
-
-        const onState = (change: StateChange): void => {
-            const msg: NodeMessage & Record<string, unknown> = {
-                topic: STATE_TOPIC,
-                payload: { state: change.state },
-                reason: change.reason,
-                previous: change.previous,
-            };
-            if (change.actuate) msg.actuate = change.actuate;
-            out([msg, null]);
-            throttle.bump();
-        };
-        const onAlert = (alert: DoorAlert): void => {
-            const msg: NodeMessage = { topic: ALERT_TOPIC, payload: { ...alert } };
-            out([null, msg]);
-            // A jam is a failure of the hardware: catch nodes see it, once; repeats only go to output 2.
-            if (alert.reason === 'jammed' && alert.repeat === undefined) this.error(t('errors.jammed'), msg);
-            throttle.bump();
-        };
-
-        /** Runs one input on the lock; a sentence when it was refused. */
-        const run = (active: DoorLock, input: LockInput): string | undefined => {
-            switch (input.kind) {
-                case 'lock':
-                    active.lock();
-                    return undefined;
-                case 'unlock': {
-                    const result = active.unlock(input.code);
-                    return 'refused' in result ? refusal(result) : undefined;
-                }
-                case 'ack':
-                    active.ack();
-                    return undefined;
-                case 'feedback':
-                    return 'refused' in active.feedback(input.state)
-                        ? t('errors.feedback-off', { feedback: input.state })
-                        : undefined;
-                case 'motion':
-                    active.motion(input.seen);
-                    return undefined;
-            }
-        };
+        const status = new LiveStatus(
+            this,
+            () => lock && statusOf(lock.view()),
+            () => lock !== undefined && counting(lock.view()),
+        );
 
         const handle = (msg: NodeMessageInFlow, send: Send, done: Done): void => {
             const active = lock;
@@ -176,22 +169,10 @@ export = function (RED: NodeAPI): void {
             out = send;
             let problem: string | undefined;
             try {
-                active.start();
-                const input = parseLockInput(msg, config.motionPatterns);
-                // The code has been read; nothing downstream (a catch or debug node) gets to see it.
-                Reflect.deleteProperty(msg, 'code');
-                if ('problem' in input) {
-                    // Fail-secure: a message the lock cannot read locks it, and the error says why.
-                    active.refuse(input.problem);
-                    problem = t(`errors.${input.problem}`, input.detail);
-                } else problem = run(active, input);
-            } catch (err) {
-                // Whatever failed, the lock ends locked: the core already made sure when the failure was its own.
-                active.failSecure();
-                problem = t('errors.internal', { reason: err instanceof Error ? err.message : String(err) });
+                problem = runMessage(active, msg, config);
             } finally {
                 out = toNode;
-                throttle.bump();
+                status.bump();
             }
             if (problem === undefined) done();
             else done(new Error(problem));
@@ -203,66 +184,60 @@ export = function (RED: NodeAPI): void {
                 ...config,
                 codeDigest,
                 saved,
-                onState,
-                onAlert,
+                onState: (change) => {
+                    out([stateMessage(change), null]);
+                    status.bump();
+                },
+                onAlert: (alert) => {
+                    const msg = alertMessage(alert);
+                    out([null, msg]);
+                    // A jam is a failure of the hardware: catch nodes see it, once; repeats only go to output 2.
+                    if (alert.reason === 'jammed' && alert.repeat === undefined) this.error(t('errors.jammed'), msg);
+                    status.bump();
+                },
                 onSave: (s) => {
-                    kept.set(key, s);
-                    context.set(CONTEXT_KEY, s, (err: Error | undefined) => {
-                        if (err) this.warn(t('errors.save', { reason: err.message }));
-                    });
+                    state.save(s);
                 },
                 onError: (err) => {
                     this.error(t('errors.internal', { reason: err.message }));
                 },
             });
             if (lock.restoredInvalid && !unreadable) this.warn(t('errors.restore'));
-            redraw();
+            status.now();
             // What a restore sends (a cut transition locking again) must wait until the flow's wires exist.
             startTimer = setImmediate(() => {
                 startTimer = undefined;
                 lock?.start();
-                throttle.bump();
+                status.bump();
             });
             for (const e of early.splice(0)) handle(e.msg, e.send, e.done);
         };
 
-        const inProcess = kept.get(key);
-        if (inProcess) begin(inProcess, false);
-        else {
-            context.get(CONTEXT_KEY, (err: Error | undefined, value: unknown) => {
-                if (err) this.warn(t('errors.read', { reason: err.message }));
-                // Unreadable context restores as locked: the core locks on anything that is not a saved lock.
-                begin(err ? null : value, Boolean(err));
-            });
-        }
+        state.read((saved, err) => {
+            if (err) this.warn(t('errors.read', { reason: err.message }));
+            // Unreadable context restores as locked: the core locks on anything that is not a saved lock.
+            begin(err ? null : saved, Boolean(err));
+        });
 
         this.on('input', (msg: NodeMessageInFlow, send, done) => {
             if (lock) handle(msg, send, done);
             else early.push({ msg, send, done });
         });
 
-        const withdrawMetrics = metricsRegistry.register(
-            { id: this.id, type: 'sensorhub-door-lock', name: typeof def.name === 'string' ? def.name : '' },
-            // Undefined until the saved state is read back (an asynchronous context store).
-            () => lock?.metrics(),
-        );
+        // Undefined until the saved state is read back (an asynchronous context store).
+        offerMetrics(this, TYPE, def.name, () => lock?.metrics());
 
         this.on('close', (removed: boolean, done: () => void) => {
-            withdrawMetrics();
             closed = true;
-            if (removed) kept.delete(key);
             if (startTimer) clearImmediate(startTimer);
-            if (ticker) clearInterval(ticker);
-            ticker = undefined;
-            throttle.stop();
+            status.stop();
             lock?.close();
+            state.close(removed);
             for (const e of early.splice(0)) e.done(new Error(t('errors.closed')));
             done();
         });
     }
-    RED.nodes.registerType<Node<DoorLockCredentials>, DoorLockDef, unknown, DoorLockCredentials>(
-        'sensorhub-door-lock',
-        DoorLockNode,
-        { credentials: { code: { type: 'password' } } },
-    );
+    RED.nodes.registerType<Node<DoorLockCredentials>, DoorLockDef, unknown, DoorLockCredentials>(TYPE, DoorLockNode, {
+        credentials: { code: { type: 'password' } },
+    });
 };
