@@ -49,206 +49,225 @@ const toMsg = (config: LightConfig, out: LightOutput, msgid?: string): NodeMessa
 /** A countdown in the status needs redrawing while nothing else happens. */
 const counting = (v: LightView): boolean => v.offAt !== undefined || v.overrideUntil !== undefined;
 
-export = function (RED: NodeAPI): void {
-    const kept = new KeptStates<SavedLight>(STATE_KEY);
+/**
+ * Reads the configuration, or says why it cannot be used. The wait may
+ * come from an environment variable, read now, or from flow or global
+ * context, read at each motion so that a change there applies from the
+ * next motion on; until then the default stands.
+ */
+function readSetup(RED: NodeAPI, node: Node, def: LightDef): Setup | { reason: string } {
+    const waitField = typedField(def, 'wait', ['num', 'env', 'flow', 'global'], 'num');
+    const contextWait = !isProblem(waitField) && !isFixed(waitField) ? waitField : undefined;
+    const wait = isProblem(waitField)
+        ? waitField
+        : contextWait
+          ? { value: undefined }
+          : evaluateFixed(RED, node, waitField);
+    if (isProblem(wait)) return { reason: problemText(RED, TYPE, RED._('sensorhub-light.label.wait'), wait) };
+    const parsed = parseLightConfig({ ...def, wait: wait.value });
+    if ('error' in parsed) return { reason: configText(RED, TYPE, parsed.problem) };
+    return { config: parsed.config, contextWait };
+}
 
-    /**
-     * Reads the configuration, or says why it cannot be used. The wait may
-     * come from an environment variable, read now, or from flow or global
-     * context, read at each motion so that a change there applies from the
-     * next motion on; until then the default stands.
-     */
-    function readSetup(node: Node, def: LightDef): Setup | { reason: string } {
-        const waitField = typedField(def, 'wait', ['num', 'env', 'flow', 'global'], 'num');
-        const contextWait = !isProblem(waitField) && !isFixed(waitField) ? waitField : undefined;
-        const wait = isProblem(waitField)
-            ? waitField
-            : contextWait
-              ? { value: undefined }
-              : evaluateFixed(RED, node, waitField);
-        if (isProblem(wait)) return { reason: problemText(RED, TYPE, RED._('sensorhub-light.label.wait'), wait) };
-        const parsed = parseLightConfig({ ...def, wait: wait.value });
-        if ('error' in parsed) return { reason: configText(RED, TYPE, parsed.problem) };
-        return { config: parsed.config, contextWait };
+function statusOf(RED: NodeAPI, config: LightConfig, v: LightView, now: number): NodeStatus {
+    if (v.state === 'off') {
+        const window = config.settings.window;
+        let text = RED._('sensorhub-light.status.off');
+        if (v.blocked === 'dark') text = RED._('sensorhub-light.status.off-bright');
+        else if (v.blocked === 'time' && window)
+            text = RED._('sensorhub-light.status.off-window', { from: hhmm(window.from), to: hhmm(window.to) });
+        return { fill: 'grey', shape: 'dot', text };
     }
-
-    function statusOf(config: LightConfig, v: LightView, now: number): NodeStatus {
-        if (v.state === 'off') {
-            const window = config.settings.window;
-            let text = RED._('sensorhub-light.status.off');
-            if (v.blocked === 'dark') text = RED._('sensorhub-light.status.off-bright');
-            else if (v.blocked === 'time' && window)
-                text = RED._('sensorhub-light.status.off-window', { from: hhmm(window.from), to: hhmm(window.to) });
-            return { fill: 'grey', shape: 'dot', text };
-        }
-        const on =
-            v.brightness === 100
-                ? RED._('sensorhub-light.status.on')
-                : RED._('sensorhub-light.status.on-at', { brightness: Math.round(v.brightness) });
-        const seconds = (at: number): number => Math.max(0, Math.ceil((at - now) / 1000));
-        let text: string;
-        if (v.mode === 'manual') {
-            text =
-                v.overrideUntil === undefined
-                    ? RED._('sensorhub-light.status.manual', { on })
-                    : RED._('sensorhub-light.status.manual-until', { on, seconds: seconds(v.overrideUntil) });
-        } else if (v.offAt !== undefined) {
-            text = RED._('sensorhub-light.status.off-in', { on, seconds: seconds(v.offAt) });
-        } else {
-            text = on;
-        }
-        return { fill: 'green', shape: 'dot', text };
+    const on =
+        v.brightness === 100
+            ? RED._('sensorhub-light.status.on')
+            : RED._('sensorhub-light.status.on-at', { brightness: Math.round(v.brightness) });
+    const seconds = (at: number): number => Math.max(0, Math.ceil((at - now) / 1000));
+    let text: string;
+    if (v.mode === 'manual') {
+        text =
+            v.overrideUntil === undefined
+                ? RED._('sensorhub-light.status.manual', { on })
+                : RED._('sensorhub-light.status.manual-until', { on, seconds: seconds(v.overrideUntil) });
+    } else if (v.offAt !== undefined) {
+        text = RED._('sensorhub-light.status.off-in', { on, seconds: seconds(v.offAt) });
+    } else {
+        text = on;
     }
+    return { fill: 'green', shape: 'dot', text };
+}
 
-    const inputError = (reason: string): Error => new Error(RED._('sensorhub-light.errors.input', { reason }));
+const inputError = (RED: NodeAPI, reason: string): Error =>
+    new Error(RED._('sensorhub-light.errors.input', { reason }));
 
-    /**
-     * Reads the wait from flow or global context and hands it to the light;
-     * `then` gets a sentence when it cannot be used. What the parser made of
-     * the last value read is remembered, so a value is checked once.
-     */
-    function contextWaitReader(
-        node: Node,
-        def: LightDef,
-        from: TypedField,
-        light: LightController,
-    ): (msg: NodeMessageInFlow, then: (problem?: string) => void) => void {
-        let last: { raw: unknown; ms?: number; error?: string } = { raw: undefined, error: '' };
-        return (msg, then) => {
-            evaluate(RED, node, from, msg, (got) => {
-                if (isProblem(got)) {
-                    then(problemText(RED, TYPE, RED._('sensorhub-light.label.wait'), got));
-                    return;
-                }
-                if (last.raw !== got.value || last.error === '') {
-                    const checked = parseLightConfig({ ...def, wait: got.value });
-                    last =
-                        'error' in checked
-                            ? { raw: got.value, error: configText(RED, TYPE, checked.problem) }
-                            : { raw: got.value, ms: checked.config.settings.waitMs };
-                }
-                if (last.ms === undefined) {
-                    then(
-                        RED._('sensorhub-light.errors.value-bad', { source: sourceOf(from), reason: last.error ?? '' }),
-                    );
-                    return;
-                }
-                light.setWait(last.ms);
-                then();
-            });
-        };
+/**
+ * Reads the wait from flow or global context and hands it to the light;
+ * `then` gets a sentence when it cannot be used. What the parser made of
+ * the last value read is remembered, so a value is checked once.
+ */
+function contextWaitReader(
+    RED: NodeAPI,
+    node: Node,
+    def: LightDef,
+    from: TypedField,
+    light: LightController,
+): (msg: NodeMessageInFlow, then: (problem?: string) => void) => void {
+    let last: { raw: unknown; ms?: number; error?: string } = { raw: undefined, error: '' };
+    return (msg, then) => {
+        evaluate(RED, node, from, msg, (got) => {
+            if (isProblem(got)) {
+                then(problemText(RED, TYPE, RED._('sensorhub-light.label.wait'), got));
+                return;
+            }
+            if (last.raw !== got.value || last.error === '') {
+                const checked = parseLightConfig({ ...def, wait: got.value });
+                last =
+                    'error' in checked
+                        ? { raw: got.value, error: configText(RED, TYPE, checked.problem) }
+                        : { raw: got.value, ms: checked.config.settings.waitMs };
+            }
+            if (last.ms === undefined) {
+                then(RED._('sensorhub-light.errors.value-bad', { source: sourceOf(from), reason: last.error ?? '' }));
+                return;
+            }
+            light.setWait(last.ms);
+            then();
+        });
+    };
+}
+
+/** Applies an input to the light: the command it answers with, or why the input was refused. */
+function apply(RED: NodeAPI, light: LightController, input: LightInput): LightOutput | Error | undefined {
+    switch (input.kind) {
+        case 'error':
+            return inputError(RED, configText(RED, TYPE, input.problem));
+        case 'ignore':
+            return undefined;
+        case 'motion':
+            // No motion is not an event for the light: only motion restarts the wait.
+            return input.motion ? light.motion() : undefined;
+        case 'lux':
+            light.illuminance(input.lux);
+            return undefined;
+        case 'command':
+            return light.command(input.command);
     }
+}
 
-    /** Applies an input to the light: the command it answers with, or why the input was refused. */
-    function apply(light: LightController, input: LightInput): LightOutput | Error | undefined {
-        switch (input.kind) {
-            case 'error':
-                return inputError(configText(RED, TYPE, input.problem));
-            case 'ignore':
-                return undefined;
-            case 'motion':
-                // No motion is not an event for the light: only motion restarts the wait.
-                return input.motion ? light.motion() : undefined;
-            case 'lux':
-                light.illuminance(input.lux);
-                return undefined;
-            case 'command':
-                return light.command(input.command);
-        }
-    }
+/**
+ * Sends the light's own commands (not answers to an input) once the flow has
+ * started: a restored deadline that passed while Node-RED was down falls due
+ * as the flow starts, and the nodes after this one would miss its command.
+ */
+function whenStarted(
+    RED: NodeAPI,
+    send: (out: LightOutput) => void,
+): { emit: (out: LightOutput) => void; close: () => void } {
+    let started = false;
+    const held: LightOutput[] = [];
+    const onStarted = (): void => {
+        started = true;
+        for (const out of held.splice(0)) send(out);
+    };
+    RED.events.once('flows:started', onStarted);
+    return {
+        emit: (out) => {
+            if (started) send(out);
+            else held.push(out);
+        },
+        close: () => {
+            RED.events.removeListener('flows:started', onStarted);
+        },
+    };
+}
 
-    function LightNode(this: Node, def: LightDef): void {
-        RED.nodes.createNode(this, def);
-        const setup = readSetup(this, def);
-        if ('reason' in setup) {
-            refuseConfig(RED, this, TYPE, setup.reason);
+/** Wires a light node whose configuration was read: output, status, kept state, input and close. */
+function startLight(RED: NodeAPI, node: Node, def: LightDef, setup: Setup, kept: KeptStates<SavedLight>): void {
+    const { config, contextWait } = setup;
+    const state = kept.of(node, (err) => {
+        node.warn(RED._('sensorhub-light.errors.save', { reason: err.message }));
+    });
+    /** A change was made since the start: a late answer from an asynchronous context store must not undo it. */
+    let changed = false;
+    let closed = false;
+    const output = whenStarted(RED, (out) => {
+        node.send(toMsg(config, out));
+    });
+    const light = new LightController({
+        ...config.settings,
+        onOutput: output.emit,
+        onChange: () => {
+            changed = true;
+            state.save(light.save());
+            status.bump();
+        },
+    });
+    const status = new LiveStatus(
+        node,
+        () => statusOf(RED, config, light.view, Date.now()),
+        () => counting(light.view),
+    );
+
+    let starting = true;
+    state.read((saved, err) => {
+        if (closed) return;
+        if (!err && !changed) light.restore(saved);
+        // A context store without a cache answers only after the first status.
+        if (!starting) status.bump();
+    });
+    starting = false;
+
+    const readWait = contextWait && contextWaitReader(RED, node, def, contextWait, light);
+    node.on('input', (msg: NodeMessageInFlow, send, done) => {
+        const input = readLightInput(msg, config.patterns);
+        if (!(input.kind === 'motion' && input.motion && readWait)) {
+            answer(config, msg, send, done, apply(RED, light, input));
             return;
         }
-        const { config, contextWait } = setup;
-        const state = kept.of(this, (err) => {
-            this.warn(RED._('sensorhub-light.errors.save', { reason: err.message }));
+        // Nothing is sent when the wait cannot be read: a light that never goes off is worse than none.
+        readWait(msg, (problem) => {
+            if (closed) done();
+            else answer(config, msg, send, done, problem === undefined ? light.motion() : inputError(RED, problem));
         });
-        /** A change was made since the start: a late answer from an asynchronous context store must not undo it. */
-        let changed = false;
-        let closed = false;
+    });
 
-        // A restored deadline that passed while Node-RED was down falls due as the flow starts: its
-        // command waits for the whole flow to exist, or the nodes after this one would miss it.
-        let started = false;
-        const held: LightOutput[] = [];
-        const onStarted = (): void => {
-            started = true;
-            for (const out of held.splice(0)) this.send(toMsg(config, out));
-        };
-        RED.events.once('flows:started', onStarted);
+    offerMetrics(node, TYPE, def.name, () => light.metrics());
 
-        const light = new LightController({
-            ...config.settings,
-            onOutput: (out) => {
-                if (started) this.send(toMsg(config, out));
-                else held.push(out);
-            },
-            onChange: () => {
-                changed = true;
-                state.save(light.save());
-                status.bump();
-            },
-        });
-        const status = new LiveStatus(
-            this,
-            () => statusOf(config, light.view, Date.now()),
-            () => counting(light.view),
-        );
+    node.on('close', (removed: boolean, done: () => void) => {
+        closed = true;
+        state.close(removed);
+        output.close();
+        light.close();
+        status.stop();
+        done();
+    });
 
-        let starting = true;
-        state.read((saved, err) => {
-            if (closed) return;
-            if (!err && !changed) light.restore(saved);
-            // A context store without a cache answers only after the first status.
-            if (!starting) status.bump();
-        });
-        starting = false;
+    status.now();
+}
 
-        const readWait = contextWait && contextWaitReader(this, def, contextWait, light);
-        /** The answer to an input keeps its _msgid, as split or switch outputs do: tracing links them. */
-        const answer = (
-            msg: NodeMessageInFlow,
-            send: (m: NodeMessage) => void,
-            done: Done,
-            out: LightOutput | Error | undefined,
-        ): void => {
-            if (out instanceof Error) {
-                done(out);
-                return;
-            }
-            if (out) send(toMsg(config, out, msg._msgid));
-            done();
-        };
-        this.on('input', (msg: NodeMessageInFlow, send, done) => {
-            const input = readLightInput(msg, config.patterns);
-            if (!(input.kind === 'motion' && input.motion && readWait)) {
-                answer(msg, send, done, apply(light, input));
-                return;
-            }
-            // Nothing is sent when the wait cannot be read: a light that never goes off is worse than none.
-            readWait(msg, (problem) => {
-                if (closed) done();
-                else answer(msg, send, done, problem === undefined ? light.motion() : inputError(problem));
-            });
-        });
+/** The answer to an input keeps its _msgid, as split or switch outputs do: tracing links them. */
+function answer(
+    config: LightConfig,
+    msg: NodeMessageInFlow,
+    send: (m: NodeMessage) => void,
+    done: Done,
+    out: LightOutput | Error | undefined,
+): void {
+    if (out instanceof Error) {
+        done(out);
+        return;
+    }
+    if (out) send(toMsg(config, out, msg._msgid));
+    done();
+}
 
-        offerMetrics(this, TYPE, def.name, () => light.metrics());
-
-        this.on('close', (removed: boolean, done: () => void) => {
-            closed = true;
-            state.close(removed);
-            RED.events.removeListener('flows:started', onStarted);
-            light.close();
-            status.stop();
-            done();
-        });
-
-        status.now();
+export = function (RED: NodeAPI): void {
+    const kept = new KeptStates<SavedLight>(STATE_KEY);
+    function LightNode(this: Node, def: LightDef): void {
+        RED.nodes.createNode(this, def);
+        const setup = readSetup(RED, this, def);
+        if ('reason' in setup) refuseConfig(RED, this, TYPE, setup.reason);
+        else startLight(RED, this, def, setup, kept);
     }
     RED.nodes.registerType(TYPE, LightNode);
 };
