@@ -4,6 +4,7 @@ const { helper, coreNode, version, collect } = require('../helpers/node-red');
 const { until } = require('../helpers/wait');
 const lightNodes = require('../../nodes/light.js');
 const lockNodes = require('../../nodes/door-lock.js');
+const hubNodes = require('../../nodes/hub.js');
 
 const switchNode = coreNode('function/10-switch.js');
 
@@ -152,6 +153,24 @@ async function expectKept(what) {
 }
 
 /**
+ * What helper.setFlows does, but waiting for the flows to start as long as a
+ * busy machine needs (the helper gives up after 300 ms).
+ */
+async function deploy(nodes, type) {
+    let started = false;
+    const onStarted = () => {
+        started = true;
+    };
+    helper._events.on('flows:started', onStarted);
+    try {
+        await helper._redNodes.setFlows(nodes, {}, type);
+        await until(() => started, `the flows started after a ${type} deploy`);
+    } finally {
+        helper._events.off('flows:started', onStarted);
+    }
+}
+
+/**
  * Deploys `nodes` as `type`, checking that it restarted the light and lock of
  * the `restarted` instances (Node-RED names a node inside an instance
  * `<instance id>-<its id>`), and only those.
@@ -159,7 +178,7 @@ async function expectKept(what) {
 async function redeploy(nodes, type, restarted) {
     const inner = () => ['r1', 'r2'].flatMap((r) => ['light', 'lock'].map((n) => helper.getNode(`${r}-${n}`)));
     const before = inner();
-    await helper.setFlows(nodes, type);
+    await deploy(nodes, type);
     const after = inner();
     assert.deepEqual(
         after.map((node, i) => (node === before[i] ? 'kept' : 'restarted')),
@@ -169,7 +188,7 @@ async function redeploy(nodes, type, restarted) {
     assert.ok(after.every((node) => node !== null));
 }
 
-describe(`a light and a door lock inside a subflow on Node-RED ${version}`, function () {
+describe(`state kept by nodes inside a subflow on Node-RED ${version}`, function () {
     this.timeout(30000);
     beforeEach(function (done) {
         helper.startServer(done);
@@ -179,7 +198,7 @@ describe(`a light and a door lock inside a subflow on Node-RED ${version}`, func
         await new Promise((resolve) => helper.stopServer(resolve));
     });
 
-    it('keep each instance its own state across full and modified deploys', async function () {
+    it('a light and a door lock keep each instance its own state across full and modified deploys', async function () {
         await helper.load([switchNode, lightNodes, lockNodes], flow());
         const out = outputs();
         send('r1', 'light', { command: 'on', brightness: 70 });
@@ -195,5 +214,42 @@ describe(`a light and a door lock inside a subflow on Node-RED ${version}`, func
         // A changed instance restarts that instance only.
         await redeploy(flow({ inner: 'renamed', r2: 'second' }), 'nodes', ['r2']);
         await expectKept('after a deploy of one changed instance');
+    });
+
+    it('a hub keeps the retained events of each instance apart across a full deploy', async function () {
+        const hubFlow = [
+            TAB,
+            { id: 'sh', type: 'subflow', name: 'hub room', in: [{ x: 0, y: 0, wires: [{ id: 'pub' }] }], out: [] },
+            { id: 'hub', type: 'sensorhub-hub', z: 'sh', name: 'room', backend: 'local' },
+            {
+                id: 'pub',
+                type: 'sensorhub-publish',
+                z: 'sh',
+                x: 0,
+                y: 0,
+                hub: 'hub',
+                eventType: 'room/temp',
+                retain: true,
+                wires: [],
+            },
+            ...['h1', 'h2'].flatMap((h) => [
+                { id: h, type: 'subflow:sh', z: 'f1', x: 0, y: 0, wires: [] },
+                { id: `${h}-in`, type: 'helper', z: 'f1', wires: [[h]] },
+            ]),
+        ];
+        /** The payloads each instance's hub retains. */
+        const retained = () =>
+            ['h1', 'h2'].map((h) =>
+                helper
+                    .getNode(`${h}-hub`)
+                    .hub.retainedEvents()
+                    .map((e) => e.payload),
+            );
+        await helper.load([hubNodes], hubFlow);
+        helper.getNode('h1-in').send({ payload: 21 });
+        helper.getNode('h2-in').send({ payload: 19 });
+        await until(() => retained().every((r) => r.length === 1), 'one retained event in each hub');
+        await deploy(hubFlow, 'full');
+        assert.deepEqual(retained(), [[21], [19]]);
     });
 });
