@@ -12,8 +12,7 @@ import {
     type StateChange,
     type UnlockResult,
 } from './core/door-lock/door-lock';
-import { metricsRegistry } from './core/shared/metrics-registry';
-import { Throttle } from './core/shared/throttle';
+import { KeptStates, LiveStatus, offerMetrics, refuseConfig, type KeptState } from './adapter';
 import { configText } from './config-text';
 
 // Saved flows are user data: any field may be missing or of another type.
@@ -26,243 +25,256 @@ interface DoorLockCredentials {
 type Send = (msg: (NodeMessage | null)[]) => void;
 type Done = (err?: Error) => void;
 
+const TYPE = 'sensorhub-door-lock';
 /** The node context key the lock's state is kept under. */
 const CONTEXT_KEY = 'lock';
 const STATE_TOPIC = 'lock_state';
 const ALERT_TOPIC = 'door_alert';
 
-export = function (RED: NodeAPI): void {
-    /**
-     * The latest state of every lock in this process, by node. Node-RED deletes
-     * a node's context when the node is redeployed unless a context store is
-     * configured: this keeps the state across redeploys anyway, while the
-     * context (when persistent) carries it across restarts.
-     */
-    const kept = new Map<string, SavedLock>();
+/** A refused message keeps no code for a catch or debug node to see. */
+const dropCode = (msg: NodeMessageInFlow): void => {
+    Reflect.deleteProperty(msg, 'code');
+};
 
-    const t = (key: string, subs?: Record<string, string | number>): string =>
-        RED._(`sensorhub-door-lock.${key}`, subs);
+/** A countdown in the status needs redrawing while nothing else happens. */
+const counting = (view: LockView): boolean => view.relockInMs !== undefined || view.lockedOutMs !== undefined;
 
-    /** A duration as the status shows it: "25 s", "4 min", "2 h". */
-    const duration = (ms: number): string => {
-        const { n, unit } = roundDuration(ms);
-        return t(`status.${unit}`, { n });
+function stateMessage(change: StateChange): NodeMessage {
+    const msg: NodeMessage & Record<string, unknown> = {
+        topic: STATE_TOPIC,
+        payload: { state: change.state },
+        reason: change.reason,
+        previous: change.previous,
     };
+    if (change.actuate) msg.actuate = change.actuate;
+    return msg;
+}
 
-    function statusOf(view: LockView): NodeStatus {
-        let text = t(`status.${view.state}`);
-        let fill: NodeStatus['fill'] = 'green';
-        let shape: NodeStatus['shape'] = 'dot';
-        if (view.state === 'unlocked') fill = 'yellow';
-        else if (view.state === 'locking' || view.state === 'unlocking') [fill, shape] = ['yellow', 'ring'];
-        else if (view.state === 'jammed') [fill, shape] = ['red', 'ring'];
-        if (view.relockInMs !== undefined) text = t('status.relock', { text, time: duration(view.relockInMs) });
-        if (view.lockedOutMs !== undefined) {
-            text = t('status.locked-out', { text, time: duration(view.lockedOutMs) });
-            fill = 'red';
+const alertMessage = (alert: DoorAlert): NodeMessage => ({ topic: ALERT_TOPIC, payload: { ...alert } });
+
+type Texts = (key: string, subs?: Record<string, string | number>) => string;
+
+/** A duration as the status shows it: "25 s", "4 min", "2 h". */
+function duration(t: Texts, ms: number): string {
+    const { n, unit } = roundDuration(ms);
+    return t(`status.${unit}`, { n });
+}
+
+function statusOf(t: Texts, view: LockView): NodeStatus {
+    let text = t(`status.${view.state}`);
+    let fill: NodeStatus['fill'] = 'green';
+    let shape: NodeStatus['shape'] = 'dot';
+    if (view.state === 'unlocked') fill = 'yellow';
+    else if (view.state === 'locking' || view.state === 'unlocking') [fill, shape] = ['yellow', 'ring'];
+    else if (view.state === 'jammed') [fill, shape] = ['red', 'ring'];
+    if (view.relockInMs !== undefined) text = t('status.relock', { text, time: duration(t, view.relockInMs) });
+    if (view.lockedOutMs !== undefined) {
+        text = t('status.locked-out', { text, time: duration(t, view.lockedOutMs) });
+        fill = 'red';
+    }
+    if (view.pendingAlert !== undefined)
+        text = t('status.alert', { text, reason: t(`status.reason.${view.pendingAlert}`) });
+    return { fill, shape, text };
+}
+
+function refusal(t: Texts, result: Exclude<UnlockResult, { changed: boolean }>): string {
+    switch (result.refused) {
+        case 'code-required':
+            return t('errors.code-required');
+        case 'wrong-code':
+            return t('errors.wrong-code', { attempts: result.attempts, remaining: result.remaining });
+        case 'lockout':
+            return t('errors.lockout', { time: duration(t, result.lockoutMs) });
+        case 'locked-out':
+            return t('errors.locked-out', { time: duration(t, result.remainingMs) });
+    }
+}
+
+/** Runs one input on the lock; a sentence when it was refused. */
+function run(t: Texts, active: DoorLock, input: LockInput): string | undefined {
+    switch (input.kind) {
+        case 'lock':
+            active.lock();
+            return undefined;
+        case 'unlock': {
+            const result = active.unlock(input.code);
+            return 'refused' in result ? refusal(t, result) : undefined;
         }
-        if (view.pendingAlert !== undefined)
-            text = t('status.alert', { text, reason: t(`status.reason.${view.pendingAlert}`) });
-        return { fill, shape, text };
+        case 'ack':
+            active.ack();
+            return undefined;
+        case 'feedback':
+            return 'refused' in active.feedback(input.state)
+                ? t('errors.feedback-off', { feedback: input.state })
+                : undefined;
+        case 'motion':
+            active.motion(input.seen);
+            return undefined;
+    }
+}
+
+/** Runs one message on the lock; a sentence when it was refused or failed. */
+function runMessage(t: Texts, active: DoorLock, msg: NodeMessageInFlow, config: DoorLockConfig): string | undefined {
+    try {
+        active.start();
+        const input = parseLockInput(msg, config.motionPatterns);
+        // The code has been read; nothing downstream (a catch or debug node) gets to see it.
+        Reflect.deleteProperty(msg, 'code');
+        if (!('problem' in input)) return run(t, active, input);
+        // Fail-secure: a message the lock cannot read locks it, and the error says why.
+        active.refuse(input.problem);
+        return t(`errors.${input.problem}`, input.detail);
+    } catch (err) {
+        // Whatever failed, the lock ends locked: the core already made sure when the failure was its own.
+        active.failSecure();
+        return t('errors.internal', { reason: err instanceof Error ? err.message : String(err) });
+    }
+}
+
+/** What one message brings: handled once the lock exists, and completed with `done`. */
+interface Pending {
+    readonly msg: NodeMessageInFlow;
+    readonly send: Send;
+    readonly done: Done;
+}
+
+/**
+ * A door lock node at work. Its lock exists once the saved state is read back
+ * (at once, or when an asynchronous context store answers); messages that come
+ * before wait for it.
+ */
+class RunningLock {
+    private lock: DoorLock | undefined;
+    /** Where outputs go: the input handler's send while one runs, else the node's. */
+    private out: Send;
+    private readonly toNode: Send;
+    private startTimer: NodeJS.Immediate | undefined;
+    private closed = false;
+    private readonly early: Pending[] = [];
+    private readonly status: LiveStatus;
+    private readonly state: KeptState<SavedLock>;
+
+    constructor(
+        private readonly node: Node<DoorLockCredentials>,
+        private readonly config: DoorLockConfig,
+        private readonly t: Texts,
+        kept: KeptStates<SavedLock>,
+    ) {
+        this.toNode = (msgs) => {
+            node.send(msgs);
+        };
+        this.out = this.toNode;
+        this.state = kept.of(node, (err) => {
+            node.warn(t('errors.save', { reason: err.message }));
+        });
+        this.status = new LiveStatus(
+            node,
+            () => this.lock && statusOf(t, this.lock.view()),
+            () => this.lock !== undefined && counting(this.lock.view()),
+        );
+        this.state.read((saved, err) => {
+            if (err) node.warn(t('errors.read', { reason: err.message }));
+            // Unreadable context restores as locked: the core locks on anything that is not a saved lock.
+            this.begin(err ? null : saved, Boolean(err));
+        });
     }
 
-    function refusal(result: Exclude<UnlockResult, { changed: boolean }>): string {
-        switch (result.refused) {
-            case 'code-required':
-                return t('errors.code-required');
-            case 'wrong-code':
-                return t('errors.wrong-code', { attempts: result.attempts, remaining: result.remaining });
-            case 'lockout':
-                return t('errors.lockout', { time: duration(result.lockoutMs) });
-            case 'locked-out':
-                return t('errors.locked-out', { time: duration(result.remainingMs) });
-        }
+    input(pending: Pending): void {
+        if (this.lock) this.handle(this.lock, pending);
+        else this.early.push(pending);
     }
+
+    metrics(): object | undefined {
+        // Undefined until the saved state is read back (an asynchronous context store).
+        return this.lock?.metrics();
+    }
+
+    close(removed: boolean): void {
+        this.closed = true;
+        if (this.startTimer) clearImmediate(this.startTimer);
+        this.status.stop();
+        this.lock?.close();
+        this.state.close(removed);
+        for (const e of this.early.splice(0)) e.done(new Error(this.t('errors.closed')));
+    }
+
+    private handle(active: DoorLock, { msg, send, done }: Pending): void {
+        this.out = send;
+        let problem: string | undefined;
+        try {
+            problem = runMessage(this.t, active, msg, this.config);
+        } finally {
+            this.out = this.toNode;
+            this.status.bump();
+        }
+        if (problem === undefined) done();
+        else done(new Error(problem));
+    }
+
+    private begin(saved: unknown, unreadable: boolean): void {
+        if (this.closed) return;
+        const code = this.node.credentials.code;
+        const lock = new DoorLock({
+            ...this.config,
+            codeDigest: typeof code === 'string' && code !== '' ? digestCode(code) : undefined,
+            saved,
+            onState: (change) => {
+                this.out([stateMessage(change), null]);
+                this.status.bump();
+            },
+            onAlert: (alert) => {
+                this.alert(alert);
+            },
+            onSave: (s) => {
+                this.state.save(s);
+            },
+            onError: (err) => {
+                this.node.error(this.t('errors.internal', { reason: err.message }));
+            },
+        });
+        this.lock = lock;
+        if (lock.restoredInvalid && !unreadable) this.node.warn(this.t('errors.restore'));
+        this.status.now();
+        // What a restore sends (a cut transition locking again) must wait until the flow's wires exist.
+        this.startTimer = setImmediate(() => {
+            this.startTimer = undefined;
+            lock.start();
+            this.status.bump();
+        });
+        for (const e of this.early.splice(0)) this.handle(lock, e);
+    }
+
+    private alert(alert: DoorAlert): void {
+        const msg = alertMessage(alert);
+        this.out([null, msg]);
+        // A jam is a failure of the hardware: catch nodes see it, once; repeats only go to output 2.
+        if (alert.reason === 'jammed' && alert.repeat === undefined) this.node.error(this.t('errors.jammed'), msg);
+        this.status.bump();
+    }
+}
+
+export = function (RED: NodeAPI): void {
+    const kept = new KeptStates<SavedLock>(CONTEXT_KEY);
+    const t: Texts = (key, subs) => RED._(`${TYPE}.${key}`, subs);
 
     function DoorLockNode(this: Node<DoorLockCredentials>, def: DoorLockDef): void {
         RED.nodes.createNode(this, def);
         const parsed = parseDoorLockConfig(def);
         if ('error' in parsed) {
-            const reason = configText(RED, 'sensorhub-door-lock', parsed.problem);
-            this.status({ fill: 'red', shape: 'ring', text: t('status.bad-config') });
-            this.error(t('errors.config', { reason }));
-            this.on('input', (msg: NodeMessageInFlow, _send, done) => {
-                Reflect.deleteProperty(msg, 'code');
-                done(new Error(t('errors.config', { reason })));
-            });
+            refuseConfig(RED, this, TYPE, configText(RED, TYPE, parsed.problem), dropCode);
             return;
         }
-        const config: DoorLockConfig = parsed.config;
-        const code = this.credentials.code;
-        const codeDigest = typeof code === 'string' && code !== '' ? digestCode(code) : undefined;
-
-        const context = this.context();
-        // Inside a subflow the id changes on every deploy; the alias is the node's own, as for its context.
-        const key = `${(this as Node & { _alias?: string })._alias ?? this.id}:${this.z}`;
-        /** Where outputs go: the input handler's send while one runs, else the node's. */
-        const toNode: Send = (msgs) => {
-            this.send(msgs);
-        };
-        let out = toNode;
-        let lock: DoorLock | undefined;
-        let startTimer: NodeJS.Immediate | undefined;
-        let ticker: NodeJS.Timeout | undefined;
-        let closed = false;
-        /** Messages that came before the saved state was read back (only with an asynchronous context store). */
-        const early: { msg: NodeMessageInFlow; send: Send; done: Done }[] = [];
-
-        const redraw = (): void => {
-            if (!lock) return;
-            const view = lock.view();
-            this.status(statusOf(view));
-            // A countdown in the status needs redrawing while nothing else happens.
-            const counting = view.relockInMs !== undefined || view.lockedOutMs !== undefined;
-            if (counting && !ticker && !closed) {
-                ticker = setInterval(() => {
-                    throttle.bump();
-                }, 1000);
-            } else if (!counting && ticker) {
-                clearInterval(ticker);
-                ticker = undefined;
-            }
-        };
-        const throttle = new Throttle(redraw);
-
-        const onState = (change: StateChange): void => {
-            const msg: NodeMessage & Record<string, unknown> = {
-                topic: STATE_TOPIC,
-                payload: { state: change.state },
-                reason: change.reason,
-                previous: change.previous,
-            };
-            if (change.actuate) msg.actuate = change.actuate;
-            out([msg, null]);
-            throttle.bump();
-        };
-        const onAlert = (alert: DoorAlert): void => {
-            const msg: NodeMessage = { topic: ALERT_TOPIC, payload: { ...alert } };
-            out([null, msg]);
-            // A jam is a failure of the hardware: catch nodes see it, once; repeats only go to output 2.
-            if (alert.reason === 'jammed' && alert.repeat === undefined) this.error(t('errors.jammed'), msg);
-            throttle.bump();
-        };
-
-        /** Runs one input on the lock; a sentence when it was refused. */
-        const run = (active: DoorLock, input: LockInput): string | undefined => {
-            switch (input.kind) {
-                case 'lock':
-                    active.lock();
-                    return undefined;
-                case 'unlock': {
-                    const result = active.unlock(input.code);
-                    return 'refused' in result ? refusal(result) : undefined;
-                }
-                case 'ack':
-                    active.ack();
-                    return undefined;
-                case 'feedback':
-                    return 'refused' in active.feedback(input.state)
-                        ? t('errors.feedback-off', { feedback: input.state })
-                        : undefined;
-                case 'motion':
-                    active.motion(input.seen);
-                    return undefined;
-            }
-        };
-
-        const handle = (msg: NodeMessageInFlow, send: Send, done: Done): void => {
-            const active = lock;
-            if (!active) return;
-            out = send;
-            let problem: string | undefined;
-            try {
-                active.start();
-                const input = parseLockInput(msg, config.motionPatterns);
-                // The code has been read; nothing downstream (a catch or debug node) gets to see it.
-                Reflect.deleteProperty(msg, 'code');
-                if ('problem' in input) {
-                    // Fail-secure: a message the lock cannot read locks it, and the error says why.
-                    active.refuse(input.problem);
-                    problem = t(`errors.${input.problem}`, input.detail);
-                } else problem = run(active, input);
-            } catch (err) {
-                // Whatever failed, the lock ends locked: the core already made sure when the failure was its own.
-                active.failSecure();
-                problem = t('errors.internal', { reason: err instanceof Error ? err.message : String(err) });
-            } finally {
-                out = toNode;
-                throttle.bump();
-            }
-            if (problem === undefined) done();
-            else done(new Error(problem));
-        };
-
-        const begin = (saved: unknown, unreadable: boolean): void => {
-            if (closed) return;
-            lock = new DoorLock({
-                ...config,
-                codeDigest,
-                saved,
-                onState,
-                onAlert,
-                onSave: (s) => {
-                    kept.set(key, s);
-                    context.set(CONTEXT_KEY, s, (err: Error | undefined) => {
-                        if (err) this.warn(t('errors.save', { reason: err.message }));
-                    });
-                },
-                onError: (err) => {
-                    this.error(t('errors.internal', { reason: err.message }));
-                },
-            });
-            if (lock.restoredInvalid && !unreadable) this.warn(t('errors.restore'));
-            redraw();
-            // What a restore sends (a cut transition locking again) must wait until the flow's wires exist.
-            startTimer = setImmediate(() => {
-                startTimer = undefined;
-                lock?.start();
-                throttle.bump();
-            });
-            for (const e of early.splice(0)) handle(e.msg, e.send, e.done);
-        };
-
-        const inProcess = kept.get(key);
-        if (inProcess) begin(inProcess, false);
-        else {
-            context.get(CONTEXT_KEY, (err: Error | undefined, value: unknown) => {
-                if (err) this.warn(t('errors.read', { reason: err.message }));
-                // Unreadable context restores as locked: the core locks on anything that is not a saved lock.
-                begin(err ? null : value, Boolean(err));
-            });
-        }
-
+        const running = new RunningLock(this, parsed.config, t, kept);
         this.on('input', (msg: NodeMessageInFlow, send, done) => {
-            if (lock) handle(msg, send, done);
-            else early.push({ msg, send, done });
+            running.input({ msg, send, done });
         });
-
-        const withdrawMetrics = metricsRegistry.register(
-            { id: this.id, type: 'sensorhub-door-lock', name: typeof def.name === 'string' ? def.name : '' },
-            // Undefined until the saved state is read back (an asynchronous context store).
-            () => lock?.metrics(),
-        );
-
+        offerMetrics(this, TYPE, def.name, () => running.metrics());
         this.on('close', (removed: boolean, done: () => void) => {
-            withdrawMetrics();
-            closed = true;
-            if (removed) kept.delete(key);
-            if (startTimer) clearImmediate(startTimer);
-            if (ticker) clearInterval(ticker);
-            ticker = undefined;
-            throttle.stop();
-            lock?.close();
-            for (const e of early.splice(0)) e.done(new Error(t('errors.closed')));
+            running.close(removed);
             done();
         });
     }
-    RED.nodes.registerType<Node<DoorLockCredentials>, DoorLockDef, unknown, DoorLockCredentials>(
-        'sensorhub-door-lock',
-        DoorLockNode,
-        { credentials: { code: { type: 'password' } } },
-    );
+    RED.nodes.registerType<Node<DoorLockCredentials>, DoorLockDef, unknown, DoorLockCredentials>(TYPE, DoorLockNode, {
+        credentials: { code: { type: 'password' } },
+    });
 };

@@ -12,12 +12,13 @@ import {
 } from './core/hub/config';
 import { MqttBridge, type BridgeState } from './core/hub/mqtt-bridge';
 import { CompletionTracker, completesMessages, type Hooks } from './core/hub/flow-control';
-import { isOverflowPolicy } from './core/shared/queue';
+import { isOverflowPolicy, type OverflowPolicy } from './core/shared/queue';
 import { Throttle } from './core/shared/throttle';
+import { keptKey, refuse, refuseConfig } from './adapter';
 import { eventTypeProblem, parsePatternList, patternProblem } from './core/shared/topic';
 import { problemOf } from './core/shared/config-fields';
 import { configText } from './config-text';
-import { evaluateFixed, evaluateMessage, isProblem, problemText, typedField } from './typed-input';
+import { evaluateFixed, evaluateMessage, isProblem, problemText, typedField, type TypedField } from './typed-input';
 
 // Saved flows are user data: any field may be missing or of another type.
 type HubDef = NodeDef & Record<string, unknown>;
@@ -61,6 +62,12 @@ interface HubNode extends Node<HubCredentials> {
     whenRestored(fn: () => void): void;
 }
 
+/** A hub's retained events and last sequence number, kept from its close until it starts again. */
+interface KeptRetained {
+    events: EventMessage[];
+    seq: number;
+}
+
 interface TlsConfigNode extends Node {
     addTLSOptions(opts: Record<string, unknown>): Record<string, unknown>;
 }
@@ -90,10 +97,105 @@ const READ_ONLY_TYPES: ReadonlySet<string> = new Set([
     'sensorhub-threshold',
 ]);
 
-export = function (RED: NodeAPI): void {
-    // Plain data is copied by the core; this handles the rest (Buffers, Dates, class instances) as Node-RED would.
-    const clone = (value: object): unknown => RED.util.cloneMessage(value as NodeMessage);
+/**
+ * Keeps a hub's retained events across a redeploy (in memory) and across a restart of Node-RED (in
+ * the node's context, when the context store is persistent), writing the context lazily.
+ */
+function keepRetained(RED: NodeAPI, node: HubNode, keptRetained: Map<string, KeptRetained>) {
+    const context = node.context();
+    const t = (key: string, subs: Record<string, string | number> = {}): string =>
+        RED._(`sensorhub-hub.errors.${key}`, subs);
+    let timer: NodeJS.Timeout | undefined;
+    let saveFailed = false;
+    /** Calls waiting for an asynchronous context store to answer; undefined once it has (or was not asked). */
+    let waiting: (() => void)[] | undefined;
+    const write = (): void => {
+        clearTimeout(timer);
+        timer = undefined;
+        context.set(RETAINED_KEY, saveRetained(node.hub.retainedEvents(), node.hub.lastSeq), (err?: Error) => {
+            // Said once, not per write: a store that cannot save now will not at the next event either.
+            if (err && !saveFailed) node.warn(t('save-retained', { reason: err.message }));
+            saveFailed = Boolean(err);
+        });
+    };
+    const read = (raw: unknown): RestoredRetained | undefined => {
+        const restored = restoreRetained(raw);
+        if (raw !== undefined && restored === undefined) node.warn(t('restore-retained-invalid'));
+        else if (restored !== undefined && restored.skipped > 0)
+            node.warn(t('restore-retained', { count: restored.skipped }));
+        return restored;
+    };
+    // The same key rule as every node's kept state: see keptKey.
+    const key = keptKey(node);
+    let start: Pick<RestoredRetained, 'events' | 'seq'> | undefined = keptRetained.get(key);
+    keptRetained.delete(key);
+    if (start === undefined) {
+        try {
+            start = read(context.get(RETAINED_KEY));
+        } catch {
+            // A context store without a cache answers only asynchronously.
+            waiting = [];
+            context.get(RETAINED_KEY, (err: Error | undefined, raw: unknown) => {
+                if (err) node.warn(t('read-retained', { reason: err.message }));
+                else node.hub.restoreRetained(read(raw)?.events ?? []);
+                for (const fn of waiting ?? []) fn();
+                waiting = undefined;
+            });
+        }
+    }
+    const options: Pick<HubOptions, 'retained' | 'seq' | 'onRetainedChange'> = {
+        retained: start?.events,
+        seq: start?.seq,
+        onRetainedChange: () => {
+            timer ??= setTimeout(write, RETAINED_SAVE_MS);
+        },
+    };
+    return {
+        options,
+        whenRestored: (fn: () => void): void => {
+            if (waiting) waiting.push(fn);
+            else fn();
+        },
+        /** Before the hub closes: a removed hub's events go with it. */
+        close: (removed: boolean): void => {
+            const restoring = waiting !== undefined;
+            waiting = undefined;
+            if (removed || restoring) {
+                // Still reading: the context keeps the older set, which the next hub with this id reads again.
+                clearTimeout(timer);
+                return;
+            }
+            keptRetained.set(key, { events: node.hub.retainedEvents(), seq: node.hub.lastSeq });
+            if (timer !== undefined) write();
+        },
+    };
+}
+
+/** The status a hub imposes on its users (bad config, connection), or undefined when it has none. */
+function hubStatus(RED: NodeAPI, hubNode: HubNode): NodeStatus | undefined {
+    if (hubNode.configError !== undefined)
+        return { fill: 'red', shape: 'ring', text: RED._('common.status.hub-error') };
+    switch (hubNode.connection) {
+        case 'connecting':
+            return { fill: 'yellow', shape: 'ring', text: RED._('common.status.connecting') };
+        case 'disconnected': {
+            const buffered = hubNode.bridge?.stats().buffered ?? 0;
+            return { fill: 'red', shape: 'ring', text: RED._('common.status.disconnected', { buffered }) };
+        }
+        default:
+            return undefined;
+    }
+}
+
+/** What the publish and subscribe nodes share: the message flow control across all subscribers. */
+interface FlowControl {
+    readonly tracker: CompletionTracker;
     /** Each subscriber node's way to hear that places were given back, by its subscriber. */
+    readonly reclaimListeners: Map<Subscriber, (count: number) => void>;
+    readonly sweepMs: number;
+}
+
+function flowControl(RED: NodeAPI): FlowControl {
     const reclaimListeners = new Map<Subscriber, (count: number) => void>();
     const setting = Number(
         (RED.settings as unknown as Record<string, unknown>).sensorhubSubscribeCompletionTimeout ?? DEFAULT_SWEEP_S,
@@ -103,298 +205,400 @@ export = function (RED: NodeAPI): void {
         sweepMs,
         onReclaim: (sub, count) => reclaimListeners.get(sub)?.(count),
     });
+    return { tracker, reclaimListeners, sweepMs };
+}
 
+/** Connects an MQTT hub to its broker; `refuse` when its TLS configuration node is missing. */
+function startBridge(
+    RED: NodeAPI,
+    node: HubNode,
+    def: HubDef,
+    mqtt: NonNullable<HubConfig['mqtt']>,
+    redrawAll: () => void,
+    refuse: (reason: string) => void,
+): void {
+    // undefined: no TLS node asked for; null: asked for, but it is not there.
+    const tlsNode =
+        mqtt.useTls && typeof def.tls === 'string' && def.tls !== ''
+            ? (RED.nodes.getNode(def.tls) as TlsConfigNode | null)
+            : undefined;
+    if (tlsNode === null) {
+        refuse(RED._('sensorhub-hub.errors.no-tls'));
+        return;
+    }
+    const tls = tlsNode?.addTLSOptions({});
+    const userDir = (RED.settings as { userDir?: unknown }).userDir;
+    const clientId =
+        mqtt.clientId ||
+        defaultClientId(
+            node.id,
+            hostname(),
+            typeof userDir === 'string' ? userDir : String(process.pid),
+            mqtt.url,
+            mqtt.prefix,
+        );
+    const bridge = new MqttBridge(node.hub, {
+        url: mqtt.url,
+        clientId,
+        prefix: mqtt.prefix,
+        qos: mqtt.qos,
+        protocolVersion: mqtt.protocolVersion,
+        bufferLimit: mqtt.bufferLimit,
+        username: node.credentials.user,
+        password: node.credentials.password,
+        tls,
+    });
+    node.bridge = bridge;
+    bridge.on('state', (state: BridgeState) => {
+        node.connection = state;
+        if (state === 'connected') node.log(RED._('sensorhub-hub.log.connected', { url: mqtt.url }));
+        redrawAll();
+    });
+    bridge.on('error', (err: Error) => {
+        node.error(RED._('sensorhub-hub.errors.broker', { url: mqtt.url, reason: err.message }));
+    });
+    node.connection = 'connecting';
+    bridge.start();
+}
+
+/** Wires a hub config node: its users, the hub with its retained events, the broker, and close. */
+function startHub(RED: NodeAPI, node: HubNode, def: HubDef, keptRetained: Map<string, KeptRetained>): void {
+    const users = new Set<HubUser>();
+    node.register = (user) => users.add(user);
+    node.deregister = (user) => users.delete(user);
+    const redrawAll = (): void => {
+        for (const u of users) u.redraw();
+    };
+
+    const parsed = parseHubConfig(def);
+    // A misconfigured hub still works locally with the defaults, so its users report rather than crash.
+    const config: HubConfig =
+        'config' in parsed
+            ? parsed.config
+            : { backend: 'local', queueLimit: DEFAULT_QUEUE_LIMIT, overflow: 'drop-oldest' };
+    // Users' status says "see the log" for any configuration error, so each one is logged here.
+    const refuse = (reason: string): void => {
+        node.configError = reason;
+        node.error(RED._('sensorhub-hub.errors.config', { reason }));
+    };
+    if ('error' in parsed) refuse(configText(RED, 'sensorhub-hub', parsed.problem));
+    const retained = keepRetained(RED, node, keptRetained);
+    node.whenRestored = retained.whenRestored;
+    node.hub = new EventHub({
+        idPrefix: node.id,
+        queueLimit: config.queueLimit,
+        overflow: config.overflow,
+        // Plain data is copied by the core; this handles the rest (Buffers, Dates, class instances) as Node-RED would.
+        clone: (value: object): unknown => RED.util.cloneMessage(value as NodeMessage),
+        ...retained.options,
+    });
+    if (config.mqtt && node.configError === undefined) startBridge(RED, node, def, config.mqtt, redrawAll, refuse);
+
+    node.on('close', (removed: boolean, done: () => void) => {
+        const bridge = node.bridge;
+        node.bridge = undefined;
+        retained.close(removed);
+        node.hub.close();
+        users.clear();
+        if (bridge) {
+            bridge.removeAllListeners('error');
+            void bridge.close().then(done);
+        } else {
+            done();
+        }
+    });
+}
+
+/** A publish node's event type: typed in (blank: msg.topic), from an environment variable, or from a msg property. */
+interface PublishSetup {
+    readonly fixedType: string;
+    readonly msgType: TypedField | undefined;
+    readonly retain: boolean;
+}
+
+function readPublishSetup(RED: NodeAPI, node: Node, config: PublishDef): PublishSetup | { reason: string } {
+    const typeField = typedField(
+        config as unknown as Record<string, unknown>,
+        'eventType',
+        ['str', 'msg', 'env'],
+        'str',
+    );
+    const fixed = isProblem(typeField) || typeField.type === 'msg' ? undefined : evaluateFixed(RED, node, typeField);
+    const typeProblem = isProblem(typeField) ? typeField : fixed && isProblem(fixed) ? fixed : undefined;
+    if (typeProblem)
+        return {
+            reason: problemText(RED, 'sensorhub-publish', RED._('sensorhub-publish.label.event-type'), typeProblem),
+        };
+    return {
+        fixedType: fixed && !isProblem(fixed) && typeof fixed.value === 'string' ? fixed.value.trim() : '',
+        msgType: !isProblem(typeField) && typeField.type === 'msg' ? typeField : undefined,
+        retain: config.retain === true,
+    };
+}
+
+/** A node that cannot work without its hub config node. */
+function refuseNoHub(RED: NodeAPI, node: Node, withInput: boolean): void {
+    refuse(node, {
+        status: RED._('common.status.no-hub'),
+        fail: withInput ? RED._('common.errors.no-hub') : undefined,
+    });
+}
+
+function publishStatus(RED: NodeAPI, hubNode: HubNode, count: number, refused: boolean): NodeStatus {
+    const imposed = hubStatus(RED, hubNode);
+    if (imposed) return imposed;
+    if (refused) return { fill: 'red', shape: 'ring', text: RED._('sensorhub-publish.status.refused') };
+    if (count > 0) return { fill: 'green', shape: 'dot', text: RED._('sensorhub-publish.status.published', { count }) };
+    return {};
+}
+
+/** Publishes a message on the hub; why it was refused, as the error to complete it with. */
+function publish(
+    RED: NodeAPI,
+    node: Node,
+    hubNode: HubNode,
+    setup: PublishSetup,
+    msg: NodeMessageInFlow,
+): Error | undefined {
+    let type: unknown = setup.fixedType || msg.topic;
+    if (setup.msgType) {
+        const got = evaluateMessage(RED, setup.msgType, msg);
+        if (isProblem(got)) {
+            const reason = problemText(RED, 'sensorhub-publish', RED._('sensorhub-publish.label.event-type'), got);
+            return new Error(RED._('sensorhub-publish.errors.not-published', { reason }));
+        }
+        type = got.value;
+    }
+    try {
+        // This node owns the message it received (Node-RED clones for a sender's extra wires).
+        hubNode.hub.publish(type, msg, node.id, setup.retain, true);
+        return undefined;
+    } catch (err) {
+        // Only a refusal is worth the look-up: the success path stays as it was.
+        const bad = err instanceof HubError && err.code === 'invalid_type' ? eventTypeProblem(type) : undefined;
+        const reason =
+            bad !== undefined
+                ? configText(RED, 'sensorhub-publish', problemOf(bad, 'eventType', bad.message))
+                : (err as Error).message;
+        return new Error(RED._('sensorhub-publish.errors.refused', { reason }));
+    }
+}
+
+function startPublish(RED: NodeAPI, node: Node, hubNode: HubNode, setup: PublishSetup): void {
+    let count = 0;
+    let refused = false;
+    const user: HubUser = {
+        redraw: () => {
+            node.status(publishStatus(RED, hubNode, count, refused));
+        },
+    };
+    const throttle = new Throttle(() => {
+        user.redraw();
+    });
+    hubNode.register(user);
+    user.redraw();
+
+    node.on('input', (msg: NodeMessageInFlow, _send, done) => {
+        const err = publish(RED, node, hubNode, setup, msg);
+        refused = err !== undefined;
+        if (!refused) count++;
+        throttle.bump();
+        done(err);
+    });
+
+    node.on('close', (done: () => void) => {
+        throttle.stop();
+        hubNode.deregister(user);
+        done();
+    });
+}
+
+/** A subscribe node's patterns, queue limit and overflow policy. */
+interface SubscribeSetup {
+    readonly patterns: string[];
+    readonly queueLimit: number | undefined;
+    readonly overflow: OverflowPolicy | undefined;
+}
+
+function readSubscribeSetup(RED: NodeAPI, config: SubscribeDef): SubscribeSetup | { reason: string } {
+    const patterns = parsePatternList(typeof config.patterns === 'string' ? config.patterns : '');
+    const bad = patterns.map(patternProblem).find((e) => e !== undefined);
+    const blank = (v: unknown): boolean => v === undefined || v === '';
+    const queueLimit = blank(config.queueLimit) ? undefined : wholeNumber(config.queueLimit, QUEUE_LIMIT_MAX);
+    const overflow = isOverflowPolicy(config.overflow) ? config.overflow : undefined;
+    if (patterns.length === 0) return { reason: RED._('sensorhub-subscribe.errors.no-pattern') };
+    if (bad !== undefined)
+        return { reason: configText(RED, 'sensorhub-subscribe', problemOf(bad, 'patterns', bad.message)) };
+    if (!blank(config.queueLimit) && queueLimit === undefined) return { reason: RED._('common.errors.queue-limit') };
+    if (!blank(config.overflow) && overflow === undefined) return { reason: RED._('common.errors.overflow') };
+    return { patterns, queueLimit, overflow };
+}
+
+function subscribeStatus(
+    RED: NodeAPI,
+    hubNode: HubNode,
+    patterns: string[],
+    count: number,
+    dropped: number,
+): NodeStatus {
+    const imposed = hubStatus(RED, hubNode);
+    if (imposed) return imposed;
+    if (dropped > 0)
+        return { fill: 'yellow', shape: 'dot', text: RED._('sensorhub-subscribe.status.dropped', { count, dropped }) };
+    if (count > 0)
+        return { fill: 'green', shape: 'dot', text: RED._('sensorhub-subscribe.status.received', { count }) };
+    return { fill: 'green', shape: 'ring', text: patterns.join(', ') };
+}
+
+/** The ids of the nodes on a subscribe node's (only) output. */
+function firstWireTargets(config: SubscribeDef): Set<string> {
+    const firstWire: unknown = Array.isArray(config.wires) ? config.wires[0] : undefined;
+    return new Set(Array.isArray(firstWire) ? firstWire.filter((id): id is string => typeof id === 'string') : []);
+}
+
+/**
+ * Subscribes a node to the hub, with a window of messages outstanding
+ * downstream when the wired nodes can complete them. What the wired nodes are
+ * is known only once they exist: at the first delivery. Whether they may
+ * change the message decides between a writable copy and the shared frozen
+ * event; whether they can complete at all decides whether there is a window.
+ */
+function subscribe(
+    RED: NodeAPI,
+    node: Node,
+    hubNode: HubNode,
+    flow: FlowControl,
+    setup: SubscribeSetup,
+    targets: Set<string>,
+    delivered: () => void,
+): { sub: Subscriber; close: () => void } {
+    const { tracker, reclaimListeners } = flow;
+    const wired = targets.size > 0;
+    // Without the hook (or with nothing wired) nothing could ever complete: no window then.
+    let controlled = tracker.available && wired;
+    /** Undefined while a wired node has not started yet. */
+    const resolveTargets = (): boolean | undefined => {
+        const nodes: Node[] = [];
+        for (const id of targets) {
+            const target = RED.nodes.getNode(id) as Node | null;
+            if (!target) return undefined; // not started yet: ask again at the next delivery
+            nodes.push(target);
+        }
+        if (controlled) settleWindow(nodes);
+        return nodes.some((n) => !READ_ONLY_TYPES.has(n.type));
+    };
+    const settleWindow = (nodes: readonly Node[]): void => {
+        const completing = new Set(nodes.filter((n) => completesMessages(n)).map((n) => n.id));
+        if (completing.size > 0) {
+            tracker.retarget(sub, completing);
+            return;
+        }
+        // Old-style nodes and subflow instances never complete: a window would only stall them.
+        controlled = false;
+        tracker.release(sub);
+        reclaimListeners.delete(sub);
+        sub.unlimit();
+    };
+    const sub: Subscriber = hubNode.hub.subscribe(
+        (msg, self) => {
+            if (controlled) tracker.track(msg, self);
+            node.send(msg);
+            delivered();
+        },
+        {
+            ...setup,
+            name: node.id,
+            maxInFlight: controlled ? (setup.queueLimit ?? hubNode.hub.queueLimit) : Infinity,
+            mayWrite: wired ? resolveTargets : false,
+        },
+    );
+    if (controlled) {
+        tracker.acquire(sub, targets);
+        let warned = false;
+        reclaimListeners.set(sub, (count) => {
+            // Once per deploy: a node that throws on every message would otherwise warn every sweep.
+            if (!warned)
+                node.warn(RED._('sensorhub-subscribe.errors.stalled', { count, seconds: flow.sweepMs / 1000 }));
+            warned = true;
+        });
+    }
+    return {
+        sub,
+        close: () => {
+            reclaimListeners.delete(sub);
+            if (controlled) tracker.release(sub);
+        },
+    };
+}
+
+function startSubscribe(
+    RED: NodeAPI,
+    node: Node,
+    hubNode: HubNode,
+    flow: FlowControl,
+    config: SubscribeDef,
+    setup: SubscribeSetup,
+): void {
+    let count = 0;
+    const user: HubUser = {
+        redraw: () => {
+            node.status(subscribeStatus(RED, hubNode, setup.patterns, count, subscription.sub.dropped));
+        },
+    };
+    const throttle = new Throttle(() => {
+        user.redraw();
+    });
+    const subscription = subscribe(RED, node, hubNode, flow, setup, firstWireTargets(config), () => {
+        count++;
+        throttle.bump();
+    });
+    const { sub } = subscription;
+    hubNode.register(user);
+    user.redraw();
+
+    // Retained values go out once the flow has started, so downstream nodes exist to receive them.
+    let replay: NodeJS.Immediate | undefined;
+    if (config.sendRetained !== false) {
+        replay = setImmediate(() => {
+            replay = undefined;
+            hubNode.whenRestored(() => hubNode.hub.replayRetained(sub));
+        });
+    }
+
+    node.on('close', (done: () => void) => {
+        if (replay) clearImmediate(replay);
+        subscription.close();
+        throttle.stop();
+        hubNode.hub.unsubscribe(sub);
+        hubNode.deregister(user);
+        done();
+    });
+}
+
+export = function (RED: NodeAPI): void {
+    const flow = flowControl(RED);
     /**
      * Each hub's retained events, by hub id, from its close until a hub with that id starts again: a full
      * deploy (the editor's default) restarts the hub config node, and Node-RED's default context store
      * forgets a node's context when it stops. Dropped when the hub is removed.
      */
-    const keptRetained = new Map<string, { events: EventMessage[]; seq: number }>();
-
-    /**
-     * Keeps a hub's retained events across a redeploy (in memory) and across a restart of Node-RED (in
-     * the node's context, when the context store is persistent), writing the context lazily.
-     */
-    function keepRetained(node: HubNode) {
-        const context = node.context();
-        const t = (key: string, subs: Record<string, string | number> = {}): string =>
-            RED._(`sensorhub-hub.errors.${key}`, subs);
-        let timer: NodeJS.Timeout | undefined;
-        let saveFailed = false;
-        /** Calls waiting for an asynchronous context store to answer; undefined once it has (or was not asked). */
-        let waiting: (() => void)[] | undefined;
-        const write = (): void => {
-            clearTimeout(timer);
-            timer = undefined;
-            context.set(RETAINED_KEY, saveRetained(node.hub.retainedEvents(), node.hub.lastSeq), (err?: Error) => {
-                // Said once, not per write: a store that cannot save now will not at the next event either.
-                if (err && !saveFailed) node.warn(t('save-retained', { reason: err.message }));
-                saveFailed = Boolean(err);
-            });
-        };
-        const read = (raw: unknown): RestoredRetained | undefined => {
-            const restored = restoreRetained(raw);
-            if (raw !== undefined && restored === undefined) node.warn(t('restore-retained-invalid'));
-            else if (restored !== undefined && restored.skipped > 0)
-                node.warn(t('restore-retained', { count: restored.skipped }));
-            return restored;
-        };
-        // Inside a subflow the id changes on every deploy; the alias is the node's own, as for its context.
-        const key = (node as HubNode & { _alias?: string })._alias ?? node.id;
-        let start: Pick<RestoredRetained, 'events' | 'seq'> | undefined = keptRetained.get(key);
-        keptRetained.delete(key);
-        if (start === undefined) {
-            try {
-                start = read(context.get(RETAINED_KEY));
-            } catch {
-                // A context store without a cache answers only asynchronously.
-                waiting = [];
-                context.get(RETAINED_KEY, (err: Error | undefined, raw: unknown) => {
-                    if (err) node.warn(t('read-retained', { reason: err.message }));
-                    else node.hub.restoreRetained(read(raw)?.events ?? []);
-                    for (const fn of waiting ?? []) fn();
-                    waiting = undefined;
-                });
-            }
-        }
-        const options: Pick<HubOptions, 'retained' | 'seq' | 'onRetainedChange'> = {
-            retained: start?.events,
-            seq: start?.seq,
-            onRetainedChange: () => {
-                timer ??= setTimeout(write, RETAINED_SAVE_MS);
-            },
-        };
-        return {
-            options,
-            whenRestored: (fn: () => void): void => {
-                if (waiting) waiting.push(fn);
-                else fn();
-            },
-            /** Before the hub closes: a removed hub's events go with it. */
-            close: (removed: boolean): void => {
-                const restoring = waiting !== undefined;
-                waiting = undefined;
-                if (removed || restoring) {
-                    // Still reading: the context keeps the older set, which the next hub with this id reads again.
-                    clearTimeout(timer);
-                    return;
-                }
-                keptRetained.set(key, { events: node.hub.retainedEvents(), seq: node.hub.lastSeq });
-                if (timer !== undefined) write();
-            },
-        };
-    }
+    const keptRetained = new Map<string, KeptRetained>();
 
     function HubConfigNode(this: HubNode, def: HubDef): void {
         RED.nodes.createNode(this, def);
-        const users = new Set<HubUser>();
-        this.register = (user) => users.add(user);
-        this.deregister = (user) => users.delete(user);
-        const redrawAll = (): void => {
-            for (const u of users) u.redraw();
-        };
-
-        const parsed = parseHubConfig(def);
-        // A misconfigured hub still works locally with the defaults, so its users report rather than crash.
-        const config: HubConfig =
-            'config' in parsed
-                ? parsed.config
-                : { backend: 'local', queueLimit: DEFAULT_QUEUE_LIMIT, overflow: 'drop-oldest' };
-        // Users' status says "see the log" for any configuration error, so each one is logged here.
-        const refuse = (reason: string): void => {
-            this.configError = reason;
-            this.error(RED._('sensorhub-hub.errors.config', { reason }));
-        };
-        if ('error' in parsed) refuse(configText(RED, 'sensorhub-hub', parsed.problem));
-        const retained = keepRetained(this);
-        this.whenRestored = retained.whenRestored;
-        this.hub = new EventHub({
-            idPrefix: this.id,
-            queueLimit: config.queueLimit,
-            overflow: config.overflow,
-            clone,
-            ...retained.options,
-        });
-
-        const mqtt = config.mqtt;
-        if (mqtt && this.configError === undefined) {
-            // undefined: no TLS node asked for; null: asked for, but it is not there.
-            const tlsNode =
-                mqtt.useTls && typeof def.tls === 'string' && def.tls !== ''
-                    ? (RED.nodes.getNode(def.tls) as TlsConfigNode | null)
-                    : undefined;
-            if (tlsNode === null) refuse(RED._('sensorhub-hub.errors.no-tls'));
-            else {
-                const tls = tlsNode?.addTLSOptions({});
-                const userDir = (RED.settings as { userDir?: unknown }).userDir;
-                const clientId =
-                    mqtt.clientId ||
-                    defaultClientId(
-                        this.id,
-                        hostname(),
-                        typeof userDir === 'string' ? userDir : String(process.pid),
-                        mqtt.url,
-                        mqtt.prefix,
-                    );
-                const bridge = new MqttBridge(this.hub, {
-                    url: mqtt.url,
-                    clientId,
-                    prefix: mqtt.prefix,
-                    qos: mqtt.qos,
-                    protocolVersion: mqtt.protocolVersion,
-                    bufferLimit: mqtt.bufferLimit,
-                    username: this.credentials.user,
-                    password: this.credentials.password,
-                    tls,
-                });
-                this.bridge = bridge;
-                bridge.on('state', (state: BridgeState) => {
-                    this.connection = state;
-                    if (state === 'connected') this.log(RED._('sensorhub-hub.log.connected', { url: mqtt.url }));
-                    redrawAll();
-                });
-                bridge.on('error', (err: Error) => {
-                    this.error(RED._('sensorhub-hub.errors.broker', { url: mqtt.url, reason: err.message }));
-                });
-                this.connection = 'connecting';
-                bridge.start();
-            }
-        }
-
-        this.on('close', (removed: boolean, done: () => void) => {
-            const bridge = this.bridge;
-            this.bridge = undefined;
-            retained.close(removed);
-            this.hub.close();
-            users.clear();
-            if (bridge) {
-                bridge.removeAllListeners('error');
-                void bridge.close().then(done);
-            } else {
-                done();
-            }
-        });
+        startHub(RED, this, def, keptRetained);
     }
     RED.nodes.registerType<HubNode, HubDef, unknown, HubCredentials>('sensorhub-hub', HubConfigNode, {
         credentials: { user: { type: 'text' }, password: { type: 'password' } },
     });
 
-    /** The status a hub imposes on its users (bad config, connection), or undefined when it has none. */
-    function hubStatus(hubNode: HubNode): NodeStatus | undefined {
-        if (hubNode.configError !== undefined)
-            return { fill: 'red', shape: 'ring', text: RED._('common.status.hub-error') };
-        switch (hubNode.connection) {
-            case 'connecting':
-                return { fill: 'yellow', shape: 'ring', text: RED._('common.status.connecting') };
-            case 'disconnected': {
-                const buffered = hubNode.bridge?.stats().buffered ?? 0;
-                return { fill: 'red', shape: 'ring', text: RED._('common.status.disconnected', { buffered }) };
-            }
-            default:
-                return undefined;
-        }
-    }
-
     function PublishNode(this: Node, config: PublishDef): void {
         RED.nodes.createNode(this, config);
         const hubNode = RED.nodes.getNode(config.hub) as HubNode | null;
-        // The event type: typed in (blank: msg.topic), from an environment variable, or from a msg property.
-        const typeField = typedField(
-            config as unknown as Record<string, unknown>,
-            'eventType',
-            ['str', 'msg', 'env'],
-            'str',
-        );
-        const fixed =
-            isProblem(typeField) || typeField.type === 'msg' ? undefined : evaluateFixed(RED, this, typeField);
-        const fixedType = fixed && !isProblem(fixed) && typeof fixed.value === 'string' ? fixed.value.trim() : '';
-        const typeProblem = isProblem(typeField) ? typeField : fixed && isProblem(fixed) ? fixed : undefined;
-        const retain = config.retain === true;
-        if (typeProblem) {
-            const reason = problemText(
-                RED,
-                'sensorhub-publish',
-                RED._('sensorhub-publish.label.event-type'),
-                typeProblem,
-            );
-            this.status({ fill: 'red', shape: 'ring', text: RED._('sensorhub-publish.status.bad-config') });
-            this.error(RED._('sensorhub-publish.errors.config', { reason }));
-            this.on('input', (_msg: NodeMessageInFlow, _send, done) => {
-                done(new Error(RED._('sensorhub-publish.errors.config', { reason })));
-            });
-            return;
-        }
-        const msgType = !isProblem(typeField) && typeField.type === 'msg' ? typeField : undefined;
-        if (!hubNode) {
-            this.status({ fill: 'red', shape: 'ring', text: RED._('common.status.no-hub') });
-            this.on('input', (_msg: NodeMessageInFlow, _send, done) => {
-                done(new Error(RED._('common.errors.no-hub')));
-            });
-            return;
-        }
-        let count = 0;
-        let refused = false;
-        const user: HubUser = {
-            redraw: () => {
-                const imposed = hubStatus(hubNode);
-                if (imposed) this.status(imposed);
-                else if (refused)
-                    this.status({ fill: 'red', shape: 'ring', text: RED._('sensorhub-publish.status.refused') });
-                else if (count > 0) {
-                    this.status({
-                        fill: 'green',
-                        shape: 'dot',
-                        text: RED._('sensorhub-publish.status.published', { count }),
-                    });
-                } else this.status({});
-            },
-        };
-        const throttle = new Throttle(() => {
-            user.redraw();
-        });
-        hubNode.register(user);
-        user.redraw();
-
-        this.on('input', (msg: NodeMessageInFlow, _send, done) => {
-            let type: unknown = fixedType || msg.topic;
-            if (msgType) {
-                const got = evaluateMessage(RED, msgType, msg);
-                if (isProblem(got)) {
-                    const label = RED._('sensorhub-publish.label.event-type');
-                    const reason = problemText(RED, 'sensorhub-publish', label, got);
-                    refused = true;
-                    throttle.bump();
-                    done(new Error(RED._('sensorhub-publish.errors.not-published', { reason })));
-                    return;
-                }
-                type = got.value;
-            }
-            try {
-                // This node owns the message it received (Node-RED clones for a sender's extra wires).
-                hubNode.hub.publish(type, msg, this.id, retain, true);
-            } catch (err) {
-                refused = true;
-                throttle.bump();
-                // Only a refusal is worth the look-up: the success path stays as it was.
-                const bad = err instanceof HubError && err.code === 'invalid_type' ? eventTypeProblem(type) : undefined;
-                const reason =
-                    bad !== undefined
-                        ? configText(RED, 'sensorhub-publish', problemOf(bad, 'eventType', bad.message))
-                        : (err as Error).message;
-                done(new Error(RED._('sensorhub-publish.errors.refused', { reason })));
-                return;
-            }
-            count++;
-            refused = false;
-            throttle.bump();
-            done();
-        });
-
-        this.on('close', (done: () => void) => {
-            throttle.stop();
-            hubNode.deregister(user);
-            done();
-        });
+        const setup = readPublishSetup(RED, this, config);
+        if ('reason' in setup) refuseConfig(RED, this, 'sensorhub-publish', setup.reason);
+        else if (!hubNode) refuseNoHub(RED, this, true);
+        else startPublish(RED, this, hubNode, setup);
     }
     RED.nodes.registerType('sensorhub-publish', PublishNode);
 
@@ -402,136 +606,16 @@ export = function (RED: NodeAPI): void {
         RED.nodes.createNode(this, config);
         const hubNode = RED.nodes.getNode(config.hub) as HubNode | null;
         if (!hubNode) {
-            this.status({ fill: 'red', shape: 'ring', text: RED._('common.status.no-hub') });
+            refuseNoHub(RED, this, false);
             return;
         }
-        const patterns = parsePatternList(typeof config.patterns === 'string' ? config.patterns : '');
-        const bad = patterns.map(patternProblem).find((e) => e !== undefined);
-        const blank = (v: unknown): boolean => v === undefined || v === '';
-        const queueLimit = blank(config.queueLimit) ? undefined : wholeNumber(config.queueLimit, QUEUE_LIMIT_MAX);
-        const overflow = isOverflowPolicy(config.overflow) ? config.overflow : undefined;
-        let reason: string | undefined;
-        if (patterns.length === 0) reason = RED._('sensorhub-subscribe.errors.no-pattern');
-        else if (bad !== undefined)
-            reason = configText(RED, 'sensorhub-subscribe', problemOf(bad, 'patterns', bad.message));
-        else if (!blank(config.queueLimit) && queueLimit === undefined) reason = RED._('common.errors.queue-limit');
-        else if (!blank(config.overflow) && overflow === undefined) reason = RED._('common.errors.overflow');
-        if (reason !== undefined) {
-            this.status({ fill: 'red', shape: 'ring', text: RED._('sensorhub-subscribe.status.bad-config') });
-            this.error(RED._('sensorhub-subscribe.errors.not-subscribed', { reason }));
-            return;
-        }
-
-        let count = 0;
-        const user: HubUser = {
-            redraw: () => {
-                const imposed = hubStatus(hubNode);
-                if (imposed) {
-                    this.status(imposed);
-                    return;
-                }
-                const dropped = sub.dropped;
-                if (dropped > 0) {
-                    this.status({
-                        fill: 'yellow',
-                        shape: 'dot',
-                        text: RED._('sensorhub-subscribe.status.dropped', { count, dropped }),
-                    });
-                } else if (count > 0) {
-                    this.status({
-                        fill: 'green',
-                        shape: 'dot',
-                        text: RED._('sensorhub-subscribe.status.received', { count }),
-                    });
-                } else {
-                    this.status({ fill: 'green', shape: 'ring', text: patterns.join(', ') });
-                }
-            },
-        };
-        const throttle = new Throttle(() => {
-            user.redraw();
-        });
-        const firstWire: unknown = Array.isArray(config.wires) ? config.wires[0] : undefined;
-        const targets = new Set(
-            Array.isArray(firstWire) ? firstWire.filter((id): id is string => typeof id === 'string') : [],
-        );
-        const wired = targets.size > 0;
-        // Without the hook (or with nothing wired) nothing could ever complete: no window then.
-        let controlled = tracker.available && wired;
-        const window = queueLimit ?? hubNode.hub.queueLimit;
-        /**
-         * What the wired nodes are is known only once they exist: at the first delivery. Whether they may change
-         * the message decides between a writable copy and the shared frozen event; whether they can complete at
-         * all decides whether there is a window. Undefined while a wired node has not started yet.
-         */
-        const resolveTargets = (): boolean | undefined => {
-            const nodes: Node[] = [];
-            for (const id of targets) {
-                const target = RED.nodes.getNode(id) as Node | null;
-                if (!target) return undefined; // not started yet: ask again at the next delivery
-                nodes.push(target);
-            }
-            if (controlled) settleWindow(nodes);
-            return nodes.some((n) => !READ_ONLY_TYPES.has(n.type));
-        };
-        const settleWindow = (nodes: readonly Node[]): void => {
-            const completing = new Set(nodes.filter((n) => completesMessages(n)).map((n) => n.id));
-            if (completing.size > 0) {
-                tracker.retarget(sub, completing);
-                return;
-            }
-            // Old-style nodes and subflow instances never complete: a window would only stall them.
-            controlled = false;
-            tracker.release(sub);
-            reclaimListeners.delete(sub);
-            sub.unlimit();
-        };
-        const sub: Subscriber = hubNode.hub.subscribe(
-            (msg, self) => {
-                if (controlled) tracker.track(msg, self);
-                this.send(msg);
-                count++;
-                throttle.bump();
-            },
-            {
-                patterns,
-                queueLimit,
-                overflow,
-                name: this.id,
-                maxInFlight: controlled ? window : Infinity,
-                mayWrite: wired ? resolveTargets : false,
-            },
-        );
-        if (controlled) {
-            tracker.acquire(sub, targets);
-            let warned = false;
-            reclaimListeners.set(sub, (count) => {
-                // Once per deploy: a node that throws on every message would otherwise warn every sweep.
-                if (!warned) this.warn(RED._('sensorhub-subscribe.errors.stalled', { count, seconds: sweepMs / 1000 }));
-                warned = true;
+        const setup = readSubscribeSetup(RED, config);
+        if ('reason' in setup)
+            refuse(this, {
+                status: RED._('sensorhub-subscribe.status.bad-config'),
+                log: RED._('sensorhub-subscribe.errors.not-subscribed', { reason: setup.reason }),
             });
-        }
-        hubNode.register(user);
-        user.redraw();
-
-        // Retained values go out once the flow has started, so downstream nodes exist to receive them.
-        let replay: NodeJS.Immediate | undefined;
-        if (config.sendRetained !== false) {
-            replay = setImmediate(() => {
-                replay = undefined;
-                hubNode.whenRestored(() => hubNode.hub.replayRetained(sub));
-            });
-        }
-
-        this.on('close', (done: () => void) => {
-            if (replay) clearImmediate(replay);
-            reclaimListeners.delete(sub);
-            if (controlled) tracker.release(sub);
-            throttle.stop();
-            hubNode.hub.unsubscribe(sub);
-            hubNode.deregister(user);
-            done();
-        });
+        else startSubscribe(RED, this, hubNode, flow, config, setup);
     }
     RED.nodes.registerType('sensorhub-subscribe', SubscribeNode);
 };
