@@ -1,5 +1,7 @@
 'use strict';
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
 const { EventHub } = require('../../nodes/core/hub/hub');
 const {
     parseMonitorConfig,
@@ -346,7 +348,7 @@ describe('core/monitor', function () {
     });
 
     describe('prometheusFamilies', function () {
-        function exposition(extra) {
+        function exposition(extra, more) {
             const registry = new MetricsRegistry();
             registry.register({ id: 'f1', type: 'sensorhub-fleet', name: 'north' }, () => ({
                 cycle: 7,
@@ -398,7 +400,8 @@ describe('core/monitor', function () {
                 alarmsCleared: 7,
                 refused: 0,
             }));
-            const { hub, clock, collector } = setup({ nodes: () => registry.collect(), ...extra });
+            const nodes = () => [...registry.collect(), ...(more?.collect() ?? [])];
+            const { hub, clock, collector } = setup({ nodes, ...extra });
             hub.subscribe(() => {}, { patterns: ['home/#'], name: 'sub"1' });
             publishMany(hub, 'home/temp', 3);
             hub.publish('say "hi"', {});
@@ -589,6 +592,48 @@ describe('core/monitor', function () {
             assert.match(text, /^sensorhub_mqtt_buffered\{hub="home"\} 1$/m);
             assert.match(text, /^sensorhub_serial_open\{port="\/dev\/ttyUSB0",name="bench"\} 1$/m);
             assert.match(text, /^sensorhub_serial_requests_timed_out_total\{port="\/dev\/ttyUSB0",name="bench"\} 1$/m);
+        });
+
+        it('writes exactly the pinned exposition text for a full snapshot', function () {
+            const gateway = {
+                connections: 3,
+                pending: 1,
+                devicesOnline: 2,
+                readings: 40,
+                commands: 4,
+                authChecks: 5,
+                throttledAddresses: 0,
+                throttledDevices: 1,
+                refused: { 'bad-json': 2, 'rate-limited': 1 },
+            };
+            const port = {
+                id: 'p1',
+                name: 'bench',
+                path: '/dev/ttyUSB0',
+                state: 'open',
+                lines: 3,
+                oversized: 0,
+                requests: 2,
+                requestsTimedOut: 1,
+                lateAnswers: 0,
+                reconnects: 0,
+                queued: 1,
+            };
+            const mqtt = {
+                sent: 5,
+                received: 2,
+                buffered: 1,
+                bufferDropped: 0,
+                echoesDropped: 0,
+                duplicatesDropped: 0,
+                decodeErrors: 0,
+                reconnects: 1,
+            };
+            const extra = new MetricsRegistry();
+            extra.register({ id: 'g1', type: 'sensorhub-gateway', name: 'devices' }, () => gateway);
+            const text = exposition({ serialPorts: () => [port], bridge: () => mqtt }, extra);
+            const pinned = fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'monitor-exposition.txt'), 'utf8');
+            assert.equal(text, pinned);
         });
 
         it('gives every family one HELP and one TYPE line, counters named _total', function () {
