@@ -13,6 +13,7 @@ import {
     type SerialPortMetrics,
 } from './core/monitor/monitor';
 import { CONTENT_TYPE, formatPrometheus } from './core/monitor/prometheus';
+import { READINGS_MAX } from './core/monitor/readings';
 import { ProcessSampler } from './core/shared/process-sample';
 import { Throttle } from './core/shared/throttle';
 import { configText } from './config-text';
@@ -75,6 +76,7 @@ export = function (RED: NodeAPI): void {
             nodes: () => metricsRegistry.collect(),
             serialPorts,
             nameOf,
+            readings: READINGS_MAX,
         });
 
         let latest: MonitorSnapshot | undefined;

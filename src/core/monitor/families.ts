@@ -10,6 +10,7 @@ import type { NodeMetrics } from '../shared/metrics-registry';
 import type { MetricFamily, MetricType, Sample } from './prometheus';
 import type { MonitorSnapshot, SerialPortMetrics, SubscriberMetrics } from './monitor';
 import type { BridgeStats } from '../hub/mqtt-bridge';
+import type { LatestReading, ReadingsSnapshot } from './readings';
 import { LIGHT_MODES } from '../light/light';
 import { LOCK_STATES } from '../door-lock/door-lock';
 import { REFUSAL_REASONS } from '../gateway/protocol';
@@ -138,6 +139,45 @@ const MQTT: FamilyTable<BridgeStats> = {
     ],
 };
 
+/** The label names of a reading's series, documented in the README: keep them stable. */
+const READING: FamilyTable<LatestReading> = {
+    items: (s) => s.readings?.latest ?? [],
+    labels: (r, s) => ({ ...hubLabels(s), sensor_id: r.id, kind: r.kind, unit: r.unit, location: r.location }),
+    figures: [
+        [
+            'sensorhub_reading',
+            'gauge',
+            "A sensor's latest reading on the hub (motion and contact: 1 for true, 0 for false).",
+            (r) => r.value,
+        ],
+        [
+            'sensorhub_reading_timestamp_seconds',
+            'gauge',
+            "When a sensor's latest reading was taken.",
+            (r) => r.ts / 1000,
+        ],
+    ],
+};
+
+const READINGS_KEPT: FamilyTable<ReadingsSnapshot> = {
+    items: (s) => (s.readings ? [s.readings] : []),
+    labels: (_, s) => hubLabels(s),
+    figures: [
+        [
+            'sensorhub_readings_sensors',
+            'gauge',
+            'Sensors whose latest reading the monitor keeps.',
+            (r) => r.latest.length,
+        ],
+        [
+            'sensorhub_readings_dropped_total',
+            'counter',
+            "Readings of sensors beyond the monitor's bound, not kept.",
+            (r) => r.dropped,
+        ],
+    ],
+};
+
 const FLEETS = nodes('fleet', (s) => s.fleets, [
     ['sensorhub_fleet_cycles_total', 'counter', 'Read cycles a fleet finished.', (m) => numberAt(m, 'cycle')],
     [
@@ -162,7 +202,7 @@ const FLEETS = nodes('fleet', (s) => s.fleets, [
     ],
     [
         'sensorhub_fleet_read_latency_seconds',
-        'gauge',
+        'summary',
         "Read latency percentiles of a fleet's last cycle.",
         (m) =>
             quantiles(m, 'latencyMs', [
@@ -379,7 +419,7 @@ const PROCESS: FamilyTable<MonitorSnapshot['process']> = {
     figures: [
         [
             'sensorhub_event_loop_delay_seconds',
-            'gauge',
+            'summary',
             'Event-loop delay percentiles since the last scrape.',
             (p) =>
                 quantiles(p, 'eventLoopDelayMs', [
@@ -410,6 +450,8 @@ export const FAMILY_TABLES = [
     HUB,
     SUBSCRIBERS,
     MQTT,
+    READING,
+    READINGS_KEPT,
     FLEETS,
     SENSORS,
     LIGHTS,

@@ -3,6 +3,7 @@ import type { EventHub } from '../hub/hub';
 import type { ConnectionStats } from '../serial/connection';
 import type { NodeMetrics } from '../shared/metrics-registry';
 import type { ProcessSample } from '../fleet/fleet';
+import { LatestReadings, type ReadingsSnapshot } from './readings';
 import { ConfigError, blank, choiceField, num, settle, wholeField, type Raw } from '../shared/config-fields';
 
 export type MonitorFormat = 'object' | 'prometheus';
@@ -151,6 +152,8 @@ export interface MonitorSources {
     readonly serialPorts?: () => readonly SerialPortMetrics[];
     /** A subscriber's node name from its id, when it has one. */
     readonly nameOf?: (id: string) => string | undefined;
+    /** Keep the latest reading of up to this many sensors seen on the hub (none when not given). */
+    readonly readings?: number;
 }
 
 export interface TypeRate extends TypeCount {
@@ -212,6 +215,8 @@ export interface MonitorSnapshot {
     readonly nodes: readonly NodeMetrics[];
     readonly serialPorts: readonly SerialPortMetrics[];
     readonly process: ProcessMetrics;
+    /** The latest reading of each sensor seen on the hub, when the collector keeps them. */
+    readonly readings?: ReadingsSnapshot;
 }
 
 /** The snapshot list each node type's figures go to; other types go to `nodes`. */
@@ -252,12 +257,23 @@ const round = (v: number, digits: number): number => {
 export class MonitorCollector {
     private readonly counter: EventCounter;
     private readonly stopCounting: () => void;
+    private readonly readings: LatestReadings | undefined;
     private lastAt: number;
     private last: { published: number; delivered: number; dropped: number };
 
     constructor(private readonly src: MonitorSources) {
         this.counter = new EventCounter(src.maxTypes);
-        this.stopCounting = src.hub.onPublish(this.counter.count);
+        this.readings = src.readings === undefined ? undefined : new LatestReadings(src.readings, src.now);
+        const record = this.readings?.record;
+        const count = this.counter.count;
+        this.stopCounting = src.hub.onPublish(
+            record === undefined
+                ? count
+                : (type, msg) => {
+                      count(type);
+                      record(msg);
+                  },
+        );
         this.lastAt = src.now();
         const s = src.hub.stats();
         this.last = { published: s.published, delivered: s.delivered, dropped: s.dropped };
@@ -319,6 +335,7 @@ export class MonitorCollector {
             ...byKind,
             serialPorts: src.serialPorts?.() ?? [],
             process: src.process(),
+            ...(this.readings ? { readings: this.readings.snapshot() } : {}),
         };
     }
 
