@@ -183,7 +183,7 @@ export = function (RED: NodeAPI): void {
                 if ('problem' in input) {
                     // Fail-secure: a message the lock cannot read locks it, and the error says why.
                     active.refuse(input.problem);
-                    problem = t(`errors.${input.problem}`, input.detail);
+                    problem = configText(RED, 'sensorhub-door-lock', input.text);
                 } else problem = run(active, input);
             } catch (err) {
                 // Whatever failed, the lock ends locked: the core already made sure when the failure was its own.

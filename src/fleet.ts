@@ -1,6 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { Throttle } from './core/shared/throttle';
 import { commandOf } from './core/shared/commands';
+import { isOneOf } from './core/shared/texts';
 import {
     failedReading,
     isBooleanKind,
@@ -25,16 +26,11 @@ import { configText, errorText } from './config-text';
 type FleetDef = NodeDef & Record<string, unknown>;
 
 const COMMANDS = ['start', 'stop', 'read', 'configure'] as const;
-type Command = (typeof COMMANDS)[number];
 
 interface Input {
     msg: NodeMessageInFlow;
     send: (msg: (NodeMessage | null)[]) => void;
     done: (err?: Error) => void;
-}
-
-function isCommand(c: string): c is Command {
-    return (COMMANDS as readonly string[]).includes(c);
 }
 
 /** Seeds for a fleet's simulated sensors: distinct per position, fixed by the fleet's seed. */
@@ -258,7 +254,7 @@ export = function (RED: NodeAPI): void {
         };
 
         const runCommand = (command: string): string | undefined => {
-            if (!isCommand(command)) return RED._('sensorhub-fleet.errors.command', { command });
+            if (!isOneOf(COMMANDS, command)) return RED._('sensorhub-fleet.errors.command', { command });
             if (command === 'read' || command === 'configure') return undefined;
             if (config.intervalMs <= 0) return RED._('sensorhub-fleet.errors.no-interval', { command });
             if (command === 'start') poller.start();

@@ -2,6 +2,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow, NodeStatusFill, NodeSta
 import { Throttle } from './core/shared/throttle';
 import { messageProperty, messageValue } from './typed-input';
 import { commandOf } from './core/shared/commands';
+import { isOneOf } from './core/shared/texts';
 import { metricsRegistry } from './core/shared/metrics-registry';
 import {
     buildReading,
@@ -23,7 +24,6 @@ import { configText, errorText } from './config-text';
 type SensorDef = NodeDef & Record<string, unknown>;
 
 const COMMANDS = ['start', 'stop', 'offline', 'online'] as const;
-type Command = (typeof COMMANDS)[number];
 
 type Shown = { kind: 'none' } | { kind: 'value'; value: ReadingValue } | { kind: 'failure'; status: FailureStatus };
 
@@ -32,10 +32,6 @@ const BOOLEAN_STATUS: Readonly<Record<string, readonly [string, string]>> = {
     motion: ['no-motion', 'motion'],
     contact: ['open', 'closed'],
 };
-
-function isCommand(c: string): c is Command {
-    return (COMMANDS as readonly string[]).includes(c);
-}
 
 export = function (RED: NodeAPI): void {
     function SensorNode(this: Node, def: SensorDef): void {
@@ -218,7 +214,7 @@ export = function (RED: NodeAPI): void {
         };
 
         const runCommand = (command: string): string | undefined => {
-            if (!isCommand(command)) return RED._('sensorhub-sensor.errors.command', { command });
+            if (!isOneOf(COMMANDS, command)) return RED._('sensorhub-sensor.errors.command', { command });
             if (command === 'offline' || command === 'online') {
                 if (!simulator) return RED._('sensorhub-sensor.errors.not-simulated', { command });
                 simulator.setOffline(command === 'offline');

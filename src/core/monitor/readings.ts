@@ -30,7 +30,7 @@ export interface ReadingsSnapshot {
 type Fields = Readonly<Record<string, unknown>>;
 
 const isFields = (v: unknown): v is Fields => typeof v === 'object' && v !== null && !Array.isArray(v);
-const textAt = (o: Fields, key: string): string => (typeof o[key] === 'string' ? (o[key]) : '');
+const textAt = (o: Fields, key: string): string => (typeof o[key] === 'string' ? o[key] : '');
 
 /** The value of a message that follows the reading contract and is ok, as a number; else undefined. */
 function valueOf(msg: Fields): number | undefined {
