@@ -14,6 +14,7 @@ import {
 } from './core/door-lock/door-lock';
 import { KeptStates, LiveStatus, offerMetrics, refuseConfig, type KeptState } from './adapter';
 import { configText } from './config-text';
+import type { Problem } from './core/shared/texts';
 
 // Saved flows are user data: any field may be missing or of another type.
 type DoorLockDef = NodeDef & Record<string, unknown>;
@@ -52,7 +53,10 @@ function stateMessage(change: StateChange): NodeMessage {
 
 const alertMessage = (alert: DoorAlert): NodeMessage => ({ topic: ALERT_TOPIC, payload: { ...alert } });
 
-type Texts = (key: string, subs?: Record<string, string | number>) => string;
+/** The lock's texts in the runtime's language: by key, and a core problem (`problem`). */
+type Texts = ((key: string, subs?: Record<string, string | number>) => string) & {
+    readonly problem: (p: Problem) => string;
+};
 
 /** A duration as the status shows it: "25 s", "4 min", "2 h". */
 function duration(t: Texts, ms: number): string {
@@ -123,7 +127,7 @@ function runMessage(t: Texts, active: DoorLock, msg: NodeMessageInFlow, config: 
         if (!('problem' in input)) return run(t, active, input);
         // Fail-secure: a message the lock cannot read locks it, and the error says why.
         active.refuse(input.problem);
-        return t(`errors.${input.problem}`, input.detail);
+        return t.problem(input.text);
     } catch (err) {
         // Whatever failed, the lock ends locked: the core already made sure when the failure was its own.
         active.failSecure();
@@ -255,7 +259,12 @@ class RunningLock {
 
 export = function (RED: NodeAPI): void {
     const kept = new KeptStates<SavedLock>(CONTEXT_KEY);
-    const t: Texts = (key, subs) => RED._(`${TYPE}.${key}`, subs);
+    const t: Texts = Object.assign(
+        (key: string, subs?: Record<string, string | number>) => RED._(`${TYPE}.${key}`, subs),
+        {
+            problem: (p: Problem) => configText(RED, TYPE, p),
+        },
+    );
 
     function DoorLockNode(this: Node<DoorLockCredentials>, def: DoorLockDef): void {
         RED.nodes.createNode(this, def);

@@ -1,3 +1,4 @@
+import { isOneOf } from './core/shared/texts';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { commandOf } from './core/shared/commands';
 import type { ReadingValue } from './core/shared/reading';
@@ -23,10 +24,6 @@ interface Input {
     msg: NodeMessageInFlow;
     send: (msg: (NodeMessage | null)[]) => void;
     done: (err?: Error) => void;
-}
-
-function isCommand(c: string): c is Command {
-    return (COMMANDS as readonly string[]).includes(c);
 }
 
 /** The running fleet's parts that the handlers below share. */
@@ -182,7 +179,7 @@ function finishCycle(f: Fleet, result: PollResult<CycleOutcome<ReadingValue>>, i
 /** Runs a command; the reason it cannot, if it cannot. */
 function runCommand(f: Fleet, command: string): string | undefined {
     const { RED, config, poller } = f;
-    if (!isCommand(command)) return RED._('sensorhub-fleet.errors.command', { command });
+    if (!isOneOf(COMMANDS, command)) return RED._('sensorhub-fleet.errors.command', { command });
     if (command === 'read' || command === 'configure') return undefined;
     if (config.intervalMs <= 0) return RED._('sensorhub-fleet.errors.no-interval', { command });
     if (command === 'start') poller.start();

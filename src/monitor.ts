@@ -10,6 +10,7 @@ import {
     type SerialPortMetrics,
 } from './core/monitor/monitor';
 import { metricsMessage, MonitorStatus, waitingStatus } from './core/monitor/output';
+import { READINGS_MAX } from './core/monitor/readings';
 import { nodeStatus } from './adapter/status-text';
 import { LiveStatus, refuse, refuseConfig } from './adapter';
 import { ProcessSampler } from './core/shared/process-sample';
@@ -115,5 +116,6 @@ function collectorOf(RED: NodeAPI, hubNode: HubNode, config: MonitorConfig, samp
         nodes: () => metricsRegistry.collect(),
         serialPorts,
         nameOf: (id: string): string | undefined => (RED.nodes.getNode(id) as Node | null)?.name || undefined,
+        readings: READINGS_MAX,
     });
 }

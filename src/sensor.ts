@@ -1,3 +1,4 @@
+import { isOneOf } from './core/shared/texts';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { messageProperty, messageValue } from './typed-input';
 import { commandOf } from './core/shared/commands';
@@ -24,10 +25,6 @@ type SensorDef = NodeDef & Record<string, unknown>;
 const TYPE = 'sensorhub-sensor';
 const COMMANDS = ['start', 'stop', 'offline', 'online'] as const;
 type Command = (typeof COMMANDS)[number];
-
-function isCommand(c: string): c is Command {
-    return (COMMANDS as readonly string[]).includes(c);
-}
 
 /** The message that asked for a read, with its send and done; undefined for the interval's reads. */
 type Input = { msg: NodeMessageInFlow; send: (m: NodeMessageInFlow) => void; done: (e?: Error) => void } | undefined;
@@ -199,7 +196,7 @@ function fail(s: Sensor, status: FailureStatus, reason: string, at: At, input: I
 /** Runs a command; the reason it cannot, if it cannot. */
 function runCommand(s: Sensor, command: string): string | undefined {
     const { RED, poller } = s;
-    if (!isCommand(command)) return RED._('sensorhub-sensor.errors.command', { command });
+    if (!isOneOf(COMMANDS, command)) return RED._('sensorhub-sensor.errors.command', { command });
     if (command === 'offline' || command === 'online') {
         if (!s.source.simulator) return RED._('sensorhub-sensor.errors.not-simulated', { command });
         s.source.simulator.setOffline(command === 'offline');

@@ -107,16 +107,16 @@ describe(`sensorhub-door-lock on Node-RED ${version}`, function () {
         await until(() => caught.length === bad.length, 'an error per bad message');
         assert.deepEqual(caught.map(why), [
             'Unknown command "open": use lock, unlock or ack',
-            'msg.command must be a string (lock, unlock or ack), got the number 5',
+            'msg.command must be a string (lock, unlock or ack), got 5',
             'msg.command must be a string (lock, unlock or ack), got an array',
-            'Message not understood: send msg.command (lock, unlock or ack), msg.feedback (locked, unlocked or jammed), or a motion event whose topic matches motion_detected (got topic undefined)',
+            'Message not understood: send msg.command (lock, unlock or ack), msg.feedback (locked, unlocked or jammed), or a motion event whose topic matches motion_detected (got topic nothing)',
             'Unknown command "unlock please": use lock, unlock or ack',
             'Message not understood: send msg.command (lock, unlock or ack), msg.feedback (locked, unlocked or jammed), or a motion event whose topic matches motion_detected (got topic "temperature_update")',
             'A message carries a command or hardware feedback, not both: send msg.command and msg.feedback separately',
             'Hardware feedback is off in this node\'s settings: msg.feedback "unlocked" was ignored',
-            'msg.feedback must be a string (locked, unlocked or jammed), got the number 7',
+            'msg.feedback must be a string (locked, unlocked or jammed), got 7',
             'A motion event (topic "motion_detected") needs msg.payload true or false, got the string "yes"',
-            'msg.code must be a string, got number; nothing was unlocked',
+            'msg.code must be a string, got a number; nothing was unlocked',
             'This lock needs a code to unlock: set msg.code',
         ]);
         assert.equal(states.length, 0);

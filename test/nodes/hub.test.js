@@ -164,8 +164,8 @@ describe(`hub nodes on Node-RED ${version}`, function () {
         const errs = await caught;
         assert.match(errs[0].error.message, /Event not published: event type is empty/);
         assert.match(errs[1].error.message, /contains a wildcard/);
-        assert.match(errs[2].error.message, /must be a string, got number/);
-        assert.match(errs[3].error.message, /must be a string, got undefined/);
+        assert.match(errs[2].error.message, /must be a string, got 42/);
+        assert.match(errs[3].error.message, /must be a string, got nothing/);
         assert.equal(errs[1].payload, 2, 'the refused message reaches the catch node intact');
         const [ok] = await delivered;
         assert.equal(ok.payload, 5);

@@ -35,6 +35,24 @@ const pub = { id: 'p1', type: 'sensorhub-publish', z: 'f1', hub: 'hub1', eventTy
 const sub = { id: 's1', type: 'sensorhub-subscribe', z: 'f1', name: 'all', hub: 'hub1', patterns: '#', wires: [[]] };
 const catcher = { id: 'c1', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['caught']] };
 
+/** A temperature sensor `sensor1` named hall, simulated, read on input. */
+function simulatedSensor(extra) {
+    return {
+        id: 'sensor1',
+        type: 'sensorhub-sensor',
+        z: 'f1',
+        name: 'hall',
+        kind: 'temperature',
+        source: 'simulated',
+        interval: 0,
+        timeout: 1000,
+        latencyMin: 1,
+        latencyMax: 2,
+        seed: 3,
+        ...extra,
+    };
+}
+
 async function load(extra = {}, more = []) {
     await helper.load(
         [hubNodes, monitorNode, catchNode, ...more.filter((m) => typeof m === 'function')],
@@ -125,6 +143,30 @@ describe(`sensorhub-monitor on Node-RED ${version}`, function () {
         assert.match(out[0].payload, /^sensorhub_process_resident_memory_bytes \d+$/m);
     });
 
+    it("writes each sensor's latest reading on its hub, labelled by sensor id, kind, unit and location", async function () {
+        const sensor = simulatedSensor({ sensorId: 'hall/t1', location: 'hall', wires: [['p1', 'readings']] });
+        const { node, out } = await load({ format: 'prometheus' }, [sensorNode, sensor, sink('readings')]);
+        const readings = collect(helper.getNode('readings'));
+        helper.getNode('p1').receive({ topic: 'motion_detected', payload: true, sensor: { id: 'm1', kind: 'motion' } });
+        helper.getNode('sensor1').receive({});
+        await until(() => readings.length === 1, 'a reading');
+        helper.getNode('sensor1').receive({});
+        await until(() => readings.length === 2, 'a second reading');
+        node.receive({});
+        await until(() => out.length === 1, 'metrics');
+        const text = out[0].payload;
+        const value = readings[1].payload;
+        const labels = 'hub="home",sensor_id="hall/t1",kind="temperature",unit="°C",location="hall"';
+        const line = text.split('\n').find((l) => l.startsWith(`sensorhub_reading{${labels}} `));
+        assert.ok(line, `a reading line with ${labels} in\n${text}`);
+        assert.equal(Number(line.slice(line.lastIndexOf(' ') + 1)), value, 'the latest of the two readings');
+        assert.match(text, /^# TYPE sensorhub_reading gauge$/m);
+        assert.match(text, /^sensorhub_reading\{hub="home",sensor_id="m1",kind="motion",unit="",location=""\} 1$/m);
+        assert.match(text, /^sensorhub_readings_sensors\{hub="home"\} 2$/m);
+        assert.match(text, /^sensorhub_readings_dropped_total\{hub="home"\} 0$/m);
+        assert.match(text, /^# TYPE sensorhub_event_loop_delay_seconds summary$/m);
+    });
+
     it('answers an http in request through an http response node', async function () {
         let httpNode;
         const captureApi = (RED) => {
@@ -182,21 +224,7 @@ describe(`sensorhub-monitor on Node-RED ${version}`, function () {
     });
 
     it("reports a sensor's last read, failed or not, and forgets the sensor when it is removed", async function () {
-        const sensor = {
-            id: 'sensor1',
-            type: 'sensorhub-sensor',
-            z: 'f1',
-            name: 'hall',
-            sensorId: 't1',
-            kind: 'temperature',
-            source: 'simulated',
-            interval: 0,
-            timeout: 1000,
-            latencyMin: 1,
-            latencyMax: 2,
-            seed: 3,
-            wires: [['readings']],
-        };
+        const sensor = simulatedSensor({ sensorId: 't1', wires: [['readings']] });
         const { node, out } = await load({}, [sensorNode, sensor, sink('readings')]);
         const readings = collect(helper.getNode('readings'));
         helper.getNode('sensor1').receive({});

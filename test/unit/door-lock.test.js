@@ -145,30 +145,57 @@ describe('core/door-lock input', function () {
             assert.ok('problem' in r, `expected a problem for ${JSON.stringify(msg)}`);
             return r;
         };
+        /** The refusal code, the text's code and its parameters with described values in English. */
+        const plain = (r) => ({
+            problem: r.problem,
+            code: r.text.code,
+            params: Object.fromEntries(
+                Object.entries(r.text.params).map(([k, v]) => [k, typeof v === 'object' ? v.message : v]),
+            ),
+        });
+        const code = (refusal) => `sensorhub-door-lock.errors.${refusal}`;
         assert.equal(problem({ command: 'lock', feedback: 'locked' }).problem, 'both');
-        assert.deepEqual(problem({ command: 1 }), { problem: 'command-type', detail: { got: 'the number 1' } });
-        assert.deepEqual(problem({ command: { unlock: true } }).detail, { got: 'an object' });
-        assert.deepEqual(problem({ command: 'open' }), { problem: 'command-unknown', detail: { command: '"open"' } });
-        assert.deepEqual(problem({ payload: 'unlock!' }).detail, { command: '"unlock!"' });
-        assert.deepEqual(problem({ feedback: null }), { problem: 'feedback-type', detail: { got: 'null' } });
+        assert.deepEqual(plain(problem({ command: 1 })), {
+            problem: 'command-type',
+            code: code('command-type'),
+            params: { got: '1' },
+        });
+        assert.equal(problem({ command: 1 }).text.message, 'msg.command must be a string (lock, unlock or ack), got 1');
+        assert.deepEqual(plain(problem({ command: { unlock: true } })).params, { got: 'an object' });
+        assert.deepEqual(plain(problem({ command: 'open' })), {
+            problem: 'command-unknown',
+            code: code('command-unknown'),
+            params: { command: '"open"' },
+        });
+        assert.deepEqual(plain(problem({ payload: 'unlock!' })).params, { command: '"unlock!"' });
+        assert.deepEqual(plain(problem({ feedback: null })), {
+            problem: 'feedback-type',
+            code: code('feedback-type'),
+            params: { got: 'null' },
+        });
         assert.equal(problem({ feedback: 'open' }).problem, 'feedback-unknown');
-        assert.deepEqual(problem({ topic: 'motion_detected', payload: 1 }), {
+        assert.deepEqual(plain(problem({ topic: 'motion_detected', payload: 1 })), {
             problem: 'motion-type',
-            detail: { topic: '"motion_detected"', got: 'the number 1' },
+            code: code('motion-type'),
+            params: { topic: '"motion_detected"', got: '1' },
         });
         assert.equal(problem({ topic: 'motion_detected', payload: 'true' }).problem, 'motion-type');
-        assert.deepEqual(problem({ topic: 'temperature_update', payload: 21.5 }), {
+        assert.deepEqual(plain(problem({ topic: 'temperature_update', payload: 21.5 })), {
             problem: 'unknown-message',
-            detail: { patterns: 'motion_detected, home/+/motion', topic: '"temperature_update"' },
+            code: code('unknown-message'),
+            params: { patterns: 'motion_detected, home/+/motion', topic: '"temperature_update"' },
         });
-        assert.equal(problem({}).detail.topic, 'undefined');
+        assert.equal(plain(problem({})).params.topic, 'nothing');
         assert.equal(problem({ payload: ['unlock'] }).problem, 'unknown-message');
     });
 
     it('refuses a code of the wrong type without quoting it', function () {
-        assert.deepEqual(read({ command: 'unlock', code: 2468 }), { problem: 'code-type', detail: { got: 'number' } });
-        assert.deepEqual(read({ payload: 'unlock', code: ['2468'] }).detail, { got: 'an array' });
-        assert.deepEqual(read({ command: 'unlock', code: null }).detail, { got: 'null' });
+        const got = (msg) => read(msg).text.params.got.message;
+        assert.equal(read({ command: 'unlock', code: 2468 }).problem, 'code-type');
+        assert.equal(got({ command: 'unlock', code: 2468 }), 'a number');
+        assert.doesNotMatch(read({ command: 'unlock', code: 2468 }).text.message, /2468/);
+        assert.equal(got({ payload: 'unlock', code: ['2468'] }), 'an array');
+        assert.equal(got({ command: 'unlock', code: null }), 'null');
         assert.deepEqual(read({ command: 'lock', code: 5 }), { kind: 'lock' }, 'lock needs no code');
     });
 

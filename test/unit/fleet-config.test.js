@@ -153,7 +153,7 @@ describe('parseMemberList', function () {
     });
 
     it('refuses anything but a list, and refuses the whole list for one bad entry', function () {
-        assert.equal(parseMemberList('a,b', false).error, 'the sensor list must be an array, got a string');
+        assert.equal(parseMemberList('a,b', false).error, 'the sensor list must be an array, got the string "a,b"');
         assert.equal(parseMemberList({ id: 'a' }, false).error, 'the sensor list must be an array, got an object');
         assert.match(parseMemberList(['a', null], false).error, /sensor 2 must be a sensor id or an object/);
         assert.match(parseMemberList(['a', ['b']], false).error, /sensor 2 must be/);

@@ -165,6 +165,7 @@ describe('configuration problems', function () {
     const { parseGatewayConfig } = require(path.join(core, 'gateway/config'));
     const { patternProblem } = require(path.join(core, 'shared/topic'));
     const { problemOf } = require(path.join(core, 'shared/config-fields'));
+    const { SHARED_SECTIONS } = require(path.join(core, 'shared/texts'));
 
     const LANGS = [SOURCE, ...TRANSLATIONS];
     const shared = (lang) => readCatalog(lang, 'hub.json').common.config;
@@ -338,10 +339,11 @@ describe('configuration problems', function () {
             const codes = new Set();
             for (const lang of LANGS) {
                 const own = readCatalog(lang, file)[type];
-                const texts = shared(lang);
+                const common = readCatalog(lang, 'hub.json').common;
+                // As src/config-text.ts: shared sections (a described value's `value.`) in the hub catalog.
                 const lookup = (key, params) => {
                     const [section, name] = key.split('.');
-                    const text = section === 'config' ? texts[name] : own[section]?.[name];
+                    const text = SHARED_SECTIONS.includes(section) ? common[section]?.[name] : own[section]?.[name];
                     assert.equal(typeof text, 'string', `${lang}: ${type}.${key} is missing`);
                     return text.replace(/__(\w+)__/g, (m, p) => (params && p in params ? String(params[p]) : m));
                 };
@@ -400,6 +402,9 @@ describe('run-time problems', function () {
     const { readThresholdInput, applyPatch } = require(path.join(core, 'threshold/threshold'));
     const { toReadingValue } = require(path.join(core, 'shared/reading'));
     const { listFailedProblem, listTimeoutProblem } = require(path.join(core, 'serial/ports'));
+    const { parseLockInput } = require(path.join(core, 'door-lock/door-lock'));
+    const { ReadError } = require(path.join(core, 'shared/reading'));
+    const { EventHub } = require(path.join(core, 'hub/hub'));
     const devices = require(path.join(core, 'devices'));
     const LANGS = [SOURCE, ...TRANSLATIONS];
 
@@ -430,6 +435,52 @@ describe('run-time problems', function () {
                 assert.deepEqual(placeholders(text), want, `${lang}: ${code} differs from ${SOURCE}`);
             }
         }
+    });
+
+    it('says a wrong value in German without English words, for every node that describes one', function () {
+        const { parseMemberList } = require(path.join(core, 'fleet/config'));
+        const { patternProblem, eventTypeProblem } = require(path.join(core, 'shared/topic'));
+        const { problemOf } = require(path.join(core, 'shared/config-fields'));
+        const ENGLISH =
+            /\b(the string|the number|the boolean|an array|an object|nothing|a number|a string|a function)\b/;
+        const said = [];
+        for (const v of ['x', 7, true, [], {}, undefined, () => 1]) {
+            const problems = [
+                parseLockInput({ command: v }, ['motion']).text,
+                parseLockInput({ feedback: v }, ['motion']).text,
+                parseLockInput({ topic: 'motion', payload: v }, ['motion']).text,
+                parseLockInput({ command: 'unlock', code: v }, ['motion']).text,
+                readLightInput({ topic: 'lux', payload: v }, { motion: [], lux: ['lux'] }).problem,
+                readThresholdInput({ topic: 't', payload: v }).problem,
+                readThresholdInput({ command: 'set', payload: { high: v } }).problem,
+                toReadingValue('temperature', '°C', v).problem,
+                parseMemberList(v, false).problem,
+            ];
+            const bad = patternProblem(v) ?? eventTypeProblem(v);
+            if (bad) problems.push(problemOf(bad, 'patterns', bad.message));
+            for (const p of problems.filter((x) => x !== undefined)) {
+                const lookup = (key, params) => {
+                    if (key.startsWith('fields.')) return key.slice('fields.'.length);
+                    const text = textOf('de', key);
+                    assert.equal(typeof text, 'string', `de: ${key} is missing`);
+                    return text.replace(/__(\w+)__/g, (m, n) => (params && n in params ? String(params[n]) : m));
+                };
+                const text = describeProblem(p, lookup);
+                assert.notEqual(text, p.message, `${p.code} is said in German`);
+                assert.doesNotMatch(text, ENGLISH, `${p.code}: ${text}`);
+                said.push(text);
+            }
+        }
+        assert.ok(
+            said.some((t) =>
+                /msg\.command muss ein String sein .*erhalten: die Zeichenkette|erhalten: ein Array/.test(t),
+            ),
+        );
+        assert.ok(
+            said.includes(
+                'msg.code muss ein String sein, erhalten: ein Wert vom Typ number; es wurde nichts entriegelt',
+            ),
+        );
     });
 
     it('every problem core raises reads in every language, with no placeholder left', function () {
@@ -486,6 +537,18 @@ describe('run-time problems', function () {
             }
             for (const msg of [
                 { command: v },
+                { feedback: v },
+                { command: 'unlock', code: v },
+                { topic: 'motion', payload: v },
+                { topic: v, payload: 1 },
+                { payload: v },
+                { command: 'lock', feedback: v },
+            ]) {
+                const r = parseLockInput(msg, ['motion']);
+                if ('problem' in r) problems.push(r.text);
+            }
+            for (const msg of [
+                { command: v },
                 { command: 'set', payload: v },
                 { command: 'set', payload: { high: v } },
                 { command: 'set', payload: { hysteresis: v } },
@@ -504,6 +567,19 @@ describe('run-time problems', function () {
             if ('problem' in r) problems.push(r.problem);
         }
         problems.push(listFailedProblem(listTimeoutProblem(5000), 'EACCES'), listFailedProblem('ENOENT', 'EACCES'));
+        problems.push(new ReadError('error', 'EIO: i/o error').problem);
+        const hub = new EventHub({ idPrefix: 't' });
+        const refusal = (f) => {
+            try {
+                f();
+            } catch (err) {
+                return err.problem;
+            }
+            assert.fail('no refusal');
+        };
+        problems.push(refusal(() => hub.subscribe(() => {}, { patterns: [] })));
+        hub.close();
+        problems.push(refusal(() => hub.publish('t', {})));
         const codes = new Set();
         const check = (p) => {
             codes.add(p.code);

@@ -1,5 +1,7 @@
 'use strict';
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
 const { EventHub } = require('../../nodes/core/hub/hub');
 const {
     parseMonitorConfig,
@@ -10,6 +12,7 @@ const {
     prometheusFamilies,
 } = require('../../nodes/core/monitor/monitor');
 const { formatPrometheus } = require('../../nodes/core/monitor/prometheus');
+const { LatestReadings } = require('../../nodes/core/monitor/readings');
 const { MetricsRegistry } = require('../../nodes/core/shared/metrics-registry');
 const { LightController } = require('../../nodes/core/light/light');
 const { DoorLock } = require('../../nodes/core/door-lock/door-lock');
@@ -345,8 +348,69 @@ describe('core/monitor', function () {
         });
     });
 
+    describe('LatestReadings', function () {
+        const reading = (id, payload, extra = {}) => ({
+            topic: 'temperature_update',
+            payload,
+            sensor: { id, kind: 'temperature', location: 'hall', unit: '°C' },
+            reading: { status: 'ok', ts: 1_700_000_000_250, latencyMs: 3, seq: 1 },
+            ...extra,
+        });
+
+        it('keeps the latest ok reading per sensor id, in order of first reading, booleans as 1 and 0', function () {
+            const r = new LatestReadings(10, () => 5);
+            r.record(reading('a', 20.5));
+            r.record({ topic: 'motion_detected', payload: true, sensor: { id: 'm' } });
+            r.record(reading('a', 21));
+            assert.deepEqual(r.snapshot(), {
+                latest: [
+                    { id: 'a', kind: 'temperature', unit: '°C', location: 'hall', value: 21, ts: 1_700_000_000_250 },
+                    { id: 'm', kind: '', unit: '', location: '', value: 1, ts: 5 },
+                ],
+                dropped: 0,
+                max: 10,
+            });
+        });
+
+        it('passes over failed reads, events without a sensor id and values that are not numbers', function () {
+            const r = new LatestReadings(10, () => 5);
+            r.record(reading('a', 20, { reading: { status: 'timeout', ts: 1 } }));
+            r.record({ topic: 'x', payload: 1 });
+            r.record({ topic: 'x', payload: 1, sensor: { id: 7 } });
+            r.record({ topic: 'x', payload: 1, sensor: 'a' });
+            r.record(reading('', 1));
+            r.record(reading('b', 'warm'));
+            r.record(reading('c', NaN));
+            r.record(reading('d', { state: 'on' }));
+            assert.deepEqual(r.snapshot().latest, []);
+        });
+
+        it('keeps at most max sensors and counts the readings of the others', function () {
+            const r = new LatestReadings(2, () => 5);
+            for (const id of ['a', 'b', 'c', 'a', 'd', 'c']) r.record(reading(id, 1));
+            const s = r.snapshot();
+            assert.deepEqual(
+                s.latest.map((x) => x.id),
+                ['a', 'b'],
+            );
+            assert.equal(s.dropped, 3);
+        });
+
+        it('is fed by the collector from the hub when asked to keep readings, and not otherwise', function () {
+            const { hub, collector } = setup({ readings: 5 });
+            hub.publish('temperature_update', reading('a', 19));
+            assert.deepEqual(
+                collector.snapshot().readings.latest.map((x) => [x.id, x.value]),
+                [['a', 19]],
+            );
+            const plain = setup();
+            plain.hub.publish('temperature_update', reading('a', 19));
+            assert.equal(plain.collector.snapshot().readings, undefined);
+        });
+    });
+
     describe('prometheusFamilies', function () {
-        function exposition(extra) {
+        function exposition(extra, more) {
             const registry = new MetricsRegistry();
             registry.register({ id: 'f1', type: 'sensorhub-fleet', name: 'north' }, () => ({
                 cycle: 7,
@@ -398,7 +462,8 @@ describe('core/monitor', function () {
                 alarmsCleared: 7,
                 refused: 0,
             }));
-            const { hub, clock, collector } = setup({ nodes: () => registry.collect(), ...extra });
+            const nodes = () => [...registry.collect(), ...(more?.collect() ?? [])];
+            const { hub, clock, collector } = setup({ nodes, ...extra });
             hub.subscribe(() => {}, { patterns: ['home/#'], name: 'sub"1' });
             publishMany(hub, 'home/temp', 3);
             hub.publish('say "hi"', {});
@@ -589,6 +654,73 @@ describe('core/monitor', function () {
             assert.match(text, /^sensorhub_mqtt_buffered\{hub="home"\} 1$/m);
             assert.match(text, /^sensorhub_serial_open\{port="\/dev\/ttyUSB0",name="bench"\} 1$/m);
             assert.match(text, /^sensorhub_serial_requests_timed_out_total\{port="\/dev\/ttyUSB0",name="bench"\} 1$/m);
+        });
+
+        it('writes exactly the pinned exposition text for a full snapshot', function () {
+            const gateway = {
+                connections: 3,
+                pending: 1,
+                devicesOnline: 2,
+                readings: 40,
+                commands: 4,
+                authChecks: 5,
+                throttledAddresses: 0,
+                throttledDevices: 1,
+                refused: { 'bad-json': 2, 'rate-limited': 1 },
+            };
+            const port = {
+                id: 'p1',
+                name: 'bench',
+                path: '/dev/ttyUSB0',
+                state: 'open',
+                lines: 3,
+                oversized: 0,
+                requests: 2,
+                requestsTimedOut: 1,
+                lateAnswers: 0,
+                reconnects: 0,
+                queued: 1,
+            };
+            const mqtt = {
+                sent: 5,
+                received: 2,
+                buffered: 1,
+                bufferDropped: 0,
+                echoesDropped: 0,
+                duplicatesDropped: 0,
+                decodeErrors: 0,
+                reconnects: 1,
+            };
+            const extra = new MetricsRegistry();
+            extra.register({ id: 'g1', type: 'sensorhub-gateway', name: 'devices' }, () => gateway);
+            const text = exposition({ serialPorts: () => [port], bridge: () => mqtt }, extra);
+            const pinned = fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'monitor-exposition.txt'), 'utf8');
+            assert.equal(text, pinned);
+        });
+
+        it('writes the latest reading of each sensor with stable label names, and the bound', function () {
+            const registry = new MetricsRegistry();
+            const { hub, collector } = setup({ nodes: () => registry.collect(), readings: 1 });
+            const at = { status: 'ok', ts: 1_700_000_000_500, latencyMs: 1, seq: 1 };
+            const sensor = { id: 'kitchen/t"1', kind: 'temperature', location: 'kitchen\nnorth', unit: '°C' };
+            hub.publish('temperature_update', { payload: 21.5, sensor, reading: at });
+            hub.publish('humidity_update', { payload: 40, sensor: { id: 'h1' }, reading: at });
+            const text = formatPrometheus(prometheusFamilies(collector.snapshot()));
+            const labels =
+                'hub="home",sensor_id="kitchen/t\\"1",kind="temperature",unit="°C",location="kitchen\\nnorth"';
+            assert.ok(text.includes(`\nsensorhub_reading{${labels}} 21.5\n`), text);
+            assert.ok(text.includes(`\nsensorhub_reading_timestamp_seconds{${labels}} 1700000000.5\n`), text);
+            assert.match(text, /^# TYPE sensorhub_reading gauge$/m);
+            assert.match(text, /^sensorhub_readings_sensors\{hub="home"\} 1$/m);
+            assert.match(text, /^sensorhub_readings_dropped_total\{hub="home"\} 1$/m);
+            assert.doesNotMatch(text, /sensor_id="h1"/);
+        });
+
+        it('types quantiles as a summary', function () {
+            const text = exposition();
+            assert.match(text, /^# TYPE sensorhub_fleet_read_latency_seconds summary$/m);
+            assert.match(text, /^# TYPE sensorhub_event_loop_delay_seconds summary$/m);
+            assert.match(text, /^# TYPE sensorhub_event_loop_delay_max_seconds gauge$/m);
         });
 
         it('gives every family one HELP and one TYPE line, counters named _total', function () {

@@ -48,8 +48,8 @@ describe('core/topic', function () {
             assert.match(eventTypeError(''), /empty/);
             assert.match(eventTypeError('home/+/x'), /wildcard/);
             assert.match(eventTypeError('home/#'), /wildcard/);
-            assert.match(eventTypeError(42), /must be a string, got number/);
-            assert.match(eventTypeError(undefined), /got undefined/);
+            assert.match(eventTypeError(42), /must be a string, got 42/);
+            assert.match(eventTypeError(undefined), /got nothing/);
             assert.match(eventTypeError(null), /got null/);
             assert.match(eventTypeError(['a']), /got an array/);
             assert.match(eventTypeError('x'.repeat(1025)), /longer than 1024/);

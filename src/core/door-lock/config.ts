@@ -1,4 +1,5 @@
 import { parsePatternList, patternProblem } from '../shared/topic';
+import { describeValue } from '../shared/texts';
 import { blank, choiceField, ConfigError, num, problemOf, settle, wholeField, type Raw } from '../shared/config-fields';
 
 export type SettledState = 'locked' | 'unlocked';
@@ -61,8 +62,12 @@ function flag(raw: Raw, key: string, fallback: boolean): boolean {
     if (v === true || v === 'true') return true;
     if (v === false || v === 'false') return false;
     if (blank(v)) return fallback;
-    const got = JSON.stringify(v);
-    throw new ConfigError('checkbox', { field: key, got }, `a checkbox value must be true or false, got ${got}`);
+    const got = describeValue(v);
+    throw new ConfigError(
+        'checkbox',
+        { field: key, got },
+        `a checkbox value must be true or false, got ${got.message}`,
+    );
 }
 
 /**

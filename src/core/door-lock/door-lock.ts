@@ -11,6 +11,16 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { DoorLockConfig } from './config';
 import { realClock, type Clock } from '../shared/clock';
 import { topicMatches } from '../shared/topic';
+import {
+    describeType,
+    describeValue,
+    isOneOf,
+    problem,
+    quote,
+    type Problem,
+    type ProblemParam,
+    type TextParams,
+} from '../shared/texts';
 
 export type LockState = 'locked' | 'unlocked' | 'locking' | 'unlocking' | 'jammed';
 export const LOCK_STATES: readonly LockState[] = ['locked', 'unlocked', 'locking', 'unlocking', 'jammed'];
@@ -21,8 +31,7 @@ export const FEEDBACK_STATES: readonly FeedbackState[] = ['locked', 'unlocked', 
  * Why the state changed: `command` by message, `timeout` no feedback in time, `restore` a transition cut by a
  * redeploy, or the code of an input problem (a message it could not read, which locks an open lock).
  */
-export type ChangeReason =
-    'command' | 'auto_relock' | 'feedback' | 'timeout' | 'restore' | 'error' | InputProblem['problem'];
+export type ChangeReason = 'command' | 'auto_relock' | 'feedback' | 'timeout' | 'restore' | 'error' | InputRefusal;
 export type AlertReason = 'motion_while_locked' | 'jammed' | 'wrong_code' | 'lockout';
 
 export interface StateChange {
@@ -241,7 +250,7 @@ export class DoorLock {
      * locking, with the problem's code as the reason. A lock already locked, locking or jammed is left alone:
      * nothing to secure, and no actuation for a bad message. True when it started locking.
      */
-    refuse(problem: InputProblem['problem']): boolean {
+    refuse(problem: InputRefusal): boolean {
         this.refusedMessages++;
         return this.guard(
             () => (this.state === 'unlocked' || this.state === 'unlocking') && this.beginLock(problem, false),
@@ -528,36 +537,35 @@ export type LockInput =
     | { readonly kind: 'feedback'; readonly state: FeedbackState }
     | { readonly kind: 'motion'; readonly seen: boolean };
 
-/** Why a message was refused: a message key and what to fill into it. */
+/** The refusal codes of messages the lock cannot read; each is also the reason of the locking it causes. */
+export type InputRefusal =
+    | 'command-type'
+    | 'command-unknown'
+    | 'feedback-type'
+    | 'feedback-unknown'
+    | 'both'
+    | 'code-type'
+    | 'motion-type'
+    | 'unknown-message';
+
+/** Why a message was refused: its refusal code, and the problem to say (in the node's catalog, `errors.<code>`). */
 export interface InputProblem {
-    readonly problem:
-        | 'command-type'
-        | 'command-unknown'
-        | 'feedback-type'
-        | 'feedback-unknown'
-        | 'both'
-        | 'code-type'
-        | 'motion-type'
-        | 'unknown-message';
-    readonly detail: Readonly<Record<string, string>>;
+    readonly problem: InputRefusal;
+    readonly text: Problem;
 }
 
 const COMMANDS = ['lock', 'unlock', 'ack'] as const;
-type Command = (typeof COMMANDS)[number];
-const isCommand = (v: string): v is Command => (COMMANDS as readonly string[]).includes(v);
 
-/** A short description of a value for an error sentence; never the value of a code. */
-export function describeValue(v: unknown): string {
-    if (v === null) return 'null';
-    if (Array.isArray(v)) return 'an array';
-    if (typeof v === 'string') return `the string ${quote(v)}`;
-    if (typeof v === 'number' || typeof v === 'boolean') return `the ${typeof v} ${String(v)}`;
-    return typeof v === 'object' ? 'an object' : typeof v;
+/** A refusal with its text; `params` as TEXT_CODES lists them for `sensorhub-door-lock.errors.<refusal>`. */
+function refused<R extends InputRefusal>(
+    refusal: R,
+    params: TextParams<`sensorhub-door-lock.errors.${R}`>,
+    message: string,
+): InputProblem {
+    return { problem: refusal, text: problem(`sensorhub-door-lock.errors.${refusal}`, params, message) };
 }
 
-function quote(text: string): string {
-    return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
-}
+const said = (p: ProblemParam): string => (typeof p === 'object' ? p.message : String(p));
 
 /**
  * Reads one input message. In order: `msg.feedback` (hardware), `msg.command`,
@@ -569,44 +577,81 @@ export function parseLockInput(
     motionPatterns: readonly string[],
 ): LockInput | InputProblem {
     const { feedback, command } = msg;
-    if (feedback !== undefined && command !== undefined) return { problem: 'both', detail: {} };
-    if (feedback !== undefined) {
-        if (typeof feedback !== 'string') return { problem: 'feedback-type', detail: { got: describeValue(feedback) } };
-        const f = feedback.trim().toLowerCase();
-        if (!(FEEDBACK_STATES as readonly string[]).includes(f))
-            return { problem: 'feedback-unknown', detail: { feedback: quote(feedback) } };
-        return { kind: 'feedback', state: f as FeedbackState };
-    }
+    if (feedback !== undefined && command !== undefined)
+        return refused(
+            'both',
+            {},
+            'A message carries a command or hardware feedback, not both: send msg.command and msg.feedback separately',
+        );
+    if (feedback !== undefined) return feedbackInput(feedback);
     if (command !== undefined) {
-        if (typeof command !== 'string') return { problem: 'command-type', detail: { got: describeValue(command) } };
+        if (typeof command !== 'string') {
+            const got = describeValue(command);
+            return refused(
+                'command-type',
+                { got },
+                `msg.command must be a string (lock, unlock or ack), got ${got.message}`,
+            );
+        }
         return commandInput(command, msg.code);
     }
     const topic = msg.topic;
     if (typeof topic === 'string' && motionPatterns.some((p) => topicMatches(p, topic))) {
         const seen = msg.payload;
-        if (typeof seen !== 'boolean')
-            return { problem: 'motion-type', detail: { topic: quote(topic), got: describeValue(seen) } };
+        if (typeof seen !== 'boolean') {
+            const got = describeValue(seen);
+            return refused(
+                'motion-type',
+                { topic: quote(topic), got },
+                `A motion event (topic ${quote(topic)}) needs msg.payload true or false, got ${got.message}`,
+            );
+        }
         return { kind: 'motion', seen };
     }
     if (typeof msg.payload === 'string') return commandInput(msg.payload, msg.code);
-    return {
-        problem: 'unknown-message',
-        detail: {
-            patterns: motionPatterns.join(', '),
-            topic: typeof topic === 'string' ? quote(topic) : describeValue(topic),
-        },
-    };
+    const patterns = motionPatterns.join(', ');
+    const shown = typeof topic === 'string' ? quote(topic) : describeValue(topic);
+    return refused(
+        'unknown-message',
+        { patterns, topic: shown },
+        'Message not understood: send msg.command (lock, unlock or ack), msg.feedback (locked, unlocked or jammed), ' +
+            `or a motion event whose topic matches ${patterns} (got topic ${said(shown)})`,
+    );
+}
+
+function feedbackInput(feedback: unknown): LockInput | InputProblem {
+    if (typeof feedback !== 'string') {
+        const got = describeValue(feedback);
+        return refused(
+            'feedback-type',
+            { got },
+            `msg.feedback must be a string (locked, unlocked or jammed), got ${got.message}`,
+        );
+    }
+    const f = feedback.trim().toLowerCase();
+    if (!isOneOf(FEEDBACK_STATES, f))
+        return refused(
+            'feedback-unknown',
+            { feedback: quote(feedback) },
+            `Unknown feedback ${quote(feedback)}: the hardware reports locked, unlocked or jammed`,
+        );
+    return { kind: 'feedback', state: f };
 }
 
 function commandInput(text: string, code: unknown): LockInput | InputProblem {
     const c = text.trim().toLowerCase();
-    if (!isCommand(c)) return { problem: 'command-unknown', detail: { command: quote(text) } };
+    if (!isOneOf(COMMANDS, c))
+        return refused(
+            'command-unknown',
+            { command: quote(text) },
+            `Unknown command ${quote(text)}: use lock, unlock or ack`,
+        );
     if (c !== 'unlock') return { kind: c };
-    if (code !== undefined && typeof code !== 'string')
-        return {
-            problem: 'code-type',
-            detail: { got: code === null ? 'null' : Array.isArray(code) ? 'an array' : typeof code },
-        };
+    if (code !== undefined && typeof code !== 'string') {
+        // Never the value of a code, only its type.
+        const got = describeType(code);
+        return refused('code-type', { got }, `msg.code must be a string, got ${got.message}; nothing was unlocked`);
+    }
     return { kind: 'unlock', code };
 }
 

@@ -1,4 +1,5 @@
 import { eventTypeProblem } from '../shared/topic';
+import { describeValue } from '../shared/texts';
 import {
     blank,
     choiceField,
@@ -101,18 +102,11 @@ export function parseMemberList(
         if (!Array.isArray(list))
             throw new ConfigError(
                 'list-array',
-                { got: describe(list) },
-                `the sensor list must be an array, got ${describe(list)}`,
+                { got: describeValue(list) },
+                `the sensor list must be an array, got ${describeValue(list).message}`,
             );
         return checkMembers(list.map((entry, i) => memberFrom(entry, { list: true, n: i + 1 }, serialAvailable)));
     });
-}
-
-function describe(v: unknown): string {
-    if (v === null) return 'null';
-    if (Array.isArray(v)) return 'an array';
-    if (typeof v === 'string') return 'a string';
-    return typeof v === 'object' ? 'an object' : typeof v;
 }
 
 function parse(raw: Raw): FleetConfig {
@@ -227,8 +221,8 @@ function member(entry: unknown, serialAvailable: boolean, named: (id: string) =>
     else
         throw new ConfigError(
             'sensor-shape',
-            { got: describe(entry) },
-            `must be a sensor id or an object with an id, got ${describe(entry)}`,
+            { got: describeValue(entry) },
+            `must be a sensor id or an object with an id, got ${describeValue(entry).message}`,
         );
     const id = idText(row.id);
     if (id === '') throw new ConfigError('no-id', {}, 'has no id');

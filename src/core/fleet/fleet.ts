@@ -131,6 +131,181 @@ function startRead<T>(
     });
 }
 
+/** What a cycle needs of its fleet. */
+interface CycleContext<T> {
+    readonly opts: FleetOptions<T>;
+    readonly clock: Clock;
+    readonly cycle: number;
+    readonly startedAt: number;
+    readonly sensors: number;
+    /** Retries since the last cycle, and how many came back. */
+    readonly retried: number;
+    readonly recovered: number;
+    /** Feeds a result to its sensor's breaker. */
+    readonly record: (slot: Slot<T>, result: FleetResult<T>) => void;
+    readonly skippedCycles: () => number;
+}
+
+/**
+ * One running cycle. Reads are numbered in the order they start; their start
+ * times and whether they ended live in typed arrays rather than an object per
+ * read: a cycle of 10,000 reads would otherwise keep 10,000 more objects alive
+ * for its whole length, for the garbage collector to copy and promote. All
+ * reads share one timeout, so one timer on the oldest running read serves
+ * them all.
+ */
+class Cycle<T> {
+    private readonly total: number;
+    private readonly limit: number;
+    private readonly begins: Float64Array;
+    private readonly finished: Uint8Array;
+    private readonly latencies: Float64Array;
+    private readonly counts = { ok: 0, error: 0, offline: 0, timeout: 0 };
+    /** The oldest read that may still be running, and the next to start. */
+    private head = 0;
+    private next = 0;
+    private running = 0;
+    private settled = 0;
+    private timer: unknown;
+    private firing = false;
+    private ended = false;
+    private signal: AbortSignal | undefined;
+    private resolve: (outcome: CycleOutcome<T>) => void = () => {};
+
+    constructor(
+        private readonly ctx: CycleContext<T>,
+        private readonly due: readonly Slot<T>[],
+        private readonly results: FleetResult<T>[],
+    ) {
+        this.total = due.length;
+        this.limit = ctx.opts.concurrency > 0 ? ctx.opts.concurrency : this.total;
+        this.begins = new Float64Array(this.total);
+        this.finished = new Uint8Array(this.total);
+        this.latencies = new Float64Array(this.total);
+    }
+
+    run(closed: boolean, signal: AbortSignal | undefined): Promise<CycleOutcome<T>> {
+        return new Promise<CycleOutcome<T>>((resolve) => {
+            this.resolve = resolve;
+            if (this.total === 0 || closed || signal?.aborted) {
+                this.end();
+                return;
+            }
+            this.signal = signal;
+            signal?.addEventListener('abort', this.end, { once: true });
+            this.launch();
+        });
+    }
+
+    private readonly end = (): void => {
+        if (this.ended) return;
+        this.ended = true;
+        if (this.timer !== undefined) this.ctx.clock.clearTimeout(this.timer);
+        this.timer = undefined;
+        this.signal?.removeEventListener('abort', this.end);
+        this.resolve({ stats: this.stats(), results: this.results });
+    };
+
+    private stats(): CycleStats {
+        const { ctx, counts } = this;
+        return {
+            cycle: ctx.cycle,
+            startedAt: ctx.startedAt,
+            durationMs: ctx.clock.now() - ctx.startedAt,
+            sensors: ctx.sensors,
+            reads: this.total,
+            ok: counts.ok,
+            failed: counts.error + counts.offline + counts.timeout,
+            error: counts.error,
+            offline: counts.offline,
+            timeout: counts.timeout,
+            quarantined: ctx.sensors - this.total,
+            retried: ctx.retried,
+            recovered: ctx.recovered,
+            skippedCycles: ctx.skippedCycles(),
+            latencyMs: percentiles(this.latencies.subarray(0, this.settled)),
+            ...ctx.opts.sample?.(),
+        };
+    }
+
+    private finish(k: number, result: FleetResult<T>): void {
+        if (this.finished[k] === 1 || this.ended) return;
+        this.finished[k] = 1;
+        this.running--;
+        this.latencies[this.settled++] = result.latencyMs;
+        this.counts[result.status]++;
+        this.ctx.record(this.due[k], result);
+        if (this.ctx.opts.collect) this.results.push(result);
+        this.ctx.opts.onResult?.(result);
+        if (this.settled === this.total) this.end();
+        else this.launch();
+    }
+
+    /** Sets the timer for the oldest read still running, if any. */
+    private arm(): void {
+        while (this.head < this.next && this.finished[this.head] === 1) this.head++;
+        if (this.head === this.next) return;
+        const { clock, opts } = this.ctx;
+        this.timer = clock.setTimeout(
+            this.onDeadline,
+            Math.max(0, this.begins[this.head] + opts.timeoutMs - clock.now()),
+        );
+    }
+
+    private readonly onDeadline = (): void => {
+        this.timer = undefined;
+        this.firing = true;
+        const now = this.ctx.clock.now();
+        const timeoutMs = this.ctx.opts.timeoutMs;
+        while (this.head < this.next && !this.ended) {
+            const k = this.head;
+            if (this.finished[k] === 0) {
+                if (this.begins[k] + timeoutMs > now) break;
+                const slot = this.due[k];
+                this.finish(k, {
+                    member: slot.member,
+                    status: 'timeout',
+                    error: timeoutError(timeoutMs),
+                    ts: now,
+                    latencyMs: now - this.begins[k],
+                    seq: slot.seq,
+                    probe: false,
+                });
+            }
+            this.head++;
+        }
+        this.firing = false;
+        if (!this.ended) this.arm();
+    };
+
+    private start(k: number): void {
+        const slot = this.due[k];
+        const member = slot.member;
+        const clock = this.ctx.clock;
+        this.running++;
+        const begin = clock.now();
+        this.begins[k] = begin;
+        this.next = k + 1;
+        const seq = ++slot.seq;
+        if (this.timer === undefined && !this.firing) this.arm();
+        startRead(
+            member,
+            (value) => {
+                const ts = clock.now();
+                this.finish(k, { member, status: 'ok', value, ts, latencyMs: ts - begin, seq, probe: false });
+            },
+            (error, status) => {
+                const ts = clock.now();
+                this.finish(k, { member, status, error, ts, latencyMs: ts - begin, seq, probe: false });
+            },
+        );
+    }
+
+    private launch(): void {
+        while (this.running < this.limit && this.next < this.total && !this.ended) this.start(this.next);
+    }
+}
+
 /**
  * Reads every sensor of a fleet concurrently, once per `runCycle()`: a cycle
  * lasts as long as its slowest read, never longer than the timeout, however
@@ -205,145 +380,30 @@ export class FleetCollector<T> {
      * with what arrived so far.
      */
     runCycle(signal?: AbortSignal): Promise<CycleOutcome<T>> {
-        const clock = this.clock;
-        const startedAt = clock.now();
-        const cycle = ++this.cycles;
-        const slots = this.slots;
         const due: Slot<T>[] = [];
-        for (const s of slots) if (s.backoffMs === 0) due.push(s);
-        const total = due.length;
-        const collect = this.opts.collect;
-        const results: FleetResult<T>[] = collect ? this.retried : [];
+        for (const s of this.slots) if (s.backoffMs === 0) due.push(s);
+        const results: FleetResult<T>[] = this.opts.collect ? this.retried : [];
         this.retried = [];
-        const retried = this.retriedCount;
-        const recovered = this.recoveredCount;
+        const cycle = new Cycle<T>(
+            {
+                opts: this.opts,
+                clock: this.clock,
+                cycle: ++this.cycles,
+                startedAt: this.clock.now(),
+                sensors: this.slots.length,
+                retried: this.retriedCount,
+                recovered: this.recoveredCount,
+                record: (slot, result) => {
+                    this.record(slot, result);
+                },
+                skippedCycles: () => this.skippedCycles,
+            },
+            due,
+            results,
+        );
         this.retriedCount = 0;
         this.recoveredCount = 0;
-        const latencies = new Float64Array(total);
-        const counts = { ok: 0, error: 0, offline: 0, timeout: 0 };
-        const timeoutMs = this.opts.timeoutMs;
-        const limit = this.opts.concurrency > 0 ? this.opts.concurrency : total;
-
-        return new Promise<CycleOutcome<T>>((resolve) => {
-            // Reads are numbered in the order they start; their start times and whether they ended live in typed
-            // arrays rather than an object per read: a cycle of 10,000 reads would otherwise keep 10,000 more
-            // objects alive for its whole length, for the garbage collector to copy and promote.
-            const begins = new Float64Array(total);
-            const finished = new Uint8Array(total);
-            let head = 0;
-            let next = 0;
-            let running = 0;
-            let settled = 0;
-            let timer: unknown;
-            let firing = false;
-            let ended = false;
-
-            const end = (): void => {
-                if (ended) return;
-                ended = true;
-                if (timer !== undefined) clock.clearTimeout(timer);
-                timer = undefined;
-                signal?.removeEventListener('abort', end);
-                const now = clock.now();
-                const sample = this.opts.sample?.();
-                const stats: CycleStats = {
-                    cycle,
-                    startedAt,
-                    durationMs: now - startedAt,
-                    sensors: slots.length,
-                    reads: total,
-                    ok: counts.ok,
-                    failed: counts.error + counts.offline + counts.timeout,
-                    error: counts.error,
-                    offline: counts.offline,
-                    timeout: counts.timeout,
-                    quarantined: slots.length - total,
-                    retried,
-                    recovered,
-                    skippedCycles: this.skippedCycles,
-                    latencyMs: percentiles(latencies.subarray(0, settled)),
-                    ...sample,
-                };
-                resolve({ stats, results });
-            };
-
-            const finish = (k: number, result: FleetResult<T>): void => {
-                if (finished[k] === 1 || ended) return;
-                finished[k] = 1;
-                running--;
-                latencies[settled++] = result.latencyMs;
-                counts[result.status]++;
-                this.record(due[k], result);
-                if (collect) results.push(result);
-                this.opts.onResult?.(result);
-                if (settled === total) end();
-                else launch();
-            };
-
-            const arm = (): void => {
-                while (head < next && finished[head] === 1) head++;
-                if (head === next) return;
-                timer = clock.setTimeout(onDeadline, Math.max(0, begins[head] + timeoutMs - clock.now()));
-            };
-
-            const onDeadline = (): void => {
-                timer = undefined;
-                firing = true;
-                const now = clock.now();
-                while (head < next && !ended) {
-                    const k = head;
-                    if (finished[k] === 0) {
-                        if (begins[k] + timeoutMs > now) break;
-                        const slot = due[k];
-                        finish(k, {
-                            member: slot.member,
-                            status: 'timeout',
-                            error: timeoutError(timeoutMs),
-                            ts: now,
-                            latencyMs: now - begins[k],
-                            seq: slot.seq,
-                            probe: false,
-                        });
-                    }
-                    head++;
-                }
-                firing = false;
-                if (!ended) arm();
-            };
-
-            const start = (k: number): void => {
-                const slot = due[k];
-                const member = slot.member;
-                running++;
-                const begin = clock.now();
-                begins[k] = begin;
-                next = k + 1;
-                const seq = ++slot.seq;
-                if (timer === undefined && !firing) arm();
-                startRead(
-                    member,
-                    (value) => {
-                        const ts = clock.now();
-                        finish(k, { member, status: 'ok', value, ts, latencyMs: ts - begin, seq, probe: false });
-                    },
-                    (error, status) => {
-                        const ts = clock.now();
-                        finish(k, { member, status, error, ts, latencyMs: ts - begin, seq, probe: false });
-                    },
-                );
-            };
-
-            const launch = (): void => {
-                while (running < limit && next < total && !ended) start(next);
-            };
-
-            if (total === 0 || this.closed || signal?.aborted) {
-                end();
-                return;
-            }
-            signal?.addEventListener('abort', end, { once: true });
-            launch();
-        });
+        return cycle.run(this.closed, signal);
     }
 
     /** Feeds a result to the sensor's breaker; quarantines it after too many failures in a row. */

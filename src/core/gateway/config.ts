@@ -68,6 +68,15 @@ export function parseGatewayConfig(
 }
 
 function parse(raw: Record<string, unknown>, tokensText: unknown): GatewayConfig {
+    const { host, port, tls } = endpoint(raw);
+    const table = deviceTable(raw.devices, parseTokens(tokensText));
+    const warningProblems = tableWarnings(table);
+    const warnings = warningProblems.map((w) => w.message);
+    return { host, port, tls, devices: table.devices, limits: limitsOf(raw), warnings, warningProblems };
+}
+
+/** Where the gateway listens: host, port and the TLS configuration node, if any. */
+function endpoint(raw: Record<string, unknown>): { host: string; port: number; tls: string } {
     const host = blank(raw.host) ? DEFAULT_HOST : typeof raw.host === 'string' ? raw.host.trim() : '';
     if (isIP(host) === 0 && !HOSTNAME.test(host))
         throw new ConfigError(
@@ -86,9 +95,19 @@ function parse(raw: Record<string, unknown>, tokensText: unknown): GatewayConfig
     const useTls = raw.usetls === true || raw.usetls === 'true';
     const tls = useTls && typeof raw.tls === 'string' ? raw.tls.trim() : '';
     if (useTls && tls === '') throw new ConfigError('tls-missing', {}, 'TLS is on but no TLS configuration is chosen');
+    return { host, port, tls };
+}
 
-    const tokens = parseTokens(tokensText);
-    const rows = raw.devices === undefined || raw.devices === null ? [] : raw.devices;
+interface DeviceTable {
+    readonly devices: readonly DeviceEntry[];
+    /** Ids of devices without a token, and with one shorter than SHORT_TOKEN. */
+    readonly noToken: readonly string[];
+    readonly shortToken: readonly string[];
+}
+
+/** The device table, each row with its token; a bad row refuses the whole table. */
+function deviceTable(saved: unknown, tokens: ReadonlyMap<string, string>): DeviceTable {
+    const rows = saved === undefined || saved === null ? [] : saved;
     if (!Array.isArray(rows)) throw new ConfigError('device-list', {}, 'devices must be a list');
     if (rows.length > MAX_DEVICES)
         throw new ConfigError('too-many-devices', { max: MAX_DEVICES }, `at most ${MAX_DEVICES} devices`);
@@ -97,29 +116,38 @@ function parse(raw: Record<string, unknown>, tokensText: unknown): GatewayConfig
     const noToken: string[] = [];
     const shortToken: string[] = [];
     for (const row of rows as unknown[]) {
-        const r = row !== null && typeof row === 'object' ? (row as Record<string, unknown>) : {};
-        const id = typeof r.id === 'string' ? r.id.trim() : '';
-        if (!ID_PATTERN.test(id))
-            throw new ConfigError(
-                'device-id',
-                { id },
-                `device id ${JSON.stringify(id)} is not valid: use letters, digits and . _ : - (not first), at most 64 characters`,
-            );
-        if (seen.has(id)) throw new ConfigError('device-twice', { id }, `device ${id} is listed twice`);
-        seen.add(id);
-        const location = typeof r.location === 'string' ? r.location.trim() : '';
-        if (location.length > LOCATION_MAX_LENGTH)
-            throw new ConfigError(
-                'device-location',
-                { id, max: LOCATION_MAX_LENGTH },
-                `the location of device ${id} is longer than ${LOCATION_MAX_LENGTH} characters`,
-            );
-        const token = tokens.get(id);
-        if (token === undefined) noToken.push(id);
-        else if (token.length < SHORT_TOKEN) shortToken.push(id);
-        devices.push({ id, token, location });
+        const device = deviceRow(row, seen);
+        const token = tokens.get(device.id);
+        if (token === undefined) noToken.push(device.id);
+        else if (token.length < SHORT_TOKEN) shortToken.push(device.id);
+        devices.push({ id: device.id, token, location: device.location });
     }
-    // One warning per kind, however many devices: a table of thousands must not flood the log.
+    return { devices, noToken, shortToken };
+}
+
+function deviceRow(row: unknown, seen: Set<string>): { id: string; location: string } {
+    const r = row !== null && typeof row === 'object' ? (row as Record<string, unknown>) : {};
+    const id = typeof r.id === 'string' ? r.id.trim() : '';
+    if (!ID_PATTERN.test(id))
+        throw new ConfigError(
+            'device-id',
+            { id },
+            `device id ${JSON.stringify(id)} is not valid: use letters, digits and . _ : - (not first), at most 64 characters`,
+        );
+    if (seen.has(id)) throw new ConfigError('device-twice', { id }, `device ${id} is listed twice`);
+    seen.add(id);
+    const location = typeof r.location === 'string' ? r.location.trim() : '';
+    if (location.length > LOCATION_MAX_LENGTH)
+        throw new ConfigError(
+            'device-location',
+            { id, max: LOCATION_MAX_LENGTH },
+            `the location of device ${id} is longer than ${LOCATION_MAX_LENGTH} characters`,
+        );
+    return { id, location };
+}
+
+/** One warning per kind, however many devices: a table of thousands must not flood the log. */
+function tableWarnings({ devices, noToken, shortToken }: DeviceTable): ConfigProblem[] {
     const warningProblems: ConfigProblem[] = [];
     if (devices.length === 0)
         warningProblems.push(new ConfigError('no-devices', {}, 'the device table is empty, so no device can connect'));
@@ -139,10 +167,13 @@ function parse(raw: Record<string, unknown>, tokensText: unknown): GatewayConfig
                 `the token of ${devicesText(shortToken)} is shorter than ${SHORT_TOKEN} characters: easy to guess`,
             ),
         );
-    const warnings = warningProblems.map((w) => w.message);
+    return warningProblems;
+}
 
+function limitsOf(raw: Record<string, unknown>): GatewayLimits {
+    // Checked first: of several bad limits, the line length is the one reported.
     const maxLineBytes = limit(raw, 'maxLineBytes', 'maximum line length (bytes)', true);
-    const limits: GatewayLimits = {
+    return {
         maxConnections: limit(raw, 'maxConnections', 'maximum connections', true),
         maxLineBytes,
         messagesPerSecond: limit(raw, 'rate', 'messages per second per device', false),
@@ -151,7 +182,6 @@ function parse(raw: Record<string, unknown>, tokensText: unknown): GatewayConfig
         idleTimeoutMs: Math.round(limit(raw, 'idleTimeout', 'idle timeout (s)', false) * 1000),
         maxOutboundBytes: limit(raw, 'maxOutbound', 'unsent data per device (KiB)', true) * 1024,
     };
-    return { host, port, tls, devices, limits, warnings, warningProblems };
 }
 
 /** `a`, `a, b, c`, `a, b, c, d, e (+7)`: ids for a translated sentence. */

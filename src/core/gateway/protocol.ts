@@ -21,6 +21,7 @@ import {
     UNIT_MAX_LENGTH,
 } from '../shared/reading';
 import type { ReadingValue, SensorKind } from '../shared/reading';
+import { describeValue, quote } from '../shared/texts';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -140,18 +141,8 @@ function field(obj: Fields, key: string): unknown {
     return Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
 }
 
-/** A short, printable quote of device text for an error message. */
-export function quote(text: string): string {
-    return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
-}
-
-function describe(v: unknown): string {
-    if (v === null) return 'null';
-    if (typeof v === 'string') return `the string ${quote(v)}`;
-    if (Array.isArray(v)) return 'an array';
-    if (typeof v === 'number') return String(v);
-    return typeof v === 'object' ? 'an object' : typeof v;
-}
+/** A value for an English error text sent to a device (devices get no translation). */
+const describe = (v: unknown): string => describeValue(v).message;
 
 export function isValidId(v: unknown): v is string {
     return typeof v === 'string' && ID_PATTERN.test(v);

@@ -1,7 +1,9 @@
 import { BoundedQueue, type OverflowPolicy } from '../shared/queue';
 import { TopicRouter } from './router';
 import { clonePlain, deepFreeze, thawCopy } from '../shared/freeze';
-import { eventTypeError, patternError, topicMatches } from '../shared/topic';
+import { eventTypeProblem, patternProblem, topicMatches } from '../shared/topic';
+import { problemOf } from '../shared/config-fields';
+import { problem, ProblemError, type Problem } from '../shared/texts';
 import { TypeTotals, type TypeTotalsSnapshot } from './type-totals';
 
 /** What a hub adds to every event: `msg.event`. */
@@ -69,12 +71,15 @@ export type PublishListener = (type: string, msg: Readonly<Message>) => void;
 
 export type DeliveryHandler = (msg: Message, sub: Subscriber) => void;
 
-export class HubError extends Error {
+const closedError = (): HubError => new HubError(problem('hub.closed', {}, 'hub is closed'), 'closed');
+
+/** A refused publish or subscription: `code` says which kind, `problem` (see ProblemError) what to tell the user. */
+export class HubError extends ProblemError {
     constructor(
-        message: string,
+        problem: Problem,
         readonly code: 'invalid_type' | 'invalid_pattern' | 'closed',
     ) {
-        super(message);
+        super(problem);
         this.name = 'HubError';
     }
 }
@@ -135,12 +140,12 @@ export class EventHub {
      * it received), so a lone subscriber may get that very object.
      */
     publish(type: unknown, msg: Message, source = '', retain = false, owned = false): EventMessage {
-        if (this.closed) throw new HubError('hub is closed', 'closed');
+        if (this.closed) throw closedError();
         // A type the router has cached was validated when it was first published.
         let subs = typeof type === 'string' ? this.router.cached(type) : undefined;
         if (subs === undefined) {
-            const err = eventTypeError(type);
-            if (err !== undefined) throw new HubError(err, 'invalid_type');
+            const bad = eventTypeProblem(type);
+            if (bad !== undefined) throw new HubError(problemOf(bad, 'eventType', bad.message), 'invalid_type');
             subs = this.router.match(type as string);
         }
         this.totals.add(type as string);
@@ -275,11 +280,12 @@ export class EventHub {
     }
 
     subscribe(handler: DeliveryHandler, opts: SubscriberOptions): Subscriber {
-        if (this.closed) throw new HubError('hub is closed', 'closed');
-        if (opts.patterns.length === 0) throw new HubError('no pattern to subscribe to', 'invalid_pattern');
+        if (this.closed) throw closedError();
+        if (opts.patterns.length === 0)
+            throw new HubError(problem('hub.no-pattern', {}, 'no pattern to subscribe to'), 'invalid_pattern');
         for (const p of opts.patterns) {
-            const err = patternError(p);
-            if (err !== undefined) throw new HubError(err, 'invalid_pattern');
+            const bad = patternProblem(p);
+            if (bad !== undefined) throw new HubError(problemOf(bad, 'patterns', bad.message), 'invalid_pattern');
         }
         const sub = new Subscriber(this, handler, {
             ...opts,

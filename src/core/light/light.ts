@@ -6,7 +6,7 @@
  */
 import { realClock, type Clock } from '../shared/clock';
 import { topicMatches } from '../shared/topic';
-import { describeValue, problem, type Problem } from '../shared/texts';
+import { describeValue, problem, quote, type Problem } from '../shared/texts';
 
 export type LightState = 'on' | 'off';
 export type LightReason = 'motion' | 'timeout' | 'manual';
@@ -464,7 +464,7 @@ export function readLightInput(msg: Readonly<Record<string, unknown>>, patterns:
                     problem(
                         'sensorhub-light.input.lux',
                         { topic, got: describeValue(payload) },
-                        `a light level on "${topic}" must be a number of lux, 0 or more, got ${describe(payload)}`,
+                        `a light level on "${topic}" must be a number of lux, 0 or more, got ${describeValue(payload).message}`,
                     ),
                 );
             return { kind: 'lux', lux: payload };
@@ -498,7 +498,7 @@ function commandFrom(action: unknown, brightness: unknown, where: string): Light
             problem(
                 'sensorhub-light.input.action-type',
                 { where, got: describeValue(action) },
-                `${where} must be "on", "off", "toggle" or "auto", got ${describe(action)}`,
+                `${where} must be "on", "off", "toggle" or "auto", got ${describeValue(action).message}`,
             ),
         );
     const a = action.trim().toLowerCase();
@@ -516,7 +516,7 @@ function commandFrom(action: unknown, brightness: unknown, where: string): Light
             problem(
                 'sensorhub-light.input.brightness',
                 { max: BRIGHTNESS_MAX, got: describeValue(brightness) },
-                `brightness must be a number from 0 to ${BRIGHTNESS_MAX}, got ${describe(brightness)}`,
+                `brightness must be a number from 0 to ${BRIGHTNESS_MAX}, got ${describeValue(brightness).message}`,
             ),
         );
     return { kind: 'command', command: { action: a, brightness } };
@@ -528,18 +528,4 @@ function isAction(v: string): v is LightAction {
 
 function isObject(v: unknown): v is Record<string, unknown> {
     return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-function quote(text: string): string {
-    return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
-}
-
-/** A value as a sentence fragment: `the string "abc"`, `250`, `null`, `an object`. */
-export function describe(v: unknown): string {
-    if (v === null) return 'null';
-    if (v === undefined) return 'nothing';
-    if (Array.isArray(v)) return 'an array';
-    if (typeof v === 'string') return `the string ${quote(v)}`;
-    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-    return `${typeof v === 'object' ? 'an' : 'a'} ${typeof v}`;
 }

@@ -3,11 +3,8 @@ import type { EventHub } from '../hub/hub';
 import type { ConnectionStats } from '../serial/connection';
 import type { NodeMetrics } from '../shared/metrics-registry';
 import type { ProcessSample } from '../fleet/fleet';
+import { LatestReadings, type ReadingsSnapshot } from './readings';
 import { ConfigError, blank, choiceField, num, settle, wholeField, type Raw } from '../shared/config-fields';
-import type { MetricFamily, Sample } from './prometheus';
-import { LIGHT_MODES } from '../light/light';
-import { LOCK_STATES } from '../door-lock/door-lock';
-import { REFUSAL_REASONS } from '../gateway/protocol';
 
 export type MonitorFormat = 'object' | 'prometheus';
 
@@ -155,6 +152,8 @@ export interface MonitorSources {
     readonly serialPorts?: () => readonly SerialPortMetrics[];
     /** A subscriber's node name from its id, when it has one. */
     readonly nameOf?: (id: string) => string | undefined;
+    /** Keep the latest reading of up to this many sensors seen on the hub (none when not given). */
+    readonly readings?: number;
 }
 
 export interface TypeRate extends TypeCount {
@@ -216,6 +215,8 @@ export interface MonitorSnapshot {
     readonly nodes: readonly NodeMetrics[];
     readonly serialPorts: readonly SerialPortMetrics[];
     readonly process: ProcessMetrics;
+    /** The latest reading of each sensor seen on the hub, when the collector keeps them. */
+    readonly readings?: ReadingsSnapshot;
 }
 
 /** The snapshot list each node type's figures go to; other types go to `nodes`. */
@@ -256,12 +257,23 @@ const round = (v: number, digits: number): number => {
 export class MonitorCollector {
     private readonly counter: EventCounter;
     private readonly stopCounting: () => void;
+    private readonly readings: LatestReadings | undefined;
     private lastAt: number;
     private last: { published: number; delivered: number; dropped: number };
 
     constructor(private readonly src: MonitorSources) {
         this.counter = new EventCounter(src.maxTypes);
-        this.stopCounting = src.hub.onPublish(this.counter.count);
+        this.readings = src.readings === undefined ? undefined : new LatestReadings(src.readings, src.now);
+        const record = this.readings?.record;
+        const count = this.counter.count;
+        this.stopCounting = src.hub.onPublish(
+            record === undefined
+                ? count
+                : (type, msg) => {
+                      count(type);
+                      record(msg);
+                  },
+        );
         this.lastAt = src.now();
         const s = src.hub.stats();
         this.last = { published: s.published, delivered: s.delivered, dropped: s.dropped };
@@ -323,6 +335,7 @@ export class MonitorCollector {
             ...byKind,
             serialPorts: src.serialPorts?.() ?? [],
             process: src.process(),
+            ...(this.readings ? { readings: this.readings.snapshot() } : {}),
         };
     }
 
@@ -345,425 +358,4 @@ export function statusFigures(s: MonitorSnapshot): { types: string; rate: string
     };
 }
 
-const MIB = 1024 * 1024;
-
-/** A number field of a provider's object, if it is one. */
-function numberAt(o: unknown, ...path: string[]): number | undefined {
-    let v: unknown = o;
-    for (const k of path) {
-        if (v === null || typeof v !== 'object') return undefined;
-        v = (v as Record<string, unknown>)[k];
-    }
-    return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-}
-
-/** A string field of a provider's object, if it is one. */
-function stringAt(o: unknown, key: string): string | undefined {
-    if (o === null || typeof o !== 'object') return undefined;
-    const v = (o as Record<string, unknown>)[key];
-    return typeof v === 'string' ? v : undefined;
-}
-
-type Labels = Record<string, string>;
-
-/** A gateway's figures as metric families: name, type, help, and its field of GatewayStats. */
-const GATEWAY_FIGURES = [
-    ['sensorhub_gateway_connections', 'gauge', 'Open connections of a gateway, authenticated or not.', 'connections'],
-    ['sensorhub_gateway_pending', 'gauge', 'Connections of a gateway still waiting for their hello.', 'pending'],
-    ['sensorhub_gateway_devices_online', 'gauge', 'Devices connected to a gateway.', 'devicesOnline'],
-    ['sensorhub_gateway_readings_total', 'counter', 'Readings a gateway received.', 'readings'],
-    ['sensorhub_gateway_commands_total', 'counter', 'Commands a gateway sent to devices.', 'commands'],
-    [
-        'sensorhub_gateway_auth_checks_total',
-        'counter',
-        'Hellos whose token a gateway compared (throttled and malformed ones are refused before).',
-        'authChecks',
-    ],
-    [
-        'sensorhub_gateway_throttled_addresses',
-        'gauge',
-        'Addresses whose hellos a gateway refuses for now after failed ones.',
-        'throttledAddresses',
-    ],
-    [
-        'sensorhub_gateway_throttled_devices',
-        'gauge',
-        'Device ids whose hellos a gateway refuses for now after failed ones.',
-        'throttledDevices',
-    ],
-] as const;
-
-function gatewayFamilies(f: Families, gateways: readonly NodeMetrics[]): void {
-    for (const g of gateways) {
-        const labels = { gateway: g.id, name: g.name };
-        const m = g.metrics;
-        for (const [name, type, help, key] of GATEWAY_FIGURES) f.add(name, type, help, labels, numberAt(m, key));
-        if (m === null) continue;
-        for (const reason of REFUSAL_REASONS)
-            f.add(
-                'sensorhub_gateway_refusals_total',
-                'counter',
-                'Refusals of a gateway by reason (a message, a hello or a connection).',
-                { ...labels, reason },
-                numberAt(m, 'refused', reason) ?? 0,
-            );
-    }
-}
-
-/** Builds families, dropping samples whose value a provider did not give. */
-class Families {
-    readonly list: MetricFamily[] = [];
-    private readonly byName = new Map<string, Sample[]>();
-
-    add(name: string, type: 'counter' | 'gauge', help: string, labels: Labels, value: number | undefined): void {
-        if (value === undefined) return;
-        let samples = this.byName.get(name);
-        if (samples === undefined) {
-            samples = [];
-            this.byName.set(name, samples);
-            this.list.push({ name, type, help, samples });
-        }
-        samples.push({ labels, value });
-    }
-}
-
-/**
- * A snapshot as Prometheus metric families: counters for totals, gauges for
- * levels, in base units (seconds, bytes). Per-interval rates are left out:
- * Prometheus derives them from the counters with rate().
- */
-export function prometheusFamilies(s: MonitorSnapshot): MetricFamily[] {
-    const f = new Families();
-    const hub = { hub: s.hub.name || s.hub.id };
-    const h = s.hub;
-    for (const t of h.events.totals.byType)
-        f.add(
-            'sensorhub_events_total',
-            'counter',
-            'Events published on the hub since the monitor started, by type.',
-            { ...hub, type: t.type },
-            t.count,
-        );
-    f.add(
-        'sensorhub_events_other_total',
-        'counter',
-        'Events of types beyond the monitor\'s "event types by name" bound since it started.',
-        hub,
-        h.events.totals.other,
-    );
-    f.add('sensorhub_hub_published_total', 'counter', 'Events published on the hub.', hub, h.published);
-    f.add('sensorhub_hub_delivered_total', 'counter', 'Deliveries of events to subscribers.', hub, h.delivered);
-    f.add('sensorhub_hub_dropped_total', 'counter', 'Events dropped by full subscriber queues.', hub, h.dropped);
-    f.add('sensorhub_hub_retained', 'gauge', 'Event types with a retained event.', hub, h.retained);
-    f.add('sensorhub_hub_subscribers', 'gauge', 'Subscribers of the hub.', hub, h.subscriberCount);
-    for (const sub of h.subscribers) {
-        const labels = { ...hub, subscriber: sub.id, name: sub.name, patterns: sub.patterns.join(',') };
-        f.add('sensorhub_subscriber_queued', 'gauge', "Events waiting in a subscriber's queue.", labels, sub.queued);
-        f.add(
-            'sensorhub_subscriber_pending',
-            'gauge',
-            'Deliveries to a subscriber not yet finished downstream.',
-            labels,
-            sub.pending,
-        );
-        f.add(
-            'sensorhub_subscriber_dropped_total',
-            'counter',
-            "Events a subscriber's full queue dropped.",
-            labels,
-            sub.dropped,
-        );
-        f.add(
-            'sensorhub_subscriber_delivered_total',
-            'counter',
-            'Events delivered to a subscriber.',
-            labels,
-            sub.delivered,
-        );
-    }
-    if (h.mqtt) {
-        const m = h.mqtt;
-        f.add('sensorhub_mqtt_sent_total', 'counter', 'Events sent to the MQTT broker.', hub, m.sent);
-        f.add('sensorhub_mqtt_received_total', 'counter', 'Events received from the MQTT broker.', hub, m.received);
-        f.add('sensorhub_mqtt_buffered', 'gauge', 'Events buffered while the broker is unreachable.', hub, m.buffered);
-        f.add(
-            'sensorhub_mqtt_buffer_dropped_total',
-            'counter',
-            'Events dropped by the full offline buffer.',
-            hub,
-            m.bufferDropped,
-        );
-        f.add('sensorhub_mqtt_reconnects_total', 'counter', 'Reconnections to the MQTT broker.', hub, m.reconnects);
-    }
-    for (const fleet of s.fleets) {
-        const labels = { fleet: fleet.id, name: fleet.name };
-        const m = fleet.metrics;
-        const ms = (v: number | undefined): number | undefined => (v === undefined ? undefined : v / 1000);
-        f.add('sensorhub_fleet_cycles_total', 'counter', 'Read cycles a fleet finished.', labels, numberAt(m, 'cycle'));
-        f.add(
-            'sensorhub_fleet_cycle_duration_seconds',
-            'gauge',
-            "Duration of a fleet's last read cycle.",
-            labels,
-            ms(numberAt(m, 'durationMs')),
-        );
-        f.add(
-            'sensorhub_fleet_sensors',
-            'gauge',
-            'Sensors of a fleet in its last cycle.',
-            labels,
-            numberAt(m, 'sensors'),
-        );
-        f.add(
-            'sensorhub_fleet_reads_ok',
-            'gauge',
-            "Reads that succeeded in a fleet's last cycle.",
-            labels,
-            numberAt(m, 'ok'),
-        );
-        f.add(
-            'sensorhub_fleet_reads_failed',
-            'gauge',
-            "Reads that failed (error, offline, timeout) in a fleet's last cycle.",
-            labels,
-            numberAt(m, 'failed'),
-        );
-        f.add(
-            'sensorhub_fleet_quarantined',
-            'gauge',
-            'Sensors a fleet left out of its last cycle (circuit breaker open).',
-            labels,
-            numberAt(m, 'quarantined'),
-        );
-        for (const [q, key] of [
-            ['0.5', 'p50'],
-            ['0.95', 'p95'],
-        ] as const)
-            f.add(
-                'sensorhub_fleet_read_latency_seconds',
-                'gauge',
-                "Read latency percentiles of a fleet's last cycle.",
-                { ...labels, quantile: q },
-                ms(numberAt(m, 'latencyMs', key)),
-            );
-    }
-    for (const sensor of s.sensors) {
-        const labels = { sensor: sensor.id, name: sensor.name };
-        const m = sensor.metrics as Record<string, unknown> | null;
-        const latency = numberAt(m, 'latencyMs');
-        f.add(
-            'sensorhub_sensor_read_latency_seconds',
-            'gauge',
-            "Latency of a sensor's last read.",
-            labels,
-            latency === undefined ? undefined : latency / 1000,
-        );
-        const status = m?.status;
-        f.add(
-            'sensorhub_sensor_ok',
-            'gauge',
-            "Whether a sensor's last read succeeded (1) or failed (0).",
-            labels,
-            typeof status === 'string' ? Number(status === 'ok') : undefined,
-        );
-    }
-    for (const light of s.lights) {
-        const labels = { light: light.id, name: light.name };
-        const m = light.metrics;
-        const state = stringAt(m, 'state');
-        f.add(
-            'sensorhub_light_on',
-            'gauge',
-            'Whether a light is on (1) or off (0).',
-            labels,
-            state === undefined ? undefined : Number(state === 'on'),
-        );
-        f.add(
-            'sensorhub_light_brightness',
-            'gauge',
-            "A light's brightness, 0 to 100.",
-            labels,
-            numberAt(m, 'brightness'),
-        );
-        const mode = stringAt(m, 'mode');
-        // An enumeration the way Prometheus wants it: a series per value, 1 for the current one.
-        if (mode !== undefined)
-            for (const each of LIGHT_MODES)
-                f.add(
-                    'sensorhub_light_mode',
-                    'gauge',
-                    "A light's mode (auto, manual, override): 1 for the current one.",
-                    { ...labels, mode: each },
-                    Number(mode === each),
-                );
-        f.add(
-            'sensorhub_light_events_handled_total',
-            'counter',
-            'Motion, light-level and command inputs a light handled.',
-            labels,
-            numberAt(m, 'eventsHandled'),
-        );
-        f.add(
-            'sensorhub_light_commands_sent_total',
-            'counter',
-            'Commands a light sent (changes of its state or brightness).',
-            labels,
-            numberAt(m, 'commandsSent'),
-        );
-        const changedAt = numberAt(m, 'lastChangeTs');
-        f.add(
-            'sensorhub_light_last_change_timestamp_seconds',
-            'gauge',
-            "When a light's last command went out, with its reason (motion, timeout, manual).",
-            { ...labels, reason: stringAt(m, 'lastReason') ?? '' },
-            changedAt === undefined ? undefined : changedAt / 1000,
-        );
-    }
-    for (const lock of s.doorLocks) {
-        const labels = { lock: lock.id, name: lock.name };
-        const m = lock.metrics;
-        const state = stringAt(m, 'state');
-        if (state !== undefined)
-            for (const each of LOCK_STATES)
-                f.add(
-                    'sensorhub_door_lock_state',
-                    'gauge',
-                    "A door lock's state (locked, unlocked, locking, unlocking, jammed): 1 for the current one.",
-                    { ...labels, state: each },
-                    Number(state === each),
-                );
-        const lockedOut = (m as Record<string, unknown> | null)?.lockedOut;
-        f.add(
-            'sensorhub_door_lock_locked_out',
-            'gauge',
-            'Whether a door lock refuses unlocking after too many wrong codes (1) or not (0).',
-            labels,
-            typeof lockedOut === 'boolean' ? Number(lockedOut) : undefined,
-        );
-        f.add(
-            'sensorhub_door_lock_alerts_total',
-            'counter',
-            'Alerts a door lock raised, repeats not counted.',
-            labels,
-            numberAt(m, 'alertsRaised'),
-        );
-        f.add(
-            'sensorhub_door_lock_wrong_codes_total',
-            'counter',
-            'Unlock attempts with a wrong code.',
-            labels,
-            numberAt(m, 'wrongCodes'),
-        );
-        f.add(
-            'sensorhub_door_lock_lockouts_total',
-            'counter',
-            'Lockouts after too many wrong codes.',
-            labels,
-            numberAt(m, 'lockouts'),
-        );
-        f.add(
-            'sensorhub_door_lock_jams_total',
-            'counter',
-            'Times a door lock became jammed.',
-            labels,
-            numberAt(m, 'jams'),
-        );
-        f.add(
-            'sensorhub_door_lock_refused_messages_total',
-            'counter',
-            'Messages a door lock could not read; each locks an open lock.',
-            labels,
-            numberAt(m, 'refusedMessages'),
-        );
-    }
-    for (const threshold of s.thresholds) {
-        const labels = { threshold: threshold.id, name: threshold.name };
-        const m = threshold.metrics;
-        f.add(
-            'sensorhub_threshold_sensors',
-            'gauge',
-            'Sensors a threshold node tracks.',
-            labels,
-            numberAt(m, 'sensors'),
-        );
-        f.add(
-            'sensorhub_threshold_alarms_active',
-            'gauge',
-            'Alarms raised now (high, low and stale, per sensor).',
-            labels,
-            numberAt(m, 'alarmsActive'),
-        );
-        f.add(
-            'sensorhub_threshold_stale_alarms_active',
-            'gauge',
-            'Stale-data alarms raised now.',
-            labels,
-            numberAt(m, 'staleActive'),
-        );
-        f.add(
-            'sensorhub_threshold_alarms_raised_total',
-            'counter',
-            'Alarms a threshold node raised, repeats not counted.',
-            labels,
-            numberAt(m, 'alarmsRaised'),
-        );
-        f.add(
-            'sensorhub_threshold_alarms_cleared_total',
-            'counter',
-            'Alarms a threshold node cleared.',
-            labels,
-            numberAt(m, 'alarmsCleared'),
-        );
-    }
-    gatewayFamilies(f, s.gateways);
-    for (const p of s.serialPorts) {
-        const labels = { port: p.path, name: p.name };
-        f.add(
-            'sensorhub_serial_open',
-            'gauge',
-            'Whether a serial port is open (1) or not (0).',
-            labels,
-            Number(p.state === 'open'),
-        );
-        f.add('sensorhub_serial_lines_total', 'counter', 'Lines received on a serial port.', labels, p.lines);
-        f.add('sensorhub_serial_requests_total', 'counter', 'Requests written to a serial port.', labels, p.requests);
-        f.add(
-            'sensorhub_serial_requests_timed_out_total',
-            'counter',
-            'Serial requests not answered in time.',
-            labels,
-            p.requestsTimedOut,
-        );
-        f.add('sensorhub_serial_reconnects_total', 'counter', 'Reopenings of a serial port.', labels, p.reconnects);
-        f.add('sensorhub_serial_queued', 'gauge', 'Serial requests waiting or in progress.', labels, p.queued);
-    }
-    const pr = s.process;
-    for (const [q, v] of [
-        ['0.5', pr.eventLoopDelayMs.p50],
-        ['0.99', pr.eventLoopDelayMs.p99],
-    ] as const)
-        f.add(
-            'sensorhub_event_loop_delay_seconds',
-            'gauge',
-            'Event-loop delay percentiles since the last scrape.',
-            { quantile: q },
-            v / 1000,
-        );
-    f.add(
-        'sensorhub_event_loop_delay_max_seconds',
-        'gauge',
-        'Largest event-loop delay since the last scrape.',
-        {},
-        pr.eventLoopDelayMs.max / 1000,
-    );
-    f.add('sensorhub_process_heap_used_bytes', 'gauge', 'V8 heap in use.', {}, Math.round(pr.heapUsedMiB * MIB));
-    f.add(
-        'sensorhub_process_resident_memory_bytes',
-        'gauge',
-        'Resident set size of the process.',
-        {},
-        Math.round(pr.rssMiB * MIB),
-    );
-    f.add('sensorhub_process_uptime_seconds', 'gauge', 'Seconds since the process started.', {}, pr.uptimeS);
-    return f.list;
-}
+export { prometheusFamilies, FAMILY_TABLES, type FamilyTable, type Figure } from './families';

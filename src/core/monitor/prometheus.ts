@@ -3,7 +3,8 @@
  * https://prometheus.io/docs/instrumenting/exposition_formats/
  */
 
-export type MetricType = 'counter' | 'gauge';
+/** A summary here carries quantiles only (no _sum or _count), which the format allows. */
+export type MetricType = 'counter' | 'gauge' | 'summary';
 
 export interface Sample {
     /** Label names to values, in the order they are written. */

@@ -6,7 +6,7 @@
  * catalog. `settle` turns it into the `{error, problem}` a node reports.
  */
 
-import type { Problem } from './texts';
+import { ProblemError, type Problem, type ProblemParam } from './texts';
 
 export type Raw = Record<string, unknown>;
 
@@ -86,36 +86,37 @@ export const CONFIG_CODES = {
 } as const;
 
 export type ConfigCode = keyof typeof CONFIG_CODES;
-export type ConfigParams<C extends ConfigCode> = { readonly [P in (typeof CONFIG_CODES)[C][number]]: string | number };
+export type ConfigParams<C extends ConfigCode> = { readonly [P in (typeof CONFIG_CODES)[C][number]]: ProblemParam };
 
 /** Parameters that hold a property name rather than a value. */
 export const FIELD_PARAMS: readonly string[] = ['field', 'other'];
 /** A parameter that holds a nested problem (a fleet row's own problem). */
 const REASON = 'reason';
 
-/** A configuration problem: a run-time Problem whose code is a configuration code and whose parameters are plain values. */
+/** A configuration problem: a Problem whose code is a configuration code (a bare key of `config.`). */
 export interface ConfigProblem extends Problem {
     readonly code: ConfigCode;
-    readonly params: Readonly<Record<string, string | number>>;
     readonly inner?: ConfigProblem;
 }
 
-export class ConfigError<C extends ConfigCode = ConfigCode> extends Error implements ConfigProblem {
-    readonly params: Readonly<Record<string, string | number>>;
+/** A thrown configuration problem: a ProblemError that is also the problem itself, for `settle` to hand on. */
+export class ConfigError<C extends ConfigCode = ConfigCode> extends ProblemError implements ConfigProblem {
+    declare readonly problem: ConfigProblem;
+    readonly params: Readonly<Record<string, ProblemParam>>;
     constructor(
         readonly code: C,
         params: ConfigParams<C>,
         message: string,
         readonly inner?: ConfigProblem,
     ) {
-        super(message);
+        super(inner === undefined ? { code, params, message } : { code, params, message, inner });
         this.params = params;
     }
 }
 
 /** A problem found by a core check that does not know the property, as a ConfigError naming it. */
 export function problemOf(
-    found: { code: ConfigCode; params: Readonly<Record<string, string | number>> },
+    found: { code: ConfigCode; params: Readonly<Record<string, ProblemParam>> },
     field: string,
     message: string,
 ): ConfigError {

@@ -1,4 +1,4 @@
-import { describeValue, problem, type Problem } from './texts';
+import { describeValue, problem, ProblemError, type Problem } from './texts';
 
 /**
  * The reading contract (../shared/DESIGN.md): what every sensor source sends,
@@ -48,14 +48,18 @@ export interface ReadingMessage {
     reading: ReadingInfo;
 }
 
-/** A failed read, with the status it reports and, where core knows it, the problem to say it in the user's language. */
-export class ReadError extends Error {
+/**
+ * A failed read, with the status it reports and the problem to say it in the
+ * user's language; without one from core (an operating system's or a
+ * library's error) the problem only carries that message.
+ */
+export class ReadError extends ProblemError {
     constructor(
         readonly status: FailureStatus,
         message: string,
-        readonly problem?: Problem,
+        problem_: Problem = problem('read.failed', { detail: message }, message),
     ) {
-        super(message);
+        super(problem_, message);
         this.name = 'ReadError';
     }
 }

@@ -67,6 +67,9 @@ export const TEXT_CODES = {
     'read.timeout': ['ms'],
     'read.offline': [],
     'read.simulated': [],
+    'read.failed': ['detail'],
+    'hub.closed': [],
+    'hub.no-pattern': [],
 
     'device.not-json': ['topic', 'detail'],
     'device.not-object': ['topic', 'detail'],
@@ -76,6 +79,15 @@ export const TEXT_CODES = {
     'device.config': ['topic', 'detail'],
     'device.rpc-error': ['topic', 'detail'],
     'device.no-value': ['topic', 'detail'],
+
+    'sensorhub-door-lock.errors.both': [],
+    'sensorhub-door-lock.errors.command-type': ['got'],
+    'sensorhub-door-lock.errors.command-unknown': ['command'],
+    'sensorhub-door-lock.errors.feedback-type': ['got'],
+    'sensorhub-door-lock.errors.feedback-unknown': ['feedback'],
+    'sensorhub-door-lock.errors.code-type': ['got'],
+    'sensorhub-door-lock.errors.motion-type': ['topic', 'got'],
+    'sensorhub-door-lock.errors.unknown-message': ['patterns', 'topic'],
 
     'sensorhub-light.input.lux': ['topic', 'got'],
     'sensorhub-light.input.not-command': [],
@@ -104,16 +116,25 @@ export type TextCode = keyof typeof TEXT_CODES;
 export type TextParams<C extends TextCode> = { readonly [P in (typeof TEXT_CODES)[C][number]]: ProblemParam };
 
 /** Sections of TEXT_CODES kept once, in the hub catalog's `common` section. */
-export const SHARED_SECTIONS: readonly string[] = ['config', 'read', 'value', 'device'];
+export const SHARED_SECTIONS: readonly string[] = ['config', 'read', 'value', 'device', 'hub'];
 
 export function problem<C extends TextCode>(code: C, params: TextParams<C>, message: string): Problem {
     return { code, params, message };
 }
 
-/** A thrown problem: an Error for code that only knows errors, with the problem for the adapter. */
+/**
+ * The one error that carries a problem: thrown where code only knows errors
+ * (a failed read, a refused publish, a bad configuration), its `problem` for
+ * the adapter to say in the user's language (see src/config-text.ts), its
+ * message the English one. ConfigError, ReadError and HubError are thin
+ * subclasses of it.
+ */
 export class ProblemError extends Error {
-    constructor(readonly problem: Problem) {
-        super(problem.message);
+    constructor(
+        readonly problem: Problem,
+        message = problem.message,
+    ) {
+        super(message);
     }
 }
 
@@ -123,19 +144,35 @@ export function problemOfError(err: unknown): Problem | undefined {
     return typeof p === 'object' && p !== null && typeof (p as Problem).code === 'string' ? (p as Problem) : undefined;
 }
 
-/** A short, printable quote of user or device text. */
+/**
+ * The one way to show a value in an error text (both languages). Problems are
+ * data: an adapter says a described value in the user's language (the shared
+ * `value.` texts), and core uses the English `message` for logs and devices.
+ */
+
+/** A short, printable quote of user or device text: JSON string syntax, cut after 40 characters. */
 export function quote(text: string): string {
     return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
 }
 
 /** A value as a sentence fragment, in English (`the string "abc"`, `250`, `null`, `an object`) and as a problem. */
 export function describeValue(v: unknown): Problem {
-    if (v === null) return problem('value.null', {}, 'null');
-    if (v === undefined) return problem('value.nothing', {}, 'nothing');
-    if (Array.isArray(v)) return problem('value.array', {}, 'an array');
     if (typeof v === 'string') return problem('value.string', { text: quote(v) }, `the string ${quote(v)}`);
     if (typeof v === 'number' || typeof v === 'boolean')
         return problem('value.number', { value: String(v) }, String(v));
+    return describeType(v);
+}
+
+/** Only what kind of value it is (`a number`, `an array`), never the value: for secrets such as an unlock code. */
+export function describeType(v: unknown): Problem {
+    if (v === null) return problem('value.null', {}, 'null');
+    if (v === undefined) return problem('value.nothing', {}, 'nothing');
+    if (Array.isArray(v)) return problem('value.array', {}, 'an array');
     if (typeof v === 'object') return problem('value.object', {}, 'an object');
     return problem('value.other', { type: typeof v }, `a ${typeof v}`);
+}
+
+/** Whether `v` is one of `choices` (a command, a mode), typed as one. */
+export function isOneOf<T extends string>(choices: readonly T[], v: string): v is T {
+    return (choices as readonly string[]).includes(v);
 }

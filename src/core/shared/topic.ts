@@ -6,6 +6,8 @@
  * level) and `#` (this level and every one below it, last level only).
  */
 
+import { describeValue, type ProblemParam } from './texts';
+
 export const MAX_EVENT_TYPE_LENGTH = 1024;
 
 /** What is wrong with an event type or pattern, as a message code (see CONFIG_CODES) with its parameters and English text. */
@@ -22,7 +24,7 @@ export interface TopicProblem {
         | 'pattern-nul'
         | 'pattern-hash'
         | 'pattern-plus';
-    readonly params: Readonly<Record<string, string | number>>;
+    readonly params: Readonly<Record<string, ProblemParam>>;
     readonly message: string;
 }
 
@@ -35,8 +37,8 @@ export function eventTypeProblem(type: unknown): TopicProblem | undefined {
     if (typeof type !== 'string')
         return {
             code: 'type-not-string',
-            params: { got: describe(type) },
-            message: `event type must be a string, got ${describe(type)}`,
+            params: { got: describeValue(type) },
+            message: `event type must be a string, got ${describeValue(type).message}`,
         };
     if (type.length === 0) return { code: 'type-empty', params: {}, message: 'event type is empty' };
     if (type.length > MAX_EVENT_TYPE_LENGTH)
@@ -65,8 +67,8 @@ export function patternProblem(pattern: unknown): TopicProblem | undefined {
     if (typeof pattern !== 'string')
         return {
             code: 'pattern-not-string',
-            params: { got: describe(pattern) },
-            message: `pattern must be a string, got ${describe(pattern)}`,
+            params: { got: describeValue(pattern) },
+            message: `pattern must be a string, got ${describeValue(pattern).message}`,
         };
     if (pattern.length === 0) return { code: 'pattern-empty', params: {}, message: 'pattern is empty' };
     if (pattern.length > MAX_EVENT_TYPE_LENGTH)
@@ -131,10 +133,4 @@ export function topicMatches(pattern: string, type: string): boolean {
     if (pattern === type) return true;
     if (!isWildcard(pattern)) return false;
     return levelsMatch(pattern.split('/'), type.split('/'));
-}
-
-function describe(v: unknown): string {
-    if (v === null) return 'null';
-    if (Array.isArray(v)) return 'an array';
-    return typeof v;
 }

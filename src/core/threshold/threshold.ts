@@ -5,7 +5,7 @@
  * (and repeats) come out. Time comes from an injected clock.
  */
 import { realClock, type Clock } from '../shared/clock';
-import { describeValue, problem, type Problem } from '../shared/texts';
+import { describeValue, problem, quote, type Problem } from '../shared/texts';
 
 export type AlarmLevel = 'high' | 'low' | 'stale';
 export type AlarmState = 'raised' | 'cleared';
@@ -384,12 +384,13 @@ export function readThresholdInput(msg: Readonly<Record<string, unknown>>): Thre
         const command = typeof msg.command === 'string' ? msg.command.trim().toLowerCase() : msg.command;
         if (command === 'set') return readPatch(msg.payload);
         if (command === 'reset') return { kind: 'reset' };
-        const shown = typeof msg.command === 'string' ? JSON.stringify(msg.command.slice(0, 40)) : describe(command);
+        const shown = typeof msg.command === 'string' ? quote(msg.command) : describeValue(command);
+        const said = typeof shown === 'string' ? shown : shown.message;
         return refusal(
             problem(
                 'sensorhub-threshold.input.command',
                 { command: shown },
-                `unknown command ${shown}: use "set" (with msg.payload {high, low, hysteresis}) or "reset"`,
+                `unknown command ${said}: use "set" (with msg.payload {high, low, hysteresis}) or "reset"`,
             ),
         );
     }
@@ -416,12 +417,12 @@ export function readThresholdInput(msg: Readonly<Record<string, unknown>>): Thre
         );
     const value = msg.payload;
     if (typeof value !== 'number' || !Number.isFinite(value)) {
-        const shown = JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key);
+        const shown = quote(key);
         return refusal(
             problem(
                 'sensorhub-threshold.input.value',
                 { key: shown, got: describeValue(value) },
-                `sensor ${shown}: a reading must be a finite number, got ${describe(value)}`,
+                `sensor ${shown}: a reading must be a finite number, got ${describeValue(value).message}`,
             ),
         );
     }
@@ -435,7 +436,7 @@ function readPatch(payload: unknown): ThresholdInput {
             problem(
                 'sensorhub-threshold.input.patch-shape',
                 { got: describeValue(payload) },
-                `${usage}, got ${describe(payload)}`,
+                `${usage}, got ${describeValue(payload).message}`,
             ),
         );
     const known = ['high', 'low', 'hysteresis'].filter((k) => payload[k] !== undefined);
@@ -452,7 +453,7 @@ function readPatch(payload: unknown): ThresholdInput {
                 problem(
                     'sensorhub-threshold.input.limit',
                     { limit: k, got: describeValue(v) },
-                    `${k} must be a number, or null to remove it, got ${describe(v)}`,
+                    `${k} must be a number, or null to remove it, got ${describeValue(v).message}`,
                 ),
             );
         patch[k] = v;
@@ -464,7 +465,7 @@ function readPatch(payload: unknown): ThresholdInput {
                 problem(
                     'sensorhub-threshold.input.hysteresis',
                     { got: describeValue(h) },
-                    `hysteresis must be a number, 0 or more, got ${describe(h)}`,
+                    `hysteresis must be a number, 0 or more, got ${describeValue(h).message}`,
                 ),
             );
         patch.hysteresis = h;
@@ -494,13 +495,4 @@ function refusal(p: Problem): ThresholdInput {
 
 function isObject(v: unknown): v is Record<string, unknown> {
     return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-function describe(v: unknown): string {
-    if (v === null) return 'null';
-    if (v === undefined) return 'nothing';
-    if (Array.isArray(v)) return 'an array';
-    if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
-    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-    return `${typeof v === 'object' ? 'an' : 'a'} ${typeof v}`;
 }
