@@ -18,7 +18,6 @@ type FleetDef = NodeDef & Record<string, unknown>;
 
 const TYPE = 'sensorhub-fleet';
 const COMMANDS = ['start', 'stop', 'read', 'configure'] as const;
-type Command = (typeof COMMANDS)[number];
 
 interface Input {
     msg: NodeMessageInFlow;

@@ -24,7 +24,6 @@ type SensorDef = NodeDef & Record<string, unknown>;
 
 const TYPE = 'sensorhub-sensor';
 const COMMANDS = ['start', 'stop', 'offline', 'online'] as const;
-type Command = (typeof COMMANDS)[number];
 
 /** The message that asked for a read, with its send and done; undefined for the interval's reads. */
 type Input = { msg: NodeMessageInFlow; send: (m: NodeMessageInFlow) => void; done: (e?: Error) => void } | undefined;
