@@ -141,6 +141,8 @@ export = function (RED: NodeAPI): void {
                     v.overrideUntil === undefined
                         ? RED._('sensorhub-light.status.manual', { on })
                         : RED._('sensorhub-light.status.manual-until', { on, seconds: seconds(v.overrideUntil) });
+            } else if (v.occupied) {
+                text = RED._('sensorhub-light.status.occupied', { on });
             } else if (v.offAt !== undefined) {
                 text = RED._('sensorhub-light.status.off-in', { on, seconds: seconds(v.offAt) });
             } else {
@@ -213,7 +215,10 @@ export = function (RED: NodeAPI): void {
 
         this.on('input', (msg: NodeMessageInFlow, send, done) => {
             const input = readLightInput(msg, config.patterns);
-            if (input.kind === 'motion' && input.motion && contextWait) {
+            // Motion, or an occupancy sensor's change to clear: each starts a wait, so the wait is read then.
+            const sense = (motion: boolean): LightOutput | undefined => (motion ? light.motion() : light.vacant());
+            const startsWait = input.kind === 'motion' && (input.motion || config.settings.occupancy === true);
+            if (input.kind === 'motion' && startsWait && contextWait) {
                 // Nothing is sent when the wait cannot be read: a light that never goes off is worse than none.
                 readWait(contextWait, msg, (problem) => {
                     if (closed) {
@@ -224,7 +229,7 @@ export = function (RED: NodeAPI): void {
                         done(new Error(RED._('sensorhub-light.errors.input', { reason: problem })));
                         return;
                     }
-                    const out = light.motion();
+                    const out = sense(input.motion);
                     if (out) send(toMsg(out, msg._msgid));
                     done();
                 });
@@ -244,8 +249,7 @@ export = function (RED: NodeAPI): void {
                 case 'ignore':
                     break;
                 case 'motion':
-                    // No motion is not an event for the light: only motion restarts the wait.
-                    if (input.motion) out = light.motion();
+                    out = sense(input.motion);
                     break;
                 case 'lux':
                     light.illuminance(input.lux);
