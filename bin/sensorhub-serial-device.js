@@ -60,7 +60,9 @@ async function main(args) {
     }
     const port = args.port ?? pty.simPath;
     const device = new SerialDevice({ port, ...settings });
+    let stopping = false;
     const stop = async (code) => {
+        stopping = true;
         await device.close();
         if (pty) await pty.stop();
         process.exit(code);
@@ -74,6 +76,7 @@ async function main(args) {
     const where = pty ? `serial port node path: ${pty.devPath}` : `on ${port}`;
     say(`${device.mode} mode, ${device.format} lines, ${where}`);
     device.port.on('close', () => {
+        if (stopping) return;
         say('the serial line went away');
         void stop(0);
     });
