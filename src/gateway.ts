@@ -1,17 +1,28 @@
 import type { TlsOptions } from 'node:tls';
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { parseGatewayConfig } from './core/gateway/config';
-import { isCommandId } from './core/gateway/protocol';
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow, NodeStatus } from 'node-red';
+import { parseGatewayConfig, type GatewayConfig } from './core/gateway/config';
 import { GatewayServer } from './core/gateway/server';
 import type { GatewayListener, GatewayStats } from './core/gateway/session';
 import type { RefusalReport } from './core/gateway/limits';
-import { metricsRegistry } from './core/shared/metrics-registry';
-import { Throttle } from './core/shared/throttle';
+import {
+    commandRequest,
+    gatewayEvent,
+    gatewayStatus,
+    listenAddress,
+    listenFailure,
+    refusalEvent,
+    type GatewayState,
+} from './core/gateway/status';
+import type { StatusText } from './core/shared/status';
 import { configText } from './config-text';
+import { nodeStatus } from './adapter/status-text';
+import { LiveStatus, offerMetrics, refuseConfig } from './adapter';
 import { evaluateFixed, isProblem, problemText, typedField } from './typed-input';
 
 // Saved flows are user data: any field may be missing or of another type.
 type GatewayDef = NodeDef & Record<string, unknown>;
+
+const TYPE = 'sensorhub-gateway';
 
 interface GatewayCredentials {
     /** JSON object of device id → token. */
@@ -31,214 +42,170 @@ interface TlsConfigNode extends Node {
 
 type CommandMsg = NodeMessageInFlow & { deviceId?: unknown; commandId?: unknown };
 
+/** The running gateway's parts that the handlers below share. */
+interface Gateway {
+    readonly RED: NodeAPI;
+    readonly node: GatewayNode;
+    readonly config: GatewayConfig;
+    readonly tls: TlsOptions | undefined;
+    readonly where: string;
+    readonly status: LiveStatus;
+    server?: GatewayServer;
+    state: GatewayState;
+    failure: StatusText;
+}
+
 export = function (RED: NodeAPI): void {
     function GatewayNodeCtor(this: GatewayNode, def: GatewayDef): void {
         RED.nodes.createNode(this, def);
-        const refuseToStart = (reason: string): void => {
-            this.status({ fill: 'red', shape: 'ring', text: RED._('sensorhub-gateway.status.bad-config') });
-            this.error(RED._('sensorhub-gateway.errors.config', { reason }));
-            this.on('input', (_msg: NodeMessageInFlow, _send, done) => {
-                done(new Error(RED._('sensorhub-gateway.errors.config', { reason })));
-            });
-        };
-        // The port may come from an environment variable, so one flow serves several instances or hosts.
-        const portField = typedField(def, 'port', ['num', 'env'], 'num');
-        const port = isProblem(portField) ? portField : evaluateFixed(RED, this, portField);
-        if (isProblem(port)) {
-            refuseToStart(problemText(RED, 'sensorhub-gateway', RED._('sensorhub-gateway.label.port'), port));
+        const setup = gatewaySetup(RED, this, def);
+        if ('refusal' in setup) {
+            refuseConfig(RED, this, TYPE, setup.refusal);
             return;
         }
-        const parsed = parseGatewayConfig({ ...def, port: port.value }, this.credentials);
-        if ('error' in parsed) {
-            refuseToStart(configText(RED, 'sensorhub-gateway', parsed.problem));
-            return;
-        }
-        const config = parsed.config;
-        let tlsOptions: TlsOptions | undefined;
-        if (config.tls !== '') {
-            const tlsNode = RED.nodes.getNode(config.tls) as TlsConfigNode | null;
-            if (!tlsNode) {
-                refuseToStart(RED._('sensorhub-gateway.errors.no-tls'));
-                return;
-            }
-            const opts = tlsNode.addTLSOptions({});
-            // A server needs its own certificate and key; a tls-config made for clients may have only a CA.
-            if (tlsNode.valid === false || !opts.cert || !opts.key) {
-                refuseToStart(RED._('sensorhub-gateway.errors.tls-no-cert'));
-                return;
-            }
-            tlsOptions = opts;
-        }
+        const { config, tls } = setup;
         for (const warning of config.warningProblems)
-            this.warn(
-                RED._('sensorhub-gateway.log.warning', { reason: configText(RED, 'sensorhub-gateway', warning) }),
-            );
-
-        const where = `${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
-        let state: 'starting' | 'listening' | 'failed' | 'closed' = 'starting';
-        let failure = '';
-
-        const redraw = (): void => {
-            if (state === 'closed') return;
-            if (state === 'starting') {
-                this.status({
-                    fill: 'yellow',
-                    shape: 'ring',
-                    text: RED._('sensorhub-gateway.status.starting', { where }),
-                });
-                return;
-            }
-            if (state === 'failed') {
-                this.status({ fill: 'red', shape: 'ring', text: failure });
-                return;
-            }
-            const stats = server.gateway.stats();
-            const key = stats.refusedTotal > 0 ? 'listening-refused' : 'listening';
-            this.status({
-                fill: 'green',
-                shape: 'dot',
-                text: RED._(`sensorhub-gateway.status.${key}`, {
-                    online: stats.devicesOnline,
-                    where: tlsOptions ? RED._('sensorhub-gateway.status.tls', { where }) : where,
-                    refused: stats.refusedTotal,
-                }),
-            });
+            this.warn(RED._('sensorhub-gateway.log.warning', { reason: configText(RED, TYPE, warning) }));
+        const g: Gateway = {
+            RED,
+            node: this,
+            config,
+            tls,
+            where: listenAddress(config.host, config.port),
+            status: new LiveStatus(this, () => drawn(g)),
+            state: 'starting',
+            failure: '',
         };
-        const throttle = new Throttle(redraw);
-
-        const event = (topic: string, deviceId: string | undefined, payload: object): NodeMessage => ({
-            topic,
-            ...(deviceId === undefined ? {} : { deviceId }),
-            payload,
-        });
-
-        const reportRefusal = (r: RefusalReport): void => {
-            const d = r.detail;
-            const who =
-                d.deviceId === undefined
-                    ? d.remote
-                    : RED._('sensorhub-gateway.log.who-device', { remote: d.remote, device: d.deviceId });
-            const reason = RED._(`sensorhub-gateway.refusal.${r.reason}`);
-            this.warn(
-                r.count === 1
-                    ? RED._('sensorhub-gateway.log.refused', { who, reason, message: d.message })
-                    : RED._('sensorhub-gateway.log.refused-more', {
-                          count: r.count,
-                          reason,
-                          who,
-                          message: d.message,
-                          total: r.total,
-                      }),
-            );
-            this.send([
-                null,
-                event('gateway_refusal', d.deviceId, {
-                    reason: r.reason,
-                    count: r.count,
-                    total: r.total,
-                    remote: d.remote,
-                    deviceId: d.deviceId,
-                    message: d.message,
-                }),
-            ]);
-            throttle.bump();
-        };
-
-        const listener: GatewayListener = {
-            reading: (msg) => {
-                this.send([msg, null]);
-            },
-            online: (e) => {
-                this.send([null, event('device_online', e.deviceId, { ...e })]);
-                throttle.bump();
-            },
-            offline: (e) => {
-                this.send([null, event('device_offline', e.deviceId, { ...e })]);
-                throttle.bump();
-            },
-            refusal: reportRefusal,
-            commandAck: (deviceId, id) => {
-                this.send([null, event('command_ack', deviceId, { deviceId, id })]);
-            },
-        };
-
-        const server = new GatewayServer({
-            host: config.host,
-            port: config.port,
-            tls: tlsOptions,
-            devices: config.devices,
-            limits: config.limits,
-            listener,
-        });
+        const server = serverOf(g);
+        g.server = server;
         this.stats = () => server.gateway.stats();
         this.port = () => server.address()?.port;
-        const withdrawMetrics = metricsRegistry.register(
-            { id: this.id, type: 'sensorhub-gateway', name: typeof def.name === 'string' ? def.name : '' },
-            () => server.gateway.stats(),
-        );
-
-        server.listen().then(
-            () => {
-                if (state === 'closed') return;
-                state = 'listening';
-                this.log(RED._('sensorhub-gateway.log.listening', { where, devices: config.devices.length }));
-                redraw();
-            },
-            (err: unknown) => {
-                if (state === 'closed') return;
-                const code = (err as { code?: unknown }).code;
-                const text = err instanceof Error ? err.message : String(err);
-                state = 'failed';
-                failure =
-                    code === 'EADDRINUSE'
-                        ? RED._('sensorhub-gateway.status.in-use', { port: config.port })
-                        : RED._('sensorhub-gateway.status.cannot-listen', { where });
-                const reason =
-                    code === 'EADDRINUSE' ? RED._('sensorhub-gateway.errors.in-use', { port: config.port }) : text;
-                this.error(RED._('sensorhub-gateway.errors.listen', { where, reason }));
-                redraw();
-            },
-        );
-
+        offerMetrics(this, TYPE, def.name, () => server.gateway.stats());
+        listen(g, server);
         this.on('input', (msg: CommandMsg, _send, done) => {
-            const target = msg.deviceId;
-            if (typeof target !== 'string' || target === '') {
-                done(new Error(RED._('sensorhub-gateway.errors.no-target')));
-                return;
-            }
-            if (state !== 'listening') {
-                done(new Error(RED._('sensorhub-gateway.errors.not-listening', { where })));
-                return;
-            }
-            if (msg.payload === undefined) {
-                done(new Error(RED._('sensorhub-gateway.errors.no-payload')));
-                return;
-            }
-            if (msg.commandId !== undefined && !isCommandId(msg.commandId)) {
-                done(new Error(RED._('sensorhub-gateway.errors.command-id')));
-                return;
-            }
-            const topic = typeof msg.topic === 'string' ? msg.topic : undefined;
-            const result = server.gateway.command(target, msg.payload, topic, msg.commandId);
-            if (!result.ok) {
-                done(new Error(RED._('sensorhub-gateway.errors.command', { device: target, reason: result.error })));
-                return;
-            }
-            // The id the device acknowledges, so a flow can match a command_ack event to this message.
-            msg.commandId = result.id;
-            done();
+            sendCommand(g, server, msg, done);
         });
-
         this.on('close', (_removed: boolean, done: () => void) => {
-            state = 'closed';
-            withdrawMetrics();
-            throttle.stop();
+            g.state = 'closed';
+            g.status.stop();
             void server.close().then(done);
         });
-
-        redraw();
+        g.status.now();
     }
-    RED.nodes.registerType<GatewayNode, GatewayDef, unknown, GatewayCredentials>('sensorhub-gateway', GatewayNodeCtor, {
+    RED.nodes.registerType<GatewayNode, GatewayDef, unknown, GatewayCredentials>(TYPE, GatewayNodeCtor, {
         credentials: { tokens: { type: 'password' } },
     });
 };
+
+/** The checked configuration and TLS options, or why the gateway cannot start. */
+function gatewaySetup(
+    RED: NodeAPI,
+    node: GatewayNode,
+    def: GatewayDef,
+): { config: GatewayConfig; tls: TlsOptions | undefined } | { refusal: string } {
+    // The port may come from an environment variable, so one flow serves several instances or hosts.
+    const portField = typedField(def, 'port', ['num', 'env'], 'num');
+    const port = isProblem(portField) ? portField : evaluateFixed(RED, node, portField);
+    if (isProblem(port)) return { refusal: problemText(RED, TYPE, RED._('sensorhub-gateway.label.port'), port) };
+    const parsed = parseGatewayConfig({ ...def, port: port.value }, node.credentials);
+    if ('error' in parsed) return { refusal: configText(RED, TYPE, parsed.problem) };
+    const config = parsed.config;
+    if (config.tls === '') return { config, tls: undefined };
+    const tlsNode = RED.nodes.getNode(config.tls) as TlsConfigNode | null;
+    if (!tlsNode) return { refusal: RED._('sensorhub-gateway.errors.no-tls') };
+    const opts = tlsNode.addTLSOptions({});
+    // A server needs its own certificate and key; a tls-config made for clients may have only a CA.
+    if (tlsNode.valid === false || !opts.cert || !opts.key)
+        return { refusal: RED._('sensorhub-gateway.errors.tls-no-cert') };
+    return { config, tls: opts };
+}
+
+function drawn(g: Gateway): NodeStatus | undefined {
+    const server = g.server;
+    if (g.state === 'closed' || !server) return undefined;
+    const view = { state: g.state, where: g.where, tls: g.tls !== undefined, failure: g.failure };
+    return nodeStatus(g.RED, TYPE, gatewayStatus({ ...view, stats: () => server.gateway.stats() }));
+}
+
+/** The server, its readings on output 1 and its events on output 2. */
+function serverOf(g: Gateway): GatewayServer {
+    const { node, status } = g;
+    const listener: GatewayListener = {
+        reading: (msg) => {
+            node.send([msg, null]);
+        },
+        online: (e) => {
+            node.send([null, gatewayEvent('device_online', e.deviceId, { ...e })]);
+            status.bump();
+        },
+        offline: (e) => {
+            node.send([null, gatewayEvent('device_offline', e.deviceId, { ...e })]);
+            status.bump();
+        },
+        refusal: (r) => {
+            node.warn(refusalLog(g.RED, r));
+            node.send([null, refusalEvent(r)]);
+            status.bump();
+        },
+        commandAck: (deviceId, id) => {
+            node.send([null, gatewayEvent('command_ack', deviceId, { deviceId, id })]);
+        },
+    };
+    const { host, port, devices, limits } = g.config;
+    return new GatewayServer({ host, port, tls: g.tls, devices, limits, listener });
+}
+
+/** A refusal's log line: the first of a reason on its own, the rest summed up. */
+function refusalLog(RED: NodeAPI, r: RefusalReport): string {
+    const d = r.detail;
+    const who =
+        d.deviceId === undefined
+            ? d.remote
+            : RED._('sensorhub-gateway.log.who-device', { remote: d.remote, device: d.deviceId });
+    const reason = RED._(`sensorhub-gateway.refusal.${r.reason}`);
+    if (r.count === 1) return RED._('sensorhub-gateway.log.refused', { who, reason, message: d.message });
+    const summed = { count: r.count, reason, who, message: d.message, total: r.total };
+    return RED._('sensorhub-gateway.log.refused-more', summed);
+}
+
+function listen(g: Gateway, server: GatewayServer): void {
+    const { RED, node, config, where } = g;
+    server.listen().then(
+        () => {
+            if (g.state === 'closed') return;
+            g.state = 'listening';
+            node.log(RED._('sensorhub-gateway.log.listening', { where, devices: config.devices.length }));
+            g.status.now();
+        },
+        (err: unknown) => {
+            if (g.state === 'closed') return;
+            const code = (err as { code?: unknown }).code;
+            const text = err instanceof Error ? err.message : String(err);
+            g.state = 'failed';
+            g.failure = listenFailure(code, config.port, where);
+            const reason =
+                code === 'EADDRINUSE' ? RED._('sensorhub-gateway.errors.in-use', { port: config.port }) : text;
+            node.error(RED._('sensorhub-gateway.errors.listen', { where, reason }));
+            g.status.now();
+        },
+    );
+}
+
+function sendCommand(g: Gateway, server: GatewayServer, msg: CommandMsg, done: (err?: Error) => void): void {
+    const { RED, where } = g;
+    const request = commandRequest(msg, g.state === 'listening');
+    if ('problem' in request) {
+        done(new Error(RED._(`sensorhub-gateway.errors.${request.problem}`, { where })));
+        return;
+    }
+    const target = request.deviceId;
+    const topic = typeof msg.topic === 'string' ? msg.topic : undefined;
+    const result = server.gateway.command(target, request.payload, topic, request.commandId);
+    if (!result.ok) {
+        done(new Error(RED._('sensorhub-gateway.errors.command', { device: target, reason: result.error })));
+        return;
+    }
+    // The id the device acknowledges, so a flow can match a command_ack event to this message.
+    msg.commandId = result.id;
+    done();
+}

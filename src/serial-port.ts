@@ -3,7 +3,9 @@ import { SerialPort } from 'serialport';
 import { parseSerialConfig, type SerialConfig, DEFAULT_REQUEST_TIMEOUT_MS } from './core/serial/config';
 import { emptyStats, OfflineError, SerialConnection, type ConnectionState } from './core/serial/connection';
 import type { SerialPortApi, SerialStateListener, SerialStatus, SerialUser } from './core/serial/user';
+import { OversizedLines, serialStatus } from './core/serial/status';
 import { configText } from './config-text';
+import { statusText } from './adapter/status-text';
 import { listSerialPorts, NODE_PORT_FS, type PortListing } from './core/serial/ports';
 import type { ProblemParam } from './core/shared/texts';
 
@@ -13,15 +15,27 @@ type SerialPortDef = NodeDef & Record<string, unknown>;
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type SerialPortNode = Node & Mutable<SerialPortApi>;
 
-/** Oversized-line warnings are summed up at most this often. */
-const OVERSIZED_WARN_MS = 10_000;
+const TYPE = 'sensorhub-serial-port';
+
+/** The config node's parts that the functions below share. */
+interface Port {
+    readonly RED: NodeAPI;
+    readonly node: SerialPortNode;
+    readonly path: string;
+    /** Undefined when the configuration has a problem (then `node.configError` says it). */
+    readonly config: SerialConfig | undefined;
+    readonly users: Map<string, { node: SerialUser; onState: SerialStateListener | undefined }>;
+    readonly lineListeners: Set<(line: string) => void>;
+    readonly oversized: OversizedLines;
+    connection?: SerialConnection;
+}
 
 export = function (RED: NodeAPI): void {
     function SerialPortConfigNode(this: SerialPortNode, def: SerialPortDef): void {
         RED.nodes.createNode(this, def);
         const parsed = parseSerialConfig(def);
         const config: SerialConfig | undefined = 'config' in parsed ? parsed.config : undefined;
-        const configError = 'error' in parsed ? configText(RED, 'sensorhub-serial-port', parsed.problem) : undefined;
+        const configError = 'error' in parsed ? configText(RED, TYPE, parsed.problem) : undefined;
         const path = config?.path ?? (typeof def.path === 'string' ? def.path : '');
         this.path = path;
         this.mode = config?.mode ?? 'push';
@@ -29,154 +43,48 @@ export = function (RED: NodeAPI): void {
         this.configError = configError;
         if (configError !== undefined)
             this.error(RED._('sensorhub-serial-port.errors.config', { path, reason: configError }));
-
-        const users = new Map<string, { node: SerialUser; onState: SerialStateListener | undefined }>();
-        let connection: SerialConnection | undefined;
-        const lineListeners = new Set<(line: string) => void>();
-        let oversizedSince = 0;
-        let oversizedTimer: NodeJS.Timeout | undefined;
-
-        const statusFor = (state: ConnectionState): SerialStatus => {
-            if (configError !== undefined)
-                return { fill: 'red', shape: 'ring', text: RED._('sensorhub-serial-port.status.bad-config') };
-            switch (state) {
-                case 'opening':
-                    return {
-                        fill: 'yellow',
-                        shape: 'ring',
-                        text: RED._('sensorhub-serial-port.status.opening', { path }),
-                    };
-                case 'open':
-                    return { fill: 'green', shape: 'dot', text: RED._('sensorhub-serial-port.status.open', { path }) };
-                case 'disconnected':
-                    return {
-                        fill: 'red',
-                        shape: 'ring',
-                        text: RED._('sensorhub-serial-port.status.disconnected', { path }),
-                    };
-                case 'closed':
-                    return {
-                        fill: 'grey',
-                        shape: 'ring',
-                        text: RED._('sensorhub-serial-port.status.closed', { path }),
-                    };
-            }
-        };
-        this.statusFor = statusFor;
-
-        const notify = (state: ConnectionState): void => {
-            const status = statusFor(state);
-            for (const { node, onState } of users.values()) {
-                if (onState) onState(state, status);
-                else node.status(status);
-            }
-        };
-
-        const warnOversized = (): void => {
-            oversizedTimer = undefined;
-            if (oversizedSince === 0 || !config) return;
-            this.warn(
-                RED._('sensorhub-serial-port.errors.oversized', {
-                    path,
-                    count: oversizedSince,
-                    limit: config.maxLineLength,
-                }),
-            );
-            oversizedSince = 0;
-            oversizedTimer = setTimeout(warnOversized, OVERSIZED_WARN_MS);
-        };
-
-        const start = (): void => {
-            if (!config || connection) return;
-            const conn = new SerialConnection(config);
-            connection = conn;
-            let wasOpen = false;
-            conn.on('state', (state: ConnectionState) => {
-                if (state === 'open') {
-                    this.log(
-                        RED._(wasOpen ? 'sensorhub-serial-port.log.reopened' : 'sensorhub-serial-port.log.open', {
-                            path,
-                        }),
+        const p: Port = {
+            RED,
+            node: this,
+            path,
+            config,
+            users: new Map(),
+            lineListeners: new Set(),
+            oversized: new OversizedLines((count) => {
+                // Only an open connection drops lines, and only a good configuration opens one.
+                if (config)
+                    this.warn(
+                        RED._('sensorhub-serial-port.errors.oversized', { path, count, limit: config.maxLineLength }),
                     );
-                    wasOpen = true;
-                } else if (state === 'disconnected' && wasOpen) {
-                    this.warn(RED._('sensorhub-serial-port.log.disconnected', { path }));
-                }
-                notify(state);
-            });
-            conn.on('error', (err: Error) => {
-                this.error(RED._('sensorhub-serial-port.errors.port', { path, reason: err.message }));
-            });
-            conn.on('oversized', () => {
-                oversizedSince++;
-                // The first one is said at once, the rest summed up.
-                oversizedTimer ??= setTimeout(warnOversized, 0);
-            });
-            conn.onLine((line) => {
-                for (const listener of lineListeners) listener(line);
-            });
-            conn.open();
+            }),
         };
-
-        const stop = async (): Promise<void> => {
-            const conn = connection;
-            connection = undefined;
-            if (oversizedTimer !== undefined) clearTimeout(oversizedTimer);
-            oversizedTimer = undefined;
-            oversizedSince = 0;
-            if (conn) {
-                conn.removeAllListeners('state');
-                await conn.close();
-            }
-        };
-
+        this.statusFor = (state) => statusFor(p, state);
         Object.defineProperty(this, 'state', {
-            get: (): ConnectionState => connection?.state ?? 'closed',
+            get: (): ConnectionState => p.connection?.state ?? 'closed',
         });
-
         this.register = (user, onState) => {
-            users.set(user.id, { node: user, onState });
-            if (users.size === 1) start();
-            const status = statusFor(connection?.state ?? 'closed');
-            if (onState) onState(this.state, status);
-            else user.status(status);
+            register(p, user, onState);
         };
-
         this.deregister = (user, done) => {
-            if (!users.delete(user.id)) {
-                done();
-                return;
-            }
-            if (users.size === 0) void stop().then(done);
+            if (!p.users.delete(user.id)) done();
+            else if (p.users.size === 0) void stop(p).then(done);
             else done();
         };
-
-        this.request = (command, timeoutMs) => {
-            if (configError !== undefined)
-                return Promise.reject(
-                    new Error(RED._('sensorhub-serial-port.errors.config', { path, reason: configError })),
-                );
-            if (!connection)
-                return Promise.reject(new OfflineError(RED._('sensorhub-serial-port.errors.not-registered', { path })));
-            return connection.request(command, timeoutMs ?? this.requestTimeoutMs);
-        };
-
+        this.request = (command, timeoutMs) => request(p, command, timeoutMs);
         this.onLine = (listener) => {
-            lineListeners.add(listener);
+            p.lineListeners.add(listener);
             return () => {
-                lineListeners.delete(listener);
+                p.lineListeners.delete(listener);
             };
         };
-
-        this.stats = () => connection?.stats() ?? emptyStats();
-
+        this.stats = () => p.connection?.stats() ?? emptyStats();
         this.on('close', (_removed: boolean, done: () => void) => {
-            users.clear();
-            lineListeners.clear();
-            void stop().then(done);
+            p.users.clear();
+            p.lineListeners.clear();
+            void stop(p).then(done);
         });
     }
-    RED.nodes.registerType('sensorhub-serial-port', SerialPortConfigNode);
+    RED.nodes.registerType(TYPE, SerialPortConfigNode);
 
     // The edit dialog's port picker. Listing ports reveals the machine's hardware: same permission as reading flows.
     RED.httpAdmin.get(
@@ -188,6 +96,78 @@ export = function (RED: NodeAPI): void {
         },
     );
 };
+
+function statusFor(p: Port, state: ConnectionState): SerialStatus {
+    const view = serialStatus(state, p.path, p.node.configError !== undefined);
+    return { fill: view.fill, shape: view.shape, text: statusText(p.RED, TYPE, view.text) };
+}
+
+function notify(p: Port, state: ConnectionState): void {
+    const status = statusFor(p, state);
+    for (const { node, onState } of p.users.values()) {
+        if (onState) onState(state, status);
+        else node.status(status);
+    }
+}
+
+/** The first user opens the connection; every user is told its state at once. */
+function register(p: Port, user: SerialUser, onState: SerialStateListener | undefined): void {
+    p.users.set(user.id, { node: user, onState });
+    if (p.users.size === 1) start(p);
+    const status = statusFor(p, p.connection?.state ?? 'closed');
+    if (onState) onState(p.node.state, status);
+    else user.status(status);
+}
+
+function start(p: Port): void {
+    if (!p.config || p.connection) return;
+    const { RED, node, path } = p;
+    const conn = new SerialConnection(p.config);
+    p.connection = conn;
+    let wasOpen = false;
+    conn.on('state', (state: ConnectionState) => {
+        if (state === 'open') {
+            node.log(
+                RED._(wasOpen ? 'sensorhub-serial-port.log.reopened' : 'sensorhub-serial-port.log.open', { path }),
+            );
+            wasOpen = true;
+        } else if (state === 'disconnected' && wasOpen) {
+            node.warn(RED._('sensorhub-serial-port.log.disconnected', { path }));
+        }
+        notify(p, state);
+    });
+    conn.on('error', (err: Error) => {
+        node.error(RED._('sensorhub-serial-port.errors.port', { path, reason: err.message }));
+    });
+    conn.on('oversized', () => {
+        p.oversized.count();
+    });
+    conn.onLine((line) => {
+        for (const listener of p.lineListeners) listener(line);
+    });
+    conn.open();
+}
+
+async function stop(p: Port): Promise<void> {
+    const conn = p.connection;
+    p.connection = undefined;
+    p.oversized.stop();
+    if (conn) {
+        conn.removeAllListeners('state');
+        await conn.close();
+    }
+}
+
+function request(p: Port, command: string, timeoutMs: number | undefined): Promise<string> {
+    const { RED, path, node } = p;
+    if (node.configError !== undefined)
+        return Promise.reject(
+            new Error(RED._('sensorhub-serial-port.errors.config', { path, reason: node.configError })),
+        );
+    if (!p.connection)
+        return Promise.reject(new OfflineError(RED._('sensorhub-serial-port.errors.not-registered', { path })));
+    return p.connection.request(command, timeoutMs ?? node.requestTimeoutMs);
+}
 
 /** The paths of the deployed serial port config nodes. */
 function configuredPaths(RED: NodeAPI): string[] {

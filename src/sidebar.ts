@@ -2,6 +2,7 @@ import type { Node, NodeAPI } from 'node-red';
 import type { EventHub } from './core/hub/hub';
 import { metricsRegistry } from './core/shared/metrics-registry';
 import { realClock } from './core/shared/clock';
+import { CLIENT_MAX_CHARS, watchRequest } from './core/sidebar/watch';
 import { SIDEBAR_LEASE_MS, SIDEBAR_PERIOD_MS, SidebarFeed, type SidebarHubSource } from './core/sidebar/sidebar';
 
 /** What the sidebar reads of a `sensorhub-hub` config node. */
@@ -12,8 +13,6 @@ interface HubNode extends Node {
 
 /** The comms topic editors subscribe to. */
 const TOPIC = 'sensorhub/sidebar';
-/** Editors name themselves with a random id; anything longer is not one of ours. */
-const CLIENT_MAX_CHARS = 64;
 
 interface PluginApi {
     plugins: { registerPlugin(id: string, definition: Record<string, unknown>): void };
@@ -49,14 +48,13 @@ export = function (RED: NodeAPI): void {
 
     // Each open sidebar renews its own lease by POST, and ends it when hidden; the feed stops when all leases have.
     RED.httpAdmin.post('/sensorhub/sidebar/watch', RED.auth.needsPermission('flows.read'), (req, res) => {
-        const body = (req.body ?? {}) as Record<string, unknown>;
-        const client = body.client;
-        if (typeof client !== 'string' || client.length === 0 || client.length > CLIENT_MAX_CHARS) {
+        const request = watchRequest(req.body);
+        if (!request) {
             res.status(400).json({ error: RED._('sensorhub-sidebar.errors.client', { max: CLIENT_MAX_CHARS }) });
             return;
         }
-        if (body.watch === false) feed.unwatch(client);
-        else feed.watch(client);
+        if (request.watch) feed.watch(request.client);
+        else feed.unwatch(request.client);
         res.json({ topic: TOPIC, periodMs: SIDEBAR_PERIOD_MS, leaseMs: SIDEBAR_LEASE_MS, watchers: feed.watchers });
     });
 };
