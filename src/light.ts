@@ -89,6 +89,8 @@ function statusOf(RED: NodeAPI, config: LightConfig, v: LightView, now: number):
             v.overrideUntil === undefined
                 ? RED._('sensorhub-light.status.manual', { on })
                 : RED._('sensorhub-light.status.manual-until', { on, seconds: seconds(v.overrideUntil) });
+    } else if (v.occupied) {
+        text = RED._('sensorhub-light.status.occupied', { on });
     } else if (v.offAt !== undefined) {
         text = RED._('sensorhub-light.status.off-in', { on, seconds: seconds(v.offAt) });
     } else {
@@ -136,6 +138,10 @@ function contextWaitReader(
     };
 }
 
+/** Motion, or an occupancy sensor's change to clear (in motion mode, no motion is not an event: a no-op). */
+const sense = (light: LightController, motion: boolean): LightOutput | undefined =>
+    motion ? light.motion() : light.vacant();
+
 /** Applies an input to the light: the command it answers with, or why the input was refused. */
 function apply(RED: NodeAPI, light: LightController, input: LightInput): LightOutput | Error | undefined {
     switch (input.kind) {
@@ -144,8 +150,7 @@ function apply(RED: NodeAPI, light: LightController, input: LightInput): LightOu
         case 'ignore':
             return undefined;
         case 'motion':
-            // No motion is not an event for the light: only motion restarts the wait.
-            return input.motion ? light.motion() : undefined;
+            return sense(light, input.motion);
         case 'lux':
             light.illuminance(input.lux);
             return undefined;
@@ -220,14 +225,23 @@ function startLight(RED: NodeAPI, node: Node, def: LightDef, setup: Setup, kept:
     const readWait = contextWait && contextWaitReader(RED, node, def, contextWait, light);
     node.on('input', (msg: NodeMessageInFlow, send, done) => {
         const input = readLightInput(msg, config.patterns);
-        if (!(input.kind === 'motion' && input.motion && readWait)) {
+        // Motion, or in occupancy mode the change to clear, starts a wait: the wait is read from context then.
+        const startsWait = input.kind === 'motion' && (input.motion || config.settings.occupancy === true);
+        if (!(input.kind === 'motion' && startsWait && readWait)) {
             answer(config, msg, send, done, apply(RED, light, input));
             return;
         }
         // Nothing is sent when the wait cannot be read: a light that never goes off is worse than none.
         readWait(msg, (problem) => {
             if (closed) done();
-            else answer(config, msg, send, done, problem === undefined ? light.motion() : inputError(RED, problem));
+            else
+                answer(
+                    config,
+                    msg,
+                    send,
+                    done,
+                    problem === undefined ? sense(light, input.motion) : inputError(RED, problem),
+                );
         });
     });
 

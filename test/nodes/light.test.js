@@ -98,6 +98,50 @@ describe(`sensorhub-light on Node-RED ${version}`, function () {
         assert.deepEqual(states(out)[1], ['off', 0, 'timeout']);
     });
 
+    it('occupancy mode: on while occupied past the wait, off the wait after the change to clear', async function () {
+        this.timeout(10000);
+        await helper.load(lightNodes, [TAB, light({ occupancy: true, wait: 0.1 }), sink('out')]);
+        const out = collect(helper.getNode('out'));
+        const l = lightNode();
+        const seen = statuses(l);
+        l.receive(motion(true));
+        await until(() => seen.some((s) => s.text === 'on · occupied'), 'the occupied status');
+        // Well past the wait with no further event: a motion light would be off by now.
+        await sleep(500);
+        assert.deepEqual(states(out), [['on', 100, 'motion']], 'on while occupied');
+        l.receive(motion(false));
+        await until(() => out.length === 2, 'off after the wait from the change to clear');
+        assert.deepEqual(states(out)[1], ['off', 0, 'timeout']);
+        assert.equal(l.context().get('light').occupied, false);
+    });
+
+    it('occupancy mode: the wait from flow context is read at the change to clear', async function () {
+        this.timeout(10000);
+        await helper.load(
+            [lightNodes, catchNode],
+            [
+                TAB,
+                light({ occupancy: true, wait: 'lightWait', waitType: 'flow' }),
+                sink('out'),
+                catcher(),
+                sink('caught'),
+            ],
+        );
+        const out = collect(helper.getNode('out'));
+        const caught = collect(helper.getNode('caught'));
+        const l = lightNode();
+        l.context().flow.set('lightWait', 60);
+        l.receive(motion(true));
+        await until(() => out.length === 1, 'on');
+        l.context().flow.set('lightWait', 0.05);
+        l.receive(motion(false));
+        await until(() => out.length === 2, 'off after the wait read at the clear');
+        l.context().flow.set('lightWait', 'soon');
+        l.receive(motion(true));
+        await until(() => caught.length === 1, 'an unusable wait is an error at the event that reads it');
+        assert.match(caught[0].error.message, /flow\.lightWait gives an unusable value/);
+    });
+
     it('holds a minimum on-time even with a shorter wait', async function () {
         await helper.load(lightNodes, [TAB, light({ wait: 0.01, minOn: 1 }), sink('out')]);
         const out = collect(helper.getNode('out'));

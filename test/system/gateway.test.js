@@ -348,7 +348,7 @@ describe('gateway on real sockets', function () {
         await start({ maxLineBytes: 1_048_576 });
         // Both devices in processes of their own: one in this process would be held up with the gateway and not see
         // it, and the attacker's own work (building and writing 10 MiB) would count against the gateway.
-        const script = path.join(__dirname, '..', 'fixtures', 'device.js');
+        const script = path.join(__dirname, '..', '..', 'bin', 'sensorhub-device.js');
         const other = spawn(
             process.execPath,
             [script, '--port', String(port), '--id', 'dev2', '--token', TOKENS.dev2, '--rate', '200'],
@@ -510,7 +510,7 @@ describe('gateway on real sockets', function () {
 
     it('runs the simulator from the command line: readings arrive, and it exits when done', async function () {
         await start();
-        const script = path.join(__dirname, '..', 'fixtures', 'device.js');
+        const script = path.join(__dirname, '..', '..', 'bin', 'sensorhub-device.js');
         const child = spawn(
             process.execPath,
             [script, '--port', String(port), '--id', 'dev2', '--token', TOKENS.dev2, '--rate', '50', '--count', '5'],

@@ -190,6 +190,126 @@ describe('core/light', function () {
         });
     });
 
+    describe('occupancy mode', function () {
+        it('stays on while occupied however long, and goes off the wait after the room became clear', function () {
+            const { clock, light, outputs, t0 } = setup({ occupancy: true, waitMs: 60 * S });
+            assert.deepEqual(light.motion(), { state: 'on', brightness: 100, reason: 'motion' });
+            assert.equal(light.view.offAt, undefined, 'no deadline while occupied');
+            assert.equal(light.view.occupied, true);
+            assert.equal(clock.timers.size, 0);
+            clock.advance(3600 * S);
+            assert.deepEqual(outputs, [], 'occupied for an hour without another event: still on');
+            assert.equal(light.vacant(), undefined);
+            assert.equal(light.view.offAt, t0 + 3660 * S, 'the wait starts at the false');
+            clock.advance(59 * S);
+            assert.deepEqual(outputs, []);
+            clock.advance(1 * S);
+            assert.deepEqual(outputs, [{ state: 'off', brightness: 0, reason: 'timeout', at: t0 + 3660 * S }]);
+        });
+
+        it('occupied again within the wait keeps it on; a repeated clear does not restart the wait', function () {
+            const { clock, light, outputs, t0 } = setup({ occupancy: true, waitMs: 60 * S });
+            light.motion();
+            light.vacant();
+            clock.advance(30 * S);
+            light.motion();
+            assert.equal(light.view.offAt, undefined);
+            assert.equal(clock.timers.size, 0, 'the pending off is withdrawn');
+            clock.advance(30 * S);
+            light.vacant();
+            for (let i = 0; i < 10; i++) {
+                clock.advance(5 * S);
+                light.vacant();
+            }
+            assert.equal(light.view.offAt, t0 + 120 * S, 'counted from the change to clear, not from its repeats');
+            clock.advance(10 * S);
+            assert.deepEqual(outputs, [{ state: 'off', brightness: 0, reason: 'timeout', at: t0 + 120 * S }]);
+            assert.equal(light.view.occupied, false);
+        });
+
+        it('holds the minimum on-time after a short occupancy', function () {
+            const { clock, light, outputs, t0 } = setup({ occupancy: true, waitMs: 5 * S, minOnMs: 60 * S });
+            light.motion();
+            clock.advance(1 * S);
+            light.vacant();
+            assert.equal(light.view.offAt, t0 + 60 * S);
+            clock.advance(59 * S);
+            assert.equal(outputs[0].at, t0 + 60 * S);
+        });
+
+        it('an override that ends while occupied hands back to a light that stays on until clear', function () {
+            const { clock, light, outputs, t0 } = setup({ occupancy: true, waitMs: 10 * S, overrideMs: 100 * S });
+            light.command({ action: 'on', brightness: 40 });
+            light.motion();
+            clock.advance(100 * S);
+            assert.deepEqual(outputs, []);
+            assert.deepEqual([light.view.mode, light.view.offAt], ['auto', undefined]);
+            light.vacant();
+            clock.advance(10 * S);
+            assert.deepEqual(outputs, [{ state: 'off', brightness: 0, reason: 'timeout', at: t0 + 110 * S }]);
+        });
+
+        it('a manual off while occupied is obeyed, and the next report of occupied switches on again', function () {
+            const { light } = setup({ occupancy: true });
+            light.motion();
+            assert.deepEqual(light.command({ action: 'off' }), { state: 'off', brightness: 0, reason: 'manual' });
+            assert.equal(light.motion().state, 'on');
+        });
+
+        it('a clear report while off, or before any occupied one, changes nothing', function () {
+            const { clock, light, changes } = setup({ occupancy: true });
+            const before = changes();
+            assert.equal(light.vacant(), undefined);
+            assert.equal(changes(), before);
+            light.command({ action: 'on' });
+            light.vacant();
+            assert.deepEqual(
+                light.command({ action: 'auto' }),
+                { state: 'off', brightness: 0, reason: 'timeout' },
+                'never occupied: nothing to wait for',
+            );
+            assert.equal(clock.timers.size, 0);
+        });
+
+        it('without the mode (flows saved before it), "no motion" is not counted and changes nothing', function () {
+            const { clock, light, t0 } = setup({ waitMs: 60 * S });
+            light.motion();
+            clock.advance(30 * S);
+            assert.equal(light.vacant(), undefined);
+            assert.equal(light.view.offAt, t0 + 60 * S);
+            assert.equal(light.view.occupied, false);
+            assert.equal(light.metrics().eventsHandled, 1);
+        });
+
+        it('saves and restores the occupancy; a state saved before the mode, or under the other mode, waits', function () {
+            const first = setup({ occupancy: true, waitMs: 60 * S });
+            first.light.motion();
+            const saved = JSON.parse(JSON.stringify(first.light.save()));
+            assert.equal(saved.occupied, true);
+            const again = setup({ occupancy: true, waitMs: 60 * S });
+            again.clock.t = first.clock.t + 3600 * S;
+            assert.equal(again.light.restore(saved), true);
+            again.clock.advance(3600 * S);
+            assert.equal(again.light.view.state, 'on', 'still occupied after the restart');
+            again.light.vacant();
+            again.clock.advance(60 * S);
+            assert.equal(again.light.view.state, 'off');
+
+            const { occupied, ...old } = saved;
+            assert.equal(occupied, true);
+            const oldSave = setup({ occupancy: true, waitMs: 60 * S });
+            assert.equal(oldSave.light.restore({ ...old, offAt: first.t0 + 60 * S }), true);
+            assert.equal(oldSave.light.view.occupied, false);
+            const motionMode = setup({ waitMs: 60 * S });
+            motionMode.clock.t = first.clock.t;
+            assert.equal(motionMode.light.restore(saved), true);
+            assert.equal(motionMode.light.view.occupied, false, 'a light no longer in the mode does not hold');
+            motionMode.clock.advance(10 ** 6);
+            assert.equal(motionMode.light.view.state, 'off');
+            assert.equal(setup().light.restore({ ...saved, occupied: 'yes' }), false);
+        });
+    });
+
     describe('gates', function () {
         it('dark: motion switches on only while the last light level is below the threshold', function () {
             const { light } = setup({ darkBelow: 50 });
@@ -340,10 +460,12 @@ describe('core/light', function () {
         assert.equal(light.restore(light.save()), false);
     });
 
-    it('holds its rules for any sequence of motion, commands and time (property)', function () {
+    it('holds its rules for any sequence of motion or occupancy, commands and time (property)', function () {
         this.timeout(30_000);
         const step = fc.oneof(
             { weight: 4, arbitrary: fc.record({ kind: fc.constant('motion') }) },
+            // "No motion", or in occupancy mode "clear".
+            { weight: 2, arbitrary: fc.record({ kind: fc.constant('clear') }) },
             { weight: 1, arbitrary: fc.record({ kind: fc.constant('lux'), lux: fc.integer({ min: 0, max: 200 }) }) },
             {
                 weight: 3,
@@ -370,6 +492,7 @@ describe('core/light', function () {
             brightness: fc.integer({ min: 1, max: 100 }),
             darkBelow: fc.constantFrom(undefined, 100),
             window: fc.option(fc.record({ from: fc.nat(1439), to: fc.nat(1439) }), { nil: undefined }),
+            occupancy: fc.boolean(),
         });
         // Minutes of the day from the fake clock, so the time gate opens and closes as the clock moves.
         const minuteOfDay = (now) => Math.floor(now / 60_000) % 1440;
@@ -379,14 +502,16 @@ describe('core/light', function () {
                 // The model, from what the test did and what the light sent: never from the light's insides.
                 const sent = [];
                 let shown = { state: 'off', brightness: 0 };
+                /** When the wait counts from: the last motion, or in occupancy mode the last change to clear. */
                 let lastMotion = -Infinity;
+                let occupied = false;
                 let onSince;
                 let lux;
                 let manual = false;
                 let overrideEnd = Infinity;
                 /** When the light last came under motion's rules while on. */
                 let autoSince;
-                const deadline = () => Math.max(lastMotion + cfg.waitMs, onSince + cfg.minOnMs);
+                const deadline = () => (occupied ? Infinity : Math.max(lastMotion + cfg.waitMs, onSince + cfg.minOnMs));
                 const expire = (t) => {
                     if (manual && t >= overrideEnd) [manual, autoSince] = [false, overrideEnd];
                 };
@@ -422,10 +547,15 @@ describe('core/light', function () {
                             (cfg.window.from <= cfg.window.to
                                 ? minuteOfDay(now) >= cfg.window.from && minuteOfDay(now) < cfg.window.to
                                 : minuteOfDay(now) >= cfg.window.from || minuteOfDay(now) < cfg.window.to);
-                        lastMotion = now;
+                        if (cfg.occupancy) occupied = true;
+                        else lastMotion = now;
                         out = light.motion();
                         if (wasOff) assert.equal(out?.state, dark && inside ? 'on' : undefined, 'motion and the gates');
                         else assert.equal(out, undefined, 'motion while on sends nothing');
+                    } else if (s.kind === 'clear') {
+                        // Only the change to clear starts the wait; without occupancy mode "no motion" is nothing.
+                        if (occupied) [occupied, lastMotion] = [false, now];
+                        assert.equal(light.vacant(), undefined, 'no motion never sends');
                     } else if (s.kind === 'lux') {
                         // Levels measured while the light is on measure the light itself.
                         if (shown.state === 'off') lux = s.lux;
@@ -461,6 +591,13 @@ describe('core/light', function () {
                     assert.ok(clock.timers.size <= 1, 'one timer at most');
                     if (shown.state === 'on' && !manual)
                         assert.ok(clock.t < deadline(), 'on longer than the wait after the last motion');
+                }
+                // While occupied nothing changes however long; the wait starts when the room is clear.
+                if (occupied) {
+                    clock.advance(400 * S);
+                    assert.deepEqual(outputs, [], 'occupied: left alone, nothing changes');
+                    assert.equal(light.view.state, shown.state);
+                    light.vacant();
                 }
                 // Left alone long enough, a light under motion's rules, or with an override that ends, goes off.
                 if (!manual || cfg.overrideMs > 0) {
@@ -621,6 +758,7 @@ describe('core/light-config', function () {
                     brightness: 100,
                     darkBelow: undefined,
                     window: undefined,
+                    occupancy: false,
                 },
             },
         });
@@ -640,6 +778,7 @@ describe('core/light-config', function () {
             from: '22:30',
             to: '6:15',
             topic: ' hall/light/set ',
+            occupancy: 'true',
         });
         assert.deepEqual(config, {
             patterns: { motion: ['motion_detected', 'home/+/motion'], lux: ['lux'], own: 'hall/light/set' },
@@ -651,6 +790,7 @@ describe('core/light-config', function () {
                 brightness: 60,
                 darkBelow: 20,
                 window: { from: 22 * 60 + 30, to: 6 * 60 + 15 },
+                occupancy: true,
             },
         });
     });

@@ -94,6 +94,6 @@ function parse(raw: Raw): LightConfig {
     return {
         patterns: { motion, lux, own: topic },
         topic,
-        settings: { waitMs, minOnMs, overrideMs, brightness, darkBelow, window },
+        settings: { waitMs, minOnMs, overrideMs, brightness, darkBelow, window, occupancy: flag(raw.occupancy) },
     };
 }

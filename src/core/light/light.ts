@@ -53,6 +53,12 @@ export interface LightSettings {
     readonly darkBelow: number | undefined;
     /** Motion switches on only inside this window of local time; undefined: at any time. */
     readonly window: TimeWindow | undefined;
+    /**
+     * The motion events come from an occupancy sensor (Zigbee, mmWave presence) that reports `true` while the
+     * room is occupied and `false` once it is clear: the light stays on while occupied and the wait starts at
+     * the `false`. Off (and in flows saved before it existed): every motion event restarts the wait.
+     */
+    readonly occupancy?: boolean;
 }
 
 export interface LightOptions extends LightSettings {
@@ -74,8 +80,11 @@ export interface SavedLight {
     readonly onSince: number | null;
     readonly offAt: number | null;
     readonly overrideUntil: number | null;
+    /** When the wait counts from: the last motion, or in occupancy mode the last change to clear. */
     readonly lastMotion: number | null;
     readonly lux: number | null;
+    /** Occupancy mode: the sensor last reported the room occupied. Missing in states saved before the mode. */
+    readonly occupied?: boolean;
 }
 
 export interface LightView {
@@ -88,6 +97,8 @@ export interface LightView {
     readonly overrideUntil: number | undefined;
     /** The gate that kept the last motion from switching the light on, while it is off. */
     readonly blocked: Gate | undefined;
+    /** Occupancy mode: the room is occupied, so the automatic off waits for it to be clear. */
+    readonly occupied: boolean;
 }
 
 /** A light's figures for monitors and the sidebar. */
@@ -129,6 +140,7 @@ export class LightController {
     private overrideUntil: number | undefined;
     private lastMotion: number | undefined;
     private lux: number | undefined;
+    private occupied = false;
     private blocked: Gate | undefined;
     private timer: unknown;
     /** When the pending timer fires; a later deadline keeps it and re-arms when it fires. */
@@ -159,6 +171,7 @@ export class LightController {
             offAt: this.state === 'on' && this.mode === 'auto' ? this.offAt : undefined,
             overrideUntil: this.state === 'on' && this.mode === 'manual' ? this.overrideUntil : undefined,
             blocked: this.state === 'off' ? this.blocked : undefined,
+            occupied: this.occupied,
         };
     }
 
@@ -177,20 +190,20 @@ export class LightController {
     }
 
     /**
-     * Motion seen. Off: switch on unless a gate is closed. On by motion: the wait
-     * starts again (gates do not apply: the light itself makes the room bright).
-     * On by hand: remembered, so the wait counts from it when the override ends.
+     * Motion seen (in occupancy mode: the room is occupied). Off: switch on unless
+     * a gate is closed. On by motion: the wait starts again, or in occupancy mode
+     * is held until the room is clear (gates do not apply: the light itself makes
+     * the room bright). On by hand: remembered, so the wait counts from it when
+     * the override ends.
      */
     motion(): LightOutput | undefined {
         if (this.closed) return undefined;
         this.eventsHandled++;
         const now = this.clock.now();
-        this.lastMotion = now;
+        if (this.options.occupancy === true) this.occupied = true;
+        else this.lastMotion = now;
         if (this.state === 'on') {
-            if (this.mode === 'auto') {
-                this.offAt = this.autoDeadline();
-                this.arm(this.offAt);
-            }
+            if (this.mode === 'auto') this.rearm();
             this.changed();
             return undefined;
         }
@@ -202,9 +215,25 @@ export class LightController {
         }
         this.mode = 'auto';
         this.onSince = now;
-        this.offAt = this.autoDeadline();
-        this.arm(this.offAt);
+        this.rearm();
         return this.set('on', this.options.brightness, 'motion');
+    }
+
+    /**
+     * No motion. A motion sensor's "no motion" changes nothing: only motion
+     * restarts the wait. An occupancy sensor's change to clear starts the wait;
+     * a repeated "clear" (sensors repeat their state with every report) does not
+     * start it again, or a chatty sensor would keep the light on.
+     */
+    vacant(): LightOutput | undefined {
+        if (this.closed || this.options.occupancy !== true) return undefined;
+        this.eventsHandled++;
+        if (!this.occupied) return undefined;
+        this.occupied = false;
+        this.lastMotion = this.clock.now();
+        if (this.state === 'on' && this.mode === 'auto') this.rearm();
+        this.changed();
+        return undefined;
     }
 
     /**
@@ -247,6 +276,7 @@ export class LightController {
             overrideUntil: this.overrideUntil ?? null,
             lastMotion: this.lastMotion ?? null,
             lux: this.lux ?? null,
+            occupied: this.occupied,
         };
     }
 
@@ -267,10 +297,15 @@ export class LightController {
         this.overrideUntil = opt(saved.overrideUntil);
         this.lastMotion = opt(saved.lastMotion);
         this.lux = opt(saved.lux);
+        // A mode changed since the save: a light that no longer counts occupancy waits from the last motion.
+        this.occupied = this.options.occupancy === true && saved.occupied === true;
         if (this.state === 'on') {
             if (this.mode === 'auto') {
-                this.offAt ??= this.autoDeadline();
-                this.arm(this.offAt);
+                if (this.occupied) this.offAt = undefined;
+                else {
+                    this.offAt ??= this.autoDeadline();
+                    this.arm(this.offAt);
+                }
             } else if (this.overrideUntil !== undefined) {
                 this.arm(this.overrideUntil);
             }
@@ -309,11 +344,21 @@ export class LightController {
             this.changed();
             return undefined;
         }
-        this.offAt = this.autoDeadline();
-        if (this.offAt <= this.clock.now()) return this.switchOff();
-        this.arm(this.offAt);
+        if (!this.occupied && this.autoDeadline() <= this.clock.now()) return this.switchOff();
+        this.rearm();
         this.changed();
         return undefined;
+    }
+
+    /** Under motion's rules while on: no deadline while occupied, else the wait's (and the minimum on-time's). */
+    private rearm(): void {
+        if (this.occupied) {
+            this.offAt = undefined;
+            this.disarm();
+            return;
+        }
+        this.offAt = this.autoDeadline();
+        this.arm(this.offAt);
     }
 
     private switchOff(): LightOutput | undefined {
@@ -416,7 +461,8 @@ function isSavedLight(v: unknown): v is SavedLight {
         time(s.offAt) &&
         time(s.overrideUntil) &&
         time(s.lastMotion) &&
-        time(s.lux)
+        time(s.lux) &&
+        (s.occupied === undefined || typeof s.occupied === 'boolean')
     );
 }
 

@@ -1,0 +1,165 @@
+'use strict';
+// The device simulators the package ships as commands (package.json `bin`): run as a user runs them, in processes of
+// their own, against a real pty pair. The gateway device's readings arriving at a gateway is in gateway.test.js.
+const assert = require('node:assert/strict');
+const { spawn, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { SerialPort, ReadlineParser } = require('serialport');
+const { needTool } = require('../helpers/tools');
+const { until } = require('../helpers/wait');
+const { PtyPair } = require('../fixtures/pty');
+
+const ROOT = path.join(__dirname, '..', '..');
+const pkg = require('../../package.json');
+const COMMANDS = {
+    'sensorhub-device': 'bin/sensorhub-device.js',
+    'sensorhub-serial-device': 'bin/sensorhub-serial-device.js',
+};
+
+/** Starts a command; `out` collects stdout and stderr, `exited` resolves with its exit code. */
+function run(name, args, env = process.env) {
+    const child = spawn(process.execPath, [path.join(ROOT, COMMANDS[name]), ...args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env,
+    });
+    const result = { child, out: '' };
+    child.stdout.on('data', (d) => (result.out += d));
+    child.stderr.on('data', (d) => (result.out += d));
+    result.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+    return result;
+}
+
+/** Opens a serial line and collects its lines. */
+async function listen(file, lines) {
+    const port = new SerialPort({ path: file, baudRate: 9600, autoOpen: false });
+    await new Promise((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+    port.on('error', () => undefined);
+    port.pipe(new ReadlineParser({ delimiter: '\n' })).on('data', (l) => lines.push(l.replace(/\r$/, '')));
+    return port;
+}
+const closePort = (port) => new Promise((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve()));
+
+describe('the simulator commands', function () {
+    this.timeout(30000);
+    const started = [];
+    afterEach(async function () {
+        for (const r of started.splice(0)) {
+            if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+            await r.exited;
+        }
+    });
+    const start = (...a) => {
+        const r = run(...a);
+        started.push(r);
+        return r;
+    };
+
+    it('are declared in package.json and shipped in the package', function () {
+        assert.deepEqual(pkg.bin, COMMANDS);
+        const packed = JSON.parse(
+            execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' }),
+        )[0].files.map((f) => f.path);
+        for (const file of [...Object.values(COMMANDS), 'bin/lib/device.js', 'bin/lib/serial-device.js']) {
+            assert.ok(packed.includes(file), `${file} is in the package`);
+            assert.match(fs.readFileSync(path.join(ROOT, file), 'utf8'), /^(#!\/usr\/bin\/env node\n)?'use strict'/);
+        }
+        for (const file of Object.values(COMMANDS)) {
+            assert.ok(fs.readFileSync(path.join(ROOT, file), 'utf8').startsWith('#!/usr/bin/env node\n'), file);
+            assert.ok(fs.statSync(path.join(ROOT, file)).mode & 0o100, `${file} is executable`);
+        }
+        assert.ok(!packed.some((f) => f.startsWith('test/')), 'the tests are not in the package');
+    });
+
+    for (const name of Object.keys(COMMANDS)) {
+        it(`${name} --help says how to use it, and a wrong option is a usage error`, async function () {
+            const help = start(name, ['--help']);
+            assert.equal(await help.exited, 0, help.out);
+            assert.match(help.out, new RegExp(`^Usage: npx ${name} \\[options\\]`));
+            assert.match(help.out, /Example/);
+            const wrong = start(name, ['--colour', 'red']);
+            assert.equal(await wrong.exited, 2, wrong.out);
+            assert.match(wrong.out, new RegExp(`${name}: unknown option --colour\\nRun ${name} --help`));
+        });
+    }
+
+    it('sensorhub-device refuses a value it cannot use, naming the option', async function () {
+        const r = start('sensorhub-device', ['--rate', 'fast']);
+        assert.equal(await r.exited, 2);
+        assert.match(r.out, /--rate must be a number from 0\.01 to 10000, got "fast"/);
+    });
+
+    describe('sensorhub-serial-device', function () {
+        let socat;
+        let dir;
+        before(function () {
+            socat = needTool(this, 'socat');
+        });
+        beforeEach(function () {
+            dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sensorhub-sim-'));
+        });
+        afterEach(function () {
+            fs.rmSync(dir, { recursive: true, force: true });
+        });
+
+        it('makes a virtual serial line of its own and pushes readings on it, until stopped', async function () {
+            const link = path.join(dir, 'dev');
+            const sim = start('sensorhub-serial-device', ['--link', link, '--interval', '20']);
+            await until(() => sim.out.includes(`serial port node path: ${link}`), 'the simulator to say where');
+            const lines = [];
+            const port = await listen(link, lines);
+            try {
+                await until(() => lines.length >= 3, 'readings over the virtual line');
+            } finally {
+                await closePort(port);
+            }
+            assert.ok(
+                lines.slice(1).every((l) => /^t=\d+(\.\d+)?,h=\d+$/.test(l)),
+                JSON.stringify(lines),
+            );
+            sim.child.kill('SIGTERM');
+            assert.equal(await sim.exited, 0, sim.out);
+            assert.equal(fs.existsSync(link), false, 'stopping it unplugs the line');
+        });
+
+        it('answers READ in request mode on a serial line given with --port', async function () {
+            const pty = new PtyPair(socat, dir);
+            await pty.start();
+            try {
+                const sim = start('sensorhub-serial-device', [
+                    '--port',
+                    pty.simPath,
+                    '--mode',
+                    'request',
+                    '--format',
+                    'json',
+                ]);
+                await until(() => /request mode, json lines/.test(sim.out), 'the simulator to open the line');
+                const lines = [];
+                const port = await listen(pty.devPath, lines);
+                try {
+                    port.write('READ\r\n');
+                    await until(() => lines.length === 1, 'the answer');
+                } finally {
+                    await closePort(port);
+                }
+                assert.deepEqual(Object.keys(JSON.parse(lines[0])), ['t', 'h']);
+            } finally {
+                await pty.dispose();
+            }
+        });
+
+        it('says so when socat is missing, and when --port and --link are both given', async function () {
+            const noSocat = start('sensorhub-serial-device', ['--link', path.join(dir, 'dev')], {
+                ...process.env,
+                PATH: dir,
+            });
+            assert.equal(await noSocat.exited, 1);
+            assert.match(noSocat.out, /cannot make a virtual serial line at .*is socat installed\?/);
+            const both = start('sensorhub-serial-device', ['--port', '/dev/null', '--link', '/tmp/x']);
+            assert.equal(await both.exited, 2);
+            assert.match(both.out, /give --port .* or --link .*, not both/);
+        });
+    });
+});
