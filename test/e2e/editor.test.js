@@ -5,7 +5,14 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
-const { root, DEFAULT_NODE_RED, startNodeRed, installedPackageDir, registeredTypes, onTab } = require('./launcher');
+const {
+    root,
+    DEFAULT_NODE_RED,
+    startNodeRed,
+    installedPackageDir,
+    registeredTypes,
+    examplesOnTabs,
+} = require('./launcher');
 const { needTool } = require('../helpers/tools');
 
 const EXAMPLE = 'smart-home.json';
@@ -38,10 +45,7 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
         // in the editor exactly as saved. Their devices and brokers are absent here; that is the runtime's concern.
         const others = fs.readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.json') && f !== EXAMPLE);
         // The examples share one hub config node (one id): it is deployed once, as importing them one by one keeps it.
-        const seen = new Set();
-        const flows = [EXAMPLE, ...others.sort()]
-            .flatMap((file) => onTab(JSON.parse(fs.readFileSync(path.join(root, 'examples', file), 'utf8')), file))
-            .filter((n) => !seen.has(n.id) && seen.add(n.id));
+        const flows = examplesOnTabs([EXAMPLE, ...others.sort()]);
         ourNodesInExamples = flows.filter((n) => n.type.startsWith('sensorhub-')).length;
         red = await startNodeRed({ flows });
         types = registeredTypes(installedPackageDir(red.userDir));
