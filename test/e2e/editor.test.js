@@ -14,20 +14,11 @@ const {
     examplesOnTabs,
 } = require('./launcher');
 const { needTool } = require('../helpers/tools');
+const { CHROMIUM_ARGS } = require('./chromium');
 
 const EXAMPLE = 'smart-home.json';
 const CATEGORY = 'sensor hub';
 const ARTIFACTS = path.join(__dirname, 'artifacts');
-const CHROMIUM_ARGS = [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-];
 
 describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
     // Packing, installing and starting take seconds; a shorter mocha default would abandon a starting Node-RED.
