@@ -1,13 +1,22 @@
 #!/usr/bin/env node
 'use strict';
 // `npm start`: a real Node-RED 4 with this package installed from its npm pack tarball, the way users get it.
-// The user directory persists, so flows edited in the editor survive restarts; the example is deployed only into
+// The user directory persists, so flows edited in the editor survive restarts; the examples are deployed only into
 // a Node-RED that has no flows yet.
-const fs = require('node:fs');
+//
+// FlowFuse Dashboard 2 is a devDependency, not a dependency of the package: Node-RED loads the copy in this
+// checkout's node_modules, because besides the user directory it scans every node_modules folder above its own
+// (node_modules/node-red sits beside node_modules/@flowfuse). Nothing is downloaded and the user directory holds only
+// this package, as a user's would after installing it from the palette.
 const path = require('node:path');
-const { root, startNodeRed } = require('../test/e2e/launcher');
+const { root, startNodeRed, examplesOnTabs } = require('../test/e2e/launcher');
 
-const DEFAULT_EXAMPLE = 'smart-home.json';
+const DASHBOARD_MODULE = '@flowfuse/node-red-dashboard';
+// Each on its own tab; the dashboard page only where the dashboard nodes are there to draw it.
+const DEMO = [
+    { file: 'smart-home.json', label: 'Smart home' },
+    { file: 'smart-home-dashboard.json', label: 'Smart home dashboard', needs: DASHBOARD_MODULE },
+];
 const HOST = '127.0.0.1';
 const USER_DIR = path.join(root, '.node-red-home');
 
@@ -41,17 +50,44 @@ async function main() {
         process.exit(code || 1);
     });
 
-    const current = await red.request('GET', '/flows');
-    if (current.status !== 200) throw new Error(`GET /flows answered ${current.status}`);
-    if (Array.isArray(current.body) && current.body.length === 0) {
-        const flows = JSON.parse(fs.readFileSync(path.join(root, 'examples', DEFAULT_EXAMPLE), 'utf8'));
-        await red.deploy(flows);
-        console.log(`Deployed examples/${DEFAULT_EXAMPLE} into a Node-RED without flows.`);
+    const modules = await loadedModules();
+    if (!modules.has(DASHBOARD_MODULE)) {
+        console.warn(`${DASHBOARD_MODULE} is not loaded: run npm install in ${root} for the demo's dashboard page.`);
     }
+    let flows = await deployedFlows();
+    if (flows.length === 0) {
+        const demo = DEMO.filter((d) => !d.needs || modules.has(d.needs));
+        await red.deploy(examplesOnTabs(demo));
+        console.log(`Deployed ${demo.map((d) => `examples/${d.file}`).join(' and ')} into a Node-RED without flows.`);
+        flows = await deployedFlows();
+    }
+    console.log(banner(red.url, dashboardUrl(flows, modules)));
+}
 
-    const banner = `Sensor Hub is running: ${red.url}`;
-    const rule = '='.repeat(banner.length);
-    console.log(`\n${rule}\n${banner}\n${rule}\nUser directory: ${USER_DIR}\nPress Ctrl+C to stop.\n`);
+async function loadedModules() {
+    const res = await red.request('GET', '/nodes');
+    if (res.status !== 200) throw new Error(`GET /nodes answered ${res.status}`);
+    return new Set(res.body.map((set) => set.module));
+}
+
+async function deployedFlows() {
+    const res = await red.request('GET', '/flows');
+    if (res.status !== 200) throw new Error(`GET /flows answered ${res.status}`);
+    return res.body;
+}
+
+/** The dashboard's address from the deployed ui-base node (its path is a setting), or null without one. */
+function dashboardUrl(flows, modules) {
+    const base = flows.find((n) => n.type === 'ui-base');
+    if (!base || !modules.has(DASHBOARD_MODULE)) return null;
+    return new URL(String(base.path || '/dashboard').replace(/^\/+/, ''), red.url).href;
+}
+
+/** One line with both addresses: what a user copies into the browser. */
+function banner(editor, dashboard) {
+    const line = `Sensor Hub is running. Editor: ${editor}  Dashboard: ${dashboard || 'none deployed'}`;
+    const rule = '='.repeat(line.length);
+    return `\n${rule}\n${line}\n${rule}\nUser directory: ${USER_DIR}\nPress Ctrl+C to stop.\n`;
 }
 
 main().catch(async (err) => {

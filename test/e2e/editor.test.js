@@ -5,22 +5,20 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
-const { root, DEFAULT_NODE_RED, startNodeRed, installedPackageDir, registeredTypes, onTab } = require('./launcher');
+const {
+    root,
+    DEFAULT_NODE_RED,
+    startNodeRed,
+    installedPackageDir,
+    registeredTypes,
+    examplesOnTabs,
+} = require('./launcher');
 const { needTool } = require('../helpers/tools');
+const { CHROMIUM_ARGS } = require('./chromium');
 
 const EXAMPLE = 'smart-home.json';
 const CATEGORY = 'sensor hub';
 const ARTIFACTS = path.join(__dirname, 'artifacts');
-const CHROMIUM_ARGS = [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-];
 
 describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
     // Packing, installing and starting take seconds; a shorter mocha default would abandon a starting Node-RED.
@@ -38,10 +36,7 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
         // in the editor exactly as saved. Their devices and brokers are absent here; that is the runtime's concern.
         const others = fs.readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.json') && f !== EXAMPLE);
         // The examples share one hub config node (one id): it is deployed once, as importing them one by one keeps it.
-        const seen = new Set();
-        const flows = [EXAMPLE, ...others.sort()]
-            .flatMap((file) => onTab(JSON.parse(fs.readFileSync(path.join(root, 'examples', file), 'utf8')), file))
-            .filter((n) => !seen.has(n.id) && seen.add(n.id));
+        const flows = examplesOnTabs([EXAMPLE, ...others.sort()]);
         ourNodesInExamples = flows.filter((n) => n.type.startsWith('sensorhub-')).length;
         red = await startNodeRed({ flows });
         types = registeredTypes(installedPackageDir(red.userDir));

@@ -8,20 +8,11 @@ const path = require('node:path');
 const { chromium } = require('playwright-core');
 const { root, DEFAULT_NODE_RED, startNodeRed } = require('./launcher');
 const { needTool } = require('../helpers/tools');
+const { CHROMIUM_ARGS } = require('./chromium');
 
 const MODULE = require('../../package.json').name;
 const EXAMPLE = 'smart-home';
 const ARTIFACTS = path.join(__dirname, 'artifacts');
-const CHROMIUM_ARGS = [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-];
 
 /** `[type, name]` of every node in `flows` but tabs, sorted: what an import must reproduce, whatever ids it gives. */
 function shape(flows) {

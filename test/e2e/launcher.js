@@ -143,6 +143,21 @@ function onTab(flows, label) {
     return [tab, ...flows.map((n) => (loose(n) ? { ...n, z: tab.id } : n))];
 }
 
+/**
+ * Example files for one deploy, as importing them one after the other leaves them: each on its own tab (labelled
+ * `label`, else its file name) and the config nodes they share (one hub id) once.
+ * @param {Array<string|{file: string, label?: string}>} files names in examples/
+ */
+function examplesOnTabs(files) {
+    const seen = new Set();
+    return files
+        .map((f) => (typeof f === 'string' ? { file: f } : f))
+        .flatMap(({ file, label }) =>
+            onTab(JSON.parse(fs.readFileSync(path.join(root, 'examples', file), 'utf8')), label || file),
+        )
+        .filter((n) => !seen.has(n.id) && seen.add(n.id));
+}
+
 function settingsArgs(settings) {
     const args = [];
     for (const [key, value] of Object.entries(settings)) {
@@ -354,4 +369,13 @@ async function startNodeRed(opts = {}) {
     return handle;
 }
 
-module.exports = { root, DEFAULT_NODE_RED, packTarball, startNodeRed, installedPackageDir, registeredTypes, onTab };
+module.exports = {
+    root,
+    DEFAULT_NODE_RED,
+    packTarball,
+    startNodeRed,
+    installedPackageDir,
+    registeredTypes,
+    onTab,
+    examplesOnTabs,
+};

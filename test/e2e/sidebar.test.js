@@ -7,18 +7,9 @@ const path = require('node:path');
 const { chromium } = require('playwright-core');
 const { root, DEFAULT_NODE_RED, startNodeRed, onTab } = require('./launcher');
 const { needTool } = require('../helpers/tools');
+const { CHROMIUM_ARGS } = require('./chromium');
 
 const ARTIFACTS = path.join(__dirname, 'artifacts');
-const CHROMIUM_ARGS = [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-];
 const TYPE = 'temperature_update';
 
 /** The smart-home example with its simulated sensors reading every 0.2 s, so rates change between two looks. */
