@@ -7,3 +7,12 @@ export { shelly } from './shelly';
 export { tasmota } from './tasmota';
 export { zigbee2mqtt } from './zigbee2mqtt';
 export * from './types';
+export { parseDeviceNodeConfig, PROFILES, type DeviceNodeConfig, type ProfileName } from './config';
+export { ProblemLog, type ProblemReport } from './problem-log';
+export {
+    DeviceSource,
+    type DeviceEventMessage,
+    type DeviceListener,
+    type DeviceListing,
+    type DeviceReadingMessage,
+} from './source';
