@@ -188,6 +188,16 @@ describe('core/devices source (one devices node)', function () {
         assert.equal(s.discovered().length, 0);
     });
 
+    it('does not subscribe a state topic that a wildcard of its own already covers (the broker would send it twice)', function () {
+        const { feed, s } = source({ profile: 'homeassistant' });
+        feed('homeassistant/sensor/bedroomT/config', {
+            dev_cla: 'temperature',
+            stat_t: 'homeassistant/sensor/bedroom/state',
+            unit_of_meas: '°C',
+        });
+        assert.deepEqual(s.subscriptions(), ['homeassistant/#']);
+    });
+
     it('lists what it has seen for the editor: devices, availability, sensors and their last values', function () {
         const { feed, s } = source();
         feed('zigbee2mqtt/climate', { temperature: 20.5 });

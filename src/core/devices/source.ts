@@ -7,6 +7,7 @@ import {
     type SensorInfo,
 } from '../shared/reading';
 import { problem, type Problem } from '../shared/texts';
+import { isWildcard, levelsMatch } from '../shared/topic';
 import type { DeviceNodeConfig } from './config';
 import { esphome } from './esphome';
 import { generic } from './generic';
@@ -89,6 +90,9 @@ export interface DeviceSourceStats {
 /** Beyond this many sensors new ones are not remembered (a broker full of topics must not grow memory without end). */
 export const MAX_REMEMBERED_SENSORS = 10_000;
 
+/** The `src` of this node set's Shelly RPC requests. */
+export const SHELLY_SRC = 'sensorhub-devices';
+
 interface Running {
     decode(topic: string, payload: Buffer): readonly DeviceEvent[];
     subscriptions(): string[];
@@ -124,7 +128,8 @@ function start(config: DeviceNodeConfig): Running {
             return { ...r, discovery: () => r.state.discovery };
         }
         case 'shelly':
-            return run(shelly, { devices: config.devices });
+            // Not the hub's default prefix (`sensorhub`): replies on `<src>/rpc` must not look like hub events.
+            return run(shelly, { devices: config.devices, src: SHELLY_SRC });
         case 'homeassistant': {
             const r = run(homeAssistant, { prefix: base }, (s) => homeAssistant.stateTopics(s));
             return { ...r, discovery: () => r.state };
@@ -165,7 +170,11 @@ export class DeviceSource {
 
     /** The topic filters to read now (Home Assistant's grow as configs are discovered). */
     subscriptions(): string[] {
-        return [...new Set(this.running.subscriptions())];
+        const all = [...new Set(this.running.subscriptions())];
+        const wild = all.filter(isWildcard).map((f) => f.split('/'));
+        // A state topic under a wildcard already read (Home Assistant's own examples put them under the discovery
+        // prefix) would make the broker send each message twice.
+        return all.filter((f) => isWildcard(f) || !wild.some((w) => levelsMatch(w, f.split('/'))));
     }
 
     /** One broker message; never throws. */

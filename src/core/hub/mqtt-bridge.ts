@@ -314,20 +314,19 @@ export class MqttBridge extends EventEmitter {
     /** Hands a message to the readers whose filters match; whether there were any. */
     private dispatchRaw(topic: string, payload: Buffer, packet: IPublishPacket): boolean {
         const levels = topic.split('/');
-        let read = false;
-        for (const entry of this.raw.values()) {
-            if (!levelsMatch(entry.levels, levels)) continue;
-            read = true;
-            for (const handler of entry.handlers) {
-                try {
-                    handler(topic, payload, packet);
-                } catch (err) {
-                    // One reader's bug must not cost the others (or the hub) this connection's messages.
-                    this.reportError(err as Error);
-                }
+        // A reader whose filters overlap (a/# and a/b) still gets each message once.
+        const readers = new Set<RawHandler>();
+        for (const entry of this.raw.values())
+            if (levelsMatch(entry.levels, levels)) for (const handler of entry.handlers) readers.add(handler);
+        for (const handler of readers) {
+            try {
+                handler(topic, payload, packet);
+            } catch (err) {
+                // One reader's bug must not cost the others (or the hub) this connection's messages.
+                this.reportError(err as Error);
             }
         }
-        return read;
+        return readers.size > 0;
     }
 
     private flush(): void {
