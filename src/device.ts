@@ -146,6 +146,11 @@ export = function (RED: NodeAPI): void {
                 done(new Error(t('errors.no-target')));
                 return;
             }
+            // The door lock says its state on the same output as its actuations: only `actuate` moves hardware.
+            if (msg.topic === 'lock_state' && msg.actuate === undefined) {
+                done();
+                return;
+            }
             const command = commandOf(msg);
             if (command === undefined) {
                 done(new Error(t('errors.not-command')));

@@ -10,6 +10,15 @@ const hubNodes = require('../../nodes/hub.js');
 const deviceNodes = require('../../nodes/device.js');
 
 const catchNode = coreNode('common/25-catch.js');
+const CORE = [
+    catchNode,
+    coreNode('common/21-debug.js'),
+    coreNode('function/10-switch.js'),
+    coreNode('common/90-comment.js'),
+];
+const path = require('node:path');
+const fs = require('node:fs');
+const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
 const TAB = { id: 'f1', type: 'tab', label: 'test' };
 
 function mqttHub(url, extra = {}) {
@@ -282,8 +291,12 @@ describe(`devices node on Node-RED ${version}`, function () {
             ['zigbee2mqtt/bulb/set', '{"state":"ON","brightness":127}'],
             ['zigbee2mqtt/front door/set', '{"state":"LOCK"}'],
         ]);
+        // The lock's state messages without actuate come on the same wire: nothing to send, no error.
+        node.receive({ topic: 'lock_state', payload: { state: 'locked', previous: 'locking', reason: 'feedback' } });
         node.receive({ payload: 'nonsense' });
         await until(() => errorsLogged().some((e) => /Not a command/.test(e)), 'the refusal');
+        assert.equal(errorsLogged().filter((e) => /Not a command/.test(e)).length, 1, 'the lock state is no refusal');
+        assert.equal(sets.length, 2);
     });
 
     it('refuses a local hub (no broker) and a bad profile, saying why', async function () {
@@ -336,5 +349,61 @@ describe(`devices node on Node-RED ${version}`, function () {
         assert.equal(got.length + got2.length, 0, 'hub events are not device readings');
         // The hub's bridge reports a message it cannot read as an event at error level.
         assert.equal(errorsLogged().length, 0, `device messages are not hub events: ${errorsLogged().join('\n')}`);
+    });
+
+    describe('the examples', function () {
+        const files = fs.readdirSync(EXAMPLES).filter((f) => f.startsWith('devices-'));
+
+        /** An example on tab f1, its hub pointed at the test broker. */
+        function example(file) {
+            const flow = JSON.parse(fs.readFileSync(path.join(EXAMPLES, file), 'utf8'));
+            return flow.map((n) =>
+                n.type === 'sensorhub-hub' ? { ...n, broker: broker.url } : n.x === undefined ? n : { ...n, z: 'f1' },
+            );
+        }
+        const OTHERS = ['light', 'door-lock', 'threshold'].map((n) => require(`../../nodes/${n}.js`));
+
+        it('there is one per profile and one with several together', function () {
+            assert.deepEqual(files.sort(), [
+                'devices-esphome.json',
+                'devices-generic.json',
+                'devices-homeassistant.json',
+                'devices-shelly.json',
+                'devices-tasmota.json',
+                'devices-together.json',
+                'devices-zigbee2mqtt.json',
+            ]);
+        });
+
+        for (const file of [
+            'devices-esphome.json',
+            'devices-generic.json',
+            'devices-homeassistant.json',
+            'devices-shelly.json',
+            'devices-tasmota.json',
+            'devices-zigbee2mqtt.json',
+        ])
+            it(`${file} loads and starts without an error`, async function () {
+                await helper.load([hubNodes, deviceNodes, ...OTHERS, ...CORE], [TAB, ...example(file)]);
+                await until(() => helper.getNode('a7e1c2d3b4f50aff').connection === 'connected', 'the hub');
+                assert.deepEqual(errorsLogged(), []);
+            });
+
+        it('devices-together: a Zigbee motion turns the Zigbee bulb on through the light node', async function () {
+            await helper.load([hubNodes, deviceNodes, ...OTHERS, ...CORE], [TAB, ...example('devices-together.json')]);
+            await until(() => helper.getNode('a7e1c2d3b4f50aff').connection === 'connected', 'the hub');
+            client = await connect(broker.url);
+            const sets = [];
+            client.on('message', (topic, payload) => sets.push([topic, payload.toString()]));
+            await client.subscribeAsync('zigbee2mqtt/+/set');
+            await until(async () => {
+                await publish(client, 'zigbee2mqtt/hall motion', { occupancy: true, illuminance: 5, battery: 90 });
+                await new Promise((r) => setTimeout(r, 100));
+                return sets.some(([t]) => t === 'zigbee2mqtt/hall bulb/set');
+            }, 'the bulb command');
+            const [, body] = sets.find(([t]) => t === 'zigbee2mqtt/hall bulb/set');
+            assert.deepEqual(JSON.parse(body), { state: 'ON', brightness: 203 }, '80 % of 254');
+            assert.deepEqual(errorsLogged(), []);
+        });
     });
 });
