@@ -4,6 +4,7 @@ import type { EventHub } from './core/hub/hub';
 import type { BridgeState, RawHandler } from './core/hub/mqtt-bridge';
 import {
     DeviceSource,
+    MAX_REMEMBERED_SENSORS,
     parseDeviceNodeConfig,
     type DeviceEventMessage,
     type DeviceListener,
@@ -108,8 +109,12 @@ export = function (RED: NodeAPI): void {
         const source = new DeviceSource(config, listener);
         running.set(this.id, source);
 
+        let warnedOverLimit = false;
         const redraw = (): void => {
             this.status(statusOf(hubNode) ?? countsStatus());
+            if (warnedOverLimit || source.stats().overLimit === 0) return;
+            warnedOverLimit = true;
+            this.warn(t('log.over-limit', { max: MAX_REMEMBERED_SENSORS }));
         };
         const countsStatus = (): NodeStatus => {
             const s = source.stats();

@@ -224,4 +224,26 @@ describe('device profiles against mosquitto (simulated devices, documented paylo
         );
         assert.equal(d.value('climate/temperature').payload, 19.5);
     });
+
+    it('one connection for all readers: a filter read by two stays subscribed while one of them is left', async function () {
+        const d = devices(broker.url, { profile: 'zigbee2mqtt' });
+        open.push(d.close);
+        await d.connected();
+        const other = [];
+        const off = d.bridge.subscribeRaw('zigbee2mqtt/#', (topic) => other.push(topic));
+        const sim = await simulate('zigbee2mqtt', broker.url);
+        open.push(() => sim.stop());
+        await until(async () => {
+            await sim.publish('zigbee2mqtt/shared', JSON.stringify({ temperature: 1 }));
+            return other.length > 0 && d.value('shared/temperature');
+        }, 'both readers');
+        off();
+        const before = other.length;
+        const readings = d.heard.readings.length;
+        await until(async () => {
+            await sim.publish('zigbee2mqtt/shared', JSON.stringify({ temperature: 2 }));
+            return d.heard.readings.length > readings;
+        }, 'the remaining reader still reading');
+        assert.equal(other.length, before, 'the reader that left hears nothing');
+    });
 });

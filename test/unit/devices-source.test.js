@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { DeviceSource, ProblemLog, parseDeviceNodeConfig } = require('../../nodes/core/devices');
+const { DeviceSource, MAX_REMEMBERED_SENSORS, ProblemLog, parseDeviceNodeConfig } = require('../../nodes/core/devices');
 const { FakeClock } = require('../helpers/fake-clock');
 
 function config(extra = {}) {
@@ -208,6 +208,18 @@ describe('core/devices source (one devices node)', function () {
         assert.deepEqual(d.sensors, [
             { id: 'climate/temperature', kind: 'temperature', unit: '°C', status: 'ok', value: 20.5 },
         ]);
+    });
+
+    it('remembers at most MAX_REMEMBERED_SENSORS sensors; messages of further ones are counted, not read', function () {
+        const { feed, s, heard } = source({ profile: 'generic', pattern: 'sensors/+/+', kind: 'generic' });
+        for (let i = 0; i <= MAX_REMEMBERED_SENSORS; i++) feed(`sensors/d${i}/v`, '1');
+        assert.equal(s.stats().sensors, MAX_REMEMBERED_SENSORS);
+        assert.equal(s.stats().overLimit, 1);
+        assert.equal(heard.readings.length, MAX_REMEMBERED_SENSORS);
+        feed('sensors/d0/w', '2');
+        assert.equal(s.stats().overLimit, 2, 'a new sensor of a known device too');
+        feed('sensors/d0/v', '3');
+        assert.equal(heard.readings.at(-1).payload, 3, 'known sensors are still read');
     });
 
     it('encodes commands through its profile', function () {

@@ -11,6 +11,7 @@ export { parseDeviceNodeConfig, PROFILES, type DeviceNodeConfig, type ProfileNam
 export { ProblemLog, type ProblemReport } from './problem-log';
 export {
     DeviceSource,
+    MAX_REMEMBERED_SENSORS,
     type DeviceEventMessage,
     type DeviceListener,
     type DeviceListing,

@@ -83,6 +83,7 @@ export interface DeviceSourceStats {
     failures: number;
     problems: number;
     problemsByCode: Record<string, number>;
+    overLimit: number;
     online: number;
     offline: number;
 }
@@ -147,6 +148,8 @@ export class DeviceSource {
     private readonly filter: readonly string[];
     private readings = 0;
     private failures = 0;
+    /** Messages of sensors beyond MAX_REMEMBERED_SENSORS, not read. */
+    private overLimit = 0;
 
     constructor(
         private readonly config: DeviceNodeConfig,
@@ -205,6 +208,7 @@ export class DeviceSource {
             failures: this.failures,
             problems: this.problems.total,
             problemsByCode: this.problems.counts(),
+            overLimit: this.overLimit,
             online,
             offline,
         };
@@ -256,7 +260,8 @@ export class DeviceSource {
         const device = this.device(e.deviceId, now);
         switch (e.type) {
             case 'reading':
-                if (device !== undefined) this.reading(e, device, now);
+                if (device === undefined) this.overLimit++;
+                else this.reading(e, device, now);
                 return;
             case 'availability':
                 this.availability(e.deviceId, e.online, device, now);
@@ -310,7 +315,10 @@ export class DeviceSource {
 
     private reading(e: DeviceReading, device: DeviceSeen, now: number): void {
         const s = this.sensor(e, device, now);
-        if (s === undefined) return;
+        if (s === undefined) {
+            this.overLimit++;
+            return;
+        }
         s.seq++;
         s.ts = now;
         const at = { status: 'ok' as const, ts: now, latencyMs: 0, seq: s.seq };

@@ -84,6 +84,14 @@ export function brokerUrlError(url: unknown): string | undefined {
     return undefined;
 }
 
+/**
+ * A reconnect delay between half and all of `backoff` (`random` in [0, 1)): the instances and device nodes a broker
+ * restart disconnected together do not all come back in the same instant.
+ */
+export function withJitter(backoff: number, random: number): number {
+    return Math.round(backoff * (0.5 + 0.5 * Math.min(Math.max(random, 0), 1)));
+}
+
 /** Returns an error text for a topic prefix that would not make valid broker topics, or `undefined`. */
 export function prefixError(prefix: unknown): string | undefined {
     if (typeof prefix !== 'string') return 'topic prefix must be a string';
@@ -192,9 +200,10 @@ export class MqttBridge extends EventEmitter {
         });
         client.on('message', (topic, payload, packet) => {
             const read = this.raw.size > 0 && this.dispatchRaw(topic, payload, packet);
-            // A device's topic is not an event of ours unless it lies under the hub's own prefix.
-            if (!read || (this.opts.prefix !== '' && topic.startsWith(`${this.opts.prefix}/`)))
-                this.receive(topic, payload, packet);
+            // With a prefix, the hub subscribes only under it: anything else is a device's topic, read now or until
+            // a moment ago (a message already on its way when the last reader unsubscribed), never an event.
+            const p = this.opts.prefix;
+            if (p === '' ? !read : topic.startsWith(`${p}/`)) this.receive(topic, payload, packet);
         });
         client.on('error', (err) => {
             this.reportError(err);
@@ -204,7 +213,7 @@ export class MqttBridge extends EventEmitter {
             this.setState('disconnected');
             // Exponential backoff: an unreachable broker or refused credentials must not cause a retry storm.
             this.backoff = Math.min(this.maxBackoff, this.backoff * 2);
-            client.options.reconnectPeriod = this.backoff;
+            client.options.reconnectPeriod = withJitter(this.backoff, Math.random());
         });
         client.on('reconnect', () => {
             this.counters.reconnects++;
