@@ -299,6 +299,62 @@ describe(`devices node on Node-RED ${version}`, function () {
         assert.equal(sets.length, 2);
     });
 
+    /** A door lock with hardware feedback, driving the Zigbee lock `front door` through a devices node. */
+    function lockFlow() {
+        return [
+            mqttHub(broker.url),
+            {
+                id: 'lock1',
+                type: 'sensorhub-door-lock',
+                z: 'f1',
+                name: 'front door',
+                location: 'Front door',
+                initialState: 'locked',
+                maxAttempts: 5,
+                lockout: 300,
+                feedback: true,
+                actuation: 0,
+                transitionTimeout: 1,
+                autoRelock: 0,
+                motionPatterns: 'motion_detected',
+                cooldown: 60,
+                repeat: 0,
+                wires: [['dev1', 'states'], []],
+            },
+            device({ devices: 'front door', target: 'front door', wires: [[], ['feedback']] }),
+            {
+                id: 'feedback',
+                type: 'switch',
+                z: 'f1',
+                property: 'topic',
+                propertyType: 'msg',
+                rules: [{ t: 'eq', v: 'lock_feedback', vt: 'str' }],
+                checkall: 'true',
+                outputs: 1,
+                wires: [['lock1']],
+            },
+            { id: 'states', type: 'helper', z: 'f1' },
+        ];
+    }
+
+    it("drives a real lock: its lock_state comes back as the door lock's feedback, and a lock that never answers is jammed", async function () {
+        await load(lockFlow(), [require('../../nodes/door-lock.js'), ...CORE]);
+        const states = collect(helper.getNode('states'));
+        // A Zigbee lock that answers a /set with its lock_state, as Zigbee2MQTT reports one.
+        let answering = true;
+        client.on('message', (topic, payload) => {
+            const cmd = JSON.parse(payload.toString());
+            const lockState = cmd.state === 'LOCK' ? 'locked' : 'unlocked';
+            if (answering) void publish(client, 'zigbee2mqtt/front door', { state: cmd.state, lock_state: lockState });
+        });
+        await client.subscribeAsync('zigbee2mqtt/front door/set');
+        helper.getNode('lock1').receive({ command: 'unlock' });
+        await until(() => states.some((m) => m.payload.state === 'unlocked'), "unlocked by the lock's own report");
+        answering = false;
+        helper.getNode('lock1').receive({ command: 'lock' });
+        await until(() => states.some((m) => m.payload.state === 'jammed'), 'jammed: the lock never answered');
+    });
+
     it('refuses a local hub (no broker) and a bad profile, saying why', async function () {
         await helper.load(
             [hubNodes, deviceNodes],
