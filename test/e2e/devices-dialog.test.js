@@ -26,7 +26,7 @@ const FILE = 'devices-zigbee2mqtt.json';
 
 describe(`e2e: ${DEFAULT_NODE_RED} devices node dialog lists the devices it has seen`, function () {
     // Packing, installing and starting take seconds (minutes on a busy machine).
-    this.timeout(300000);
+    this.timeout(600000);
     let red;
     let broker;
     let client;
