@@ -7,3 +7,13 @@ export { shelly } from './shelly';
 export { tasmota } from './tasmota';
 export { zigbee2mqtt } from './zigbee2mqtt';
 export * from './types';
+export { parseDeviceNodeConfig, PROFILES, type DeviceNodeConfig, type ProfileName } from './config';
+export { ProblemLog, type ProblemReport } from './problem-log';
+export {
+    DeviceSource,
+    MAX_REMEMBERED_SENSORS,
+    type DeviceEventMessage,
+    type DeviceListener,
+    type DeviceListing,
+    type DeviceReadingMessage,
+} from './source';

@@ -5,7 +5,7 @@ import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 
 import { BoundedQueue } from '../shared/queue';
 import { deepFreeze } from '../shared/freeze';
 import type { EventHub, EventMessage, HubEventInfo } from './hub';
-import { eventTypeError } from '../shared/topic';
+import { eventTypeError, levelsMatch } from '../shared/topic';
 
 export type BridgeState = 'connecting' | 'connected' | 'disconnected' | 'closed';
 
@@ -38,6 +38,14 @@ export interface BridgeStats {
     duplicatesDropped: number;
     decodeErrors: number;
     reconnects: number;
+}
+
+/** A reader of broker topics outside the hub's events (a device node): topic, raw payload, packet. */
+export type RawHandler = (topic: string, payload: Buffer, packet: IPublishPacket) => void;
+
+interface RawFilter {
+    readonly levels: readonly string[];
+    readonly handlers: Set<RawHandler>;
 }
 
 interface Outgoing {
@@ -74,6 +82,14 @@ export function brokerUrlError(url: unknown): string | undefined {
     if (!SCHEMES.has(u.protocol)) return `broker URL "${url}": scheme must be mqtt, mqtts, ws or wss`;
     if (u.hostname === '') return `broker URL "${url}" has no host`;
     return undefined;
+}
+
+/**
+ * A reconnect delay between half and all of `backoff` (`random` in [0, 1)): the instances and device nodes a broker
+ * restart disconnected together do not all come back in the same instant.
+ */
+export function withJitter(backoff: number, random: number): number {
+    return Math.round(backoff * (0.5 + 0.5 * Math.min(Math.max(random, 0), 1)));
 }
 
 /** Returns an error text for a topic prefix that would not make valid broker topics, or `undefined`. */
@@ -115,6 +131,8 @@ export class MqttBridge extends EventEmitter {
     private readonly typeOfTopic = new Map<string, string | undefined>();
     /** The socket corked for this event-loop turn, if any. */
     private corked: Writable | undefined;
+    /** Filters other nodes read over this connection, each subscribed once however many nodes read it. */
+    private readonly raw = new Map<string, RawFilter>();
 
     constructor(
         private readonly hub: EventHub,
@@ -177,10 +195,15 @@ export class MqttBridge extends EventEmitter {
                 if (err) this.reportError(new Error(`subscribe to ${this.topicFilter()} failed: ${err.message}`));
                 else if (this.client === client && client.connected) this.setState('connected');
             });
+            for (const filter of this.raw.keys()) this.subscribeFilter(filter);
             this.flush();
         });
         client.on('message', (topic, payload, packet) => {
-            this.receive(topic, payload, packet);
+            const read = this.raw.size > 0 && this.dispatchRaw(topic, payload, packet);
+            // With a prefix, the hub subscribes only under it: anything else is a device's topic, read now or until
+            // a moment ago (a message already on its way when the last reader unsubscribed), never an event.
+            const p = this.opts.prefix;
+            if (p === '' ? !read : topic.startsWith(`${p}/`)) this.receive(topic, payload, packet);
         });
         client.on('error', (err) => {
             this.reportError(err);
@@ -190,7 +213,7 @@ export class MqttBridge extends EventEmitter {
             this.setState('disconnected');
             // Exponential backoff: an unreachable broker or refused credentials must not cause a retry storm.
             this.backoff = Math.min(this.maxBackoff, this.backoff * 2);
-            client.options.reconnectPeriod = this.backoff;
+            client.options.reconnectPeriod = withJitter(this.backoff, Math.random());
         });
         client.on('reconnect', () => {
             this.counters.reconnects++;
@@ -212,6 +235,35 @@ export class MqttBridge extends EventEmitter {
         const out: Outgoing = { topic: this.brokerTopic(ev.topic), body, retain };
         if (this.client && this.client.connected && this.buffer.length === 0) this.send(out);
         else this.buffer.push(out);
+    }
+
+    /**
+     * Reads `filter` (an MQTT topic filter outside the hub's events) over this
+     * connection until the returned function is called. Subscribed again for
+     * each new reader, so the broker sends it the retained messages too.
+     */
+    subscribeRaw(filter: string, handler: RawHandler): () => void {
+        let entry = this.raw.get(filter);
+        if (entry === undefined) {
+            entry = { levels: filter.split('/'), handlers: new Set() };
+            this.raw.set(filter, entry);
+        }
+        entry.handlers.add(handler);
+        if (this.client?.connected) this.subscribeFilter(filter);
+        const own = entry;
+        return () => {
+            if (!own.handlers.delete(handler) || own.handlers.size > 0 || this.raw.get(filter) !== own) return;
+            this.raw.delete(filter);
+            if (this.client?.connected) this.client.unsubscribe(filter);
+        };
+    }
+
+    /** Publishes a device command; false when disconnected (a stale command must not reach a device later). */
+    publishRaw(topic: string, payload: string, retain = false): boolean {
+        const client = this.client;
+        if (!client?.connected) return false;
+        client.publish(topic, payload, { qos: 0, retain });
+        return true;
     }
 
     async close(): Promise<void> {
@@ -259,6 +311,31 @@ export class MqttBridge extends EventEmitter {
             this.corked = undefined;
             writable.uncork();
         });
+    }
+
+    private subscribeFilter(filter: string): void {
+        const client = this.client as MqttClient;
+        client.subscribe(filter, { qos: 0 }, (err) => {
+            if (err) this.reportError(new Error(`subscribe to ${filter} failed: ${err.message}`));
+        });
+    }
+
+    /** Hands a message to the readers whose filters match; whether there were any. */
+    private dispatchRaw(topic: string, payload: Buffer, packet: IPublishPacket): boolean {
+        const levels = topic.split('/');
+        // A reader whose filters overlap (a/# and a/b) still gets each message once.
+        const readers = new Set<RawHandler>();
+        for (const entry of this.raw.values())
+            if (levelsMatch(entry.levels, levels)) for (const handler of entry.handlers) readers.add(handler);
+        for (const handler of readers) {
+            try {
+                handler(topic, payload, packet);
+            } catch (err) {
+                // One reader's bug must not cost the others (or the hub) this connection's messages.
+                this.reportError(err as Error);
+            }
+        }
+        return readers.size > 0;
     }
 
     private flush(): void {
