@@ -15,6 +15,7 @@ const CORE = [
     coreNode('common/21-debug.js'),
     coreNode('function/10-switch.js'),
     coreNode('common/90-comment.js'),
+    coreNode('common/60-link.js'),
 ];
 const path = require('node:path');
 const fs = require('node:fs');
