@@ -11,8 +11,8 @@ const path = require('node:path');
 const { until, sleep } = require('../helpers/wait');
 const { needTool } = require('../helpers/tools');
 const { Device, selfSignedCertificate } = require('../fixtures/device');
-const { GatewayServer } = require('../../nodes/core/gateway/server');
-const { parseGatewayConfig } = require('../../nodes/core/gateway/config');
+const { GatewayServer } = require('../../src/core/gateway/server');
+const { parseGatewayConfig } = require('../../src/core/gateway/config');
 
 const TOKENS = { dev1: 'token-of-dev1-0123', dev2: 'token-of-dev2-0123' };
 const LIMITS = {

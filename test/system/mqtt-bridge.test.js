@@ -2,8 +2,8 @@
 const assert = require('node:assert/strict');
 const { until } = require('../helpers/wait');
 const mqtt = require('mqtt');
-const { EventHub } = require('../../nodes/core/hub/hub');
-const { MqttBridge, brokerUrlError, prefixError } = require('../../nodes/core/hub/mqtt-bridge');
+const { EventHub } = require('../../src/core/hub/hub');
+const { MqttBridge, brokerUrlError, prefixError } = require('../../src/core/hub/mqtt-bridge');
 const { startBroker, freePort } = require('../fixtures/broker');
 
 let clientSeq = 0;

@@ -6,8 +6,8 @@ const { needTool } = require('../helpers/tools');
 const { until, sleep } = require('../helpers/wait');
 const { PtyPair } = require('../fixtures/pty');
 const { SerialDevice } = require('../fixtures/serial-device');
-const { SerialConnection, TimeoutError, OfflineError } = require('../../nodes/core/serial/connection');
-const { parseReading } = require('../../nodes/core/shared/parse');
+const { SerialConnection, TimeoutError, OfflineError } = require('../../src/core/serial/connection');
+const { parseReading } = require('../../src/core/shared/parse');
 
 describe('serial connection on a real pty pair', function () {
     this.timeout(30000);

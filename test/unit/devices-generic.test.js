@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { generic, genericConfigProblem } = require('../../nodes/core/devices');
+const { generic, genericConfigProblem } = require('../../src/core/devices');
 const { feed, readingsOf } = require('../helpers/devices');
 
 describe('core/devices generic', function () {

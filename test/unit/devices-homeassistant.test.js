@@ -1,7 +1,7 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { homeAssistant } = require('../../nodes/core/devices');
-const { compileTemplate, applyTemplate } = require('../../nodes/core/devices/template');
+const { homeAssistant } = require('../../src/core/devices');
+const { compileTemplate, applyTemplate } = require('../../src/core/devices/template');
 const { feed, only, readingsOf } = require('../helpers/devices');
 
 // Configs as Home Assistant's MQTT integration documentation shows them (discovery examples, sensor, binary

@@ -1,8 +1,8 @@
 'use strict';
 const assert = require('node:assert/strict');
 const fc = require('fast-check');
-const devices = require('../../nodes/core/devices');
-const { SENSOR_KINDS } = require('../../nodes/core/shared/reading');
+const devices = require('../../src/core/devices');
+const { SENSOR_KINDS } = require('../../src/core/shared/reading');
 const { feed } = require('../helpers/devices');
 
 const PROFILES = [

@@ -12,8 +12,8 @@ const {
     parseSaved,
     parseLockInput,
     roundDuration,
-} = require('../../nodes/core/door-lock/door-lock');
-const { parseDoorLockConfig } = require('../../nodes/core/door-lock/config');
+} = require('../../src/core/door-lock/door-lock');
+const { parseDoorLockConfig } = require('../../src/core/door-lock/config');
 
 class FakeClock extends StepClock {
     constructor() {

@@ -5,7 +5,7 @@ const {
     parseMemberList,
     expandPattern,
     FLEET_MAX_SENSORS,
-} = require('../../nodes/core/fleet/config');
+} = require('../../src/core/fleet/config');
 
 const table = (rows, extra = {}) => ({ sensorSource: 'table', sensors: rows, ...extra });
 const generated = (extra = {}) => ({ sensorSource: 'generated', count: 20, ...extra });

@@ -1,7 +1,7 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { FleetCollector, TimerSet, percentiles } = require('../../nodes/core/fleet/fleet');
-const { ReadError } = require('../../nodes/core/shared/reading');
+const { FleetCollector, TimerSet, percentiles } = require('../../src/core/fleet/fleet');
+const { ReadError } = require('../../src/core/shared/reading');
 const { FakeClock, flush } = require('../helpers/fake-clock');
 
 const info = (id) => ({ id, kind: 'temperature', location: '', unit: '°C' });

@@ -1,7 +1,7 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { CompletionTracker, completesMessages } = require('../../nodes/core/hub/flow-control');
-const { EventHub } = require('../../nodes/core/hub/hub');
+const { CompletionTracker, completesMessages } = require('../../src/core/hub/flow-control');
+const { EventHub } = require('../../src/core/hub/hub');
 const { until } = require('../helpers/wait');
 
 /** Node-RED's hooks API reduced to what the tracker uses, recording what it was asked. */

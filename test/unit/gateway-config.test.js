@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { parseGatewayConfig } = require('../../nodes/core/gateway/config');
+const { parseGatewayConfig } = require('../../src/core/gateway/config');
 
 const tokens = (map) => ({ tokens: JSON.stringify(map) });
 const error = (raw, creds) => parseGatewayConfig(raw, creds).error;

@@ -3,7 +3,7 @@
 // options, `fc.assert(property, { seed, path, endOnFailure: true })`, and run this file alone.
 const assert = require('node:assert/strict');
 const fc = require('fast-check');
-const { SENSOR_KINDS } = require('../../nodes/core/shared/reading');
+const { SENSOR_KINDS } = require('../../src/core/shared/reading');
 const {
     decodeLine,
     encodeAck,
@@ -14,7 +14,7 @@ const {
     digestsEqual,
     isValidId,
     REFUSAL_REASONS,
-} = require('../../nodes/core/gateway/protocol');
+} = require('../../src/core/gateway/protocol');
 
 const reading = (extra = {}) =>
     JSON.stringify({ type: 'reading', sensor: 't1', kind: 'temperature', value: 21.5, ...extra });

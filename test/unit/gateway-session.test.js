@@ -1,7 +1,7 @@
 'use strict';
 const { StepClock } = require('../helpers/fake-clock');
 const assert = require('node:assert/strict');
-const { Gateway } = require('../../nodes/core/gateway/session');
+const { Gateway } = require('../../src/core/gateway/session');
 
 const FakeClock = StepClock;
 

@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { parseHubConfig, defaultClientId, wholeNumber } = require('../../nodes/core/hub/config');
+const { parseHubConfig, defaultClientId, wholeNumber } = require('../../src/core/hub/config');
 
 describe('core/hub-config', function () {
     it('reads a local hub, with defaults for what a flow saved earlier lacks', function () {

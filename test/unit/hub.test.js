@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { EventHub, HubError, copyForDelivery, writableCopy } = require('../../nodes/core/hub/hub');
+const { EventHub, HubError, copyForDelivery, writableCopy } = require('../../src/core/hub/hub');
 
 function collect(hub, patterns, opts = {}) {
     const got = [];

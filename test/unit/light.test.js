@@ -4,8 +4,8 @@
 const { StepClock } = require('../helpers/fake-clock');
 const assert = require('node:assert/strict');
 const fc = require('fast-check');
-const { LightController, readLightInput, inWindow, localMinuteOfDay } = require('../../nodes/core/light/light');
-const { parseLightConfig, parseTimeOfDay } = require('../../nodes/core/light/config');
+const { LightController, readLightInput, inWindow, localMinuteOfDay } = require('../../src/core/light/light');
+const { parseLightConfig, parseTimeOfDay } = require('../../src/core/light/config');
 
 const FakeClock = StepClock;
 

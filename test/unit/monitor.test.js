@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { EventHub } = require('../../nodes/core/hub/hub');
+const { EventHub } = require('../../src/core/hub/hub');
 const {
     parseMonitorConfig,
     EventCounter,
@@ -8,13 +8,13 @@ const {
     statusFigures,
     formatRate,
     prometheusFamilies,
-} = require('../../nodes/core/monitor/monitor');
-const { formatPrometheus } = require('../../nodes/core/monitor/prometheus');
-const { MetricsRegistry } = require('../../nodes/core/shared/metrics-registry');
-const { LightController } = require('../../nodes/core/light/light');
-const { DoorLock } = require('../../nodes/core/door-lock/door-lock');
-const { parseDoorLockConfig } = require('../../nodes/core/door-lock/config');
-const { ThresholdMonitor } = require('../../nodes/core/threshold/threshold');
+} = require('../../src/core/monitor/monitor');
+const { formatPrometheus } = require('../../src/core/monitor/prometheus');
+const { MetricsRegistry } = require('../../src/core/shared/metrics-registry');
+const { LightController } = require('../../src/core/light/light');
+const { DoorLock } = require('../../src/core/door-lock/door-lock');
+const { parseDoorLockConfig } = require('../../src/core/door-lock/config');
+const { ThresholdMonitor } = require('../../src/core/threshold/threshold');
 
 const PROCESS = Object.freeze({
     eventLoopDelayMs: { p50: 10.5, p99: 20, max: 31 },

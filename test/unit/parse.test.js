@@ -3,7 +3,7 @@
 // options, `fc.assert(property, { seed, path, endOnFailure: true })`, and run this file alone.
 const assert = require('node:assert/strict');
 const fc = require('fast-check');
-const { parseReading, parseToken } = require('../../nodes/core/shared/parse');
+const { parseReading, parseToken } = require('../../src/core/shared/parse');
 
 const ok = (value) => ({ ok: true, value });
 function refused(result, pattern) {

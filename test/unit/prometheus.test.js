@@ -11,7 +11,7 @@ const {
     metricNameError,
     labelNameError,
     CONTENT_TYPE,
-} = require('../../nodes/core/monitor/prometheus');
+} = require('../../src/core/monitor/prometheus');
 
 /** Reads one label value back as Prometheus's parser would. */
 function unescapeLabelValue(s) {

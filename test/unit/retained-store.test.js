@@ -1,7 +1,7 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { EventHub } = require('../../nodes/core/hub/hub');
-const { saveRetained, restoreRetained } = require('../../nodes/core/hub/retained-store');
+const { EventHub } = require('../../src/core/hub/hub');
+const { saveRetained, restoreRetained } = require('../../src/core/hub/retained-store');
 
 /** What a file store does to a value: JSON there and back. */
 const throughJson = (v) => JSON.parse(JSON.stringify(v));

@@ -3,7 +3,7 @@
 // options, `fc.assert(property, { seed, path, endOnFailure: true })`, and run this file alone.
 const assert = require('node:assert/strict');
 const fc = require('fast-check');
-const { TopicRouter } = require('../../nodes/core/hub/router');
+const { TopicRouter } = require('../../src/core/hub/router');
 
 describe('core/router', function () {
     it('routes exact and wildcard patterns, each subscriber once', function () {

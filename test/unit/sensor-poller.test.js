@@ -1,7 +1,7 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { SensorPoller } = require('../../nodes/core/sensor/poller');
-const { ReadError } = require('../../nodes/core/shared/reading');
+const { SensorPoller } = require('../../src/core/sensor/poller');
+const { ReadError } = require('../../src/core/shared/reading');
 
 const { FakeClock } = require('../helpers/fake-clock');
 

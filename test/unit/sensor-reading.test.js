@@ -6,8 +6,8 @@ const {
     buildReading,
     failedReading,
     ReadError,
-} = require('../../nodes/core/shared/reading');
-const { parseSensorConfig } = require('../../nodes/core/sensor/config');
+} = require('../../src/core/shared/reading');
+const { parseSensorConfig } = require('../../src/core/sensor/config');
 
 describe('core/reading', function () {
     it('defaults the event type by kind', function () {
@@ -29,7 +29,7 @@ describe('core/reading', function () {
     });
 
     it('has illuminance, contact and battery kinds with their units and event types', function () {
-        const { defaultUnit, isSensorKind } = require('../../nodes/core/shared/reading');
+        const { defaultUnit, isSensorKind } = require('../../src/core/shared/reading');
         assert.deepEqual(['illuminance', 'contact', 'battery'].map(defaultEventType), [
             'illuminance_update',
             'contact_update',

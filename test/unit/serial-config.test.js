@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { parseSerialConfig } = require('../../nodes/core/serial/config');
+const { parseSerialConfig } = require('../../src/core/serial/config');
 
 describe('core/serial-config', function () {
     it('reads a config node with only a path, filling in the defaults', function () {

@@ -13,7 +13,7 @@ const {
     BusyError,
     unescapeDelimiter,
     partialDelimiterAtEnd,
-} = require('../../nodes/core/serial/connection');
+} = require('../../src/core/serial/connection');
 const { until, sleep } = require('../helpers/wait');
 
 const PATH = '/dev/ttyMOCK0';

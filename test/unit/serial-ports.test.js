@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { listSerialPorts, listFailedProblem, listTimeoutProblem } = require('../../nodes/core/serial/ports');
+const { listSerialPorts, listFailedProblem, listTimeoutProblem } = require('../../src/core/serial/ports');
 
 const enoent = (p) => Object.assign(new Error(`ENOENT: no such file or directory, '${p}'`), { code: 'ENOENT' });
 

@@ -1,8 +1,8 @@
 'use strict';
 const assert = require('node:assert/strict');
 const fc = require('fast-check');
-const { EventHub } = require('../../nodes/core/hub/hub');
-const { MetricsRegistry } = require('../../nodes/core/shared/metrics-registry');
+const { EventHub } = require('../../src/core/hub/hub');
+const { MetricsRegistry } = require('../../src/core/shared/metrics-registry');
 const {
     SidebarFeed,
     summariseValue,
@@ -17,7 +17,7 @@ const {
     SIDEBAR_LEASE_MS,
     SIDEBAR_PERIOD_MS,
     SIDEBAR_MAX_WATCHERS,
-} = require('../../nodes/core/sidebar/sidebar');
+} = require('../../src/core/sidebar/sidebar');
 
 /** Timers that fire only when the test moves time on. */
 function fakeClock(start = 1_700_000_000_000) {

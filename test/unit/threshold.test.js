@@ -10,8 +10,8 @@ const {
     applyPatch,
     alarmTopic,
     limitsError,
-} = require('../../nodes/core/threshold/threshold');
-const { parseThresholdConfig } = require('../../nodes/core/threshold/config');
+} = require('../../src/core/threshold/threshold');
+const { parseThresholdConfig } = require('../../src/core/threshold/config');
 
 const FakeClock = StepClock;
 

@@ -3,7 +3,7 @@
 // options, `fc.assert(property, { seed, path, endOnFailure: true })`, and run this file alone.
 const assert = require('node:assert/strict');
 const fc = require('fast-check');
-const { eventTypeError, patternError, topicMatches, parsePatternList } = require('../../nodes/core/shared/topic');
+const { eventTypeError, patternError, topicMatches, parsePatternList } = require('../../src/core/shared/topic');
 
 /** Reference matcher, written from the MQTT spec text, level by level with recursion. */
 function reference(pattern, type) {
