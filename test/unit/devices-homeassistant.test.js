@@ -263,7 +263,8 @@ describe('core/devices homeassistant discovery', function () {
 
     describe('value templates', function () {
         it('compiles the simple forms', function () {
-            const run = (t, text) => applyTemplate(compileTemplate(t), text, JSON.parse(text));
+            const run = (t, text) =>
+                applyTemplate(compileTemplate(t) ?? assert.fail(`not compiled: ${t}`), text, JSON.parse(text));
             assert.equal(run('{{ value }}', '"21"'), '"21"');
             assert.equal(run('{{ value_json.a.b }}', '{"a":{"b":3}}'), 3);
             assert.equal(run("{{ value_json['a b'] }}", '{"a b":4}'), 4);

@@ -5,6 +5,7 @@ const devices = require('../../src/core/devices');
 const { SENSOR_KINDS } = require('../../src/core/shared/reading');
 const { feed } = require('../helpers/devices');
 
+/** @type {Array<[import('../../src/core/devices').DeviceProfile<any, any>, unknown]>} */
 const PROFILES = [
     [devices.zigbee2mqtt, {}],
     [devices.tasmota, {}],

@@ -5,7 +5,11 @@ const assert = require('node:assert/strict');
 const fc = require('fast-check');
 const { LineSplitter, nestsDeeperThan } = require('../../src/core/gateway/framing');
 
-/** A splitter with a recording sink: `out` lists lines as strings, oversized lines as OVERSIZED, too deep TOO_DEEP. */
+/**
+ * A splitter with a recording sink: `out` lists lines as strings, oversized lines as OVERSIZED, too deep TOO_DEEP.
+ * @param {number} maxBytes
+ * @param {{ stopAfter?: number, maxDepth?: number }} [options]
+ */
 function splitter(maxBytes, { stopAfter = Infinity, maxDepth } = {}) {
     const out = [];
     const sink = {

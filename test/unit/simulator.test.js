@@ -26,7 +26,7 @@ async function outcomes(sensor, n) {
         try {
             got.push(await sensor.read());
         } catch (err) {
-            got.push(err.status);
+            got.push(/** @type {{ status?: string }} */ (err).status);
         }
     }
     return got;
