@@ -80,6 +80,14 @@ function coreNode(file) {
 
 const version = require(require.resolve(`${runtimeName}/package.json`)).version;
 
+/** The tab every test flow lives on. */
+const TAB = { id: 'f1', type: 'tab', label: 'test' };
+
+/** A catch node `c1` on tab f1 for every error there, wired to `wires` (by default a sink `caught`). */
+function catcher(wires = ['caught']) {
+    return { id: 'c1', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [wires] };
+}
+
 /** A test-helper node on tab f1 that collects what reaches it (see collect()). */
 function sink(id) {
     return { id, type: 'helper', z: 'f1' };
@@ -136,6 +144,8 @@ module.exports = {
     runtimeName,
     version,
     hooks,
+    TAB,
+    catcher,
     sink,
     collect,
     errorsLogged,

@@ -1,7 +1,17 @@
 'use strict';
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const { helper, coreNode, version, sink, collect, errorsLogged, lastStatus } = require('../helpers/node-red');
+const {
+    helper,
+    coreNode,
+    version,
+    sink,
+    collect,
+    errorsLogged,
+    lastStatus,
+    TAB,
+    catcher,
+} = require('../helpers/node-red');
 const { until, sleep } = require('../helpers/wait');
 const lockNodes = require('../../nodes/door-lock.js');
 const hubNodes = require('../../nodes/hub.js');
@@ -9,7 +19,6 @@ const sensorNodes = require('../../nodes/sensor.js');
 
 const catchNode = coreNode('common/25-catch.js');
 
-const TAB = { id: 'f1', type: 'tab', label: 'test' };
 const CODE = '2468';
 
 function doorLock(extra = {}) {
@@ -33,7 +42,6 @@ function doorLock(extra = {}) {
         ...extra,
     };
 }
-const catcher = () => ({ id: 'c1', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['caught']] });
 
 /** Loads a door lock (with extra nodes) and collects its outputs and what a catch node catches. */
 async function load(extra = {}, { credentials = {}, nodes = [], types = [] } = {}) {

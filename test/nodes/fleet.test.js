@@ -3,7 +3,17 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { helper, coreNode, version, sink, collect, errorsLogged, lastStatus } = require('../helpers/node-red');
+const {
+    helper,
+    coreNode,
+    version,
+    sink,
+    collect,
+    errorsLogged,
+    lastStatus,
+    TAB,
+    catcher,
+} = require('../helpers/node-red');
 const { needTool } = require('../helpers/tools');
 const { until, sleep } = require('../helpers/wait');
 const { PtyPair } = require('../fixtures/pty');
@@ -13,7 +23,6 @@ const serialNodes = require('../../nodes/serial-port.js');
 
 const catchNode = coreNode('common/25-catch.js');
 
-const TAB = { id: 'f1', type: 'tab', label: 'test' };
 const ROWS = [
     { id: 't1', kind: 'temperature', location: 'hall', source: 'simulated', command: '' },
     { id: 'h1', kind: 'humidity', location: 'cellar', source: 'simulated', command: '' },
@@ -45,13 +54,12 @@ function fleet(extra = {}) {
         wires: [['readings'], ['failures'], ['stats']],
     };
 }
-const catcher = { id: 'c1', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['caught']] };
 const sinks = ['readings', 'failures', 'stats', 'caught'].map(sink);
 
 async function load(extra, more = []) {
     await helper.load(
         [fleetNodes, catchNode, ...more.filter((m) => typeof m === 'function')],
-        [TAB, fleet(extra), catcher, ...sinks, ...more.filter((m) => typeof m !== 'function')],
+        [TAB, fleet(extra), catcher(), ...sinks, ...more.filter((m) => typeof m !== 'function')],
     );
     const out = {};
     for (const id of ['readings', 'failures', 'stats', 'caught']) out[id] = collect(helper.getNode(id));

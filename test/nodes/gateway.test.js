@@ -4,7 +4,18 @@ const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
-const { helper, coreNode, version, sink, collect, errorsLogged, HUB, monitorDef } = require('../helpers/node-red');
+const {
+    helper,
+    coreNode,
+    version,
+    sink,
+    collect,
+    errorsLogged,
+    HUB,
+    monitorDef,
+    TAB,
+    catcher,
+} = require('../helpers/node-red');
 const { until } = require('../helpers/wait');
 const { freePort } = require('../fixtures/broker');
 const { Device, selfSignedCertificate } = require('../fixtures/device');
@@ -16,7 +27,6 @@ const monitorNode = require('../../nodes/monitor.js');
 const catchNode = coreNode('common/25-catch.js');
 const tlsNode = coreNode('network/05-tls.js');
 
-const TAB = { id: 'f1', type: 'tab', label: 'test' };
 const TOKENS = { dev1: 'token-of-dev1-0123', dev2: 'token-of-dev2-0123' };
 const CREDS = { gw: { tokens: JSON.stringify(TOKENS) } };
 
@@ -43,9 +53,6 @@ function gateway(port, extra = {}) {
         wires: [['readings'], ['events']],
         ...extra,
     };
-}
-function catcher() {
-    return { id: 'c1', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['caught']] };
 }
 
 /** The last status the node showed. */

@@ -10,6 +10,8 @@ const {
     lastStatus,
     HUB,
     monitorDef,
+    TAB,
+    catcher,
 } = require('../helpers/node-red');
 const { until } = require('../helpers/wait');
 const hubNodes = require('../../nodes/hub.js');
@@ -29,11 +31,9 @@ const httpIn = coreNode('network/21-httpin.js');
 const debugNode = coreNode('common/21-debug.js');
 const commentNode = coreNode('common/90-comment.js');
 
-const TAB = { id: 'f1', type: 'tab', label: 'test' };
 const monitor = monitorDef;
 const pub = { id: 'p1', type: 'sensorhub-publish', z: 'f1', hub: 'hub1', eventType: '', wires: [] };
 const sub = { id: 's1', type: 'sensorhub-subscribe', z: 'f1', name: 'all', hub: 'hub1', patterns: '#', wires: [[]] };
-const catcher = { id: 'c1', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['caught']] };
 
 async function load(extra = {}, more = []) {
     await helper.load(
@@ -44,7 +44,7 @@ async function load(extra = {}, more = []) {
             pub,
             sub,
             monitor(extra),
-            catcher,
+            catcher(),
             sink('out'),
             sink('caught'),
             ...more.filter((m) => typeof m !== 'function'),

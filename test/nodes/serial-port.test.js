@@ -3,7 +3,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { helper, version, errorsLogged } = require('../helpers/node-red');
+const { helper, version, errorsLogged, TAB } = require('../helpers/node-red');
 const { needTool } = require('../helpers/tools');
 const { until, sleep } = require('../helpers/wait');
 const { PtyPair } = require('../fixtures/pty');
@@ -43,7 +43,6 @@ function onPath(name) {
     });
 }
 
-const TAB = { id: 'f1', type: 'tab', label: 'test' };
 function portConfig(extra = {}) {
     return { id: 'port1', type: 'sensorhub-serial-port', path: '/dev/null-sensorhub', baudRate: 9600, ...extra };
 }
