@@ -73,6 +73,17 @@ helper._registryUtil.createNodeApi = function (...args) {
     });
 };
 
+const shippedDir = path.join(__dirname, '..', '..', 'nodes');
+/**
+ * One of our compiled files in nodes/ (`npm run build`), as Node-RED loads it: node tests run what ships. By a path
+ * tsc does not follow, so the type check reads the sources and not the build; callers give the type they need.
+ * @param {string} file e.g. 'hub' or 'core/shared/metrics-registry'
+ * @returns {any}
+ */
+function shipped(file) {
+    return require(path.join(shippedDir, `${file}.js`));
+}
+
 /** Resolves one of Node-RED's own core node files in the runtime under test. */
 function coreNode(file) {
     return require(require.resolve(`@node-red/nodes/core/${file}`, { paths: [path.dirname(runtimePath)] }));
@@ -141,6 +152,7 @@ function monitorDef(extra = {}) {
 module.exports = {
     helper,
     coreNode,
+    shipped,
     runtimeName,
     version,
     hooks,

@@ -13,13 +13,14 @@ const {
     lastStatus,
     TAB,
     catcher,
+    shipped,
 } = require('../helpers/node-red');
 const { needTool } = require('../helpers/tools');
 const { until, sleep } = require('../helpers/wait');
 const { PtyPair } = require('../fixtures/pty');
 const { SerialDevice } = require('../fixtures/serial-device');
-const fleetNodes = require('../../nodes/fleet.js');
-const serialNodes = require('../../nodes/serial-port.js');
+const fleetNodes = shipped('fleet');
+const serialNodes = shipped('serial-port');
 
 const catchNode = coreNode('common/25-catch.js');
 
@@ -61,8 +62,10 @@ async function load(extra, more = []) {
         [fleetNodes, catchNode, ...more.filter((m) => typeof m === 'function')],
         [TAB, fleet(extra), catcher(), ...sinks, ...more.filter((m) => typeof m !== 'function')],
     );
-    const out = {};
-    for (const id of ['readings', 'failures', 'stats', 'caught']) out[id] = collect(helper.getNode(id));
+    /** @type {Record<'readings' | 'failures' | 'stats' | 'caught', any[]>} */
+    const out = { readings: [], failures: [], stats: [], caught: [] };
+    for (const id of /** @type {const} */ (['readings', 'failures', 'stats', 'caught']))
+        out[id] = collect(helper.getNode(id));
     return { node: helper.getNode('fleet1'), ...out };
 }
 
@@ -305,7 +308,7 @@ describe(`sensorhub-fleet on Node-RED ${version}`, function () {
         beforeEach(async function () {
             socat = needTool(this, 'socat');
             tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sensorhub-fleet-'));
-            pty = new PtyPair(socat, tmp);
+            pty = new PtyPair(/** @type {string} */ (socat), tmp);
             await pty.start();
             device = new SerialDevice({ port: pty.simPath, mode: 'request', format: 'kv' });
             await device.open();

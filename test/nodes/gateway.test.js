@@ -15,14 +15,15 @@ const {
     monitorDef,
     TAB,
     catcher,
+    shipped,
 } = require('../helpers/node-red');
 const { until } = require('../helpers/wait');
 const { freePort } = require('../fixtures/broker');
 const { Device, selfSignedCertificate } = require('../fixtures/device');
 const { needTool } = require('../helpers/tools');
-const gatewayNodes = require('../../nodes/gateway.js');
-const hubNodes = require('../../nodes/hub.js');
-const monitorNode = require('../../nodes/monitor.js');
+const gatewayNodes = shipped('gateway');
+const hubNodes = shipped('hub');
+const monitorNode = shipped('monitor');
 
 const catchNode = coreNode('common/25-catch.js');
 const tlsNode = coreNode('network/05-tls.js');
@@ -295,7 +296,7 @@ describe(`sensorhub-gateway on Node-RED ${version}`, function () {
 
     it('says clearly when its port is in use: red status and an error in the log', async function () {
         const blocker = net.createServer();
-        await new Promise((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+        await new Promise((resolve) => blocker.listen(port, '127.0.0.1', () => resolve(undefined)));
         try {
             const gw = await loadGateway();
             assert.deepEqual(lastStatus(gw), { fill: 'red', shape: 'ring', text: `port ${port} in use` });
@@ -366,7 +367,7 @@ describe(`sensorhub-gateway on Node-RED ${version}`, function () {
         const reuse = net.createServer();
         await new Promise((resolve, reject) => {
             reuse.once('error', reject);
-            reuse.listen(port, '127.0.0.1', resolve);
+            reuse.listen(port, '127.0.0.1', () => resolve(undefined));
         });
         await new Promise((resolve) => reuse.close(resolve));
     });

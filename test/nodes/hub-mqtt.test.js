@@ -1,9 +1,9 @@
 'use strict';
 const assert = require('node:assert/strict');
 const { until } = require('../helpers/wait');
-const { helper, coreNode, version, collect, errorsLogged, TAB, sink } = require('../helpers/node-red');
+const { helper, coreNode, version, collect, errorsLogged, TAB, sink, shipped } = require('../helpers/node-red');
 const { startBroker, freePort } = require('../fixtures/broker');
-const hubNodes = require('../../nodes/hub.js');
+const hubNodes = shipped('hub');
 
 function mqttHub(id, url, extra = {}) {
     return {

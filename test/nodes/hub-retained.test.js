@@ -5,9 +5,9 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { helper, version, sink, collect, TAB, HUB } = require('../helpers/node-red');
+const { helper, version, sink, collect, TAB, HUB, shipped } = require('../helpers/node-red');
 const { until } = require('../helpers/wait');
-const hubNodes = require('../../nodes/hub.js');
+const hubNodes = shipped('hub');
 
 const TYPE = 'home/kitchen/temperature';
 

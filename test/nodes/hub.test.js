@@ -12,9 +12,10 @@ const {
     HUB,
     TAB,
     catcher,
+    shipped,
 } = require('../helpers/node-red');
 const { until, sleep } = require('../helpers/wait');
-const hubNodes = require('../../nodes/hub.js');
+const hubNodes = shipped('hub');
 
 const catchNode = coreNode('common/25-catch.js');
 const splitNode = coreNode('sequence/17-split.js');

@@ -1,9 +1,19 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { helper, coreNode, version, sink, collect, errorsLogged, TAB, catcher } = require('../helpers/node-red');
+const {
+    helper,
+    coreNode,
+    version,
+    sink,
+    collect,
+    errorsLogged,
+    TAB,
+    catcher,
+    shipped,
+} = require('../helpers/node-red');
 const { until, sleep } = require('../helpers/wait');
-const lightNodes = require('../../nodes/light.js');
-const hubNodes = require('../../nodes/hub.js');
+const lightNodes = shipped('light');
+const hubNodes = shipped('hub');
 
 const catchNode = coreNode('common/25-catch.js');
 

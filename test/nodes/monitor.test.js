@@ -12,17 +12,20 @@ const {
     monitorDef,
     TAB,
     catcher,
+    shipped,
 } = require('../helpers/node-red');
 const { until } = require('../helpers/wait');
-const hubNodes = require('../../nodes/hub.js');
-const monitorNode = require('../../nodes/monitor.js');
-const fleetNodes = require('../../nodes/fleet.js');
-const sensorNode = require('../../nodes/sensor.js');
-const lightNode = require('../../nodes/light.js');
-const doorLockNode = require('../../nodes/door-lock.js');
-const thresholdNode = require('../../nodes/threshold.js');
+const hubNodes = shipped('hub');
+const monitorNode = shipped('monitor');
+const fleetNodes = shipped('fleet');
+const sensorNode = shipped('sensor');
+const lightNode = shipped('light');
+const doorLockNode = shipped('door-lock');
+const thresholdNode = shipped('threshold');
 const example = require('../../examples/monitor.json');
-const { metricsRegistry } = require('../../nodes/core/shared/metrics-registry');
+const { metricsRegistry } = /** @type {typeof import('../../src/core/shared/metrics-registry')} */ (
+    shipped('core/shared/metrics-registry')
+);
 
 const catchNode = coreNode('common/25-catch.js');
 // The test helper serves only the admin app; http in nodes listen on the node app, reached through its supertest.
@@ -266,7 +269,13 @@ describe(`sensorhub-monitor on Node-RED ${version}`, function () {
         helper.getNode('lock1').receive({ topic: 'motion_detected', payload: true });
         helper.getNode('th1').receive({ topic: 'temperature_update', sensor: { id: 't1' }, payload: 31 });
         helper.getNode('th1').receive({ topic: 'temperature_update', sensor: { id: 't2' }, payload: 20 });
-        await until(() => metricsRegistry.collect('sensorhub-door-lock')[0]?.metrics?.alertsRaised === 1, 'the alert');
+        await until(
+            () =>
+                /** @type {{ alertsRaised?: number } | undefined} */ (
+                    metricsRegistry.collect('sensorhub-door-lock')[0]?.metrics
+                )?.alertsRaised === 1,
+            'the alert',
+        );
         node.receive({});
         await until(() => out.length === 1, 'metrics');
         const s = out[0].payload;
@@ -328,7 +337,13 @@ describe(`sensorhub-monitor on Node-RED ${version}`, function () {
         const { node, out } = await load({ format: 'prometheus' }, [lightNode, thresholdNode, light, threshold]);
         helper.getNode('light1').receive({ command: 'on', brightness: 40 });
         helper.getNode('th1').receive({ topic: 'temperature_update', sensor: { id: 't1' }, payload: 35 });
-        await until(() => metricsRegistry.collect('sensorhub-threshold')[0]?.metrics?.alarmsActive === 1, 'the alarm');
+        await until(
+            () =>
+                /** @type {{ alarmsActive?: number } | undefined} */ (
+                    metricsRegistry.collect('sensorhub-threshold')[0]?.metrics
+                )?.alarmsActive === 1,
+            'the alarm',
+        );
         node.receive({});
         await until(() => out.length === 1, 'metrics');
         const text = out[0].payload;
@@ -376,6 +391,7 @@ describe(`sensorhub-monitor on Node-RED ${version}`, function () {
         // Every node on one tab; the monitor's debug output goes to a collecting helper node instead.
         const flow = example.map((n) => (n.type === 'sensorhub-hub' ? { ...n } : { ...n, z: 'f1' }));
         const periodic = flow.find((n) => n.type === 'sensorhub-monitor' && n.format === 'object');
+        assert.ok(periodic, 'the example has a monitor sending objects');
         periodic.interval = 1;
         periodic.wires = [['out']];
         await helper.load(

@@ -10,10 +10,11 @@ const {
     lastStatus,
     TAB,
     catcher,
+    shipped,
 } = require('../helpers/node-red');
 const { until, sleep } = require('../helpers/wait');
-const sensorNodes = require('../../nodes/sensor.js');
-const hubNodes = require('../../nodes/hub.js');
+const sensorNodes = shipped('sensor');
+const hubNodes = shipped('hub');
 
 const catchNode = coreNode('common/25-catch.js');
 

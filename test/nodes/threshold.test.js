@@ -1,9 +1,19 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { helper, coreNode, version, sink, collect, errorsLogged, TAB, catcher } = require('../helpers/node-red');
+const {
+    helper,
+    coreNode,
+    version,
+    sink,
+    collect,
+    errorsLogged,
+    TAB,
+    catcher,
+    shipped,
+} = require('../helpers/node-red');
 const { until, sleep } = require('../helpers/wait');
-const thresholdNodes = require('../../nodes/threshold.js');
-const sensorNodes = require('../../nodes/sensor.js');
+const thresholdNodes = shipped('threshold');
+const sensorNodes = shipped('sensor');
 
 const catchNode = coreNode('common/25-catch.js');
 

@@ -3,14 +3,24 @@
 // before the fields were typed, which must behave exactly as before.
 const assert = require('node:assert/strict');
 const net = require('node:net');
-const { helper, coreNode, version, sink, collect, errorsLogged, catcher, HUB } = require('../helpers/node-red');
+const {
+    helper,
+    coreNode,
+    version,
+    sink,
+    collect,
+    errorsLogged,
+    catcher,
+    HUB,
+    shipped,
+} = require('../helpers/node-red');
 const { until, sleep } = require('../helpers/wait');
 const { freePort } = require('../fixtures/broker');
-const hubNodes = require('../../nodes/hub.js');
-const sensorNodes = require('../../nodes/sensor.js');
-const lightNodes = require('../../nodes/light.js');
-const thresholdNodes = require('../../nodes/threshold.js');
-const gatewayNodes = require('../../nodes/gateway.js');
+const hubNodes = shipped('hub');
+const sensorNodes = shipped('sensor');
+const lightNodes = shipped('light');
+const thresholdNodes = shipped('threshold');
+const gatewayNodes = shipped('gateway');
 
 const catchNode = coreNode('common/25-catch.js');
 
