@@ -25,10 +25,14 @@ const isDivider = (row) => row.every((c) => /^:?-{3,}:?$/.test(c));
 /**
  * Every table in a markdown text: its title (the nearest heading above it), its header cells and its rows, each row
  * an object keyed by header.
+ * @param {string} markdown
  */
 function parseTables(markdown) {
+    /** @typedef {{ title: string, headers: string[], rows: Record<string, string>[] }} Table */
+    /** @type {Table[]} */
     const tables = [];
     let heading = '';
+    /** @type {Table | null} */
     let current = null;
     for (const line of markdown.split(/\r?\n/)) {
         const row = cells(line);

@@ -73,12 +73,31 @@ helper._registryUtil.createNodeApi = function (...args) {
     });
 };
 
+const shippedDir = path.join(__dirname, '..', '..', 'nodes');
+/**
+ * One of our compiled files in nodes/ (`npm run build`), as Node-RED loads it: node tests run what ships. By a path
+ * tsc does not follow, so the type check reads the sources and not the build; callers give the type they need.
+ * @param {string} file e.g. 'hub' or 'core/shared/metrics-registry'
+ * @returns {any}
+ */
+function shipped(file) {
+    return require(path.join(shippedDir, `${file}.js`));
+}
+
 /** Resolves one of Node-RED's own core node files in the runtime under test. */
 function coreNode(file) {
     return require(require.resolve(`@node-red/nodes/core/${file}`, { paths: [path.dirname(runtimePath)] }));
 }
 
 const version = require(require.resolve(`${runtimeName}/package.json`)).version;
+
+/** The tab every test flow lives on. */
+const TAB = { id: 'f1', type: 'tab', label: 'test' };
+
+/** A catch node `c1` on tab f1 for every error there, wired to `wires` (by default a sink `caught`). */
+function catcher(wires = ['caught']) {
+    return { id: 'c1', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [wires] };
+}
 
 /** A test-helper node on tab f1 that collects what reaches it (see collect()). */
 function sink(id) {
@@ -133,9 +152,12 @@ function monitorDef(extra = {}) {
 module.exports = {
     helper,
     coreNode,
+    shipped,
     runtimeName,
     version,
     hooks,
+    TAB,
+    catcher,
     sink,
     collect,
     errorsLogged,

@@ -1,15 +1,25 @@
 'use strict';
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const { helper, coreNode, version, sink, collect, errorsLogged, lastStatus } = require('../helpers/node-red');
+const {
+    helper,
+    coreNode,
+    version,
+    sink,
+    collect,
+    errorsLogged,
+    lastStatus,
+    TAB,
+    catcher,
+    shipped,
+} = require('../helpers/node-red');
 const { until, sleep } = require('../helpers/wait');
-const lockNodes = require('../../nodes/door-lock.js');
-const hubNodes = require('../../nodes/hub.js');
-const sensorNodes = require('../../nodes/sensor.js');
+const lockNodes = shipped('door-lock');
+const hubNodes = shipped('hub');
+const sensorNodes = shipped('sensor');
 
 const catchNode = coreNode('common/25-catch.js');
 
-const TAB = { id: 'f1', type: 'tab', label: 'test' };
 const CODE = '2468';
 
 function doorLock(extra = {}) {
@@ -33,9 +43,12 @@ function doorLock(extra = {}) {
         ...extra,
     };
 }
-const catcher = () => ({ id: 'c1', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['caught']] });
 
-/** Loads a door lock (with extra nodes) and collects its outputs and what a catch node catches. */
+/**
+ * Loads a door lock (with extra nodes) and collects its outputs and what a catch node catches.
+ * @param {object} [extra]
+ * @param {{ credentials?: object, nodes?: object[], types?: unknown[] }} [more]
+ */
 async function load(extra = {}, { credentials = {}, nodes = [], types = [] } = {}) {
     await helper.load(
         [lockNodes, catchNode, ...types],
@@ -143,7 +156,7 @@ describe(`sensorhub-door-lock on Node-RED ${version}`, function () {
             [{ topic: 'motion_detected', payload: 'yes' }, 'motion-type', /needs msg.payload true or false/],
             [{ command: 'unlock', code: 2468 }, 'code-type', /^msg.code must be a string/],
         ];
-        for (const [i, [msg, problem, text]] of bad.entries()) {
+        for (const [i, [msg, problem, text]] of /** @type {Array<[object, string, RegExp]>} */ (bad).entries()) {
             if (i > 0) {
                 lock.receive({ command: 'unlock', code: CODE });
                 await until(() => states.length === 2 * i, `unlocked again before message ${i}`);

@@ -8,7 +8,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { helper, coreNode, version, sink, collect, lastStatus } = require('../helpers/node-red');
+const { helper, coreNode, version, sink, collect, lastStatus, TAB, catcher, shipped } = require('../helpers/node-red');
 const { needTool } = require('../helpers/tools');
 const { until } = require('../helpers/wait');
 const { PtyPair } = require('../fixtures/pty');
@@ -16,17 +16,16 @@ const { SerialDevice } = require('../fixtures/serial-device');
 const { startBroker, freePort } = require('../fixtures/broker');
 const { Device } = require('../fixtures/device');
 const { BlackholeRelay } = require('../fixtures/blackhole');
-const hubNodes = require('../../nodes/hub.js');
-const sensorNodes = require('../../nodes/sensor.js');
-const serialNodes = require('../../nodes/serial-port.js');
-const fleetNodes = require('../../nodes/fleet.js');
-const gatewayNodes = require('../../nodes/gateway.js');
+const hubNodes = shipped('hub');
+const sensorNodes = shipped('sensor');
+const serialNodes = shipped('serial-port');
+const fleetNodes = shipped('fleet');
+const gatewayNodes = shipped('gateway');
 
 const catchNode = coreNode('common/25-catch.js');
 const changeNode = coreNode('function/15-change.js');
 const NODES = [hubNodes, sensorNodes, serialNodes, fleetNodes, gatewayNodes, catchNode, changeNode];
 
-const TAB = { id: 'f1', type: 'tab', label: 'faults' };
 const FAST = { latencyMin: 1, latencyMax: 3, seed: 7, noise: 0.2, mean: 21 };
 
 function sensor(id, extra = {}, wires = []) {
@@ -69,10 +68,7 @@ const localHub = (id = 'hub1') => ({ id, type: 'sensorhub-hub', backend: 'local'
 function heartbeat(hub = 'hub1', sub = 'sAll', out = 'all') {
     return [sensor('beat', {}, ['pBeat']), publish('pBeat', hub), ...subscribed(sub, hub, out)];
 }
-const catcher = [
-    { id: 'c1', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['caught']] },
-    sink('caught'),
-];
+const catching = [catcher(), sink('caught')];
 
 const from = (msgs, id) => msgs.filter((m) => m.sensor?.id === id);
 const node = (id) => helper.getNode(id);
@@ -147,7 +143,7 @@ describe(`faults in a deployed flow on Node-RED ${version}`, function () {
                 sensor('ser', { source: 'serial', serialPort: 'port1', format: 'kv', field: 't' }, ['pSer']),
                 publish('pSer', 'hub1'),
                 ...heartbeat(),
-                ...catcher,
+                ...catching,
             ]);
             const all = collect(node('all'));
             const caught = collect(node('caught'));
@@ -255,7 +251,7 @@ describe(`faults in a deployed flow on Node-RED ${version}`, function () {
                 sink('fails'),
                 sink('stats'),
                 ...heartbeat(),
-                ...catcher,
+                ...catching,
             ]);
             const all = collect(node('all'));
             const caught = collect(node('caught'));
@@ -481,7 +477,9 @@ describe(`faults in a deployed flow on Node-RED ${version}`, function () {
         }
         /** A device that says hello (through `via`, a port) and then sends readings 1, 2, 3… every 10 ms. */
         async function online(id, via = port, first = 1) {
-            const d = new Device({ port: via, id, token: TOKENS[id] });
+            const d = /** @type {import('../fixtures/device').Device & { values: number[], halt: () => void }} */ (
+                new Device({ port: via, id, token: TOKENS[id] })
+            );
             devices.push(d);
             await d.connect();
             assert.equal((await d.hello()).type, 'ack');
@@ -521,7 +519,7 @@ describe(`faults in a deployed flow on Node-RED ${version}`, function () {
             await until(() => status() === `2 online · 127.0.0.1:${port}`, 'two online');
 
             d1.halt();
-            d1.socket.resetAndDestroy();
+            /** @type {import('node:net').Socket} */ (d1.socket).resetAndDestroy();
             await until(() => events.some((e) => e.topic === 'device_offline'), 'dev1 offline');
             const off = events.find((e) => e.topic === 'device_offline');
             assert.equal(off.deviceId, 'dev1');

@@ -3,17 +3,27 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { helper, coreNode, version, sink, collect, errorsLogged, lastStatus } = require('../helpers/node-red');
+const {
+    helper,
+    coreNode,
+    version,
+    sink,
+    collect,
+    errorsLogged,
+    lastStatus,
+    TAB,
+    catcher,
+    shipped,
+} = require('../helpers/node-red');
 const { needTool } = require('../helpers/tools');
 const { until, sleep } = require('../helpers/wait');
 const { PtyPair } = require('../fixtures/pty');
 const { SerialDevice } = require('../fixtures/serial-device');
-const fleetNodes = require('../../nodes/fleet.js');
-const serialNodes = require('../../nodes/serial-port.js');
+const fleetNodes = shipped('fleet');
+const serialNodes = shipped('serial-port');
 
 const catchNode = coreNode('common/25-catch.js');
 
-const TAB = { id: 'f1', type: 'tab', label: 'test' };
 const ROWS = [
     { id: 't1', kind: 'temperature', location: 'hall', source: 'simulated', command: '' },
     { id: 'h1', kind: 'humidity', location: 'cellar', source: 'simulated', command: '' },
@@ -45,16 +55,17 @@ function fleet(extra = {}) {
         wires: [['readings'], ['failures'], ['stats']],
     };
 }
-const catcher = { id: 'c1', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['caught']] };
 const sinks = ['readings', 'failures', 'stats', 'caught'].map(sink);
 
 async function load(extra, more = []) {
     await helper.load(
         [fleetNodes, catchNode, ...more.filter((m) => typeof m === 'function')],
-        [TAB, fleet(extra), catcher, ...sinks, ...more.filter((m) => typeof m !== 'function')],
+        [TAB, fleet(extra), catcher(), ...sinks, ...more.filter((m) => typeof m !== 'function')],
     );
-    const out = {};
-    for (const id of ['readings', 'failures', 'stats', 'caught']) out[id] = collect(helper.getNode(id));
+    /** @type {Record<'readings' | 'failures' | 'stats' | 'caught', any[]>} */
+    const out = { readings: [], failures: [], stats: [], caught: [] };
+    for (const id of /** @type {const} */ (['readings', 'failures', 'stats', 'caught']))
+        out[id] = collect(helper.getNode(id));
     return { node: helper.getNode('fleet1'), ...out };
 }
 
@@ -297,7 +308,7 @@ describe(`sensorhub-fleet on Node-RED ${version}`, function () {
         beforeEach(async function () {
             socat = needTool(this, 'socat');
             tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sensorhub-fleet-'));
-            pty = new PtyPair(socat, tmp);
+            pty = new PtyPair(/** @type {string} */ (socat), tmp);
             await pty.start();
             device = new SerialDevice({ port: pty.simPath, mode: 'request', format: 'kv' });
             await device.open();

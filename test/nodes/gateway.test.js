@@ -4,19 +4,30 @@ const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
-const { helper, coreNode, version, sink, collect, errorsLogged, HUB, monitorDef } = require('../helpers/node-red');
+const {
+    helper,
+    coreNode,
+    version,
+    sink,
+    collect,
+    errorsLogged,
+    HUB,
+    monitorDef,
+    TAB,
+    catcher,
+    shipped,
+} = require('../helpers/node-red');
 const { until } = require('../helpers/wait');
 const { freePort } = require('../fixtures/broker');
 const { Device, selfSignedCertificate } = require('../fixtures/device');
 const { needTool } = require('../helpers/tools');
-const gatewayNodes = require('../../nodes/gateway.js');
-const hubNodes = require('../../nodes/hub.js');
-const monitorNode = require('../../nodes/monitor.js');
+const gatewayNodes = shipped('gateway');
+const hubNodes = shipped('hub');
+const monitorNode = shipped('monitor');
 
 const catchNode = coreNode('common/25-catch.js');
 const tlsNode = coreNode('network/05-tls.js');
 
-const TAB = { id: 'f1', type: 'tab', label: 'test' };
 const TOKENS = { dev1: 'token-of-dev1-0123', dev2: 'token-of-dev2-0123' };
 const CREDS = { gw: { tokens: JSON.stringify(TOKENS) } };
 
@@ -43,9 +54,6 @@ function gateway(port, extra = {}) {
         wires: [['readings'], ['events']],
         ...extra,
     };
-}
-function catcher() {
-    return { id: 'c1', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['caught']] };
 }
 
 /** The last status the node showed. */
@@ -288,7 +296,7 @@ describe(`sensorhub-gateway on Node-RED ${version}`, function () {
 
     it('says clearly when its port is in use: red status and an error in the log', async function () {
         const blocker = net.createServer();
-        await new Promise((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+        await new Promise((resolve) => blocker.listen(port, '127.0.0.1', () => resolve(undefined)));
         try {
             const gw = await loadGateway();
             assert.deepEqual(lastStatus(gw), { fill: 'red', shape: 'ring', text: `port ${port} in use` });
@@ -359,7 +367,7 @@ describe(`sensorhub-gateway on Node-RED ${version}`, function () {
         const reuse = net.createServer();
         await new Promise((resolve, reject) => {
             reuse.once('error', reject);
-            reuse.listen(port, '127.0.0.1', resolve);
+            reuse.listen(port, '127.0.0.1', () => resolve(undefined));
         });
         await new Promise((resolve) => reuse.close(resolve));
     });

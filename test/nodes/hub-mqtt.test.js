@@ -1,11 +1,9 @@
 'use strict';
 const assert = require('node:assert/strict');
 const { until } = require('../helpers/wait');
-const { helper, coreNode, version, collect, errorsLogged } = require('../helpers/node-red');
+const { helper, coreNode, version, collect, errorsLogged, TAB, sink, shipped } = require('../helpers/node-red');
 const { startBroker, freePort } = require('../fixtures/broker');
-const hubNodes = require('../../nodes/hub.js');
-
-const TAB = { id: 'f1', type: 'tab', label: 'test' };
+const hubNodes = shipped('hub');
 
 function mqttHub(id, url, extra = {}) {
     return {
@@ -52,8 +50,8 @@ describe(`hub nodes with the mqtt backend on Node-RED ${version}`, function () {
                 { id: 'pA', type: 'sensorhub-publish', z: 'f1', hub: 'hubA', eventType: '', wires: [] },
                 { id: 'sA', type: 'sensorhub-subscribe', z: 'f1', hub: 'hubA', patterns: '#', wires: [['outA']] },
                 { id: 'sB', type: 'sensorhub-subscribe', z: 'f1', hub: 'hubB', patterns: 'home/#', wires: [['outB']] },
-                { id: 'outA', type: 'helper', z: 'f1' },
-                { id: 'outB', type: 'helper', z: 'f1' },
+                sink('outA'),
+                sink('outB'),
             ],
             { hubA: creds, hubB: creds },
         );
@@ -103,7 +101,7 @@ describe(`hub nodes with the mqtt backend on Node-RED ${version}`, function () {
             mqttHub('hubA', broker.url),
             { id: 'pA', type: 'sensorhub-publish', z: 'f1', hub: 'hubA', eventType: 't', wires: [] },
             { id: 'sA', type: 'sensorhub-subscribe', z: 'f1', hub: 'hubA', patterns: 't', wires: [['out']] },
-            { id: 'out', type: 'helper', z: 'f1' },
+            sink('out'),
         ];
         const creds = { hubA: { user: 'hubuser', password: 'hubpass' } };
         await helper.load(hubNodes, [TAB], creds);
@@ -154,7 +152,7 @@ describe(`hub nodes with the mqtt backend on Node-RED ${version}`, function () {
                         patterns: 'secure/#',
                         wires: [['out']],
                     },
-                    { id: 'out', type: 'helper', z: 'f1' },
+                    sink('out'),
                 ],
             );
             await until(
@@ -195,7 +193,7 @@ describe(`hub nodes with the mqtt backend on Node-RED ${version}`, function () {
             mqttHub('hubA', 'localhost:1883'),
             { id: 'pA', type: 'sensorhub-publish', z: 'f1', hub: 'hubA', eventType: 't', wires: [] },
             { id: 'sA', type: 'sensorhub-subscribe', z: 'f1', hub: 'hubA', patterns: 't', wires: [['out']] },
-            { id: 'out', type: 'helper', z: 'f1' },
+            sink('out'),
         ]);
         const hubA = helper.getNode('hubA');
         assert.equal(hubA.bridge, undefined);

@@ -5,12 +5,10 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { helper, version, sink, collect } = require('../helpers/node-red');
+const { helper, version, sink, collect, TAB, HUB, shipped } = require('../helpers/node-red');
 const { until } = require('../helpers/wait');
-const hubNodes = require('../../nodes/hub.js');
+const hubNodes = shipped('hub');
 
-const TAB = { id: 'f1', type: 'tab', label: 'test' };
-const HUB = { id: 'hub1', type: 'sensorhub-hub', name: 'home', backend: 'local', queueLimit: 1000 };
 const TYPE = 'home/kitchen/temperature';
 
 function pub(id, eventType, extra = {}) {

@@ -10,9 +10,12 @@ const {
     errorsLogged,
     lastStatus,
     HUB,
+    TAB,
+    catcher,
+    shipped,
 } = require('../helpers/node-red');
 const { until, sleep } = require('../helpers/wait');
-const hubNodes = require('../../nodes/hub.js');
+const hubNodes = shipped('hub');
 
 const catchNode = coreNode('common/25-catch.js');
 const splitNode = coreNode('sequence/17-split.js');
@@ -26,7 +29,6 @@ function pub(id, eventType = '', extra = {}) {
 function sub(id, patterns, wires, extra = {}) {
     return { id, type: 'sensorhub-subscribe', z: 'f1', hub: 'hub1', patterns, wires: [wires], ...extra };
 }
-const TAB = { id: 'f1', type: 'tab', label: 'test' };
 
 /** A module registering node `type`, which keeps each payload in `into` and completes it at once, as real nodes do. */
 function completing(type, into) {
@@ -119,16 +121,7 @@ describe(`hub nodes on Node-RED ${version}`, function () {
     it('in a runtime set to German refuses a bad event type in German', async function () {
         helper.settings({ lang: 'de' });
         try {
-            await helper.load(
-                [hubNodes, catchNode],
-                [
-                    TAB,
-                    HUB,
-                    pub('p1'),
-                    { id: 'c1', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['caught']] },
-                    sink('caught'),
-                ],
-            );
+            await helper.load([hubNodes, catchNode], [TAB, HUB, pub('p1'), catcher(), sink('caught')]);
             const caught = take(helper.getNode('caught'), 2);
             helper.getNode('p1').receive({ topic: '', payload: 1 });
             helper.getNode('p1').receive({ topic: 'home/+/x', payload: 2 });
@@ -143,15 +136,7 @@ describe(`hub nodes on Node-RED ${version}`, function () {
     it('refuses an invalid event type through done(err), seen by a catch node, and keeps working', async function () {
         await helper.load(
             [hubNodes, catchNode],
-            [
-                TAB,
-                HUB,
-                pub('p1'),
-                sub('s1', '#', ['out']),
-                sink('out'),
-                { id: 'c1', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['caught']] },
-                sink('caught'),
-            ],
+            [TAB, HUB, pub('p1'), sub('s1', '#', ['out']), sink('out'), catcher(), sink('caught')],
         );
         const caught = take(helper.getNode('caught'), 4);
         const delivered = take(helper.getNode('out'), 1);

@@ -1,13 +1,21 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { helper, coreNode, version, sink, collect, errorsLogged } = require('../helpers/node-red');
+const {
+    helper,
+    coreNode,
+    version,
+    sink,
+    collect,
+    errorsLogged,
+    TAB,
+    catcher,
+    shipped,
+} = require('../helpers/node-red');
 const { until, sleep } = require('../helpers/wait');
-const lightNodes = require('../../nodes/light.js');
-const hubNodes = require('../../nodes/hub.js');
+const lightNodes = shipped('light');
+const hubNodes = shipped('hub');
 
 const catchNode = coreNode('common/25-catch.js');
-
-const TAB = { id: 'f1', type: 'tab', label: 'test' };
 
 // Short waits: these tests wait for outcomes with until(), they never measure time.
 function light(extra = {}, wires = ['out']) {
@@ -26,9 +34,6 @@ function light(extra = {}, wires = ['out']) {
         ...extra,
         wires: [wires],
     };
-}
-function catcher(wires = ['caught']) {
-    return { id: 'c1', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [wires] };
 }
 const lightNode = () => helper.getNode('l1');
 const motion = (payload = true) => ({

@@ -10,17 +10,22 @@ const {
     lastStatus,
     HUB,
     monitorDef,
+    TAB,
+    catcher,
+    shipped,
 } = require('../helpers/node-red');
 const { until } = require('../helpers/wait');
-const hubNodes = require('../../nodes/hub.js');
-const monitorNode = require('../../nodes/monitor.js');
-const fleetNodes = require('../../nodes/fleet.js');
-const sensorNode = require('../../nodes/sensor.js');
-const lightNode = require('../../nodes/light.js');
-const doorLockNode = require('../../nodes/door-lock.js');
-const thresholdNode = require('../../nodes/threshold.js');
+const hubNodes = shipped('hub');
+const monitorNode = shipped('monitor');
+const fleetNodes = shipped('fleet');
+const sensorNode = shipped('sensor');
+const lightNode = shipped('light');
+const doorLockNode = shipped('door-lock');
+const thresholdNode = shipped('threshold');
 const example = require('../../examples/monitor.json');
-const { metricsRegistry } = require('../../nodes/core/shared/metrics-registry');
+const { metricsRegistry } = /** @type {typeof import('../../src/core/shared/metrics-registry')} */ (
+    shipped('core/shared/metrics-registry')
+);
 
 const catchNode = coreNode('common/25-catch.js');
 // The test helper serves only the admin app; http in nodes listen on the node app, reached through its supertest.
@@ -29,11 +34,9 @@ const httpIn = coreNode('network/21-httpin.js');
 const debugNode = coreNode('common/21-debug.js');
 const commentNode = coreNode('common/90-comment.js');
 
-const TAB = { id: 'f1', type: 'tab', label: 'test' };
 const monitor = monitorDef;
 const pub = { id: 'p1', type: 'sensorhub-publish', z: 'f1', hub: 'hub1', eventType: '', wires: [] };
 const sub = { id: 's1', type: 'sensorhub-subscribe', z: 'f1', name: 'all', hub: 'hub1', patterns: '#', wires: [[]] };
-const catcher = { id: 'c1', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['caught']] };
 
 /** A temperature sensor `sensor1` named hall, simulated, read on input. */
 function simulatedSensor(extra) {
@@ -62,7 +65,7 @@ async function load(extra = {}, more = []) {
             pub,
             sub,
             monitor(extra),
-            catcher,
+            catcher(),
             sink('out'),
             sink('caught'),
             ...more.filter((m) => typeof m !== 'function'),
@@ -294,7 +297,13 @@ describe(`sensorhub-monitor on Node-RED ${version}`, function () {
         helper.getNode('lock1').receive({ topic: 'motion_detected', payload: true });
         helper.getNode('th1').receive({ topic: 'temperature_update', sensor: { id: 't1' }, payload: 31 });
         helper.getNode('th1').receive({ topic: 'temperature_update', sensor: { id: 't2' }, payload: 20 });
-        await until(() => metricsRegistry.collect('sensorhub-door-lock')[0]?.metrics?.alertsRaised === 1, 'the alert');
+        await until(
+            () =>
+                /** @type {{ alertsRaised?: number } | undefined} */ (
+                    metricsRegistry.collect('sensorhub-door-lock')[0]?.metrics
+                )?.alertsRaised === 1,
+            'the alert',
+        );
         node.receive({});
         await until(() => out.length === 1, 'metrics');
         const s = out[0].payload;
@@ -356,7 +365,13 @@ describe(`sensorhub-monitor on Node-RED ${version}`, function () {
         const { node, out } = await load({ format: 'prometheus' }, [lightNode, thresholdNode, light, threshold]);
         helper.getNode('light1').receive({ command: 'on', brightness: 40 });
         helper.getNode('th1').receive({ topic: 'temperature_update', sensor: { id: 't1' }, payload: 35 });
-        await until(() => metricsRegistry.collect('sensorhub-threshold')[0]?.metrics?.alarmsActive === 1, 'the alarm');
+        await until(
+            () =>
+                /** @type {{ alarmsActive?: number } | undefined} */ (
+                    metricsRegistry.collect('sensorhub-threshold')[0]?.metrics
+                )?.alarmsActive === 1,
+            'the alarm',
+        );
         node.receive({});
         await until(() => out.length === 1, 'metrics');
         const text = out[0].payload;
@@ -404,6 +419,7 @@ describe(`sensorhub-monitor on Node-RED ${version}`, function () {
         // Every node on one tab; the monitor's debug output goes to a collecting helper node instead.
         const flow = example.map((n) => (n.type === 'sensorhub-hub' ? { ...n } : { ...n, z: 'f1' }));
         const periodic = flow.find((n) => n.type === 'sensorhub-monitor' && n.format === 'object');
+        assert.ok(periodic, 'the example has a monitor sending objects');
         periodic.interval = 1;
         periodic.wires = [['out']];
         await helper.load(

@@ -1,13 +1,23 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { helper, coreNode, version, sink, collect, errorsLogged, lastStatus } = require('../helpers/node-red');
+const {
+    helper,
+    coreNode,
+    version,
+    sink,
+    collect,
+    errorsLogged,
+    lastStatus,
+    TAB,
+    catcher,
+    shipped,
+} = require('../helpers/node-red');
 const { until, sleep } = require('../helpers/wait');
-const sensorNodes = require('../../nodes/sensor.js');
-const hubNodes = require('../../nodes/hub.js');
+const sensorNodes = shipped('sensor');
+const hubNodes = shipped('hub');
 
 const catchNode = coreNode('common/25-catch.js');
 
-const TAB = { id: 'f1', type: 'tab', label: 'test' };
 // Fast simulated reads: these tests count and order messages, they never measure time.
 const FAST = { latencyMin: 1, latencyMax: 3, seed: 7, noise: 0.2, mean: 21 };
 
@@ -40,9 +50,6 @@ async function settled(count, what, ms = 100) {
         if (count() !== last) [last, since] = [count(), Date.now()];
         return Date.now() - since >= ms;
     }, what);
-}
-function catcher(wires = ['caught']) {
-    return { id: 'c1', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [wires] };
 }
 
 /**

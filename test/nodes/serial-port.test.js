@@ -3,18 +3,19 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { helper, version, errorsLogged } = require('../helpers/node-red');
+const { helper, version, errorsLogged, TAB, shipped } = require('../helpers/node-red');
 const { needTool } = require('../helpers/tools');
 const { until, sleep } = require('../helpers/wait');
 const { PtyPair } = require('../fixtures/pty');
 const { SerialDevice } = require('../fixtures/serial-device');
-const serialNodes = require('../../nodes/serial-port.js');
+const serialNodes = shipped('serial-port');
 
 /**
  * A stand-in for the sensor node: registers with the port, collects the lines it pushes, and deregisters on close,
  * the way the real users of the config node do.
  */
 function userNodes(RED) {
+    /** @this {any} a Node-RED node */
     function SerialUser(config) {
         RED.nodes.createNode(this, config);
         const port = RED.nodes.getNode(config.serialPort);
@@ -43,7 +44,6 @@ function onPath(name) {
     });
 }
 
-const TAB = { id: 'f1', type: 'tab', label: 'test' };
 function portConfig(extra = {}) {
     return { id: 'port1', type: 'sensorhub-serial-port', path: '/dev/null-sensorhub', baudRate: 9600, ...extra };
 }
@@ -80,7 +80,7 @@ describe(`sensorhub-serial-port on Node-RED ${version}`, function () {
         const logged = errorsLogged().filter((m) => m.includes(missing));
         assert.equal(logged.length, 1, `logged once, not per retry: ${logged.join(' | ')}`);
         assert.match(logged[0], /^Serial port .*no-such-port: .*No such file or directory/);
-        await assert.rejects(port.request('READ'), (err) => err.code === 'offline');
+        await assert.rejects(port.request('READ'), (/** @type {any} */ err) => err.code === 'offline');
     });
 
     it('reports a misconfigured port in the log and in its users status', async function () {

@@ -1,13 +1,11 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { helper, version } = require('../helpers/node-red');
+const { helper, version, TAB, HUB, shipped } = require('../helpers/node-red');
 const { until } = require('../helpers/wait');
-const hubNodes = require('../../nodes/hub.js');
-const lightNode = require('../../nodes/light.js');
-const sidebarPlugin = require('../../nodes/sidebar.js');
+const hubNodes = shipped('hub');
+const lightNode = shipped('light');
+const sidebarPlugin = shipped('sidebar');
 
-const TAB = { id: 'f1', type: 'tab', label: 'test' };
-const HUB = { id: 'hub1', type: 'sensorhub-hub', name: 'home', backend: 'local' };
 const PUB = { id: 'p1', type: 'sensorhub-publish', z: 'f1', hub: 'hub1', eventType: 'temperature_update', wires: [] };
 const SUB = { id: 's1', type: 'sensorhub-subscribe', z: 'f1', name: 'alarm', hub: 'hub1', patterns: '#', wires: [[]] };
 const LIGHT = {

@@ -1,13 +1,21 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { helper, coreNode, version, sink, collect, errorsLogged } = require('../helpers/node-red');
+const {
+    helper,
+    coreNode,
+    version,
+    sink,
+    collect,
+    errorsLogged,
+    TAB,
+    catcher,
+    shipped,
+} = require('../helpers/node-red');
 const { until, sleep } = require('../helpers/wait');
-const thresholdNodes = require('../../nodes/threshold.js');
-const sensorNodes = require('../../nodes/sensor.js');
+const thresholdNodes = shipped('threshold');
+const sensorNodes = shipped('sensor');
 
 const catchNode = coreNode('common/25-catch.js');
-
-const TAB = { id: 'f1', type: 'tab', label: 'test' };
 
 // Short durations: these tests wait for outcomes with until(), they never measure time.
 function threshold(extra = {}, wires = ['out']) {
@@ -25,9 +33,6 @@ function threshold(extra = {}, wires = ['out']) {
         ...extra,
         wires: [wires],
     };
-}
-function catcher(wires = ['caught']) {
-    return { id: 'c1', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [wires] };
 }
 const node = () => helper.getNode('th1');
 const reading = (value, id = 't1', topic = 'temperature_update') => ({

@@ -3,21 +3,29 @@
 // before the fields were typed, which must behave exactly as before.
 const assert = require('node:assert/strict');
 const net = require('node:net');
-const { helper, coreNode, version, sink, collect, errorsLogged } = require('../helpers/node-red');
+const {
+    helper,
+    coreNode,
+    version,
+    sink,
+    collect,
+    errorsLogged,
+    catcher,
+    HUB,
+    shipped,
+} = require('../helpers/node-red');
 const { until, sleep } = require('../helpers/wait');
 const { freePort } = require('../fixtures/broker');
-const hubNodes = require('../../nodes/hub.js');
-const sensorNodes = require('../../nodes/sensor.js');
-const lightNodes = require('../../nodes/light.js');
-const thresholdNodes = require('../../nodes/threshold.js');
-const gatewayNodes = require('../../nodes/gateway.js');
+const hubNodes = shipped('hub');
+const sensorNodes = shipped('sensor');
+const lightNodes = shipped('light');
+const thresholdNodes = shipped('threshold');
+const gatewayNodes = shipped('gateway');
 
 const catchNode = coreNode('common/25-catch.js');
 
 const tab = (env = []) => ({ id: 'f1', type: 'tab', label: 'test', env });
 const envVar = (name, value) => ({ name, value: String(value), type: 'str' });
-const catcher = () => ({ id: 'c1', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['caught']] });
-const HUB = { id: 'hub1', type: 'sensorhub-hub', backend: 'local', queueLimit: 1000, overflow: 'drop-oldest' };
 
 function publish(extra = {}) {
     return { id: 'p1', type: 'sensorhub-publish', z: 'f1', hub: 'hub1', eventType: '', wires: [], ...extra };

@@ -5,8 +5,8 @@ const assert = require('node:assert/strict');
 const mqtt = require('mqtt');
 const { needTool } = require('../helpers/tools');
 const { until } = require('../helpers/wait');
-const { EventHub } = require('../../nodes/core/hub/hub');
-const { MqttBridge } = require('../../nodes/core/hub/mqtt-bridge');
+const { EventHub } = require('../../src/core/hub/hub');
+const { MqttBridge } = require('../../src/core/hub/mqtt-bridge');
 const { startBroker } = require('../fixtures/broker');
 
 /** A hub bridged at QoS 1 with a persistent session (the default), collecting every event it gets. */

@@ -5,9 +5,9 @@
 const assert = require('node:assert/strict');
 const { needTool } = require('../helpers/tools');
 const { until } = require('../helpers/wait');
-const { EventHub } = require('../../nodes/core/hub/hub');
-const { MqttBridge } = require('../../nodes/core/hub/mqtt-bridge');
-const { DeviceSource, parseDeviceNodeConfig } = require('../../nodes/core/devices');
+const { EventHub } = require('../../src/core/hub/hub');
+const { MqttBridge } = require('../../src/core/hub/mqtt-bridge');
+const { DeviceSource, parseDeviceNodeConfig } = require('../../src/core/devices');
 const { startBroker } = require('../fixtures/broker');
 const { simulate } = require('../fixtures/device-sim');
 

@@ -11,8 +11,9 @@ const path = require('node:path');
 const { until, sleep } = require('../helpers/wait');
 const { needTool } = require('../helpers/tools');
 const { Device, selfSignedCertificate } = require('../fixtures/device');
-const { GatewayServer } = require('../../nodes/core/gateway/server');
-const { parseGatewayConfig } = require('../../nodes/core/gateway/config');
+const { GatewayServer } = require('../../src/core/gateway/server');
+const { parseGatewayConfig } = require('../../src/core/gateway/config');
+const { fieldsOf } = require('../helpers/types');
 
 const TOKENS = { dev1: 'token-of-dev1-0123', dev2: 'token-of-dev2-0123' };
 const LIMITS = {
@@ -73,7 +74,7 @@ describe('gateway on real sockets', function () {
             ...extra,
         });
         await server.listen();
-        port = server.address().port;
+        port = fieldsOf(server.address()).port;
         return server;
     }
     function device(opts = {}) {
@@ -322,10 +323,10 @@ describe('gateway on real sockets', function () {
     });
 
     it('bounds what waits unsent to a device that never reads by its own limit, not 64 lines of 1 MiB', async function () {
-        const { limits } = parseGatewayConfig({ maxLineBytes: 1_048_576 }, undefined).config;
+        const { limits } = fieldsOf(parseGatewayConfig({ maxLineBytes: 1_048_576 }, undefined)).config;
         await start(limits);
         const d = await online();
-        d.socket.pause();
+        /** @type {net.Socket} */ (d.socket).pause();
         const payload = 'x'.repeat(64 * 1024);
         let accepted = 0;
         let result;
@@ -452,7 +453,7 @@ describe('gateway on real sockets', function () {
     it('disconnects a device that does not read what it is sent', async function () {
         await start({ maxOutboundBytes: 64 * 1024, maxLineBytes: 4096 });
         const d = await online();
-        d.socket.pause();
+        /** @type {net.Socket} */ (d.socket).pause();
         const big = 'x'.repeat(4000);
         let result;
         for (let i = 0; i < 100_000; i++) {
@@ -483,7 +484,7 @@ describe('gateway on real sockets', function () {
         const probe = net.createServer();
         await new Promise((resolve, reject) => {
             probe.once('error', reject);
-            probe.listen(port, '127.0.0.1', resolve);
+            probe.listen(port, '127.0.0.1', () => resolve(undefined));
         });
         await new Promise((resolve) => probe.close(resolve));
         server = undefined;
@@ -542,8 +543,9 @@ describe('gateway on real sockets', function () {
         it('serves a device that trusts the self-signed certificate, and refuses plain TCP and untrusting clients', async function () {
             await start({ helloTimeoutMs: 2000 }, { tls: { cert: cert.cert, key: cert.key } });
             const d = await online({ useTls: true, ca: cert.cert });
-            assert.ok(d.socket.encrypted);
-            assert.equal(d.socket.getPeerCertificate().subject.CN, '127.0.0.1');
+            const socket = /** @type {import('node:tls').TLSSocket} */ (d.socket);
+            assert.ok(socket.encrypted);
+            assert.equal(socket.getPeerCertificate().subject.CN, '127.0.0.1');
             d.reading(22, { id: 'tls' });
             await d.next((m) => m.id === 'tls', 'the ack over TLS');
             assert.equal(events.readings[0].payload, 22);

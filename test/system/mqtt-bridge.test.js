@@ -2,9 +2,10 @@
 const assert = require('node:assert/strict');
 const { until } = require('../helpers/wait');
 const mqtt = require('mqtt');
-const { EventHub } = require('../../nodes/core/hub/hub');
-const { MqttBridge, brokerUrlError, prefixError } = require('../../nodes/core/hub/mqtt-bridge');
+const { EventHub } = require('../../src/core/hub/hub');
+const { MqttBridge, brokerUrlError, prefixError } = require('../../src/core/hub/mqtt-bridge');
 const { startBroker, freePort } = require('../fixtures/broker');
+const { textOf } = require('../helpers/types');
 
 let clientSeq = 0;
 function node(url, extra = {}) {
@@ -238,13 +239,13 @@ describe('MQTT bridge with a real broker', function () {
     });
 
     it('refuses unusable broker URLs and prefixes before connecting', function () {
-        assert.match(brokerUrlError(''), /empty/);
-        assert.match(brokerUrlError('localhost:1883'), /scheme must be mqtt/);
-        assert.match(brokerUrlError('not a url'), /is not a URL/);
-        assert.match(brokerUrlError('http://x'), /scheme must be/);
+        assert.match(textOf(brokerUrlError('')), /empty/);
+        assert.match(textOf(brokerUrlError('localhost:1883')), /scheme must be mqtt/);
+        assert.match(textOf(brokerUrlError('not a url')), /is not a URL/);
+        assert.match(textOf(brokerUrlError('http://x')), /scheme must be/);
         assert.equal(brokerUrlError('mqtts://broker.example:8883'), undefined);
-        assert.match(prefixError('a/#'), /cannot contain/);
-        assert.match(prefixError('a/'), /must not end with/);
+        assert.match(textOf(prefixError('a/#')), /cannot contain/);
+        assert.match(textOf(prefixError('a/')), /must not end with/);
         assert.throws(() => node('ftp://x'), /scheme must be mqtt/);
     });
 });

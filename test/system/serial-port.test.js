@@ -6,8 +6,9 @@ const { needTool } = require('../helpers/tools');
 const { until, sleep } = require('../helpers/wait');
 const { PtyPair } = require('../fixtures/pty');
 const { SerialDevice } = require('../fixtures/serial-device');
-const { SerialConnection, TimeoutError, OfflineError } = require('../../nodes/core/serial/connection');
-const { parseReading } = require('../../nodes/core/shared/parse');
+const { SerialConnection, TimeoutError, OfflineError } = require('../../src/core/serial/connection');
+const { parseReading } = require('../../src/core/shared/parse');
+const { fieldsOf } = require('../helpers/types');
 
 describe('serial connection on a real pty pair', function () {
     this.timeout(30000);
@@ -30,7 +31,11 @@ describe('serial connection on a real pty pair', function () {
         conn = device = pty = undefined;
     });
 
-    /** Opens the connection and collects every line, parsed as the sensor node will parse it. */
+    /**
+     * Opens the connection and collects every line, parsed as the sensor node will parse it.
+     * @param {object} [extra]
+     * @param {import('../../src/core/shared/parse').ParseSpec} [spec]
+     */
     function connect(extra = {}, spec = { format: 'kv', field: 't' }) {
         conn = new SerialConnection({
             path: pty.devPath,
@@ -44,6 +49,7 @@ describe('serial connection on a real pty pair', function () {
             reconnectMaxMs: 400,
             ...extra,
         });
+        /** @type {{ values: Array<number | boolean>, errors: string[], states: string[], portErrors: string[] }} */
         const got = { values: [], errors: [], states: [], portErrors: [] };
         conn.on('state', (s) => got.states.push(s));
         conn.on('error', (e) => got.portErrors.push(e.message));
@@ -83,11 +89,11 @@ describe('serial connection on a real pty pair', function () {
         connect();
         await until(() => conn.state === 'open', 'the port to open');
         const answers = await Promise.all(Array.from({ length: 10 }, () => conn.request('READ', 5000)));
-        const values = answers.map((a) => parseReading(a, { format: 'json', field: 't' }).value);
+        const values = answers.map((a) => fieldsOf(parseReading(a, { format: 'json', field: 't' })).value);
         assert.deepEqual(values, device.sent);
         assert.equal(await conn.request('SILENT 1', 5000), 'OK\r');
         await assert.rejects(conn.request('READ', 200), TimeoutError);
-        const after = parseReading(await conn.request('READ', 5000), { format: 'json', field: 't' });
+        const after = fieldsOf(parseReading(await conn.request('READ', 5000), { format: 'json', field: 't' }));
         assert.equal(after.value, device.sent[device.sent.length - 1]);
         assert.equal(conn.stats().requestsTimedOut, 1);
     });

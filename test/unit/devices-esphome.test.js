@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { esphome } = require('../../nodes/core/devices');
+const { esphome } = require('../../src/core/devices');
 const { feed, readingsOf } = require('../helpers/devices');
 
 // Topics and payloads as ESPHome's MQTT client component documentation describes them.

@@ -1,10 +1,12 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { generic, genericConfigProblem } = require('../../nodes/core/devices');
+const { generic, genericConfigProblem } = require('../../src/core/devices');
 const { feed, readingsOf } = require('../helpers/devices');
+const { fieldsOf } = require('../helpers/types');
 
 describe('core/devices generic', function () {
     it('names the device and the sensor by the + levels, and reads the value at a property path', function () {
+        /** @type {import('../../src/core/devices/generic').GenericConfig} */
         const config = { pattern: 'home/+/+/state', path: 'data.t', kind: 'temperature' };
         const state = generic.createState(config);
         assert.deepEqual(generic.subscriptions(config), ['home/+/+/state']);
@@ -39,7 +41,7 @@ describe('core/devices generic', function () {
     });
 
     it("checks its pattern with the hub's own rules", function () {
-        assert.equal(genericConfigProblem({ pattern: 'a/b+', kind: 'generic' }).code, 'pattern-plus');
+        assert.equal(fieldsOf(genericConfigProblem({ pattern: 'a/b+', kind: 'generic' })).code, 'pattern-plus');
         assert.equal(genericConfigProblem({ pattern: 'a/+', kind: 'generic' }), undefined);
     });
 });

@@ -1,7 +1,7 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { homeAssistant } = require('../../nodes/core/devices');
-const { compileTemplate, applyTemplate } = require('../../nodes/core/devices/template');
+const { homeAssistant } = require('../../src/core/devices');
+const { compileTemplate, applyTemplate } = require('../../src/core/devices/template');
 const { feed, only, readingsOf } = require('../helpers/devices');
 
 // Configs as Home Assistant's MQTT integration documentation shows them (discovery examples, sensor, binary
@@ -263,7 +263,8 @@ describe('core/devices homeassistant discovery', function () {
 
     describe('value templates', function () {
         it('compiles the simple forms', function () {
-            const run = (t, text) => applyTemplate(compileTemplate(t), text, JSON.parse(text));
+            const run = (t, text) =>
+                applyTemplate(compileTemplate(t) ?? assert.fail(`not compiled: ${t}`), text, JSON.parse(text));
             assert.equal(run('{{ value }}', '"21"'), '"21"');
             assert.equal(run('{{ value_json.a.b }}', '{"a":{"b":3}}'), 3);
             assert.equal(run("{{ value_json['a b'] }}", '{"a b":4}'), 4);

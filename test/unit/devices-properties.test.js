@@ -1,10 +1,11 @@
 'use strict';
 const assert = require('node:assert/strict');
 const fc = require('fast-check');
-const devices = require('../../nodes/core/devices');
-const { SENSOR_KINDS } = require('../../nodes/core/shared/reading');
+const devices = require('../../src/core/devices');
+const { SENSOR_KINDS } = require('../../src/core/shared/reading');
 const { feed } = require('../helpers/devices');
 
+/** @type {Array<[import('../../src/core/devices').DeviceProfile<any, any>, unknown]>} */
 const PROFILES = [
     [devices.zigbee2mqtt, {}],
     [devices.tasmota, {}],

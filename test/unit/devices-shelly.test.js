@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { shelly } = require('../../nodes/core/devices');
+const { shelly } = require('../../src/core/devices');
 const { feed, readingsOf } = require('../helpers/devices');
 
 // Frames as Shelly's Gen2 API documentation shows them (Notifications, RPC protocol, Switch, HT components).

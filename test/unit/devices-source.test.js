@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { DeviceSource, MAX_REMEMBERED_SENSORS, ProblemLog, parseDeviceNodeConfig } = require('../../nodes/core/devices');
+const { DeviceSource, MAX_REMEMBERED_SENSORS, ProblemLog, parseDeviceNodeConfig } = require('../../src/core/devices');
 const { FakeClock } = require('../helpers/fake-clock');
 
 function config(extra = {}) {

@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { tasmota } = require('../../nodes/core/devices');
+const { tasmota } = require('../../src/core/devices');
 const { feed, readingsOf } = require('../helpers/devices');
 
 // Payloads as the Tasmota documentation shows them (MQTT, DS18x20, AM2301, BME280, Commands pages).

@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { zigbee2mqtt } = require('../../nodes/core/devices');
+const { zigbee2mqtt } = require('../../src/core/devices');
 const { feed, only, readingsOf } = require('../helpers/devices');
 
 // Payloads as the Zigbee2MQTT documentation shows them (MQTT topics and messages, device pages, availability guide).

@@ -12,8 +12,9 @@ const {
     parseSaved,
     parseLockInput,
     roundDuration,
-} = require('../../nodes/core/door-lock/door-lock');
-const { parseDoorLockConfig } = require('../../nodes/core/door-lock/config');
+} = require('../../src/core/door-lock/door-lock');
+const { parseDoorLockConfig } = require('../../src/core/door-lock/config');
+const { fieldsOf } = require('../helpers/types');
 
 class FakeClock extends StepClock {
     constructor() {
@@ -21,7 +22,7 @@ class FakeClock extends StepClock {
     }
 }
 
-const BASE = parseDoorLockConfig({ location: 'front door' }).config;
+const BASE = fieldsOf(parseDoorLockConfig({ location: 'front door' })).config;
 
 /** A started lock on a fake clock, recording what it sends and saves. */
 function setup(opts = {}) {
@@ -64,19 +65,21 @@ describe('core/door-lock-config', function () {
     });
 
     it('reads every field, seconds as ms, and a pattern list', function () {
-        const { config } = parseDoorLockConfig({
-            location: ' hall ',
-            initialState: 'unlocked',
-            feedback: 'true',
-            actuation: '1.5',
-            transitionTimeout: 3,
-            autoRelock: 30,
-            motionPatterns: 'home/+/motion_detected,\n door/#',
-            cooldown: 0,
-            repeat: 90,
-            maxAttempts: '3',
-            lockout: 60,
-        });
+        const { config } = fieldsOf(
+            parseDoorLockConfig({
+                location: ' hall ',
+                initialState: 'unlocked',
+                feedback: 'true',
+                actuation: '1.5',
+                transitionTimeout: 3,
+                autoRelock: 30,
+                motionPatterns: 'home/+/motion_detected,\n door/#',
+                cooldown: 0,
+                repeat: 90,
+                maxAttempts: '3',
+                lockout: 60,
+            }),
+        );
         assert.deepEqual(config, {
             location: 'hall',
             initialState: 'unlocked',
@@ -93,14 +96,16 @@ describe('core/door-lock-config', function () {
     });
 
     it('never rounds a positive duration down to 0, which would mean off or at once', function () {
-        const { config } = parseDoorLockConfig({ transitionTimeout: 0.0001, repeat: 0.0001, lockout: 0.0001 });
+        const { config } = fieldsOf(
+            parseDoorLockConfig({ transitionTimeout: 0.0001, repeat: 0.0001, lockout: 0.0001 }),
+        );
         assert.equal(config.transitionTimeoutMs, 1);
         assert.equal(config.repeatMs, 1);
         assert.equal(config.lockoutMs, 1);
     });
 
     it('names the field and the fix for every bad value', function () {
-        const err = (raw) => parseDoorLockConfig(raw).error;
+        const err = (raw) => fieldsOf(parseDoorLockConfig(raw)).error;
         assert.match(err({ location: 'x'.repeat(257) }), /location is longer than 256 characters/);
         assert.match(err({ location: 5 }), /location must be text/);
         assert.match(err({ initialState: 'jammed' }), /initial state must be locked or unlocked/);
@@ -121,7 +126,7 @@ describe('core/door-lock-config', function () {
 
 describe('core/door-lock input', function () {
     const P = ['motion_detected', 'home/+/motion'];
-    const read = (msg) => parseLockInput(msg, P);
+    const read = (msg) => fieldsOf(parseLockInput(msg, P));
 
     it('reads commands from msg.command or a string payload, trimmed and in any case', function () {
         assert.deepEqual(read({ command: 'lock' }), { kind: 'lock' });
@@ -560,7 +565,10 @@ describe('core/door-lock', function () {
                         if (lock.current === 'unlocked' || lock.current === 'unlocking')
                             assert.ok(opened, `${lock.current} after ${JSON.stringify(o)} without a valid unlock`);
                         if (lock.current === 'unlocked' && cfg.autoRelockMs > 0)
-                            assert.ok(clock.t < unlockedSince + cfg.autoRelockMs, 'unlocked past the auto-relock');
+                            assert.ok(
+                                clock.t < /** @type {number} */ (unlockedSince) + cfg.autoRelockMs,
+                                'unlocked past the auto-relock',
+                            );
                         assert.deepEqual(saved, lock.snapshot(), 'what is saved is the state');
                     }
                     lock.close();
@@ -797,7 +805,7 @@ describe('core/door-lock', function () {
         it('keeps a lockout and the wrong-code count, but never longer than the lockout lasts', function () {
             const clock = new FakeClock();
             const kept = setup({ ...CODE, clock, saved: saved({ lockoutUntil: clock.t + 100_000, attempts: 0 }) });
-            assert.equal(kept.lock.unlock('2468').refused, 'locked-out');
+            assert.equal(fieldsOf(kept.lock.unlock('2468')).refused, 'locked-out');
             clock.advance(100_000);
             assert.deepEqual(kept.lock.unlock('2468'), { changed: true });
             const skewed = setup({ ...CODE, lockoutMs: 60_000, saved: saved({ lockoutUntil: 1e15 }) });
@@ -893,6 +901,7 @@ describe('core/door-lock', function () {
     });
 
     describe('fail-secure on messages it cannot read', function () {
+        /** @type {Parameters<import('../../src/core/door-lock/door-lock').DoorLock['refuse']>[0][]} */
         const PROBLEMS = [
             'command-type',
             'command-unknown',

@@ -1,11 +1,7 @@
 'use strict';
 const assert = require('node:assert/strict');
-const {
-    parseFleetConfig,
-    parseMemberList,
-    expandPattern,
-    FLEET_MAX_SENSORS,
-} = require('../../nodes/core/fleet/config');
+const { parseFleetConfig, parseMemberList, expandPattern, FLEET_MAX_SENSORS } = require('../../src/core/fleet/config');
+const { fieldsOf } = require('../helpers/types');
 
 const table = (rows, extra = {}) => ({ sensorSource: 'table', sensors: rows, ...extra });
 const generated = (extra = {}) => ({ sensorSource: 'generated', count: 20, ...extra });
@@ -18,7 +14,7 @@ function error(raw) {
 
 describe('parseFleetConfig', function () {
     it('fills the documented defaults', function () {
-        const { config } = parseFleetConfig(table([{ id: 't1' }]));
+        const { config } = fieldsOf(parseFleetConfig(table([{ id: 't1' }])));
         assert.equal(config.intervalMs, 5000);
         assert.equal(config.timeoutMs, 1000);
         assert.equal(config.concurrency, 0);
@@ -43,12 +39,14 @@ describe('parseFleetConfig', function () {
     });
 
     it('reads a table of several kinds with their event types and units', function () {
-        const { config } = parseFleetConfig(
-            table([
-                { id: 'h1', kind: 'humidity', location: 'cellar' },
-                { id: 'm1', kind: 'motion', location: 'hall' },
-                { id: 'g1', kind: 'generic', eventType: 'home/g1' },
-            ]),
+        const { config } = fieldsOf(
+            parseFleetConfig(
+                table([
+                    { id: 'h1', kind: 'humidity', location: 'cellar' },
+                    { id: 'm1', kind: 'motion', location: 'hall' },
+                    { id: 'g1', kind: 'generic', eventType: 'home/g1' },
+                ]),
+            ),
         );
         assert.deepEqual(
             config.members.map((m) => [m.sensor.id, m.sensor.unit, m.eventType, m.sensor.location]),
@@ -76,8 +74,10 @@ describe('parseFleetConfig', function () {
 
     it('needs the serial settings only when a row reads a serial sensor', function () {
         assert.match(error(table([{ id: 'a', source: 'serial' }])), /choose a serial port/);
-        const { config } = parseFleetConfig(
-            table([{ id: 'a', source: 'serial', command: 'R a' }], { serialPort: 'p1', format: 'kv', field: 't' }),
+        const { config } = fieldsOf(
+            parseFleetConfig(
+                table([{ id: 'a', source: 'serial', command: 'R a' }], { serialPort: 'p1', format: 'kv', field: 't' }),
+            ),
         );
         assert.equal(config.serial.port, 'p1');
         assert.equal(config.members[0].command, 'R a');
@@ -100,15 +100,17 @@ describe('parseFleetConfig', function () {
     });
 
     it('generates a fleet from a count, an id pattern and a kind mix', function () {
-        const { config } = parseFleetConfig(
-            generated({
-                count: 10,
-                idPattern: 'node-{n:3}',
-                locationPattern: 'rack {n}',
-                mixTemperature: 3,
-                mixHumidity: 1,
-                mixMotion: 1,
-            }),
+        const { config } = fieldsOf(
+            parseFleetConfig(
+                generated({
+                    count: 10,
+                    idPattern: 'node-{n:3}',
+                    locationPattern: 'rack {n}',
+                    mixTemperature: 3,
+                    mixHumidity: 1,
+                    mixMotion: 1,
+                }),
+            ),
         );
         assert.equal(config.members.length, 10);
         assert.equal(config.members[0].sensor.id, 'node-001');
@@ -133,15 +135,15 @@ describe('parseFleetConfig', function () {
     });
 
     it('generates the documented maximum', function () {
-        const { config } = parseFleetConfig(generated({ count: FLEET_MAX_SENSORS }));
+        const { config } = fieldsOf(parseFleetConfig(generated({ count: FLEET_MAX_SENSORS })));
         assert.equal(config.members.length, FLEET_MAX_SENSORS);
-        assert.equal(config.members.at(-1).sensor.id, `sensor-${FLEET_MAX_SENSORS}`);
+        assert.equal(fieldsOf(config.members.at(-1)).sensor.id, `sensor-${FLEET_MAX_SENSORS}`);
     });
 });
 
 describe('parseMemberList', function () {
     it('takes ids and objects', function () {
-        const { config } = parseMemberList(['a', 7, { id: 'm', kind: 'motion', location: 'hall' }], false);
+        const { config } = fieldsOf(parseMemberList(['a', 7, { id: 'm', kind: 'motion', location: 'hall' }], false));
         assert.deepEqual(
             config.map((m) => [m.sensor.id, m.sensor.kind, m.sensor.location]),
             [
@@ -153,12 +155,18 @@ describe('parseMemberList', function () {
     });
 
     it('refuses anything but a list, and refuses the whole list for one bad entry', function () {
-        assert.equal(parseMemberList('a,b', false).error, 'the sensor list must be an array, got the string "a,b"');
-        assert.equal(parseMemberList({ id: 'a' }, false).error, 'the sensor list must be an array, got an object');
-        assert.match(parseMemberList(['a', null], false).error, /sensor 2 must be a sensor id or an object/);
-        assert.match(parseMemberList(['a', ['b']], false).error, /sensor 2 must be/);
-        assert.match(parseMemberList(['a', 'a'], false).error, /"a" appears twice/);
-        assert.match(parseMemberList([{ id: 'a', source: 'serial' }], false).error, /needs the fleet's serial port/);
+        assert.equal(fieldsOf(parseMemberList('a,b', false)).error, 'the sensor list must be an array, got the string "a,b"');
+        assert.equal(
+            fieldsOf(parseMemberList({ id: 'a' }, false)).error,
+            'the sensor list must be an array, got an object',
+        );
+        assert.match(fieldsOf(parseMemberList(['a', null], false)).error, /sensor 2 must be a sensor id or an object/);
+        assert.match(fieldsOf(parseMemberList(['a', ['b']], false)).error, /sensor 2 must be/);
+        assert.match(fieldsOf(parseMemberList(['a', 'a'], false)).error, /"a" appears twice/);
+        assert.match(
+            fieldsOf(parseMemberList([{ id: 'a', source: 'serial' }], false)).error,
+            /needs the fleet's serial port/,
+        );
         assert.ok('config' in parseMemberList([{ id: 'a', source: 'serial' }], true));
     });
 });

@@ -1,9 +1,9 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { fleetMember, memberSeed } = require('../../nodes/core/fleet/members');
-const { cycleMessages, resultMessage, sentAlone } = require('../../nodes/core/fleet/output');
-const { fleetStatus } = require('../../nodes/core/fleet/status');
-const { ReadError } = require('../../nodes/core/shared/reading');
+const { fleetMember, memberSeed } = require('../../src/core/fleet/members');
+const { cycleMessages, resultMessage, sentAlone } = require('../../src/core/fleet/output');
+const { fleetStatus } = require('../../src/core/fleet/status');
+const { ReadError } = require('../../src/core/shared/reading');
 
 const TEMP = { id: 's1', kind: 'temperature', location: 'hall', unit: '°C' };
 const MOTION = { id: 'm1', kind: 'motion', location: '', unit: '' };

@@ -1,9 +1,11 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { FleetCollector, TimerSet, percentiles } = require('../../nodes/core/fleet/fleet');
-const { ReadError } = require('../../nodes/core/shared/reading');
+const { FleetCollector, TimerSet, percentiles } = require('../../src/core/fleet/fleet');
+const { ReadError } = require('../../src/core/shared/reading');
 const { FakeClock, flush } = require('../helpers/fake-clock');
+const { fieldsOf } = require('../helpers/types');
 
+/** @returns {import('../../src/core/shared/reading').SensorInfo} */
 const info = (id) => ({ id, kind: 'temperature', location: '', unit: '°C' });
 
 /**
@@ -16,7 +18,7 @@ function member(clock, id, script, meter) {
         info: info(id),
         eventType: 'temperature_update',
         reads: 0,
-        starts: [],
+        starts: /** @type {number[]} */ ([]),
         read() {
             const step = script[Math.min(n++, script.length - 1)];
             m.reads++;
@@ -59,8 +61,7 @@ function setup({ scripts, timeoutMs = 1000, concurrency = 0, breaker = { failure
         let outcome;
         const p = collector.runCycle(signal).then((o) => (outcome = o));
         for (let i = 0; i < 10_000 && outcome === undefined; i++) await clock.advance(10);
-        await p;
-        return outcome;
+        return await p;
     };
     return { clock, meter, members, results, quarantines, collector, cycle };
 }
@@ -99,7 +100,7 @@ describe('FleetCollector', function () {
                 ['s1', 'timeout'],
             ],
         );
-        assert.equal(results[2].error.message, 'no reading within 700 ms');
+        assert.equal(fieldsOf(results[2]).error.message, 'no reading within 700 ms');
         assert.equal(results[2].latencyMs, 700);
         assert.deepEqual([stats.ok, stats.offline, stats.timeout, stats.error, stats.failed], [1, 1, 1, 0, 2]);
     });
@@ -135,7 +136,7 @@ describe('FleetCollector', function () {
         const { stats, results } = await t.cycle();
         assert.equal(stats.error, 2);
         assert.deepEqual(results.map((r) => r.status).sort(), ['error', 'error', 'ok']);
-        assert.ok(results.some((r) => r.error?.message === 'thrown synchronously'));
+        assert.ok(results.some((r) => fieldsOf(r).error?.message === 'thrown synchronously'));
     });
 
     it('counts attempts per sensor in seq, failures included', async function () {
@@ -237,7 +238,7 @@ describe('FleetCollector', function () {
         assert.equal(t.clock.timers.size, 0, 'the old retry is cancelled');
         const { results } = await t.cycle();
         assert.deepEqual(
-            results.map((r) => [r.member.info.id, r.value]),
+            results.map((r) => [r.member.info.id, fieldsOf(r).value]),
             [['n1', 7]],
         );
     });

@@ -1,7 +1,8 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { CompletionTracker, completesMessages } = require('../../nodes/core/hub/flow-control');
-const { EventHub } = require('../../nodes/core/hub/hub');
+const { CompletionTracker, completesMessages } = require('../../src/core/hub/flow-control');
+const { EventHub } = require('../../src/core/hub/hub');
+const { stub } = require('../helpers/types');
 const { until } = require('../helpers/wait');
 
 /** Node-RED's hooks API reduced to what the tracker uses, recording what it was asked. */
@@ -106,9 +107,9 @@ describe('core/flow-control', function () {
         const lost = [{}, {}];
         for (const m of lost) t.track(m, sub);
         const late = {};
-        sub.offer({ type: 't' }, true);
-        sub.offer({ type: 't' }, true);
-        sub.offer({ type: 't' }, true);
+        sub.offer(stub({ type: 't' }), true);
+        sub.offer(stub({ type: 't' }), true);
+        sub.offer(stub({ type: 't' }), true);
         assert.equal(sub.pending, 3);
         assert.equal(t.sweep().size, 0, 'the first sweep only ages what is outstanding');
         t.track(late, sub);

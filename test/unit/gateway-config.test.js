@@ -1,13 +1,14 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { parseGatewayConfig } = require('../../nodes/core/gateway/config');
+const { parseGatewayConfig } = require('../../src/core/gateway/config');
+const { fieldsOf } = require('../helpers/types');
 
 const tokens = (map) => ({ tokens: JSON.stringify(map) });
-const error = (raw, creds) => parseGatewayConfig(raw, creds).error;
+const error = (raw, creds) => fieldsOf(parseGatewayConfig(raw, creds)).error;
 
 describe('core/gateway-config', function () {
     it('reads a node saved with nothing set: loopback, port 1881, the default limits, and says why no one can connect', function () {
-        const { config } = parseGatewayConfig({}, undefined);
+        const { config } = fieldsOf(parseGatewayConfig({}, undefined));
         assert.equal(config.host, '127.0.0.1');
         assert.equal(config.port, 1881);
         assert.equal(config.tls, '');
@@ -25,19 +26,21 @@ describe('core/gateway-config', function () {
     });
 
     it('reads devices with their tokens from the credential, and limits from strings as the editor saves them', function () {
-        const { config } = parseGatewayConfig(
-            {
-                host: ' 0.0.0.0 ',
-                port: '2000',
-                devices: [{ id: 'dev1', location: ' hall ' }, { id: 'dev2' }],
-                maxConnections: '3',
-                maxLineBytes: '128',
-                rate: '0.5',
-                burst: '2',
-                helloTimeout: '0.2',
-                idleTimeout: '0',
-            },
-            tokens({ dev1: 'a-long-enough-token-1', dev2: 'a-long-enough-token-2', gone: 'x' }),
+        const { config } = fieldsOf(
+            parseGatewayConfig(
+                {
+                    host: ' 0.0.0.0 ',
+                    port: '2000',
+                    devices: [{ id: 'dev1', location: ' hall ' }, { id: 'dev2' }],
+                    maxConnections: '3',
+                    maxLineBytes: '128',
+                    rate: '0.5',
+                    burst: '2',
+                    helloTimeout: '0.2',
+                    idleTimeout: '0',
+                },
+                tokens({ dev1: 'a-long-enough-token-1', dev2: 'a-long-enough-token-2', gone: 'x' }),
+            ),
         );
         assert.equal(config.host, '0.0.0.0');
         assert.equal(config.port, 2000);
@@ -58,29 +61,31 @@ describe('core/gateway-config', function () {
     });
 
     it('warns about devices without a token and short tokens, once per kind, but starts', function () {
-        const { config } = parseGatewayConfig({ devices: [{ id: 'a' }, { id: 'b' }] }, tokens({ b: 'secret' }));
+        const { config } = fieldsOf(
+            parseGatewayConfig({ devices: [{ id: 'a' }, { id: 'b' }] }, tokens({ b: 'secret' })),
+        );
         assert.equal(config.devices[0].token, undefined);
         assert.deepEqual(config.warnings, [
             'device a has no token, so cannot connect',
             'the token of device b is shorter than 16 characters: easy to guess',
         ]);
         const many = Array.from({ length: 12 }, (_, i) => ({ id: `d${i}` }));
-        assert.deepEqual(parseGatewayConfig({ devices: many }, undefined).config.warnings, [
+        assert.deepEqual(fieldsOf(parseGatewayConfig({ devices: many }, undefined)).config.warnings, [
             'devices d0, d1, d2, d3, d4 and 7 more have no token, so cannot connect',
         ]);
-        assert.deepEqual(parseGatewayConfig({ devices: many.slice(0, 3) }, undefined).config.warnings, [
+        assert.deepEqual(fieldsOf(parseGatewayConfig({ devices: many.slice(0, 3) }, undefined)).config.warnings, [
             'devices d0, d1 and d2 have no token, so cannot connect',
         ]);
     });
 
     it('takes the tls-config node only when TLS is on, and needs one then', function () {
-        assert.equal(parseGatewayConfig({ usetls: false, tls: 'tls1' }, undefined).config.tls, '');
-        assert.equal(parseGatewayConfig({ usetls: true, tls: 'tls1' }, undefined).config.tls, 'tls1');
+        assert.equal(fieldsOf(parseGatewayConfig({ usetls: false, tls: 'tls1' }, undefined)).config.tls, '');
+        assert.equal(fieldsOf(parseGatewayConfig({ usetls: true, tls: 'tls1' }, undefined)).config.tls, 'tls1');
         assert.equal(error({ usetls: true, tls: '' }), 'TLS is on but no TLS configuration is chosen');
     });
 
     it('bounds what waits unsent to one device by its own setting in KiB, not by the line length', function () {
-        const limits = (raw) => parseGatewayConfig(raw, undefined).config.limits.maxOutboundBytes;
+        const limits = (raw) => fieldsOf(parseGatewayConfig(raw, undefined)).config.limits.maxOutboundBytes;
         assert.equal(limits({ maxLineBytes: 1_048_576 }), 256 * 1024);
         assert.equal(limits({ maxOutbound: '1024' }), 1024 * 1024);
         assert.match(
@@ -109,7 +114,8 @@ describe('core/gateway-config', function () {
             [{ helloTimeout: 0 }, /hello timeout \(s\)/],
             [{ idleTimeout: -1 }, /idle timeout \(s\)/],
         ];
-        for (const [raw, re] of cases) assert.match(error(raw) ?? 'no error', re, JSON.stringify(raw));
+        for (const [raw, re] of /** @type {Array<[unknown, RegExp]>} */ (cases))
+            assert.match(error(raw) ?? 'no error', re, JSON.stringify(raw));
     });
 
     it('refuses a tokens credential that is not a JSON object of strings', function () {

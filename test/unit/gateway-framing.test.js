@@ -3,9 +3,13 @@
 // options, `fc.assert(property, { seed, path, endOnFailure: true })`, and run this file alone.
 const assert = require('node:assert/strict');
 const fc = require('fast-check');
-const { LineSplitter, nestsDeeperThan } = require('../../nodes/core/gateway/framing');
+const { LineSplitter, nestsDeeperThan } = require('../../src/core/gateway/framing');
 
-/** A splitter with a recording sink: `out` lists lines as strings, oversized lines as OVERSIZED, too deep TOO_DEEP. */
+/**
+ * A splitter with a recording sink: `out` lists lines as strings, oversized lines as OVERSIZED, too deep TOO_DEEP.
+ * @param {number} maxBytes
+ * @param {{ stopAfter?: number, maxDepth?: number }} [options]
+ */
 function splitter(maxBytes, { stopAfter = Infinity, maxDepth } = {}) {
     const out = [];
     const sink = {

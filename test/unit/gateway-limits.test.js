@@ -8,7 +8,7 @@ const {
     PendingPool,
     addressKey,
     ADDRESS_BACKOFF,
-} = require('../../nodes/core/gateway/limits');
+} = require('../../src/core/gateway/limits');
 
 const FakeClock = StepClock;
 

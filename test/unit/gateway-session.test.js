@@ -1,7 +1,8 @@
 'use strict';
 const { StepClock } = require('../helpers/fake-clock');
 const assert = require('node:assert/strict');
-const { Gateway } = require('../../nodes/core/gateway/session');
+const { Gateway } = require('../../src/core/gateway/session');
+const { fieldsOf } = require('../helpers/types');
 
 const FakeClock = StepClock;
 
@@ -66,8 +67,15 @@ const LIMITS = {
     maxOutboundBytes: 4096,
 };
 
+/**
+ * @template {keyof import('../../src/core/gateway/session').GatewayListener} K
+ * @typedef {Parameters<import('../../src/core/gateway/session').GatewayListener[K]>} Told
+ */
+/** @typedef {{ readings: Told<'reading'>[0][], online: Told<'online'>[0][], offline: Told<'offline'>[0][], refusals: Told<'refusal'>[0][], acks: { deviceId: Told<'commandAck'>[0], id: Told<'commandAck'>[1] }[] }} Events */
+
 function setup(limits = {}, devices) {
     const clock = new FakeClock();
+    /** @type {Events} */
     const events = { readings: [], online: [], offline: [], refusals: [], acks: [] };
     const gateway = new Gateway({
         devices: devices ?? [
@@ -225,7 +233,7 @@ describe('core/gateway-session', function () {
             assert.ok(events.refusals.length < 60, `${events.refusals.length} log lines`);
             clock.advance(10_000);
             const summary = events.refusals.filter((r) => r.reason === 'auth-failed').pop();
-            assert.equal(summary.detail.message, 'wrong token for device dev1; further hellos wait 60 s');
+            assert.equal(fieldsOf(summary).detail.message, 'wrong token for device dev1; further hellos wait 60 s');
         });
 
         it('refuses a hello that arrives during the penalty on a connection opened before it', function () {
@@ -623,10 +631,10 @@ describe('core/gateway-session', function () {
                 error: 'device dev1 is not connected',
             });
             connect().hello();
-            assert.equal(gateway.command('dev1', 'x'.repeat(100)).reason, 'too-long');
+            assert.equal(fieldsOf(gateway.command('dev1', 'x'.repeat(100))).reason, 'too-long');
             const circular = {};
             circular.self = circular;
-            assert.equal(gateway.command('dev1', circular).reason, 'not-json');
+            assert.equal(fieldsOf(gateway.command('dev1', circular)).reason, 'not-json');
             assert.deepEqual(gateway.command('*', 1), { ok: true, id: 1, sent: ['dev1'] });
         });
     });
@@ -646,7 +654,7 @@ describe('core/gateway-session', function () {
             const late = connect();
             assert.equal(late.session, undefined);
             assert.ok(late.destroyed);
-            assert.equal(gateway.command('*', 1).reason, 'closed');
+            assert.equal(fieldsOf(gateway.command('*', 1)).reason, 'closed');
         });
     });
 });

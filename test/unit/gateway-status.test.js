@@ -7,7 +7,7 @@ const {
     listenAddress,
     listenFailure,
     refusalEvent,
-} = require('../../nodes/core/gateway/status');
+} = require('../../src/core/gateway/status');
 
 describe('core/gateway/status', function () {
     it('writes an IPv6 listen address in brackets', function () {

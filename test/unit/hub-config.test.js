@@ -1,6 +1,7 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { parseHubConfig, defaultClientId, wholeNumber } = require('../../nodes/core/hub/config');
+const { parseHubConfig, defaultClientId, wholeNumber } = require('../../src/core/hub/config');
+const { fieldsOf } = require('../helpers/types');
 
 describe('core/hub-config', function () {
     it('reads a local hub, with defaults for what a flow saved earlier lacks', function () {
@@ -13,7 +14,7 @@ describe('core/hub-config', function () {
     });
 
     it('reads an mqtt hub, with defaults', function () {
-        const { config } = parseHubConfig({ backend: 'mqtt', broker: ' mqtt://127.0.0.1:1883 ' });
+        const { config } = fieldsOf(parseHubConfig({ backend: 'mqtt', broker: ' mqtt://127.0.0.1:1883 ' }));
         assert.deepEqual(config.mqtt, {
             url: 'mqtt://127.0.0.1:1883',
             clientId: '',
@@ -24,14 +25,23 @@ describe('core/hub-config', function () {
             useTls: false,
         });
         assert.equal(
-            parseHubConfig({ backend: 'mqtt', broker: 'mqtts://b:8883', qos: '0', protocol: '4', usetls: true }).config
-                .mqtt.qos,
+            fieldsOf(
+                fieldsOf(
+                    parseHubConfig({
+                        backend: 'mqtt',
+                        broker: 'mqtts://b:8883',
+                        qos: '0',
+                        protocol: '4',
+                        usetls: true,
+                    }),
+                ).config.mqtt,
+            ).qos,
             0,
         );
     });
 
     it('names the field and the fix for every bad value', function () {
-        const err = (raw) => parseHubConfig(raw).error;
+        const err = (raw) => fieldsOf(parseHubConfig(raw)).error;
         assert.match(err({ backend: 'kafka' }), /backend must be local or mqtt, not "kafka"/);
         assert.match(err({ backend: { x: 1 } }), /not \{"x":1\}/);
         assert.match(err({ queueLimit: 0 }), /queue limit must be a whole number from 1 to 1000000/);

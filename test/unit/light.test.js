@@ -4,8 +4,9 @@
 const { StepClock } = require('../helpers/fake-clock');
 const assert = require('node:assert/strict');
 const fc = require('fast-check');
-const { LightController, readLightInput, inWindow, localMinuteOfDay } = require('../../nodes/core/light/light');
-const { parseLightConfig, parseTimeOfDay } = require('../../nodes/core/light/config');
+const { LightController, readLightInput, inWindow, localMinuteOfDay } = require('../../src/core/light/light');
+const { parseLightConfig, parseTimeOfDay } = require('../../src/core/light/config');
+const { fieldsOf } = require('../helpers/types');
 
 const FakeClock = StepClock;
 
@@ -22,6 +23,7 @@ const DEFAULTS = {
 /** A controller on a fake clock; `outputs` gets what the clock caused, `changes` counts onChange calls. */
 function setup(settings = {}, extra = {}) {
     const clock = new FakeClock();
+    /** @type {Array<import('../../src/core/light/light').LightOutput & { at: number }>} */
     const outputs = [];
     let changes = 0;
     const light = new LightController({
@@ -78,7 +80,7 @@ describe('core/light', function () {
             light.motion();
             assert.equal(light.view.offAt, t0 + 60 * S);
             clock.advance(29 * S);
-            assert.deepEqual(outputs, []);
+            assert.deepEqual([...outputs], []);
             clock.advance(1 * S);
             assert.equal(outputs[0].at, t0 + 60 * S);
             light.motion();
@@ -313,7 +315,7 @@ describe('core/light', function () {
     describe('gates', function () {
         it('dark: motion switches on only while the last light level is below the threshold', function () {
             const { light } = setup({ darkBelow: 50 });
-            assert.equal(light.motion().state, 'on', 'no level yet counts as dark');
+            assert.equal(fieldsOf(light.motion()).state, 'on', 'no level yet counts as dark');
             light.command({ action: 'off' });
             light.illuminance(300);
             assert.equal(light.motion(), undefined);
@@ -336,7 +338,7 @@ describe('core/light', function () {
             assert.deepEqual(outputs, [], 'motion while on extends even though the room reads bright');
             clock.advance(2 * S);
             assert.equal(outputs.length, 1);
-            assert.equal(light.motion().state, 'on', 'the bright reading was the lamp itself');
+            assert.equal(fieldsOf(light.motion()).state, 'on', 'the bright reading was the lamp itself');
         });
 
         it('time: motion switches on only inside the window, which may cross midnight', function () {
@@ -345,15 +347,15 @@ describe('core/light', function () {
             assert.equal(light.motion(), undefined);
             assert.equal(light.view.blocked, 'time');
             minute = 23 * 60;
-            assert.equal(light.motion().state, 'on');
+            assert.equal(fieldsOf(light.motion()).state, 'on');
             light.command({ action: 'off' });
             minute = 3 * 60;
-            assert.equal(light.motion().state, 'on');
+            assert.equal(fieldsOf(light.motion()).state, 'on');
             light.command({ action: 'off' });
             minute = 6 * 60;
             assert.equal(light.motion(), undefined, 'the end is excluded');
             minute = 20 * 60;
-            assert.equal(light.motion().state, 'on', 'the start is included');
+            assert.equal(fieldsOf(light.motion()).state, 'on', 'the start is included');
         });
 
         it('manual commands ignore the gates', function () {
@@ -668,7 +670,8 @@ describe('core/light metrics', function () {
 
 describe('core/light readLightInput', function () {
     const patterns = { motion: ['motion_detected', 'home/+/motion'], lux: ['illuminance_update'] };
-    const read = (msg, p = patterns) => readLightInput(msg, p);
+    /** @param {Record<string, unknown>} msg @param {import('../../src/core/light/light').LightPatterns} [p] */
+    const read = (msg, p = patterns) => fieldsOf(readLightInput(msg, p));
 
     it('reads motion by topic pattern: true or no boolean is motion, false is not', function () {
         assert.deepEqual(read({ topic: 'motion_detected', payload: true }), { kind: 'motion', motion: true });
@@ -765,21 +768,23 @@ describe('core/light-config', function () {
     });
 
     it('reads every field, numbers given as text too', function () {
-        const { config } = parseLightConfig({
-            motionPatterns: 'motion_detected, home/+/motion',
-            wait: '30',
-            minOn: 5,
-            override: 600,
-            brightness: '60',
-            darkGate: true,
-            luxPatterns: 'lux',
-            darkBelow: '20',
-            timeGate: true,
-            from: '22:30',
-            to: '6:15',
-            topic: ' hall/light/set ',
-            occupancy: 'true',
-        });
+        const { config } = fieldsOf(
+            parseLightConfig({
+                motionPatterns: 'motion_detected, home/+/motion',
+                wait: '30',
+                minOn: 5,
+                override: 600,
+                brightness: '60',
+                darkGate: true,
+                luxPatterns: 'lux',
+                darkBelow: '20',
+                timeGate: true,
+                from: '22:30',
+                to: '6:15',
+                topic: ' hall/light/set ',
+                occupancy: 'true',
+            }),
+        );
         assert.deepEqual(config, {
             patterns: { motion: ['motion_detected', 'home/+/motion'], lux: ['lux'], own: 'hall/light/set' },
             topic: 'hall/light/set',
@@ -796,7 +801,7 @@ describe('core/light-config', function () {
     });
 
     it('names the field and the fix for every bad value', function () {
-        const err = (raw) => parseLightConfig(raw).error;
+        const err = (raw) => fieldsOf(parseLightConfig(raw)).error;
         assert.match(err({ motionPatterns: 'a/#/b' }), /motion patterns: pattern "a\/#\/b": # must be a whole level/);
         assert.match(err({ motionPatterns: 5 }), /motion patterns must be text/);
         assert.match(err({ wait: 0 }), /no-motion wait \(s\) must be a number from 0.01 to 86400/);

@@ -152,7 +152,7 @@ describe('locales', function () {
  * with values it must refuse.
  */
 describe('configuration problems', function () {
-    const core = path.join(__dirname, '..', '..', 'nodes', 'core');
+    const core = path.join(__dirname, '..', '..', 'src', 'core');
     const { CONFIG_CODES, FIELD_PARAMS, describeProblem } = require(path.join(core, 'shared/config-fields'));
     const { parseSensorConfig } = require(path.join(core, 'sensor/config'));
     const { parseFleetConfig, parseMemberList } = require(path.join(core, 'fleet/config'));
@@ -326,7 +326,7 @@ describe('configuration problems', function () {
     });
 
     it('reads the shared texts through the namespace Node-RED gives the hub node set', function () {
-        const { MODULE } = require('../../nodes/config-text');
+        const { MODULE } = require('../../src/config-text');
         const pkg = require('../../package.json');
         assert.equal(MODULE, pkg.name);
         assert.equal(pkg['node-red'].nodes['sensorhub-hub'], 'nodes/hub.js');
@@ -394,7 +394,7 @@ function deviceProblems({ zigbee2mqtt, shelly, homeAssistant, esphome }) {
 }
 
 describe('run-time problems', function () {
-    const core = path.join(__dirname, '..', '..', 'nodes', 'core');
+    const core = path.join(__dirname, '..', '..', 'src', 'core');
     const { TEXT_CODES, SHARED_SECTIONS, describeValue } = require(path.join(core, 'shared/texts'));
     const { describeProblem } = require(path.join(core, 'shared/config-fields'));
     const { parseReading } = require(path.join(core, 'shared/parse'));

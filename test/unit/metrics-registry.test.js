@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { MetricsRegistry, metricsRegistry } = require('../../nodes/core/shared/metrics-registry');
+const { MetricsRegistry, metricsRegistry } = require('../../src/core/shared/metrics-registry');
 
 describe('core/metrics-registry', function () {
     it('collects every provider with its id, type and name, calling it at collection time', function () {
@@ -58,6 +58,6 @@ describe('core/metrics-registry', function () {
 
     it('shares one registry between the modules that load it', function () {
         assert.ok(metricsRegistry instanceof MetricsRegistry);
-        assert.equal(require('../../nodes/core/shared/metrics-registry').metricsRegistry, metricsRegistry);
+        assert.equal(require('../../src/core/shared/metrics-registry').metricsRegistry, metricsRegistry);
     });
 });

@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { metricsMessage, MonitorStatus, waitingStatus } = require('../../nodes/core/monitor/output');
+const { metricsMessage, MonitorStatus, waitingStatus } = require('../../src/core/monitor/output');
 
 /** Just what the status and the message read of a snapshot. */
 const snapshot = (dropped, types = 3) => ({

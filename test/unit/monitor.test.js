@@ -2,7 +2,7 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { EventHub } = require('../../nodes/core/hub/hub');
+const { EventHub } = require('../../src/core/hub/hub');
 const {
     parseMonitorConfig,
     EventCounter,
@@ -10,14 +10,15 @@ const {
     statusFigures,
     formatRate,
     prometheusFamilies,
-} = require('../../nodes/core/monitor/monitor');
-const { formatPrometheus } = require('../../nodes/core/monitor/prometheus');
-const { LatestReadings } = require('../../nodes/core/monitor/readings');
-const { MetricsRegistry } = require('../../nodes/core/shared/metrics-registry');
-const { LightController } = require('../../nodes/core/light/light');
-const { DoorLock } = require('../../nodes/core/door-lock/door-lock');
-const { parseDoorLockConfig } = require('../../nodes/core/door-lock/config');
-const { ThresholdMonitor } = require('../../nodes/core/threshold/threshold');
+} = require('../../src/core/monitor/monitor');
+const { formatPrometheus } = require('../../src/core/monitor/prometheus');
+const { LatestReadings } = require('../../src/core/monitor/readings');
+const { MetricsRegistry } = require('../../src/core/shared/metrics-registry');
+const { LightController } = require('../../src/core/light/light');
+const { DoorLock } = require('../../src/core/door-lock/door-lock');
+const { parseDoorLockConfig } = require('../../src/core/door-lock/config');
+const { ThresholdMonitor } = require('../../src/core/threshold/threshold');
+const { fieldsOf } = require('../helpers/types');
 
 const PROCESS = Object.freeze({
     eventLoopDelayMs: { p50: 10.5, p99: 20, max: 31 },
@@ -53,7 +54,7 @@ describe('core/monitor', function () {
             assert.deepEqual(parseMonitorConfig({}), {
                 config: { intervalMs: 10000, format: 'object', maxTypes: 100 },
             });
-            assert.deepEqual(parseMonitorConfig({ interval: '', format: '', maxTypes: '' }).config, {
+            assert.deepEqual(fieldsOf(parseMonitorConfig({ interval: '', format: '', maxTypes: '' })).config, {
                 intervalMs: 10000,
                 format: 'object',
                 maxTypes: 100,
@@ -61,24 +62,33 @@ describe('core/monitor', function () {
         });
 
         it('takes an interval of 0 (on input only) or 1 to 3600 s, numbers or numeric strings', function () {
-            assert.equal(parseMonitorConfig({ interval: 0 }).config.intervalMs, 0);
-            assert.equal(parseMonitorConfig({ interval: '1' }).config.intervalMs, 1000);
-            assert.equal(parseMonitorConfig({ interval: 2.5 }).config.intervalMs, 2500);
-            assert.equal(parseMonitorConfig({ interval: 3600 }).config.intervalMs, 3_600_000);
+            assert.equal(fieldsOf(parseMonitorConfig({ interval: 0 })).config.intervalMs, 0);
+            assert.equal(fieldsOf(parseMonitorConfig({ interval: '1' })).config.intervalMs, 1000);
+            assert.equal(fieldsOf(parseMonitorConfig({ interval: 2.5 })).config.intervalMs, 2500);
+            assert.equal(fieldsOf(parseMonitorConfig({ interval: 3600 })).config.intervalMs, 3_600_000);
             for (const bad of [0.5, -1, 3601, 'soon', NaN, {}]) {
-                assert.match(parseMonitorConfig({ interval: bad }).error, /interval must be 0 .* from 1 to 3600/);
+                assert.match(
+                    fieldsOf(parseMonitorConfig({ interval: bad })).error,
+                    /interval must be 0 .* from 1 to 3600/,
+                );
             }
         });
 
         it('takes the object or prometheus format only', function () {
-            assert.equal(parseMonitorConfig({ format: 'prometheus' }).config.format, 'prometheus');
-            assert.match(parseMonitorConfig({ format: 'xml' }).error, /output format must be object or prometheus/);
+            assert.equal(fieldsOf(parseMonitorConfig({ format: 'prometheus' })).config.format, 'prometheus');
+            assert.match(
+                fieldsOf(parseMonitorConfig({ format: 'xml' })).error,
+                /output format must be object or prometheus/,
+            );
         });
 
         it('takes a whole number of event types from 1 to 1000', function () {
-            assert.equal(parseMonitorConfig({ maxTypes: '7' }).config.maxTypes, 7);
+            assert.equal(fieldsOf(parseMonitorConfig({ maxTypes: '7' })).config.maxTypes, 7);
             for (const bad of [0, 1001, 2.5, 'many']) {
-                assert.match(parseMonitorConfig({ maxTypes: bad }).error, /event types by name must be a .*1 to 1000/);
+                assert.match(
+                    fieldsOf(parseMonitorConfig({ maxTypes: bad })).error,
+                    /event types by name must be a .*1 to 1000/,
+                );
             }
         });
     });
@@ -288,7 +298,7 @@ describe('core/monitor', function () {
             registry.register({ id: 'l2', type: 'sensorhub-light', name: '' }, () => ({ state: 'off' }));
             const s = setup({ nodes: () => registry.collect() }).collector.snapshot();
             assert.deepEqual(
-                s.lights.map((n) => [n.id, n.metrics.state]),
+                s.lights.map((n) => [n.id, /** @type {{ state?: string }} */ (n.metrics).state]),
                 [
                     ['l1', 'on'],
                     ['l2', 'off'],
@@ -592,7 +602,7 @@ describe('core/monitor', function () {
             });
             light.motion();
             const lock = new DoorLock({
-                ...parseDoorLockConfig({ location: 'door' }).config,
+                ...fieldsOf(parseDoorLockConfig({ location: 'door' })).config,
                 clock,
                 onState: () => {},
                 onAlert: () => {},

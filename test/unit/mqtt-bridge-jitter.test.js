@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { withJitter } = require('../../nodes/core/hub/mqtt-bridge');
+const { withJitter } = require('../../src/core/hub/mqtt-bridge');
 
 describe('core/hub reconnect delay with jitter', function () {
     it('is between half and all of the backoff, so clients cut off together do not return together', function () {

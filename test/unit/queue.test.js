@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { BoundedQueue, isOverflowPolicy } = require('../../nodes/core/shared/queue');
+const { BoundedQueue, isOverflowPolicy } = require('../../src/core/shared/queue');
 
 function drain(q) {
     const out = [];

@@ -1,11 +1,15 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { SensorPoller } = require('../../nodes/core/sensor/poller');
-const { ReadError } = require('../../nodes/core/shared/reading');
+const { SensorPoller } = require('../../src/core/sensor/poller');
+const { ReadError } = require('../../src/core/shared/reading');
 
 const { FakeClock } = require('../helpers/fake-clock');
+const { fieldsOf } = require('../helpers/types');
 
-/** A poller on a fake clock whose reads take `latency` ms; records when each read started and the results. */
+/**
+ * A poller on a fake clock whose reads take `latency` ms; records when each read started and the results.
+ * @param {{ intervalMs?: number, timeoutMs?: number, latency?: number, lateness?: number, read?: (clock: FakeClock) => (signal: AbortSignal) => Promise<unknown> }} [options]
+ */
 function setup({ intervalMs = 1000, timeoutMs = 5000, latency = 100, lateness = 0, read } = {}) {
     const clock = new FakeClock(lateness);
     const starts = [];
@@ -133,7 +137,7 @@ describe('core/sensor-poller', function () {
         const got = [];
         for (let k = 0; k < failures.length; k++) got.push(await poller.read());
         assert.deepEqual(
-            got.map((r) => [r.status, r.error.message]),
+            got.map((r) => [r.status, fieldsOf(r).error.message]),
             [
                 ['offline', 'gone'],
                 ['error', 'boom'],
@@ -166,6 +170,7 @@ describe('core/sensor-poller', function () {
     });
 
     it('resolves a read running at close as closed, and aborts it', async function () {
+        /** @type {AbortSignal | undefined} */
         let signal;
         const { poller } = setup({
             intervalMs: 0,
@@ -177,7 +182,7 @@ describe('core/sensor-poller', function () {
         const pending = poller.read();
         poller.close();
         assert.deepEqual(await pending, { status: 'closed' });
-        assert.equal(signal.aborted, true);
+        assert.equal(signal?.aborted, true);
     });
 
     it('does not poll without an interval', async function () {

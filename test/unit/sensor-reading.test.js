@@ -6,17 +6,16 @@ const {
     buildReading,
     failedReading,
     ReadError,
-} = require('../../nodes/core/shared/reading');
-const { parseSensorConfig } = require('../../nodes/core/sensor/config');
+} = require('../../src/core/shared/reading');
+const { parseSensorConfig } = require('../../src/core/sensor/config');
+const { fieldsOf } = require('../helpers/types');
 
 describe('core/reading', function () {
     it('defaults the event type by kind', function () {
-        assert.deepEqual(['temperature', 'humidity', 'motion', 'generic'].map(defaultEventType), [
-            'temperature_update',
-            'humidity_update',
-            'motion_detected',
-            'sensor_update',
-        ]);
+        assert.deepEqual(
+            /** @type {const} */ (['temperature', 'humidity', 'motion', 'generic']).map(defaultEventType),
+            ['temperature_update', 'humidity_update', 'motion_detected', 'sensor_update'],
+        );
     });
 
     it('converts °C to °F, and takes numbers and booleans by kind', function () {
@@ -29,13 +28,17 @@ describe('core/reading', function () {
     });
 
     it('has illuminance, contact and battery kinds with their units and event types', function () {
-        const { defaultUnit, isSensorKind } = require('../../nodes/core/shared/reading');
-        assert.deepEqual(['illuminance', 'contact', 'battery'].map(defaultEventType), [
+        const { defaultUnit, isSensorKind } = require('../../src/core/shared/reading');
+        assert.deepEqual(/** @type {const} */ (['illuminance', 'contact', 'battery']).map(defaultEventType), [
             'illuminance_update',
             'contact_update',
             'battery_update',
         ]);
-        assert.deepEqual(['illuminance', 'contact', 'battery'].map(defaultUnit), ['lx', '', '%']);
+        assert.deepEqual(/** @type {const} */ (['illuminance', 'contact', 'battery']).map(defaultUnit), [
+            'lx',
+            '',
+            '%',
+        ]);
         assert.ok(['illuminance', 'contact', 'battery'].every(isSensorKind));
         assert.deepEqual(toReadingValue('illuminance', 'lx', 312.5), { value: 312.5 });
         assert.deepEqual(toReadingValue('contact', '', true), { value: true });
@@ -45,7 +48,7 @@ describe('core/reading', function () {
     });
 
     it('refuses a contact that is no boolean and a battery level outside 0–100, with their codes', function () {
-        const bad = (kind, v) => toReadingValue(kind, '', v).problem;
+        const bad = (kind, v) => fieldsOf(toReadingValue(kind, '', v)).problem;
         assert.equal(bad('contact', 'closed').code, 'read.contact-value');
         assert.match(bad('contact', 'closed').message, /true \(closed\) or false \(open\).*got the string "closed"/);
         assert.equal(bad('battery', 101).code, 'read.battery-value');
@@ -55,7 +58,7 @@ describe('core/reading', function () {
     });
 
     it('refuses values of the wrong type with a sentence that says what came', function () {
-        const err = (kind, v) => toReadingValue(kind, '', v).error;
+        const err = (kind, v) => fieldsOf(toReadingValue(kind, '', v)).error;
         assert.match(err('temperature', '21'), /needs a finite number, got the string "21"/);
         assert.match(err('generic', NaN), /got NaN/);
         assert.match(err('humidity', null), /got null/);
@@ -66,6 +69,7 @@ describe('core/reading', function () {
     });
 
     it('builds the contract: topic, payload, sensor, reading', function () {
+        /** @type {import('../../src/core/shared/reading').SensorInfo} */
         const sensor = { id: 't1', kind: 'temperature', location: 'hall', unit: '°C' };
         assert.deepEqual(buildReading(sensor, 'temperature_update', 21.4, { ts: 5, latencyMs: 120, seq: 3 }), {
             topic: 'temperature_update',
@@ -87,7 +91,7 @@ describe('core/reading', function () {
 
 describe('core/sensor-config', function () {
     it('reads an empty config with defaults, the node id naming the sensor', function () {
-        const { config } = parseSensorConfig({}, 'n1');
+        const { config } = fieldsOf(parseSensorConfig({}, 'n1'));
         assert.deepEqual(config.sensor, { id: 'n1', kind: 'temperature', location: '', unit: '°C' });
         assert.equal(config.eventType, 'temperature_update');
         assert.equal(config.source, 'simulated');
@@ -99,21 +103,23 @@ describe('core/sensor-config', function () {
     });
 
     it('reads an editor-saved config, numbers as strings included', function () {
-        const { config } = parseSensorConfig(
-            {
-                sensorId: ' t1 ',
-                kind: 'motion',
-                location: 'hall',
-                eventType: 'home/hall/motion',
-                interval: '0.5',
-                timeout: '300',
-                autoStart: false,
-                seed: '42',
-                motionProbability: '0.3',
-                offlineFor: 2,
-                offlineEvery: 10,
-            },
-            'n1',
+        const { config } = fieldsOf(
+            parseSensorConfig(
+                {
+                    sensorId: ' t1 ',
+                    kind: 'motion',
+                    location: 'hall',
+                    eventType: 'home/hall/motion',
+                    interval: '0.5',
+                    timeout: '300',
+                    autoStart: false,
+                    seed: '42',
+                    motionProbability: '0.3',
+                    offlineFor: 2,
+                    offlineEvery: 10,
+                },
+                'n1',
+            ),
         );
         assert.deepEqual(config.sensor, { id: 't1', kind: 'motion', location: 'hall', unit: '' });
         assert.equal(config.eventType, 'home/hall/motion');
@@ -127,27 +133,27 @@ describe('core/sensor-config', function () {
     });
 
     it('keeps the unit a kind allows', function () {
-        const unit = (raw) => parseSensorConfig(raw, 'n').config.sensor.unit;
+        const unit = (raw) => fieldsOf(parseSensorConfig(raw, 'n')).config.sensor.unit;
         assert.equal(unit({ kind: 'temperature', unit: '°F' }), '°F');
         assert.equal(unit({ kind: 'humidity', unit: '°F' }), '%');
         assert.equal(unit({ kind: 'generic', unit: ' hPa ' }), 'hPa');
         assert.equal(unit({ kind: 'illuminance', unit: '°F' }), 'lx');
         assert.equal(unit({ kind: 'battery' }), '%');
         assert.equal(unit({ kind: 'contact' }), '');
-        assert.equal(parseSensorConfig({ source: 'msg', interval: 5 }, 'n').config.intervalMs, 0);
+        assert.equal(fieldsOf(parseSensorConfig({ source: 'msg', interval: 5 }, 'n')).config.intervalMs, 0);
     });
 
     it('simulates a contact like motion (a boolean) and illuminance and battery around their own levels', function () {
-        const sim = (kind) => parseSensorConfig({ kind }, 'n1').config.simulation;
+        const sim = (kind) => fieldsOf(parseSensorConfig({ kind }, 'n1')).config.simulation;
         assert.equal(sim('contact').mode, 'motion');
         assert.equal(sim('illuminance').mode, 'numeric');
         assert.equal(sim('illuminance').mean, 300);
         assert.equal(sim('battery').mean, 90);
-        assert.equal(parseSensorConfig({ kind: 'battery' }, 'n1').config.eventType, 'battery_update');
+        assert.equal(fieldsOf(parseSensorConfig({ kind: 'battery' }, 'n1')).config.eventType, 'battery_update');
     });
 
     it('names the field and the fix for every bad value', function () {
-        const err = (raw) => parseSensorConfig(raw, 'n').error;
+        const err = (raw) => fieldsOf(parseSensorConfig(raw, 'n')).error;
         assert.match(
             err({ kind: 'pressure' }),
             /kind must be temperature, humidity, motion, illuminance, contact, battery or generic/,

@@ -1,7 +1,7 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { pushedLineResult, serialSourceReader } = require('../../nodes/core/sensor/source');
-const { ReadError } = require('../../nodes/core/shared/reading');
+const { pushedLineResult, serialSourceReader } = require('../../src/core/sensor/source');
+const { ReadError } = require('../../src/core/shared/reading');
 
 const KV_T = { format: 'kv', field: 't' };
 

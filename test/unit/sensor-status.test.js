@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { SensorRecord, sensorStatus, valueText } = require('../../nodes/core/sensor/status');
+const { SensorRecord, sensorStatus, valueText } = require('../../src/core/sensor/status');
 
 const TEMP = { id: 't', kind: 'temperature', location: '', unit: '°C' };
 const GENERIC = { id: 'g', kind: 'generic', location: '', unit: '' };

@@ -1,6 +1,7 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { parseSerialConfig } = require('../../nodes/core/serial/config');
+const { parseSerialConfig } = require('../../src/core/serial/config');
+const { fieldsOf } = require('../helpers/types');
 
 describe('core/serial-config', function () {
     it('reads a config node with only a path, filling in the defaults', function () {
@@ -20,18 +21,20 @@ describe('core/serial-config', function () {
     });
 
     it('reads numbers saved as strings, and delimiter escapes', function () {
-        const { config } = parseSerialConfig({
-            path: '/dev/ttyACM0',
-            baudRate: '115200',
-            dataBits: '7',
-            parity: 'even',
-            stopBits: '1.5',
-            framing: 'delimiter',
-            delimiter: '\\r\\n',
-            maxLineLength: '256',
-            mode: 'request',
-            requestTimeoutMs: '250',
-        });
+        const { config } = fieldsOf(
+            parseSerialConfig({
+                path: '/dev/ttyACM0',
+                baudRate: '115200',
+                dataBits: '7',
+                parity: 'even',
+                stopBits: '1.5',
+                framing: 'delimiter',
+                delimiter: '\\r\\n',
+                maxLineLength: '256',
+                mode: 'request',
+                requestTimeoutMs: '250',
+            }),
+        );
         assert.equal(config.baudRate, 115200);
         assert.equal(config.dataBits, 7);
         assert.equal(config.stopBits, 1.5);
@@ -41,12 +44,12 @@ describe('core/serial-config', function () {
     });
 
     it('reads length and timeout framing', function () {
-        assert.deepEqual(parseSerialConfig({ path: 'p', framing: 'length', length: 8 }).config.framing, {
+        assert.deepEqual(fieldsOf(parseSerialConfig({ path: 'p', framing: 'length', length: 8 })).config.framing, {
             kind: 'length',
             length: 8,
         });
         assert.deepEqual(
-            parseSerialConfig({ path: 'p', framing: 'timeout', interByteTimeoutMs: '30' }).config.framing,
+            fieldsOf(parseSerialConfig({ path: 'p', framing: 'timeout', interByteTimeoutMs: '30' })).config.framing,
             {
                 kind: 'timeout',
                 intervalMs: 30,
@@ -55,8 +58,8 @@ describe('core/serial-config', function () {
     });
 
     it('names the field that is wrong', function () {
-        const error = (raw) => parseSerialConfig({ path: '/dev/x', ...raw }).error;
-        assert.match(parseSerialConfig({}).error, /path/);
+        const error = (raw) => fieldsOf(parseSerialConfig({ path: '/dev/x', ...raw })).error;
+        assert.match(fieldsOf(parseSerialConfig({})).error, /path/);
         assert.match(error({ baudRate: 9601 }), /baud rate must be one of/);
         assert.match(error({ dataBits: 9 }), /data bits/);
         assert.match(error({ parity: 'high' }), /parity/);

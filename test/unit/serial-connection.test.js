@@ -13,7 +13,7 @@ const {
     BusyError,
     unescapeDelimiter,
     partialDelimiterAtEnd,
-} = require('../../nodes/core/serial/connection');
+} = require('../../src/core/serial/connection');
 const { until, sleep } = require('../helpers/wait');
 
 const PATH = '/dev/ttyMOCK0';
@@ -159,6 +159,7 @@ describe('core/serial-connection', function () {
             const dev = await opened(conn);
             for (let i = 0; i < 50; i++) dev.emitData('9'.repeat(10));
             await until(() => conn.stats().oversized === 1, 'the flood to be counted');
+            // @ts-expect-error the line parser and its buffer are private: the test checks the buffer stays bounded
             assert.ok(conn.parser.buffer.length <= 16, 'the parser holds at most one line');
             // The end of the flood looks like a short number: it must not come out as a reading.
             dev.emitData('99\nt=3\n');
@@ -240,6 +241,7 @@ describe('core/serial-connection', function () {
             c.onLine((l) => lines.push(l));
             c.open();
             assert.equal(c.state, 'open');
+            // @ts-expect-error the port is private: the test plays the device by emitting on it
             return { c, lines, send: (chunk) => c.port.emit('data', chunk) };
         }
         /** Cuts `buf` at the given positions. */
@@ -284,6 +286,7 @@ describe('core/serial-connection', function () {
                         const { c, lines, send } = instant({ kind: 'delimiter', delimiter }, max);
                         for (const part of cut(whole, positions)) {
                             send(part);
+                            // @ts-expect-error the line parser and its buffer are private: the test checks the buffer stays bounded
                             assert.ok(c.parser.buffer.length < max + d.length, 'never holds more than a line');
                         }
                         assert.deepEqual(lines, expected);
@@ -464,6 +467,7 @@ describe('core/serial-connection', function () {
                 opens.push(Date.now());
                 return new SerialPortMock(o);
             };
+            // @ts-expect-error replaces the private, read-only port factory with the test's
             conn.createPort = create;
             conn.open();
             await until(() => opens.length >= 5, 'several attempts');

@@ -1,12 +1,13 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { listSerialPorts, listFailedProblem, listTimeoutProblem } = require('../../nodes/core/serial/ports');
+const { listSerialPorts, listFailedProblem, listTimeoutProblem } = require('../../src/core/serial/ports');
 
 const enoent = (p) => Object.assign(new Error(`ENOENT: no such file or directory, '${p}'`), { code: 'ENOENT' });
 
 /**
  * A filesystem as the fallback sees it: `dirs` maps a folder to its names, `links` a path to what it resolves to
  * (a path that is not a link resolves to itself when it is in `exists`), `files` a path to its text.
+ * @param {{ dirs?: Record<string, string[] | Error>, links?: Record<string, string>, files?: Record<string, string>, exists?: string[] }} [spec]
  */
 function fakeFs({ dirs = {}, links = {}, files = {}, exists = [] } = {}) {
     return {
@@ -80,7 +81,8 @@ describe('core/serial-ports', function () {
     });
 
     it("falls back when serialport's listing never answers, and lets its late answer go", async function () {
-        let settle;
+        /** @type {(err: Error) => void} */
+        let settle = () => {};
         const listing = await listSerialPorts({
             list: () => new Promise((resolve, reject) => (settle = reject)),
             fs: fakeFs({ dirs: { '/dev': ['ttyACM0'] } }),

@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { OversizedLines, serialStatus, OVERSIZED_WARN_MS } = require('../../nodes/core/serial/status');
+const { OversizedLines, serialStatus, OVERSIZED_WARN_MS } = require('../../src/core/serial/status');
 const { StepClock } = require('../helpers/fake-clock');
 
 describe('core/serial/status', function () {

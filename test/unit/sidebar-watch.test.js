@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { CLIENT_MAX_CHARS, watchRequest } = require('../../nodes/core/sidebar/watch');
+const { CLIENT_MAX_CHARS, watchRequest } = require('../../src/core/sidebar/watch');
 
 describe('core/sidebar/watch', function () {
     it('a client id starts or renews a watch; watch: false ends it', function () {

@@ -1,8 +1,8 @@
 'use strict';
 const assert = require('node:assert/strict');
 const fc = require('fast-check');
-const { EventHub } = require('../../nodes/core/hub/hub');
-const { MetricsRegistry } = require('../../nodes/core/shared/metrics-registry');
+const { EventHub } = require('../../src/core/hub/hub');
+const { MetricsRegistry } = require('../../src/core/shared/metrics-registry');
 const {
     SidebarFeed,
     summariseValue,
@@ -17,7 +17,8 @@ const {
     SIDEBAR_LEASE_MS,
     SIDEBAR_PERIOD_MS,
     SIDEBAR_MAX_WATCHERS,
-} = require('../../nodes/core/sidebar/sidebar');
+} = require('../../src/core/sidebar/sidebar');
+const { fieldsOf, textOf } = require('../helpers/types');
 
 /** Timers that fire only when the test moves time on. */
 function fakeClock(start = 1_700_000_000_000) {
@@ -56,6 +57,7 @@ function setup(extra = {}) {
     const hub = new EventHub({ idPrefix: 't' });
     const registry = new MetricsRegistry();
     const published = [];
+    /** @type {import('../../src/core/sidebar/sidebar').SidebarHubSource[]} */
     let hubs = [{ id: 'hub1', name: 'home', backend: 'local', hub }];
     const feed = new SidebarFeed({
         hubs: () => hubs,
@@ -90,7 +92,7 @@ describe('core/sidebar', function () {
             assert.equal(published.length, 0);
             assert.equal(clock.pending, 0);
             assert.equal(feed.active, false);
-            assert.equal(hub.publishListeners, undefined);
+            assert.equal(hub['publishListeners'], undefined);
         });
 
         it('publishes one snapshot per period while watched, with rates and totals per type', function () {
@@ -282,7 +284,7 @@ describe('core/sidebar', function () {
             assert.ok(n > 0);
             assert.equal(feed.active, false);
             assert.equal(clock.pending, 0);
-            assert.equal(hub.publishListeners, undefined);
+            assert.equal(hub['publishListeners'], undefined);
             clock.advance(SIDEBAR_LEASE_MS);
             assert.equal(published.length, n);
         });
@@ -307,7 +309,7 @@ describe('core/sidebar', function () {
             setHubs([{ id: 'hub2', name: '', backend: 'mqtt', hub: other }]);
             other.publish('x', {});
             clock.advance(SIDEBAR_PERIOD_MS);
-            assert.equal(hub.publishListeners, undefined);
+            assert.equal(hub['publishListeners'], undefined);
             assert.deepEqual(
                 published.at(-1).hubs.map((h) => [h.id, h.backend]),
                 [['hub2', 'mqtt']],
@@ -361,7 +363,7 @@ describe('core/sidebar', function () {
             feed.unwatch('e2');
             assert.equal(feed.active, false);
             assert.equal(clock.pending, 0);
-            assert.equal(hub.publishListeners, undefined);
+            assert.equal(hub['publishListeners'], undefined);
         });
 
         it('runs while any lease is current, and counts only current ones', function () {
@@ -392,7 +394,7 @@ describe('core/sidebar', function () {
             clock.advance(SIDEBAR_LEASE_MS);
             assert.equal(published.length, 0);
             assert.equal(clock.pending, 0);
-            assert.equal(hub.publishListeners, undefined);
+            assert.equal(hub['publishListeners'], undefined);
         });
 
         it('reports sensors and fleets from the registry as rows', function () {
@@ -554,7 +556,7 @@ describe('core/sidebar', function () {
             assert.equal(summariseEvent({ value: '400', unit: 'ppm' }), '{"value":"400","unit":"ppm"}');
             assert.equal(summariseEvent('on', { unit: '°C' }), 'on');
             assert.equal(summariseEvent(undefined, { unit: '°C' }), undefined);
-            assert.equal(summariseEvent(1, { unit: 'u'.repeat(100) }).length, VALUE_MAX_CHARS);
+            assert.equal(fieldsOf(summariseEvent(1, { unit: 'u'.repeat(100) })).length, VALUE_MAX_CHARS);
             const hostile = {
                 get value() {
                     throw new Error('no');
@@ -580,7 +582,7 @@ describe('core/sidebar', function () {
                 `${JSON.stringify(Array.from({ length: 20 }, (_, i) => i)).slice(0, VALUE_MAX_CHARS - 1)}…`,
             );
             assert.ok(reads < 30, `${reads} elements read`);
-            assert.equal(summariseValue({ s: 'x'.repeat(1_000_000) }).length, VALUE_MAX_CHARS);
+            assert.equal(fieldsOf(summariseValue({ s: 'x'.repeat(1_000_000) })).length, VALUE_MAX_CHARS);
         });
 
         it('jsonPrefix is JSON.stringify, cut after max characters', function () {
@@ -600,6 +602,7 @@ describe('core/sidebar', function () {
                         const full = JSON.stringify(value);
                         const prefix = jsonPrefix(value, max);
                         if (full === undefined) return assert.equal(prefix, undefined);
+                        assert.ok(prefix !== undefined);
                         if (full.length <= max) return assert.equal(prefix, full);
                         assert.ok(prefix.length > max, `${prefix} is longer than ${max}`);
                         assert.equal(prefix.slice(0, max + 1), full.slice(0, max + 1));
@@ -612,8 +615,8 @@ describe('core/sidebar', function () {
         it('never cuts a surrogate pair in half', function () {
             for (let n = 30; n < 45; n++) {
                 const text = 'a'.repeat(n) + '😀'.repeat(5);
-                assert.equal(jsonPrefix(text, 40).slice(0, 41), JSON.stringify(text).slice(0, 41));
-                const short = summariseValue(text);
+                assert.equal(textOf(jsonPrefix(text, 40)).slice(0, 41), JSON.stringify(text).slice(0, 41));
+                const short = textOf(summariseValue(text));
                 assert.ok(short.length <= VALUE_MAX_CHARS);
                 assert.ok(short.isWellFormed(), JSON.stringify(short));
             }
@@ -636,7 +639,7 @@ describe('core/sidebar', function () {
             assert.equal(summariseValue(true), 'true');
             assert.equal(summariseValue(null), 'null');
             assert.equal(summariseValue({ a: 1 }), '{"a":1}');
-            const long = summariseValue('x'.repeat(500));
+            const long = textOf(summariseValue('x'.repeat(500)));
             assert.equal(long.length, VALUE_MAX_CHARS);
             assert.ok(long.endsWith('…'));
             const cyclic = {};

@@ -1,7 +1,7 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { SimulatedSensor, mulberry32, realSleep } = require('../../nodes/core/sensor/simulator');
-const { ReadError } = require('../../nodes/core/shared/reading');
+const { SimulatedSensor, mulberry32, realSleep } = require('../../src/core/sensor/simulator');
+const { ReadError } = require('../../src/core/shared/reading');
 
 /** A simulator whose sleeps return at once, recording the latency they stood for. */
 function sim(opts, now = () => 0) {
@@ -26,7 +26,7 @@ async function outcomes(sensor, n) {
         try {
             got.push(await sensor.read());
         } catch (err) {
-            got.push(err.status);
+            got.push(/** @type {{ status?: string }} */ (err).status);
         }
     }
     return got;

@@ -10,8 +10,9 @@ const {
     applyPatch,
     alarmTopic,
     limitsError,
-} = require('../../nodes/core/threshold/threshold');
-const { parseThresholdConfig } = require('../../nodes/core/threshold/config');
+} = require('../../src/core/threshold/threshold');
+const { parseThresholdConfig } = require('../../src/core/threshold/config');
+const { fieldsOf } = require('../helpers/types');
 
 const FakeClock = StepClock;
 
@@ -28,12 +29,13 @@ const BASE = {
 
 function setup(settings = {}) {
     const clock = new FakeClock();
+    /** @type {import('../../src/core/threshold/threshold').AlarmEvent[]} */
     const alarms = [];
     const monitor = new ThresholdMonitor({ ...BASE, ...settings, clock, onAlarm: (e) => alarms.push(e) });
     const sensor = { id: 't1', kind: 'temperature', location: 'hall', unit: '°C' };
     /** A reading of t1 (or `key`), returning its events as [state, level, value] triples. */
     const read = (value, key = 't1', type = 'temperature_update') => {
-        const r = monitor.reading(key, value, type, key === 't1' ? sensor : undefined);
+        const r = fieldsOf(monitor.reading(key, value, type, key === 't1' ? sensor : undefined));
         assert.ok(r.ok, r.error);
         return r.events.map((e) => [e.state, e.level, e.value]);
     };
@@ -79,7 +81,7 @@ describe('core/threshold', function () {
     it('keeps sensors apart, with events carrying the sensor, its type and the limit', function () {
         const { monitor, read, sensor } = setup({ high: 30 });
         read(31, 't1');
-        const r = monitor.reading('kitchen', 33, 'home/kitchen/temperature', undefined);
+        const r = fieldsOf(monitor.reading('kitchen', 33, 'home/kitchen/temperature', undefined));
         assert.deepEqual(r.events, [
             {
                 key: 'kitchen',
@@ -94,7 +96,7 @@ describe('core/threshold', function () {
         ]);
         assert.equal(monitor.sensors, 2);
         assert.equal(monitor.raised, 2);
-        const [cleared] = monitor.reading('t1', 20, 'temperature_update', sensor).events;
+        const [cleared] = fieldsOf(monitor.reading('t1', 20, 'temperature_update', sensor)).events;
         assert.deepEqual(cleared.sensor, sensor);
         assert.notEqual(cleared.sensor, sensor, 'a copy, not the message object');
         assert.equal(monitor.raised, 1);
@@ -106,7 +108,7 @@ describe('core/threshold', function () {
         clock.advance(30 * S);
         assert.deepEqual(read(32), [], 'later readings beyond do not restart the time');
         clock.advance(29 * S);
-        assert.deepEqual(alarms, []);
+        assert.deepEqual([...alarms], []);
         clock.advance(1 * S);
         assert.deepEqual(
             alarms.map((e) => [e.state, e.level, e.value]),
@@ -134,9 +136,9 @@ describe('core/threshold', function () {
             read(20 + i / 10);
             assert.ok(clock.timers.size <= 1, 'one stale timer per sensor, not one per reading');
         }
-        assert.deepEqual(alarms, []);
+        assert.deepEqual([...alarms], []);
         clock.advance(299 * S);
-        assert.deepEqual(alarms, []);
+        assert.deepEqual([...alarms], []);
         clock.advance(1 * S);
         assert.deepEqual(
             alarms.map((e) => [e.state, e.level, e.value, e.threshold]),
@@ -361,8 +363,8 @@ describe('core/threshold', function () {
                         const removed = current[e.level] === undefined;
                         const past =
                             e.level === 'high'
-                                ? e.value <= high - h || (low !== undefined && e.value < low)
-                                : e.value >= low + h || (high !== undefined && e.value > high);
+                                ? e.value <= /** @type {number} */ (high) - h || (low !== undefined && e.value < low)
+                                : e.value >= /** @type {number} */ (low) + h || (high !== undefined && e.value > high);
                         assert.ok(
                             checked && (removed || past),
                             'cleared only past the band, or with the limit removed',
@@ -414,8 +416,10 @@ describe('core/threshold', function () {
                             if (s.raised.has(level)) {
                                 const inside =
                                     level === 'high'
-                                        ? s.value > high - h && !(low !== undefined && s.value < low)
-                                        : s.value < low + h && !(high !== undefined && s.value > high);
+                                        ? s.value > /** @type {number} */ (high) - h &&
+                                          !(low !== undefined && s.value < low)
+                                        : s.value < /** @type {number} */ (low) + h &&
+                                          !(high !== undefined && s.value > high);
                                 assert.ok(current[level] !== undefined && inside, `${key}/${level} not cleared`);
                             } else if (s.since[level] !== undefined) {
                                 assert.ok(
@@ -497,15 +501,15 @@ describe('core/threshold messages', function () {
             type: 'temperature_update',
             sensor,
         });
-        assert.equal(readThresholdInput({ topic: 'x', payload: 1, sensor: { id: 7 } }).key, '7');
-        assert.equal(readThresholdInput({ topic: 'hall/temp', payload: 1 }).key, 'hall/temp');
-        assert.equal(readThresholdInput({ payload: 1, sensor: { id: 's' } }).type, 'sensor');
-        assert.match(readThresholdInput({ payload: 1 }).error, /needs msg.sensor.id or msg.topic/);
-        assert.match(readThresholdInput({ topic: 'x'.repeat(1025), payload: 1 }).error, /longer than 1024/);
+        assert.equal(fieldsOf(readThresholdInput({ topic: 'x', payload: 1, sensor: { id: 7 } })).key, '7');
+        assert.equal(fieldsOf(readThresholdInput({ topic: 'hall/temp', payload: 1 })).key, 'hall/temp');
+        assert.equal(fieldsOf(readThresholdInput({ payload: 1, sensor: { id: 's' } })).type, 'sensor');
+        assert.match(fieldsOf(readThresholdInput({ payload: 1 })).error, /needs msg.sensor.id or msg.topic/);
+        assert.match(fieldsOf(readThresholdInput({ topic: 'x'.repeat(1025), payload: 1 })).error, /longer than 1024/);
     });
 
     it('refuses a reading that is not a finite number, naming the sensor', function () {
-        const err = (payload) => readThresholdInput({ topic: 't', payload, sensor: { id: 'hall' } }).error;
+        const err = (payload) => fieldsOf(readThresholdInput({ topic: 't', payload, sensor: { id: 'hall' } })).error;
         assert.match(err('21.5'), /sensor "hall": a reading must be a finite number, got the string "21.5"/);
         assert.match(err(true), /got true/);
         assert.match(err(null), /got null/);
@@ -520,16 +524,19 @@ describe('core/threshold messages', function () {
             patch: { high: 28, low: null, hysteresis: 0.5 },
         });
         assert.deepEqual(readThresholdInput({ command: ' RESET ' }), { kind: 'reset' });
-        assert.match(readThresholdInput({ command: 'mute' }).error, /unknown command "mute": use "set"/);
-        assert.match(readThresholdInput({ command: 3 }).error, /unknown command 3/);
-        assert.match(readThresholdInput({ command: 'set', payload: 30 }).error, /must be an object.*got 30/);
-        assert.match(readThresholdInput({ command: 'set', payload: {} }).error, /none of high, low, hysteresis/);
+        assert.match(fieldsOf(readThresholdInput({ command: 'mute' })).error, /unknown command "mute": use "set"/);
+        assert.match(fieldsOf(readThresholdInput({ command: 3 })).error, /unknown command 3/);
+        assert.match(fieldsOf(readThresholdInput({ command: 'set', payload: 30 })).error, /must be an object.*got 30/);
         assert.match(
-            readThresholdInput({ command: 'set', payload: { high: '30' } }).error,
+            fieldsOf(readThresholdInput({ command: 'set', payload: {} })).error,
+            /none of high, low, hysteresis/,
+        );
+        assert.match(
+            fieldsOf(readThresholdInput({ command: 'set', payload: { high: '30' } })).error,
             /high must be a number, or null/,
         );
         assert.match(
-            readThresholdInput({ command: 'set', payload: { hysteresis: -1 } }).error,
+            fieldsOf(readThresholdInput({ command: 'set', payload: { hysteresis: -1 } })).error,
             /hysteresis must be a number, 0 or more/,
         );
     });
@@ -540,8 +547,14 @@ describe('core/threshold messages', function () {
         assert.deepEqual(applyPatch(current, { low: null, hysteresis: 0 }), {
             limits: { high: 30, low: undefined, hysteresis: 0 },
         });
-        assert.match(applyPatch(current, { high: null, low: null }).error, /give a high limit, a low limit or both/);
-        assert.match(applyPatch(current, { high: 3 }).error, /low limit \(5\) must be below the high limit \(3\)/);
+        assert.match(
+            fieldsOf(applyPatch(current, { high: null, low: null })).error,
+            /give a high limit, a low limit or both/,
+        );
+        assert.match(
+            fieldsOf(applyPatch(current, { high: 3 })).error,
+            /low limit \(5\) must be below the high limit \(3\)/,
+        );
         assert.equal(limitsError({ high: 1, low: undefined, hysteresis: 0 }), undefined);
     });
 
@@ -567,15 +580,17 @@ describe('core/threshold-config', function () {
             },
         });
         assert.deepEqual(
-            parseThresholdConfig({
-                high: '',
-                low: -5,
-                hysteresis: '0.5',
-                minDuration: 10,
-                staleAfter: 600,
-                repeat: 300,
-                maxSensors: '50',
-            }).config,
+            fieldsOf(
+                parseThresholdConfig({
+                    high: '',
+                    low: -5,
+                    hysteresis: '0.5',
+                    minDuration: 10,
+                    staleAfter: 600,
+                    repeat: 300,
+                    maxSensors: '50',
+                }),
+            ).config,
             {
                 high: undefined,
                 low: -5,
@@ -589,7 +604,7 @@ describe('core/threshold-config', function () {
     });
 
     it('names the field and the fix for every bad value', function () {
-        const err = (raw) => parseThresholdConfig(raw).error;
+        const err = (raw) => fieldsOf(parseThresholdConfig(raw)).error;
         assert.match(err({}), /give a high limit, a low limit or both/);
         assert.match(err({ high: 'hot' }), /high limit must be blank or a number/);
         assert.match(err({ high: 10, low: 10 }), /low limit \(10\) must be below the high limit \(10\)/);

@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { Throttle } = require('../../nodes/core/shared/throttle');
+const { Throttle } = require('../../src/core/shared/throttle');
 const { until } = require('../helpers/wait');
 
 describe('core/throttle', function () {
