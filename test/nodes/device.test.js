@@ -4,10 +4,10 @@
 const assert = require('node:assert/strict');
 const mqtt = require('mqtt');
 const { until } = require('../helpers/wait');
-const { helper, coreNode, version, collect, errorsLogged, lastStatus, HUB } = require('../helpers/node-red');
+const { helper, coreNode, version, collect, errorsLogged, lastStatus, HUB, shipped } = require('../helpers/node-red');
 const { startBroker } = require('../fixtures/broker');
-const hubNodes = require('../../nodes/hub.js');
-const deviceNodes = require('../../nodes/device.js');
+const hubNodes = shipped('hub');
+const deviceNodes = shipped('device');
 
 const catchNode = coreNode('common/25-catch.js');
 const CORE = [
@@ -339,7 +339,7 @@ describe(`devices node on Node-RED ${version}`, function () {
     }
 
     it("drives a real lock: its lock_state comes back as the door lock's feedback, and a lock that never answers is jammed", async function () {
-        await load(lockFlow(), [require('../../nodes/door-lock.js'), ...CORE]);
+        await load(lockFlow(), [shipped('door-lock'), ...CORE]);
         const states = collect(helper.getNode('states'));
         // A Zigbee lock that answers a /set with its lock_state, as Zigbee2MQTT reports one.
         let answering = true;
@@ -418,7 +418,7 @@ describe(`devices node on Node-RED ${version}`, function () {
                 n.type === 'sensorhub-hub' ? { ...n, broker: broker.url } : n.x === undefined ? n : { ...n, z: 'f1' },
             );
         }
-        const OTHERS = ['light', 'door-lock', 'threshold'].map((n) => require(`../../nodes/${n}.js`));
+        const OTHERS = ['light', 'door-lock', 'threshold'].map((n) => shipped(n));
 
         it('there is one per profile and one with several together', function () {
             assert.deepEqual(files.sort(), [

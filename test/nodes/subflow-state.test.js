@@ -1,10 +1,10 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { helper, coreNode, version, collect } = require('../helpers/node-red');
+const { helper, coreNode, version, collect, shipped } = require('../helpers/node-red');
 const { until } = require('../helpers/wait');
-const lightNodes = require('../../nodes/light.js');
-const lockNodes = require('../../nodes/door-lock.js');
-const hubNodes = require('../../nodes/hub.js');
+const lightNodes = shipped('light');
+const lockNodes = shipped('door-lock');
+const hubNodes = shipped('hub');
 
 const switchNode = coreNode('function/10-switch.js');
 

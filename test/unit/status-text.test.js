@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { nodeStatus, statusText } = require('../../nodes/adapter/status-text');
+const { nodeStatus, statusText } = require('../../src/adapter/status-text');
 
 /** A runtime whose catalogue writes each key with its parameters, so a test sees what was asked for. */
 const RED = {
