@@ -15,6 +15,7 @@ import {
 import { metricsRegistry } from './core/shared/metrics-registry';
 import { Throttle } from './core/shared/throttle';
 import { configText } from './config-text';
+import { editorSettings } from './editor-settings';
 
 // Saved flows are user data: any field may be missing or of another type.
 type DoorLockDef = NodeDef & Record<string, unknown>;
@@ -263,6 +264,6 @@ export = function (RED: NodeAPI): void {
     RED.nodes.registerType<Node<DoorLockCredentials>, DoorLockDef, unknown, DoorLockCredentials>(
         'sensorhub-door-lock',
         DoorLockNode,
-        { credentials: { code: { type: 'password' } } },
+        { credentials: { code: { type: 'password' } }, ...editorSettings('sensorhub-door-lock') },
     );
 };

@@ -21,6 +21,7 @@ import { SimulatedSensor } from './core/sensor/simulator';
 import { serialRequestReader } from './core/serial/read';
 import type { SerialPortApi, SerialStatus } from './core/serial/user';
 import { configText, errorText } from './config-text';
+import { editorSettings } from './editor-settings';
 
 type FleetDef = NodeDef & Record<string, unknown>;
 
@@ -320,5 +321,5 @@ export = function (RED: NodeAPI): void {
         if (config.intervalMs > 0 && config.autoStart) poller.start();
         redraw();
     }
-    RED.nodes.registerType('sensorhub-fleet', FleetNode);
+    RED.nodes.registerType('sensorhub-fleet', FleetNode, editorSettings('sensorhub-fleet'));
 };

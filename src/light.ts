@@ -14,6 +14,7 @@ import {
     typedField,
     type TypedField,
 } from './typed-input';
+import { editorSettings } from './editor-settings';
 
 // Saved flows are user data: any field may be missing or of another type.
 type LightDef = NodeDef & Record<string, unknown>;
@@ -280,5 +281,5 @@ export = function (RED: NodeAPI): void {
 
         redraw();
     }
-    RED.nodes.registerType('sensorhub-light', LightNode);
+    RED.nodes.registerType('sensorhub-light', LightNode, editorSettings('sensorhub-light'));
 };

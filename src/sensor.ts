@@ -18,6 +18,7 @@ import { parseReading } from './core/shared/parse';
 import { serialRequestReader } from './core/serial/read';
 import type { SerialPortApi, SerialStatus } from './core/serial/user';
 import { configText, errorText } from './config-text';
+import { editorSettings } from './editor-settings';
 
 // Saved flows are user data: any field may be missing or of another type.
 type SensorDef = NodeDef & Record<string, unknown>;
@@ -286,5 +287,5 @@ export = function (RED: NodeAPI): void {
         if (poller && config.intervalMs > 0 && config.autoStart) poller.start();
         redraw();
     }
-    RED.nodes.registerType('sensorhub-sensor', SensorNode);
+    RED.nodes.registerType('sensorhub-sensor', SensorNode, editorSettings('sensorhub-sensor'));
 };

@@ -24,6 +24,7 @@ import {
     type Evaluated,
     type TypedField,
 } from './typed-input';
+import { editorSettings } from './editor-settings';
 
 // Saved flows are user data: any field may be missing or of another type.
 type ThresholdDef = NodeDef & Record<string, unknown>;
@@ -237,5 +238,5 @@ export = function (RED: NodeAPI): void {
             done();
         });
     }
-    RED.nodes.registerType('sensorhub-threshold', ThresholdNode);
+    RED.nodes.registerType('sensorhub-threshold', ThresholdNode, editorSettings('sensorhub-threshold'));
 };
