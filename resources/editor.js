@@ -178,11 +178,14 @@
             return isRange(given[key]) ? given[key] : ANY;
         };
     }
-    /** Gives number inputs the min and max of their range: `fields` maps an input's property to a range name. */
-    function bounds(range, fields) {
+    /**
+     * Gives number inputs the min and max of their range: `fields` maps an input's property to a range name. A config
+     * node's inputs have the `prefix` node-config-input.
+     */
+    function bounds(range, fields, prefix) {
         Object.keys(fields).forEach(function (prop) {
             var r = range(fields[prop]);
-            var input = $('#node-input-' + prop);
+            var input = $('#' + (prefix || 'node-input') + '-' + prop);
             if (isFinite(r.min)) input.attr('min', r.min);
             if (isFinite(r.max)) input.attr('max', r.max);
         });

@@ -5,6 +5,8 @@
  */
 import { DOOR_LOCK_LIMITS } from './core/door-lock/config';
 import { FLEET_LIMITS } from './core/fleet/config';
+import { LIMITS as GATEWAY_LIMITS, PORT_RANGE } from './core/gateway/config';
+import { HUB_LIMITS } from './core/hub/config';
 import { LIGHT_LIMITS } from './core/light/config';
 import { SENSOR_LIMITS } from './core/sensor/config';
 import { THRESHOLD_LIMITS } from './core/threshold/config';
@@ -19,6 +21,8 @@ export const EDITOR_LIMITS = {
     'sensorhub-door-lock': DOOR_LOCK_LIMITS,
     'sensorhub-sensor': SENSOR_LIMITS,
     'sensorhub-fleet': { ...SENSOR_LIMITS, ...FLEET_LIMITS },
+    'sensorhub-gateway': { ...GATEWAY_LIMITS, port: PORT_RANGE },
+    'sensorhub-hub': HUB_LIMITS,
 } as const satisfies Readonly<Record<string, Limits>>;
 
 export type EditorType = keyof typeof EDITOR_LIMITS;

@@ -9,6 +9,7 @@ import { metricsRegistry } from './core/shared/metrics-registry';
 import { Throttle } from './core/shared/throttle';
 import { configText } from './config-text';
 import { evaluateFixed, isProblem, problemText, typedField } from './typed-input';
+import { editorSettings } from './editor-settings';
 
 // Saved flows are user data: any field may be missing or of another type.
 type GatewayDef = NodeDef & Record<string, unknown>;
@@ -240,5 +241,6 @@ export = function (RED: NodeAPI): void {
     }
     RED.nodes.registerType<GatewayNode, GatewayDef, unknown, GatewayCredentials>('sensorhub-gateway', GatewayNodeCtor, {
         credentials: { tokens: { type: 'password' } },
+        ...editorSettings('sensorhub-gateway'),
     });
 };

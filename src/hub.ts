@@ -18,6 +18,7 @@ import { eventTypeProblem, parsePatternList, patternProblem } from './core/share
 import { problemOf } from './core/shared/config-fields';
 import { configText } from './config-text';
 import { evaluateFixed, evaluateMessage, isProblem, problemText, typedField } from './typed-input';
+import { editorSettings } from './editor-settings';
 
 // Saved flows are user data: any field may be missing or of another type.
 type HubDef = NodeDef & Record<string, unknown>;
@@ -277,6 +278,7 @@ export = function (RED: NodeAPI): void {
     }
     RED.nodes.registerType<HubNode, HubDef, unknown, HubCredentials>('sensorhub-hub', HubConfigNode, {
         credentials: { user: { type: 'text' }, password: { type: 'password' } },
+        ...editorSettings('sensorhub-hub'),
     });
 
     /** The status a hub imposes on its users (bad config, connection), or undefined when it has none. */

@@ -13,6 +13,8 @@ const threshold = require(path.join(NODES, 'core', 'threshold', 'config.js'));
 const doorLock = require(path.join(NODES, 'core', 'door-lock', 'config.js'));
 const sensor = require(path.join(NODES, 'core', 'sensor', 'config.js'));
 const fleet = require(path.join(NODES, 'core', 'fleet', 'config.js'));
+const gateway = require(path.join(NODES, 'core', 'gateway', 'config.js'));
+const hub = require(path.join(NODES, 'core', 'hub', 'config.js'));
 
 const range = (min, max) => ({ min, max });
 const SENSOR = {
@@ -70,13 +72,25 @@ const EXPECTED = {
             mix: range(0, 1000),
         },
     },
+    gateway: {
+        type: 'sensorhub-gateway',
+        limits: { ...gateway.LIMITS, port: range(1, 65535) },
+    },
+    hub: {
+        type: 'sensorhub-hub',
+        limits: { queueLimit: range(1, hub.QUEUE_LIMIT_MAX), bufferLimit: range(1, hub.BUFFER_LIMIT_MAX) },
+    },
 };
 
 /** The options a node file passes to RED.nodes.registerType, by type. */
 function registered(file) {
     const calls = {};
+    // Only what the node files touch while registering (the hub's completion tracker sets up hooks).
     const RED = {
         nodes: { registerType: (type, _ctor, opts) => (calls[type] = opts) },
+        settings: {},
+        hooks: { add() {}, remove() {} },
+        util: { cloneMessage: (m) => m },
         _: (key) => key,
     };
     require(path.join(NODES, `${file}.js`))(RED);
