@@ -117,10 +117,11 @@
             return v === true || v === false || v === undefined ? true : msg(key || 'flag');
         };
     }
-    /** One of `values`, or blank when `blankOk` (the parser's default then). */
+    /** One of `values` (a number also as its text: a select saves text), or blank when `blankOk` (the default). */
     function oneOf(values, msg, key, blankOk) {
         return function (v, _opt) {
-            return (blankOk && isBlank(v)) || values.indexOf(v) !== -1 ? true : msg(key);
+            var listed = values.indexOf(v) !== -1 || (typeof v === 'number' && values.indexOf(String(v)) !== -1);
+            return (blankOk && isBlank(v)) || listed ? true : msg(key);
         };
     }
     /**

@@ -9,6 +9,7 @@ import { LIMITS as GATEWAY_LIMITS, PORT_RANGE } from './core/gateway/config';
 import { HUB_LIMITS } from './core/hub/config';
 import { LIGHT_LIMITS } from './core/light/config';
 import { SENSOR_LIMITS } from './core/sensor/config';
+import { SERIAL_LIMITS } from './core/serial/config';
 import { THRESHOLD_LIMITS } from './core/threshold/config';
 
 /** A number field's range, by property name (or by a name the dialog gives a group of fields). */
@@ -23,6 +24,7 @@ export const EDITOR_LIMITS = {
     'sensorhub-fleet': { ...SENSOR_LIMITS, ...FLEET_LIMITS },
     'sensorhub-gateway': { ...GATEWAY_LIMITS, port: PORT_RANGE },
     'sensorhub-hub': HUB_LIMITS,
+    'sensorhub-serial-port': SERIAL_LIMITS,
 } as const satisfies Readonly<Record<string, Limits>>;
 
 export type EditorType = keyof typeof EDITOR_LIMITS;

@@ -6,6 +6,7 @@ import type { SerialPortApi, SerialStateListener, SerialStatus, SerialUser } fro
 import { configText } from './config-text';
 import { listSerialPorts, NODE_PORT_FS, type PortListing } from './core/serial/ports';
 import type { ProblemParam } from './core/shared/texts';
+import { editorSettings } from './editor-settings';
 
 // Saved flows are user data: any field may be missing or of another type.
 type SerialPortDef = NodeDef & Record<string, unknown>;
@@ -176,7 +177,7 @@ export = function (RED: NodeAPI): void {
             void stop().then(done);
         });
     }
-    RED.nodes.registerType('sensorhub-serial-port', SerialPortConfigNode);
+    RED.nodes.registerType('sensorhub-serial-port', SerialPortConfigNode, editorSettings('sensorhub-serial-port'));
 
     // The edit dialog's port picker. Listing ports reveals the machine's hardware: same permission as reading flows.
     RED.httpAdmin.get(

@@ -15,6 +15,7 @@ const sensor = require(path.join(NODES, 'core', 'sensor', 'config.js'));
 const fleet = require(path.join(NODES, 'core', 'fleet', 'config.js'));
 const gateway = require(path.join(NODES, 'core', 'gateway', 'config.js'));
 const hub = require(path.join(NODES, 'core', 'hub', 'config.js'));
+const serial = require(path.join(NODES, 'core', 'serial', 'config.js'));
 
 const range = (min, max) => ({ min, max });
 const SENSOR = {
@@ -80,16 +81,27 @@ const EXPECTED = {
         type: 'sensorhub-hub',
         limits: { queueLimit: range(1, hub.QUEUE_LIMIT_MAX), bufferLimit: range(1, hub.BUFFER_LIMIT_MAX) },
     },
+    'serial-port': {
+        type: 'sensorhub-serial-port',
+        limits: {
+            maxLineLength: { fallback: serial.DEFAULT_MAX_LINE_LENGTH, ...range(1, serial.MAX_LINE_LENGTH_MAX) },
+            length: range(1, serial.MAX_LINE_LENGTH_MAX),
+            interByteTimeoutMs: range(1, serial.INTER_BYTE_TIMEOUT_MAX_MS),
+            requestTimeoutMs: range(1, serial.REQUEST_TIMEOUT_MAX_MS),
+        },
+    },
 };
 
 /** The options a node file passes to RED.nodes.registerType, by type. */
 function registered(file) {
     const calls = {};
-    // Only what the node files touch while registering (the hub's completion tracker sets up hooks).
+    // Only what the node files touch while registering (the hub's hooks, the serial port's admin endpoint).
     const RED = {
         nodes: { registerType: (type, _ctor, opts) => (calls[type] = opts) },
         settings: {},
         hooks: { add() {}, remove() {} },
+        httpAdmin: { get() {} },
+        auth: { needsPermission: () => () => {} },
         util: { cloneMessage: (m) => m },
         _: (key) => key,
     };
