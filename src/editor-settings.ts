@@ -7,6 +7,7 @@ import { DOOR_LOCK_LIMITS } from './core/door-lock/config';
 import { FLEET_LIMITS } from './core/fleet/config';
 import { LIMITS as GATEWAY_LIMITS, PORT_RANGE } from './core/gateway/config';
 import { HUB_LIMITS } from './core/hub/config';
+import { INTERVAL_MAX_S as MONITOR_INTERVAL_MAX_S, MAX_TYPES_MAX } from './core/monitor/monitor';
 import { LIGHT_LIMITS } from './core/light/config';
 import { SENSOR_LIMITS } from './core/sensor/config';
 import { SERIAL_LIMITS } from './core/serial/config';
@@ -25,6 +26,11 @@ export const EDITOR_LIMITS = {
     'sensorhub-gateway': { ...GATEWAY_LIMITS, port: PORT_RANGE },
     'sensorhub-hub': HUB_LIMITS,
     'sensorhub-serial-port': SERIAL_LIMITS,
+    // parseMonitorConfig's ranges; an interval of 0 (on input only) is below its range.
+    'sensorhub-monitor': {
+        interval: { min: 1, max: MONITOR_INTERVAL_MAX_S },
+        maxTypes: { min: 1, max: MAX_TYPES_MAX },
+    },
 } as const satisfies Readonly<Record<string, Limits>>;
 
 export type EditorType = keyof typeof EDITOR_LIMITS;

@@ -16,6 +16,7 @@ import { CONTENT_TYPE, formatPrometheus } from './core/monitor/prometheus';
 import { ProcessSampler } from './core/shared/process-sample';
 import { Throttle } from './core/shared/throttle';
 import { configText } from './config-text';
+import { editorSettings } from './editor-settings';
 
 // Saved flows are user data: any field may be missing or of another type.
 type MonitorDef = NodeDef & Record<string, unknown>;
@@ -146,5 +147,5 @@ export = function (RED: NodeAPI): void {
             done();
         });
     }
-    RED.nodes.registerType('sensorhub-monitor', MonitorNode);
+    RED.nodes.registerType('sensorhub-monitor', MonitorNode, editorSettings('sensorhub-monitor'));
 };

@@ -16,6 +16,7 @@ const fleet = require(path.join(NODES, 'core', 'fleet', 'config.js'));
 const gateway = require(path.join(NODES, 'core', 'gateway', 'config.js'));
 const hub = require(path.join(NODES, 'core', 'hub', 'config.js'));
 const serial = require(path.join(NODES, 'core', 'serial', 'config.js'));
+const monitor = require(path.join(NODES, 'core', 'monitor', 'monitor.js'));
 
 const range = (min, max) => ({ min, max });
 const SENSOR = {
@@ -89,6 +90,10 @@ const EXPECTED = {
             interByteTimeoutMs: range(1, serial.INTER_BYTE_TIMEOUT_MAX_MS),
             requestTimeoutMs: range(1, serial.REQUEST_TIMEOUT_MAX_MS),
         },
+    },
+    monitor: {
+        type: 'sensorhub-monitor',
+        limits: { interval: range(1, monitor.INTERVAL_MAX_S), maxTypes: range(1, monitor.MAX_TYPES_MAX) },
     },
 };
 
