@@ -15,6 +15,7 @@ import {
 import { KeptStates, LiveStatus, offerMetrics, refuseConfig, type KeptState } from './adapter';
 import { configText } from './config-text';
 import type { Problem } from './core/shared/texts';
+import { editorSettings } from './editor-settings';
 
 // Saved flows are user data: any field may be missing or of another type.
 type DoorLockDef = NodeDef & Record<string, unknown>;
@@ -284,6 +285,7 @@ export = function (RED: NodeAPI): void {
         });
     }
     RED.nodes.registerType<Node<DoorLockCredentials>, DoorLockDef, unknown, DoorLockCredentials>(TYPE, DoorLockNode, {
+        ...editorSettings(TYPE),
         credentials: { code: { type: 'password' } },
     });
 };

@@ -13,6 +13,7 @@ import type { SerialPortApi, SerialStatus } from './core/serial/user';
 import { configText, errorText } from './config-text';
 import { nodeStatus } from './adapter/status-text';
 import { LiveStatus, offerMetrics, refuseConfig } from './adapter';
+import { editorSettings } from './editor-settings';
 
 type FleetDef = NodeDef & Record<string, unknown>;
 
@@ -79,7 +80,7 @@ export = function (RED: NodeAPI): void {
         if (config.intervalMs > 0 && config.autoStart) f.poller.start();
         f.status.now();
     }
-    RED.nodes.registerType(TYPE, FleetNode);
+    RED.nodes.registerType(TYPE, FleetNode, editorSettings(TYPE));
 };
 
 /** The serial port config node the fleet's serial sensors ask through; undefined when it is not deployed. */

@@ -18,6 +18,7 @@ import { configText } from './config-text';
 import { nodeStatus } from './adapter/status-text';
 import { LiveStatus, offerMetrics, refuseConfig } from './adapter';
 import { evaluateFixed, isProblem, problemText, typedField } from './typed-input';
+import { editorSettings } from './editor-settings';
 
 // Saved flows are user data: any field may be missing or of another type.
 type GatewayDef = NodeDef & Record<string, unknown>;
@@ -93,6 +94,7 @@ export = function (RED: NodeAPI): void {
         g.status.now();
     }
     RED.nodes.registerType<GatewayNode, GatewayDef, unknown, GatewayCredentials>(TYPE, GatewayNodeCtor, {
+        ...editorSettings(TYPE),
         credentials: { tokens: { type: 'password' } },
     });
 };

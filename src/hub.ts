@@ -19,6 +19,7 @@ import { eventTypeProblem, parsePatternList, patternProblem } from './core/share
 import { problemOf } from './core/shared/config-fields';
 import { configText } from './config-text';
 import { evaluateFixed, evaluateMessage, isProblem, problemText, typedField, type TypedField } from './typed-input';
+import { editorSettings } from './editor-settings';
 
 // Saved flows are user data: any field may be missing or of another type.
 type HubDef = NodeDef & Record<string, unknown>;
@@ -589,6 +590,7 @@ export = function (RED: NodeAPI): void {
         startHub(RED, this, def, keptRetained);
     }
     RED.nodes.registerType<HubNode, HubDef, unknown, HubCredentials>('sensorhub-hub', HubConfigNode, {
+        ...editorSettings('sensorhub-hub'),
         credentials: { user: { type: 'text' }, password: { type: 'password' } },
     });
 

@@ -20,6 +20,7 @@ import {
     typedField,
     type TypedField,
 } from './typed-input';
+import { editorSettings } from './editor-settings';
 
 // Saved flows are user data: any field may be missing or of another type.
 type LightDef = NodeDef & Record<string, unknown>;
@@ -283,5 +284,5 @@ export = function (RED: NodeAPI): void {
         if ('reason' in setup) refuseConfig(RED, this, TYPE, setup.reason);
         else startLight(RED, this, def, setup, kept);
     }
-    RED.nodes.registerType(TYPE, LightNode);
+    RED.nodes.registerType(TYPE, LightNode, editorSettings(TYPE));
 };

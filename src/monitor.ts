@@ -15,6 +15,7 @@ import { nodeStatus } from './adapter/status-text';
 import { LiveStatus, refuse, refuseConfig } from './adapter';
 import { ProcessSampler } from './core/shared/process-sample';
 import { configText } from './config-text';
+import { editorSettings } from './editor-settings';
 
 // Saved flows are user data: any field may be missing or of another type.
 type MonitorDef = NodeDef & Record<string, unknown>;
@@ -89,7 +90,7 @@ export = function (RED: NodeAPI): void {
             done();
         });
     }
-    RED.nodes.registerType(TYPE, MonitorNode);
+    RED.nodes.registerType(TYPE, MonitorNode, editorSettings(TYPE));
 };
 
 /** The collector of the hub's, the nodes' and the serial ports' metrics. */

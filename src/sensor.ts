@@ -18,6 +18,7 @@ import type { SerialPortApi, SerialStatus } from './core/serial/user';
 import { configText, errorText } from './config-text';
 import { nodeStatus } from './adapter/status-text';
 import { LiveStatus, offerMetrics, refuse, refuseConfig } from './adapter';
+import { editorSettings } from './editor-settings';
 
 // Saved flows are user data: any field may be missing or of another type.
 type SensorDef = NodeDef & Record<string, unknown>;
@@ -96,7 +97,7 @@ export = function (RED: NodeAPI): void {
         if (s.poller && config.intervalMs > 0 && config.autoStart) s.poller.start();
         s.status.now();
     }
-    RED.nodes.registerType(TYPE, SensorNode);
+    RED.nodes.registerType(TYPE, SensorNode, editorSettings(TYPE));
 };
 
 /** The serial port config node the sensor reads through; undefined when it is not deployed. */

@@ -8,6 +8,7 @@ import { configText } from './config-text';
 import { statusText } from './adapter/status-text';
 import { listSerialPorts, NODE_PORT_FS, type PortListing } from './core/serial/ports';
 import type { ProblemParam } from './core/shared/texts';
+import { editorSettings } from './editor-settings';
 
 // Saved flows are user data: any field may be missing or of another type.
 type SerialPortDef = NodeDef & Record<string, unknown>;
@@ -84,7 +85,7 @@ export = function (RED: NodeAPI): void {
             void stop(p).then(done);
         });
     }
-    RED.nodes.registerType(TYPE, SerialPortConfigNode);
+    RED.nodes.registerType(TYPE, SerialPortConfigNode, editorSettings(TYPE));
 
     // The edit dialog's port picker. Listing ports reveals the machine's hardware: same permission as reading flows.
     RED.httpAdmin.get(

@@ -24,6 +24,7 @@ import {
     type Evaluated,
     type TypedField,
 } from './typed-input';
+import { editorSettings } from './editor-settings';
 
 // Saved flows are user data: any field may be missing or of another type.
 type ThresholdDef = NodeDef & Record<string, unknown>;
@@ -272,5 +273,5 @@ export = function (RED: NodeAPI): void {
         if ('reason' in setup) refuseConfig(RED, this, TYPE, setup.reason);
         else startThreshold(RED, this, def, setup);
     }
-    RED.nodes.registerType(TYPE, ThresholdNode);
+    RED.nodes.registerType(TYPE, ThresholdNode, editorSettings(TYPE));
 };

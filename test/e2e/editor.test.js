@@ -1,5 +1,5 @@
 'use strict';
-/* global RED, document -- functions passed to page.evaluate/waitForFunction run in the browser */
+/* global RED, $, document -- functions passed to page.evaluate/waitForFunction run in the browser */
 // The editor side of the packed module in a real Chromium: palette, deployed nodes, edit dialog.
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -292,6 +292,95 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
         fs.mkdirSync(ARTIFACTS, { recursive: true });
         await page.screenshot({ path: path.join(ARTIFACTS, 'fleet-editor.png') });
         await closeTray();
+    });
+
+    /** Sets `prop` in the open dialog as a user would and says whether Node-RED marks it invalid. */
+    async function markedInvalid(prop, value) {
+        return page.evaluate(
+            ([p, v]) =>
+                new Promise((resolve) => {
+                    const input = $(`#node-input-${p}`);
+                    if (input.data('noderedTypedInput')) input.typedInput('value', v);
+                    else input.val(v);
+                    input.trigger('change');
+                    // Node-RED validates on the input's change event; the typed input's box carries the mark.
+                    const box = input.next('.red-ui-typedInput-container');
+                    resolve(input.hasClass('input-error') || box.hasClass('input-error'));
+                }),
+            [prop, String(value)],
+        );
+    }
+
+    it('checks the light dialog against the limits the runtime exposes: just past one is refused, the limit taken', async function () {
+        await closeTray();
+        const exposed = await page.evaluate(() => RED.settings.sensorhubLightLimits);
+        const core = require(path.join(installedPackageDir(red.userDir), 'nodes', 'core', 'light', 'config.js'));
+        assert.deepEqual(exposed, JSON.parse(JSON.stringify(core.LIGHT_LIMITS)), 'the setting is the core table');
+        const tray = await openEditor('sensorhub-light');
+        await tray.locator('#node-input-brightness').waitFor({ state: 'visible' });
+        try {
+            const { wait, brightness, override } = exposed;
+            assert.equal(await markedInvalid('wait', wait.max + 0.01), true, 'a wait just above the maximum');
+            assert.equal(await markedInvalid('wait', wait.max), false, 'the longest wait');
+            assert.equal(await markedInvalid('wait', wait.min / 2), true, 'a wait below the minimum');
+            assert.equal(await markedInvalid('wait', wait.min), false, 'the shortest wait');
+            assert.equal(await markedInvalid('brightness', brightness.max + 1), true, 'brightness above the maximum');
+            assert.equal(await markedInvalid('brightness', brightness.max), false, 'full brightness');
+            assert.equal(await markedInvalid('override', override.max + 1), true, 'an override past the maximum');
+            // The number inputs' own range is the exposed one, so the browser's arrows stop there too.
+            assert.equal(await tray.locator('#node-input-brightness').getAttribute('max'), String(brightness.max));
+            assert.equal(await tray.locator('#node-input-override').getAttribute('max'), String(override.max));
+            // The reason names the exposed range.
+            const reason = await page.evaluate(() =>
+                RED.nodes.getType('sensorhub-light').defaults.wait.validate.call({ waitType: 'num' }, 0, {}),
+            );
+            assert.equal(reason, `A number of seconds from ${wait.min} to ${wait.max}`);
+        } finally {
+            await closeTray();
+        }
+    });
+
+    it('shows the serial source form in the sensor dialog, its rows following the source and the format', async function () {
+        await closeTray();
+        const tray = await openEditor('sensorhub-sensor');
+        await tray.locator('#node-input-source').waitFor({ state: 'visible' });
+        try {
+            const visible = () =>
+                page.evaluate(() =>
+                    Object.fromEntries(
+                        ['serialPort', 'command', 'format', 'field', 'pattern', 'min'].map((p) => [
+                            p,
+                            $(`#node-input-${p}`).closest('.form-row').is(':visible'),
+                        ]),
+                    ),
+                );
+            for (const p of ['serialPort', 'command', 'format', 'field', 'pattern', 'min', 'max'])
+                assert.equal(await tray.locator(`#node-input-${p}`).count(), 1, `one #node-input-${p}`);
+            await tray.locator('#node-input-kind').selectOption('temperature');
+            await tray.locator('#node-input-source').selectOption('simulated');
+            assert.deepEqual(Object.values(await visible()), [false, false, false, false, false, false]);
+            await tray.locator('#node-input-source').selectOption('serial');
+            await tray.locator('#node-input-format').selectOption('kv');
+            assert.deepEqual(await visible(), {
+                serialPort: true,
+                command: true,
+                format: true,
+                field: true,
+                pattern: false,
+                min: true,
+            });
+            await tray.locator('#node-input-format').selectOption('regex');
+            const shown = await visible();
+            assert.equal(shown.field, false);
+            assert.equal(shown.pattern, true);
+            // Texts come from the sensor's catalog.
+            assert.equal((await tray.locator('label[for="node-input-format"]').innerText()).trim(), 'Format');
+            // A regular expression without a capture group is refused, one with a group taken.
+            assert.equal(await markedInvalid('pattern', 'T=[0-9]+'), true);
+            assert.equal(await markedInvalid('pattern', 'T=([0-9]+)'), false);
+        } finally {
+            await closeTray();
+        }
     });
 
     /**

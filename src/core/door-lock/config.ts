@@ -12,6 +12,20 @@ export const DURATION_MAX_S = 86_400;
 export const ATTEMPTS_MAX = 100;
 export const LOCATION_MAX_LENGTH = 256;
 
+/**
+ * The ranges of the number fields, by property: the parser reads them, and the editor gets them as a setting.
+ * The lockout and the feedback timeout must be above their minimum.
+ */
+export const DOOR_LOCK_LIMITS = {
+    maxAttempts: { min: 1, max: ATTEMPTS_MAX },
+    lockout: { min: 0, max: DURATION_MAX_S },
+    actuation: { min: 0, max: TRANSITION_MAX_S },
+    transitionTimeout: { min: 0, max: TRANSITION_MAX_S },
+    autoRelock: { min: 0, max: DURATION_MAX_S },
+    cooldown: { min: 0, max: DURATION_MAX_S },
+    repeat: { min: 0, max: DURATION_MAX_S },
+} as const;
+
 export interface DoorLockConfig {
     readonly location: string;
     /** The state assumed on the first start, when no state was saved. */
@@ -39,8 +53,7 @@ function seconds(
     raw: Raw,
     key: string,
     what: string,
-    min: number,
-    max: number,
+    { min, max }: { readonly min: number; readonly max: number },
     fallback: number,
     open = false,
 ): number {
@@ -105,18 +118,20 @@ function parse(raw: Raw): DoorLockConfig {
         const bad = patternProblem(p);
         if (bad !== undefined) throw problemOf(bad, 'motionPatterns', `motion event ${bad.message}`);
     }
-    const maxAttempts = wholeField(raw, 'maxAttempts', 'wrong codes before lockout', 1, ATTEMPTS_MAX, 5);
+    const L = DOOR_LOCK_LIMITS;
+    const attempts = L.maxAttempts;
+    const maxAttempts = wholeField(raw, 'maxAttempts', 'wrong codes before lockout', attempts.min, attempts.max, 5);
     return {
         location,
         initialState: initial,
         feedback: flag(raw, 'feedback', false),
-        actuationMs: seconds(raw, 'actuation', 'actuation time', 0, TRANSITION_MAX_S, 0),
-        transitionTimeoutMs: seconds(raw, 'transitionTimeout', 'feedback timeout', 0, TRANSITION_MAX_S, 10, true),
-        autoRelockMs: seconds(raw, 'autoRelock', 'auto-relock', 0, DURATION_MAX_S, 0),
+        actuationMs: seconds(raw, 'actuation', 'actuation time', L.actuation, 0),
+        transitionTimeoutMs: seconds(raw, 'transitionTimeout', 'feedback timeout', L.transitionTimeout, 10, true),
+        autoRelockMs: seconds(raw, 'autoRelock', 'auto-relock', L.autoRelock, 0),
         motionPatterns,
-        cooldownMs: seconds(raw, 'cooldown', 'alert cooldown', 0, DURATION_MAX_S, 60),
-        repeatMs: seconds(raw, 'repeat', 'alert repeat', 0, DURATION_MAX_S, 0),
+        cooldownMs: seconds(raw, 'cooldown', 'alert cooldown', L.cooldown, 60),
+        repeatMs: seconds(raw, 'repeat', 'alert repeat', L.repeat, 0),
         maxAttempts,
-        lockoutMs: seconds(raw, 'lockout', 'lockout', 0, DURATION_MAX_S, 300, true),
+        lockoutMs: seconds(raw, 'lockout', 'lockout', L.lockout, 300, true),
     };
 }

@@ -38,6 +38,18 @@ export const CONCURRENCY_MAX = FLEET_MAX_SENSORS;
 export const ID_MAX_LENGTH = 256;
 export const BREAKER_MAX_S = 86_400;
 
+/**
+ * The ranges of the number fields, by property: the parser reads them, and the editor gets them as a setting.
+ * `sensors` bounds the generated count and the table's rows; the sensor's limits give the timeout and latency.
+ */
+export const FLEET_LIMITS = {
+    sensors: { min: 1, max: FLEET_MAX_SENSORS },
+    concurrency: { min: 0, max: CONCURRENCY_MAX },
+    breakerFailures: { min: 0, max: 1000 },
+    breaker: { min: 0.001, max: BREAKER_MAX_S },
+    mix: { min: 0, max: 1000 },
+} as const;
+
 export type FleetSource = 'table' | 'generated';
 export type FleetOutput = 'stream' | 'batch';
 export type MemberSource = 'simulated' | 'serial';
@@ -110,9 +122,10 @@ export function parseMemberList(
 }
 
 function parse(raw: Raw): FleetConfig {
+    const L = FLEET_LIMITS;
     const intervalS = field(raw, 'interval', 'interval (s)', 0, INTERVAL_MAX_S, 5);
     const timeoutMs = Math.round(field(raw, 'timeout', 'timeout (ms)', TIMEOUT_MIN_MS, TIMEOUT_MAX_MS, 1000));
-    const concurrency = wholeField(raw, 'concurrency', 'concurrency limit', 0, CONCURRENCY_MAX, 0);
+    const concurrency = wholeField(raw, 'concurrency', 'concurrency limit', L.concurrency.min, L.concurrency.max, 0);
     const output = choiceField<FleetOutput>(
         raw,
         'output',
@@ -120,9 +133,16 @@ function parse(raw: Raw): FleetConfig {
         'output must be stream or batch',
         'stream',
     );
-    const failures = wholeField(raw, 'breakerFailures', 'failures before quarantine', 0, 1000, 3);
-    const baseS = field(raw, 'breakerBase', 'first quarantine (s)', 0.001, BREAKER_MAX_S, 10);
-    const maxS = field(raw, 'breakerMax', 'longest quarantine (s)', 0.001, BREAKER_MAX_S, 300);
+    const failures = wholeField(
+        raw,
+        'breakerFailures',
+        'failures before quarantine',
+        L.breakerFailures.min,
+        L.breakerFailures.max,
+        3,
+    );
+    const baseS = field(raw, 'breakerBase', 'first quarantine (s)', L.breaker.min, L.breaker.max, 10);
+    const maxS = field(raw, 'breakerMax', 'longest quarantine (s)', L.breaker.min, L.breaker.max, 300);
     if (maxS < baseS)
         throw new ConfigError(
             'not-below',
@@ -303,7 +323,14 @@ function generatedMembers(raw: Raw): MemberSpec[] {
         );
     const weights = KIND_WEIGHTS.map(([kind, key]) => ({
         kind,
-        weight: field(raw, key, `share of ${kind} sensors`, 0, 1000, kind === 'temperature' ? 1 : 0),
+        weight: field(
+            raw,
+            key,
+            `share of ${kind} sensors`,
+            FLEET_LIMITS.mix.min,
+            FLEET_LIMITS.mix.max,
+            kind === 'temperature' ? 1 : 0,
+        ),
     }));
     const total = weights.reduce((a, w) => a + w.weight, 0);
     if (total <= 0) throw new ConfigError('no-share', {}, 'give at least one kind of sensor a share above 0');

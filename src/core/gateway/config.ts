@@ -20,6 +20,8 @@ export interface GatewayConfig {
 export const DEFAULT_HOST = '127.0.0.1';
 /** Node-RED's own editor is on 1880. */
 export const DEFAULT_PORT = 1881;
+/** Port 0 would let the system pick one that no device knows. */
+export const PORT_RANGE = { min: 1, max: 65_535 } as const;
 export const MAX_DEVICES = 10_000;
 export const SHORT_TOKEN = 16;
 
@@ -85,12 +87,12 @@ function endpoint(raw: Record<string, unknown>): { host: string; port: number; t
             'host must be an IP address (such as 127.0.0.1 or 0.0.0.0) or a host name',
         );
     const port = blank(raw.port) ? DEFAULT_PORT : num(raw.port);
-    // Port 0 would let the system pick one that no device knows.
-    if (port === undefined || !Number.isInteger(port) || port < 1 || port > 65535)
+    const { min, max } = PORT_RANGE;
+    if (port === undefined || !Number.isInteger(port) || port < min || port > max)
         throw new ConfigError(
             'whole',
-            { field: 'port', min: 1, max: 65535 },
-            'port must be a whole number from 1 to 65535',
+            { field: 'port', min, max },
+            `port must be a whole number from ${min} to ${max}`,
         );
     const useTls = raw.usetls === true || raw.usetls === 'true';
     const tls = useTls && typeof raw.tls === 'string' ? raw.tls.trim() : '';

@@ -25,6 +25,11 @@ export interface HubConfig {
 
 export const QUEUE_LIMIT_MAX = 1_000_000;
 export const BUFFER_LIMIT_MAX = 1_000_000;
+/** The ranges of the number fields, by property, for the editor (the subscribe node's queue limit too). */
+export const HUB_LIMITS = {
+    queueLimit: { min: 1, max: QUEUE_LIMIT_MAX },
+    bufferLimit: { min: 1, max: BUFFER_LIMIT_MAX },
+} as const;
 /**
  * Big enough that a burst published in one event-loop turn (a split array, a batch from an API) reaches a flow
  * that keeps up whole: 10,000 handed on and 10,000 more queued. A subscriber that is really behind holds up to

@@ -7,6 +7,15 @@ export const WAIT_MAX_S = 86_400;
 export const OVERRIDE_MAX_S = 604_800;
 export const LUX_MAX = 1_000_000;
 
+/** The ranges of the number fields, by property: the parser reads them, and the editor gets them as a setting. */
+export const LIGHT_LIMITS = {
+    wait: { min: WAIT_MIN_S, max: WAIT_MAX_S },
+    minOn: { min: 0, max: WAIT_MAX_S },
+    override: { min: 0, max: OVERRIDE_MAX_S },
+    brightness: { min: 1, max: BRIGHTNESS_MAX },
+    darkBelow: { min: 0, max: LUX_MAX },
+} as const;
+
 export const DEFAULT_MOTION_PATTERNS = 'motion_detected';
 export const DEFAULT_LUX_PATTERNS = 'illuminance_update';
 export const DEFAULT_TOPIC = 'light_command';
@@ -51,10 +60,11 @@ export function parseLightConfig(raw: Raw): { config: LightConfig } | { error: s
 
 function parse(raw: Raw): LightConfig {
     const motion = patterns(raw, 'motionPatterns', 'motion patterns', DEFAULT_MOTION_PATTERNS);
-    const waitMs = field(raw, 'wait', 'no-motion wait (s)', WAIT_MIN_S, WAIT_MAX_S, 120) * 1000;
-    const minOnMs = field(raw, 'minOn', 'minimum on-time (s)', 0, WAIT_MAX_S, 0) * 1000;
-    const overrideMs = field(raw, 'override', 'override timeout (s)', 0, OVERRIDE_MAX_S, 0) * 1000;
-    const brightness = field(raw, 'brightness', 'brightness', 1, BRIGHTNESS_MAX, BRIGHTNESS_MAX);
+    const L = LIGHT_LIMITS;
+    const waitMs = field(raw, 'wait', 'no-motion wait (s)', L.wait.min, L.wait.max, 120) * 1000;
+    const minOnMs = field(raw, 'minOn', 'minimum on-time (s)', L.minOn.min, L.minOn.max, 0) * 1000;
+    const overrideMs = field(raw, 'override', 'override timeout (s)', L.override.min, L.override.max, 0) * 1000;
+    const brightness = field(raw, 'brightness', 'brightness', L.brightness.min, L.brightness.max, BRIGHTNESS_MAX);
     const topic = typeof raw.topic === 'string' && raw.topic.trim() !== '' ? raw.topic.trim() : DEFAULT_TOPIC;
     const badTopic = eventTypeProblem(topic);
     if (badTopic !== undefined) throw problemOf(badTopic, 'topic', `command topic: ${badTopic.message}`);
@@ -63,7 +73,7 @@ function parse(raw: Raw): LightConfig {
     let darkBelow: number | undefined;
     if (flag(raw.darkGate)) {
         lux = patterns(raw, 'luxPatterns', 'light level patterns', DEFAULT_LUX_PATTERNS);
-        darkBelow = field(raw, 'darkBelow', 'dark below (lux)', 0, LUX_MAX, 50);
+        darkBelow = field(raw, 'darkBelow', 'dark below (lux)', L.darkBelow.min, L.darkBelow.max, 50);
         const overlap = lux.find((p) => motion.includes(p));
         if (overlap !== undefined)
             throw new ConfigError(

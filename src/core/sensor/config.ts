@@ -35,6 +35,19 @@ export const TIMEOUT_MIN_MS = 1;
 export const TIMEOUT_MAX_MS = 600_000;
 export const LATENCY_MAX_MS = 600_000;
 export const SCHEDULE_MAX_S = 86_400;
+export const COMMAND_MAX_LENGTH = 256;
+
+/**
+ * The ranges of the number fields, by property, and the longest request command: the parser reads them, and the
+ * editor gets them as a setting. The fleet shares the interval, timeout, latency and command ones.
+ */
+export const SENSOR_LIMITS = {
+    interval: { min: 0, max: INTERVAL_MAX_S },
+    timeout: { min: TIMEOUT_MIN_MS, max: TIMEOUT_MAX_MS },
+    latency: { min: 0, max: LATENCY_MAX_MS },
+    offline: { min: 0, max: SCHEDULE_MAX_S },
+    command: { min: 0, max: COMMAND_MAX_LENGTH },
+} as const;
 
 export interface SensorConfig {
     readonly sensor: SensorInfo;
@@ -57,8 +70,6 @@ export interface SerialSourceConfig {
     readonly command: string;
     readonly spec: ParseSpec;
 }
-
-export const COMMAND_MAX_LENGTH = 256;
 
 /** The command to write for one read: the template with `{{id}}` replaced by the sensor id. */
 export function expandCommand(template: string, sensorId: string): string {
@@ -89,6 +100,7 @@ export function parseSensorConfig(
 }
 
 function parse(raw: Raw, fallbackId: string): SensorConfig {
+    const L = SENSOR_LIMITS;
     const kind = choiceField(raw, 'kind', SENSOR_KINDS, `kind must be ${SENSOR_KINDS_TEXT}`, 'temperature');
     const source = choiceField(raw, 'source', SENSOR_SOURCES, 'source must be simulated, msg or serial', 'simulated');
     const id = text(raw.sensorId) || fallbackId;
@@ -102,14 +114,14 @@ function parse(raw: Raw, fallbackId: string): SensorConfig {
     const bad = eventTypeProblem(eventType);
     if (bad !== undefined) throw problemOf(bad, 'eventType', bad.message);
 
-    const intervalS = source === 'msg' ? 0 : field(raw, 'interval', 'interval (s)', 0, INTERVAL_MAX_S, 5);
-    const timeoutMs = Math.round(field(raw, 'timeout', 'timeout (ms)', TIMEOUT_MIN_MS, TIMEOUT_MAX_MS, 2000));
+    const intervalS = source === 'msg' ? 0 : field(raw, 'interval', 'interval (s)', L.interval.min, L.interval.max, 5);
+    const timeoutMs = Math.round(field(raw, 'timeout', 'timeout (ms)', L.timeout.min, L.timeout.max, 2000));
     const autoStart = raw.autoStart !== false && raw.autoStart !== 'false';
 
     const seed = seedField(raw);
-    const { latencyMinMs, latencyMaxMs } = latencyFields(raw, LATENCY_MAX_MS);
-    const offlineEvery = field(raw, 'offlineEvery', 'offline every (s)', 0, SCHEDULE_MAX_S, 0);
-    const offlineFor = field(raw, 'offlineFor', 'offline for (s)', 0, SCHEDULE_MAX_S, 0);
+    const { latencyMinMs, latencyMaxMs } = latencyFields(raw, L.latency.max);
+    const offlineEvery = field(raw, 'offlineEvery', 'offline every (s)', L.offline.min, L.offline.max, 0);
+    const offlineFor = field(raw, 'offlineFor', 'offline for (s)', L.offline.min, L.offline.max, 0);
     if (offlineEvery > 0 && offlineFor >= offlineEvery)
         throw new ConfigError(
             'shorter',

@@ -25,6 +25,17 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 1000;
 export const REQUEST_TIMEOUT_MAX_MS = 600_000;
 export const INTER_BYTE_TIMEOUT_MAX_MS = 60_000;
 
+/**
+ * The ranges of the whole-number fields, by property, for the editor. A frame's length is at most the port's
+ * maximum line length, which is `fallback` when left blank.
+ */
+export const SERIAL_LIMITS = {
+    maxLineLength: { fallback: DEFAULT_MAX_LINE_LENGTH, min: 1, max: MAX_LINE_LENGTH_MAX },
+    length: { min: 1, max: MAX_LINE_LENGTH_MAX },
+    interByteTimeoutMs: { min: 1, max: INTER_BYTE_TIMEOUT_MAX_MS },
+    requestTimeoutMs: { min: 1, max: REQUEST_TIMEOUT_MAX_MS },
+} as const;
+
 /** A whole number in [min, max] from a number or numeric string, else undefined. */
 function whole(v: unknown, min: number, max: number): number | undefined {
     const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
