@@ -421,7 +421,7 @@
             return inRange(lo, r.min, r.max) && inRange(hi, r.min, r.max) && hi >= lo ? true : msg('latency', r);
         });
     }
-    /** A simulation's seed: blank (a new one each start) or a whole number of 32 bits. */
+    /** A simulation's random seed: blank (a new one each start) or a whole number of 32 bits. */
     function seedValidator(msg) {
         return number({ min: 0, max: 4294967295 }, msg, 'seed', { blank: true, whole: true });
     }
