@@ -8,14 +8,14 @@ import {
     parseDeviceNodeConfig,
     type DeviceEventMessage,
     type DeviceListener,
+    type DeviceNodeConfig,
     type DeviceReadingMessage,
     type LightCommand,
     type LockAction,
     type OutgoingMessage,
     type ProblemReport,
 } from './core/devices';
-import { metricsRegistry } from './core/shared/metrics-registry';
-import { Throttle } from './core/shared/throttle';
+import { LiveStatus, offerMetrics, refuse, refuseConfig } from './adapter';
 import { configText } from './config-text';
 
 // Saved flows are user data: any field may be missing or of another type.
@@ -39,170 +39,195 @@ type CommandMsg = NodeMessageInFlow & { deviceId?: unknown; actuate?: unknown };
 /** The running device nodes by id, for the editor's list of found devices. */
 const running = new Map<string, DeviceSource>();
 
+const TYPE = 'sensorhub-device';
+type Texts = (key: string, subs?: Record<string, string | number>) => string;
+
+/** The hub and the node's outputs, as the source's listener: readings and device events out, problems logged. */
+function listenerOf(
+    RED: NodeAPI,
+    node: Node,
+    t: Texts,
+    publish: (type: string, msg: NodeMessage) => void,
+    status: LiveStatus,
+): DeviceListener {
+    return {
+        reading: (msg) => {
+            // The hub gets its own copy: the message sent on may be changed by the next node.
+            publish(msg.topic, { ...msg, sensor: { ...msg.sensor }, reading: { ...msg.reading } });
+            node.send([msg, null]);
+            status.bump();
+        },
+        failure: (msg: DeviceReadingMessage, why) => {
+            const reason = configText(RED, TYPE, why);
+            node.error(t('errors.read', { id: msg.sensor.id, status: msg.reading.status, reason }), msg);
+            status.bump();
+        },
+        event: (msg: DeviceEventMessage) => {
+            if (msg.topic === 'device_online' || msg.topic === 'device_offline')
+                publish(msg.topic, { ...msg, payload: { ...msg.payload } });
+            node.send([null, msg]);
+            status.bump();
+        },
+        problem: (r: ProblemReport) => {
+            const reason = configText(RED, TYPE, r.problem);
+            node.warn(
+                r.count === 1
+                    ? t('log.problem', { reason })
+                    : t('log.problem-more', { count: r.count, total: r.total, reason }),
+            );
+            status.bump();
+        },
+    };
+}
+
+/** The broker subscriptions of one node, following the profile's (Home Assistant's grow and shrink). */
+class Subscriptions {
+    /** Filter → its unsubscribe. */
+    private readonly subscribed = new Map<string, () => void>();
+
+    constructor(
+        private readonly bridge: NonNullable<HubNode['bridge']>,
+        private readonly source: DeviceSource,
+        private readonly follow: boolean,
+    ) {}
+
+    private readonly onMessage: RawHandler = (topic: string, payload: Buffer, _packet: IPublishPacket) => {
+        this.source.handle(topic, payload);
+        if (this.follow && topic.endsWith('/config')) this.update();
+    };
+
+    update(): void {
+        const wanted = new Set(this.source.subscriptions());
+        for (const [filter, off] of this.subscribed)
+            if (!wanted.has(filter)) {
+                off();
+                this.subscribed.delete(filter);
+            }
+        for (const filter of wanted)
+            if (!this.subscribed.has(filter))
+                this.subscribed.set(filter, this.bridge.subscribeRaw(filter, this.onMessage));
+    }
+
+    close(): void {
+        for (const off of this.subscribed.values()) off();
+        this.subscribed.clear();
+    }
+}
+
+/** Drives a device from a light's or a door lock's message: undefined when done, else why not. */
+function drive(
+    t: Texts,
+    source: DeviceSource,
+    bridge: NonNullable<HubNode['bridge']>,
+    profile: string,
+    target: string,
+    msg: CommandMsg,
+): string | undefined {
+    const device = typeof msg.deviceId === 'string' && msg.deviceId !== '' ? msg.deviceId : target;
+    if (device === '') return t('errors.no-target');
+    // The door lock says its state on the same output as its actuations: only `actuate` moves hardware.
+    if (msg.topic === 'lock_state' && msg.actuate === undefined) return undefined;
+    const command = commandOf(msg);
+    if (command === undefined) return t('errors.not-command');
+    const out: OutgoingMessage[] =
+        'action' in command ? source.lock(device, command.action) : source.light(device, command.light);
+    if (out.length === 0) return t('errors.cannot-drive', { device, profile });
+    if (!out.every((m) => bridge.publishRaw(m.topic, m.payload))) return t('errors.not-sent', { device });
+    return undefined;
+}
+
+/** The hub with a broker that the node reads through, or why there is none (the node then refuses). */
+function brokerHub(RED: NodeAPI, t: Texts, def: DeviceDef): { hubNode: HubNode } | { status: string; reason: string } {
+    const hubNode = typeof def.hub === 'string' ? (RED.nodes.getNode(def.hub) as HubNode | null) : null;
+    if (!hubNode) return { status: t('status.no-hub'), reason: RED._('common.errors.no-hub') };
+    if (hubNode.bridge === undefined)
+        return {
+            status: t('status.no-broker'),
+            reason: t(hubNode.configError === undefined ? 'errors.no-broker' : 'errors.hub-error'),
+        };
+    return { hubNode };
+}
+
+/** The status a hub imposes on its device nodes (connection), or undefined when it has none. */
+function statusOf(RED: NodeAPI, t: Texts, hubNode: HubNode): NodeStatus | undefined {
+    switch (hubNode.connection) {
+        case 'connecting':
+            return { fill: 'yellow', shape: 'ring', text: RED._('common.status.connecting') };
+        case 'disconnected':
+            return { fill: 'red', shape: 'ring', text: t('status.disconnected') };
+        default:
+            return undefined;
+    }
+}
+
 export = function (RED: NodeAPI): void {
-    const t = (key: string, subs?: Record<string, string | number>): string => RED._(`sensorhub-device.${key}`, subs);
+    const t: Texts = (key, subs) => RED._(`${TYPE}.${key}`, subs);
 
     function DeviceNode(this: Node, def: DeviceDef): void {
         RED.nodes.createNode(this, def);
-        const refuse = (reason: string, status = 'status.bad-config'): void => {
-            this.status({ fill: 'red', shape: 'ring', text: t(status) });
-            this.error(t('errors.config', { reason }));
-            this.on('input', (_msg: NodeMessageInFlow, _send, done) => {
-                done(new Error(t('errors.config', { reason })));
-            });
-        };
         const parsed = parseDeviceNodeConfig(def);
         if ('error' in parsed) {
-            refuse(configText(RED, 'sensorhub-device', parsed.problem));
+            refuseConfig(RED, this, TYPE, configText(RED, TYPE, parsed.problem));
             return;
         }
-        const config = parsed.config;
-        const hubNode = typeof def.hub === 'string' ? (RED.nodes.getNode(def.hub) as HubNode | null) : null;
-        if (!hubNode) {
-            refuse(RED._('common.errors.no-hub'), 'status.no-hub');
+        const found = brokerHub(RED, t, def);
+        if (!('hubNode' in found)) {
+            const text = t('errors.config', { reason: found.reason });
+            refuse(this, { status: found.status, log: text, fail: text });
             return;
         }
-        const bridge = hubNode.bridge;
-        if (bridge === undefined) {
-            refuse(t(hubNode.configError === undefined ? 'errors.no-broker' : 'errors.hub-error'), 'status.no-broker');
-            return;
-        }
-        const target = typeof def.target === 'string' ? def.target.trim() : '';
+        start(this, def, parsed.config, found.hubNode);
+    }
 
+    /** Wires a node whose configuration and hub are good. */
+    function start(node: Node, def: DeviceDef, config: DeviceNodeConfig, hubNode: HubNode): void {
+        const bridge = hubNode.bridge as NonNullable<HubNode['bridge']>;
+        const target = typeof def.target === 'string' ? def.target.trim() : '';
         const publish = (type: string, msg: NodeMessage): void => {
             if (!config.publish) return;
             try {
-                hubNode.hub.publish(type, msg, this.id, false, true);
+                hubNode.hub.publish(type, msg, node.id, false, true);
             } catch (err) {
                 // Only a closing hub refuses a valid type: the node is being stopped too.
-                this.debug((err as Error).message);
+                node.debug((err as Error).message);
             }
         };
-        const listener: DeviceListener = {
-            reading: (msg) => {
-                // The hub gets its own copy: the message sent on may be changed by the next node.
-                publish(msg.topic, { ...msg, sensor: { ...msg.sensor }, reading: { ...msg.reading } });
-                this.send([msg, null]);
-                throttle.bump();
-            },
-            failure: (msg: DeviceReadingMessage, why) => {
-                const reason = configText(RED, 'sensorhub-device', why);
-                this.error(t('errors.read', { id: msg.sensor.id, status: msg.reading.status, reason }), msg);
-                throttle.bump();
-            },
-            event: (msg: DeviceEventMessage) => {
-                if (msg.topic === 'device_online' || msg.topic === 'device_offline')
-                    publish(msg.topic, { ...msg, payload: { ...msg.payload } });
-                this.send([null, msg]);
-                throttle.bump();
-            },
-            problem: (r: ProblemReport) => {
-                const reason = configText(RED, 'sensorhub-device', r.problem);
-                this.warn(
-                    r.count === 1
-                        ? t('log.problem', { reason })
-                        : t('log.problem-more', { count: r.count, total: r.total, reason }),
-                );
-                throttle.bump();
-            },
-        };
-        const source = new DeviceSource(config, listener);
-        running.set(this.id, source);
-
         let warnedOverLimit = false;
-        const redraw = (): void => {
-            this.status(statusOf(hubNode) ?? countsStatus());
-            if (warnedOverLimit || source.stats().overLimit === 0) return;
-            warnedOverLimit = true;
-            this.warn(t('log.over-limit', { max: MAX_REMEMBERED_SENSORS }));
+        const status: LiveStatus = new LiveStatus(node, (): NodeStatus => {
+            if (!warnedOverLimit && source.stats().overLimit > 0) {
+                warnedOverLimit = true;
+                node.warn(t('log.over-limit', { max: MAX_REMEMBERED_SENSORS }));
+            }
+            return statusOf(RED, t, hubNode) ?? countsStatus(t, source);
+        });
+        const source: DeviceSource = new DeviceSource(config, listenerOf(RED, node, t, publish, status));
+        running.set(node.id, source);
+        const subscriptions = new Subscriptions(bridge, source, config.profile === 'homeassistant');
+        subscriptions.update();
+        const user = {
+            redraw: () => {
+                status.bump();
+            },
         };
-        const countsStatus = (): NodeStatus => {
-            const s = source.stats();
-            const counts = { devices: s.devices, sensors: s.sensors, problems: s.problems };
-            if (s.problems > 0) return { fill: 'yellow', shape: 'dot', text: t('status.found-problems', counts) };
-            return { fill: 'green', shape: s.devices > 0 ? 'dot' : 'ring', text: t('status.found', counts) };
-        };
-        const throttle = new Throttle(redraw);
-        const user = { redraw };
-
-        /** Filter → its unsubscribe, so the subscriptions follow the profile's (Home Assistant's grow). */
-        const subscribed = new Map<string, () => void>();
-        const onMessage: RawHandler = (topic: string, payload: Buffer, _packet: IPublishPacket) => {
-            source.handle(topic, payload);
-            if (config.profile === 'homeassistant' && topic.endsWith('/config')) resubscribe();
-        };
-        const resubscribe = (): void => {
-            const wanted = new Set(source.subscriptions());
-            for (const [filter, off] of subscribed)
-                if (!wanted.has(filter)) {
-                    off();
-                    subscribed.delete(filter);
-                }
-            for (const filter of wanted)
-                if (!subscribed.has(filter)) subscribed.set(filter, bridge.subscribeRaw(filter, onMessage));
-        };
-        resubscribe();
         hubNode.register(user);
 
-        const send = (out: OutgoingMessage[]): boolean => out.every((m) => bridge.publishRaw(m.topic, m.payload));
-        this.on('input', (msg: CommandMsg, _send, done) => {
-            const device = typeof msg.deviceId === 'string' && msg.deviceId !== '' ? msg.deviceId : target;
-            if (device === '') {
-                done(new Error(t('errors.no-target')));
-                return;
-            }
-            // The door lock says its state on the same output as its actuations: only `actuate` moves hardware.
-            if (msg.topic === 'lock_state' && msg.actuate === undefined) {
-                done();
-                return;
-            }
-            const command = commandOf(msg);
-            if (command === undefined) {
-                done(new Error(t('errors.not-command')));
-                return;
-            }
-            const out = 'action' in command ? source.lock(device, command.action) : source.light(device, command.light);
-            if (out.length === 0) {
-                done(new Error(t('errors.cannot-drive', { device, profile: config.profile })));
-                return;
-            }
-            if (!send(out)) {
-                done(new Error(t('errors.not-sent', { device })));
-                return;
-            }
-            done();
+        node.on('input', (msg: CommandMsg, _send, done) => {
+            const problem = drive(t, source, bridge, config.profile, target, msg);
+            if (problem === undefined) done();
+            else done(new Error(problem));
         });
-
-        const withdrawMetrics = metricsRegistry.register(
-            { id: this.id, type: 'sensorhub-device', name: typeof def.name === 'string' ? def.name : '' },
-            () => source.stats(),
-        );
-
-        this.on('close', (_removed: boolean, done: () => void) => {
-            withdrawMetrics();
-            for (const off of subscribed.values()) off();
-            subscribed.clear();
-            if (running.get(this.id) === source) running.delete(this.id);
+        offerMetrics(node, TYPE, def.name, () => source.stats());
+        node.on('close', (_removed: boolean, done: () => void) => {
+            subscriptions.close();
+            if (running.get(node.id) === source) running.delete(node.id);
             source.close();
-            throttle.stop();
+            status.stop();
             hubNode.deregister(user);
             done();
         });
-        redraw();
+        status.now();
     }
-    RED.nodes.registerType('sensorhub-device', DeviceNode);
-
-    /** The status a hub imposes on its device nodes (connection), or undefined when it has none. */
-    function statusOf(hubNode: HubNode): NodeStatus | undefined {
-        switch (hubNode.connection) {
-            case 'connecting':
-                return { fill: 'yellow', shape: 'ring', text: RED._('common.status.connecting') };
-            case 'disconnected':
-                return { fill: 'red', shape: 'ring', text: t('status.disconnected') };
-            default:
-                return undefined;
-        }
-    }
+    RED.nodes.registerType(TYPE, DeviceNode);
 
     RED.httpAdmin.get('/sensorhub/devices/:id', RED.auth.needsPermission('sensorhub-device.read'), (req, res) => {
         const source = running.get(String(req.params.id));
@@ -214,6 +239,14 @@ export = function (RED: NodeAPI): void {
         res.json({ running: true, devices: source.listing(), discovered: source.discovered() });
     });
 };
+
+/** Devices, sensors and problems found so far. */
+function countsStatus(t: Texts, source: DeviceSource): NodeStatus {
+    const s = source.stats();
+    const counts = { devices: s.devices, sensors: s.sensors, problems: s.problems };
+    if (s.problems > 0) return { fill: 'yellow', shape: 'dot', text: t('status.found-problems', counts) };
+    return { fill: 'green', shape: s.devices > 0 ? 'dot' : 'ring', text: t('status.found', counts) };
+}
 
 /**
  * A light command (the light node's `payload` {state, brightness}) or a lock's
