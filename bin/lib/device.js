@@ -14,7 +14,24 @@ const tls = require('node:tls');
 
 const WAIT_MS = 10000;
 
+/**
+ * @typedef {object} DeviceOptions
+ * @property {string} [host]
+ * @property {number} [port]
+ * @property {string} [id]
+ * @property {string} [token]
+ * @property {boolean} [useTls]
+ * @property {string | Buffer | Array<string | Buffer>} [ca] trusted certificates for TLS; the system's by default
+ * @property {boolean} [rejectUnauthorized]
+ * @property {string} [sensor]
+ * @property {string} [kind]
+ * @property {boolean} [autoAck]
+ * @property {boolean} [keep]
+ * @property {string} [localAddress]
+ */
+
 class Device {
+    /** @param {DeviceOptions} [options] */
     constructor({
         host = '127.0.0.1',
         port = 1881,
@@ -29,22 +46,45 @@ class Device {
         keep = true,
         localAddress,
     } = {}) {
-        Object.assign(this, { host, port, id, token, useTls, ca, rejectUnauthorized, sensor, kind, autoAck, keep });
+        this.host = host;
+        this.port = port;
+        this.id = id;
+        this.token = token;
+        this.useTls = useTls;
+        this.ca = ca;
+        this.rejectUnauthorized = rejectUnauthorized;
+        this.sensor = sensor;
+        this.kind = kind;
+        /** Answers every command with an ack. */
+        this.autoAck = autoAck;
+        /** Keeps what the gateway sent in `received` (off for long load runs). */
+        this.keep = keep;
         /** The source address to connect from (127.0.0.x in tests stand for other hosts), or the system's choice. */
         this.localAddress = localAddress;
-        /** Every message the gateway sent, parsed (a line that is not JSON is kept as `{unparsed: line}`). */
+        /**
+         * Every message the gateway sent, parsed (a line that is not JSON is kept as `{unparsed: line}`).
+         * @type {any[]}
+         */
         this.received = [];
+        /** @type {Set<{ match: (msg: any) => boolean, resolve: (msg: any) => void, reject: () => void }>} */
         this.waiters = new Set();
+        /** @type {net.Socket | tls.TLSSocket | undefined} */
         this.socket = undefined;
         this.buffer = '';
         this.isClosed = true;
+        /** @type {Promise<void>} */
         this.closed = Promise.resolve();
         this.seq = 0;
+        /** @type {NodeJS.Timeout | undefined} */
         this.timer = undefined;
+        /** @type {((msg: any) => void) | undefined} */
         this.onMessage = undefined;
     }
 
-    /** Opens the connection; resolves once connected (for TLS: after the handshake). */
+    /**
+     * Opens the connection; resolves once connected (for TLS: after the handshake).
+     * @returns {Promise<void>}
+     */
     connect() {
         return new Promise((resolve, reject) => {
             const opts = { host: this.host, port: this.port, localAddress: this.localAddress };
@@ -177,7 +217,12 @@ class Device {
         this.send({ type: 'reading', sensor: this.sensor, kind: this.kind, value, ts: Date.now(), ...extra });
     }
 
-    /** Sends `rate` readings per second until `count` are sent (0: until stopped). */
+    /**
+     * Sends `rate` readings per second until `count` are sent (0: until stopped).
+     * @param {number} rate
+     * @param {number} [count]
+     * @param {(sent: number) => void} [onSent] told how many were sent so far, after each one
+     */
     stream(rate, count = 0, onSent = () => undefined) {
         this.stop();
         let sent = 0;

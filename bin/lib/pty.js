@@ -7,7 +7,12 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-/** Resolves when `check()` is true, polling every 10 ms; rejects naming `what` after `ms`. */
+/**
+ * Resolves when `check()` is true, polling every 10 ms; rejects naming `what` after `ms`.
+ * @param {() => boolean} check
+ * @param {string} what
+ * @param {number} [ms]
+ */
 async function until(check, what, ms = 10000) {
     const deadline = Date.now() + ms;
     while (!check()) {
@@ -20,15 +25,20 @@ class PtyPair {
     /**
      * `socat` is the executable's path; the links are `dev` and `sim` in `dir`, a new temp dir by default, or the
      * paths in `links` ({devPath, simPath}) given.
+     * @param {string} [socat]
+     * @param {string} [dir]
+     * @param {{ devPath: string, simPath: string }} [links]
      */
     constructor(socat = 'socat', dir = undefined, links = undefined) {
         this.socat = socat;
         this.ownsDir = dir === undefined && links === undefined;
-        this.dir = links ? undefined : (dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sensorhub-pty-')));
+        const home = links ? undefined : (dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sensorhub-pty-')));
+        this.dir = home;
         /** The side the node under test opens. */
-        this.devPath = links ? links.devPath : path.join(this.dir, 'dev');
+        this.devPath = links ? links.devPath : path.join(/** @type {string} */ (home), 'dev');
         /** The side the device simulator opens. */
-        this.simPath = links ? links.simPath : path.join(this.dir, 'sim');
+        this.simPath = links ? links.simPath : path.join(/** @type {string} */ (home), 'sim');
+        /** @type {import('node:child_process').ChildProcessByStdio<null, null, import('node:stream').Readable> | undefined} */
         this.proc = undefined;
         this.log = '';
     }
@@ -83,7 +93,7 @@ class PtyPair {
     /** Stops socat and removes the temp dir it made. */
     async dispose() {
         await this.stop();
-        if (this.ownsDir) fs.rmSync(this.dir, { recursive: true, force: true });
+        if (this.ownsDir && this.dir !== undefined) fs.rmSync(this.dir, { recursive: true, force: true });
     }
 }
 

@@ -55,7 +55,9 @@ class SerialDevice {
 
     async open() {
         const port = new SerialPort({ path: this.path, baudRate: this.baudRate, autoOpen: false });
-        await new Promise((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+        await /** @type {Promise<void>} */ (
+            new Promise((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())))
+        );
         this.port = port;
         // The far end going away (socat stopped) is expected in tests: stop quietly.
         port.on('error', () => undefined);
@@ -128,14 +130,17 @@ class SerialDevice {
 
     /** Waits until everything written has gone out. */
     drain() {
-        return new Promise((resolve) => (this.port && this.port.isOpen ? this.port.drain(() => resolve()) : resolve()));
+        return /** @type {Promise<void>} */ (
+            new Promise((resolve) => (this.port && this.port.isOpen ? this.port.drain(() => resolve()) : resolve()))
+        );
     }
 
     async close() {
         this.stopTimer();
         const port = this.port;
         this.port = undefined;
-        if (port && port.isOpen) await new Promise((resolve) => port.close(() => resolve()));
+        if (port && port.isOpen)
+            await /** @type {Promise<void>} */ (new Promise((resolve) => port.close(() => resolve())));
     }
 }
 

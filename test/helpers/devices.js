@@ -17,4 +17,30 @@ function readingsOf(events) {
     );
 }
 
-module.exports = { feed, only, readingsOf };
+/**
+ * @typedef {import('../../src/core/devices/source').DeviceReadingMessage} DeviceReadingMessage
+ * @typedef {{
+ *     readings: DeviceReadingMessage[],
+ *     failures: { m: DeviceReadingMessage, why: import('../../src/core/shared/texts').Problem }[],
+ *     events: import('../../src/core/devices/source').DeviceEventMessage[],
+ *     problems: import('../../src/core/devices/problem-log').ProblemReport[],
+ * }} Heard
+ */
+
+/**
+ * A device source's listener that records everything it is told, by kind, in `heard`.
+ * @returns {{ heard: Heard, listener: import('../../src/core/devices/source').DeviceListener }}
+ */
+function recorder() {
+    /** @type {Heard} */
+    const heard = { readings: [], failures: [], events: [], problems: [] };
+    const listener = {
+        reading: (m) => heard.readings.push(m),
+        failure: (m, why) => heard.failures.push({ m, why }),
+        event: (m) => heard.events.push(m),
+        problem: (r) => heard.problems.push(r),
+    };
+    return { heard, listener };
+}
+
+module.exports = { feed, only, readingsOf, recorder };

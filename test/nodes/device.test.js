@@ -77,10 +77,12 @@ function connect(url) {
 }
 
 function publish(client, topic, payload, opts = {}) {
-    return new Promise((resolve, reject) =>
-        client.publish(topic, typeof payload === 'string' ? payload : JSON.stringify(payload), opts, (err) =>
-            err ? reject(err) : resolve(),
-        ),
+    return /** @type {Promise<void>} */ (
+        new Promise((resolve, reject) =>
+            client.publish(topic, typeof payload === 'string' ? payload : JSON.stringify(payload), opts, (err) =>
+                err ? reject(err) : resolve(),
+            ),
+        )
     );
 }
 

@@ -34,12 +34,15 @@ function run(name, args, env = process.env) {
 /** Opens a serial line and collects its lines. */
 async function listen(file, lines) {
     const port = new SerialPort({ path: file, baudRate: 9600, autoOpen: false });
-    await new Promise((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+    await /** @type {Promise<void>} */ (
+        new Promise((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())))
+    );
     port.on('error', () => undefined);
     port.pipe(new ReadlineParser({ delimiter: '\n' })).on('data', (l) => lines.push(l.replace(/\r$/, '')));
     return port;
 }
-const closePort = (port) => new Promise((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve()));
+const closePort = (port) =>
+    /** @type {Promise<void>} */ (new Promise((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())));
 
 describe('the simulator commands', function () {
     this.timeout(30000);

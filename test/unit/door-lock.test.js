@@ -195,7 +195,7 @@ describe('core/door-lock input', function () {
     });
 
     it('refuses a code of the wrong type without quoting it', function () {
-        const got = (msg) => read(msg).text.params.got.message;
+        const got = (msg) => fieldsOf(read(msg).text.params.got).message;
         assert.equal(read({ command: 'unlock', code: 2468 }).problem, 'code-type');
         assert.equal(got({ command: 'unlock', code: 2468 }), 'a number');
         assert.doesNotMatch(read({ command: 'unlock', code: 2468 }).text.message, /2468/);

@@ -155,7 +155,10 @@ describe('parseMemberList', function () {
     });
 
     it('refuses anything but a list, and refuses the whole list for one bad entry', function () {
-        assert.equal(fieldsOf(parseMemberList('a,b', false)).error, 'the sensor list must be an array, got the string "a,b"');
+        assert.equal(
+            fieldsOf(parseMemberList('a,b', false)).error,
+            'the sensor list must be an array, got the string "a,b"',
+        );
         assert.equal(
             fieldsOf(parseMemberList({ id: 'a' }, false)).error,
             'the sensor list must be an array, got an object',

@@ -4,9 +4,20 @@ const { fleetMember, memberSeed } = require('../../src/core/fleet/members');
 const { cycleMessages, resultMessage, sentAlone } = require('../../src/core/fleet/output');
 const { fleetStatus } = require('../../src/core/fleet/status');
 const { ReadError } = require('../../src/core/shared/reading');
+const { stub } = require('../helpers/types');
 
+/** @typedef {import('../../src/core/shared/reading').SensorInfo} SensorInfo */
+/** @typedef {import('../../src/core/fleet/fleet').FleetResult<import('../../src/core/shared/reading').ReadingValue>} Result */
+
+/** @type {SensorInfo} */
 const TEMP = { id: 's1', kind: 'temperature', location: 'hall', unit: '°C' };
+/** @type {SensorInfo} */
 const MOTION = { id: 'm1', kind: 'motion', location: '', unit: '' };
+/**
+ * @param {SensorInfo} sensor
+ * @param {import('../../src/core/fleet/config').MemberSource} [source]
+ * @returns {import('../../src/core/fleet/config').MemberSpec}
+ */
 const spec = (sensor, source = 'simulated', command = '') => ({
     sensor,
     eventType: sensor.kind === 'motion' ? 'motion_detected' : 'temperature_update',
@@ -14,6 +25,11 @@ const spec = (sensor, source = 'simulated', command = '') => ({
     command,
 });
 
+/**
+ * @param {string} answer
+ * @param {Partial<import('../../src/core/fleet/members').MemberSources>} [overrides]
+ * @returns {import('../../src/core/fleet/members').MemberSources & { asked: { command: string, timeoutMs?: number }[] }}
+ */
 function sources(answer, overrides = {}) {
     const asked = [];
     return {
@@ -70,8 +86,15 @@ describe('core/fleet members and output', function () {
         assert.notEqual(memberSeed(42, 0), memberSeed(42, 1));
     });
 
-    const member = { info: TEMP, eventType: 'temperature_update' };
+    /** @type {import('../../src/core/fleet/fleet').FleetMember<import('../../src/core/shared/reading').ReadingValue>} */
+    const member = {
+        info: TEMP,
+        eventType: 'temperature_update',
+        read: () => Promise.reject(new Error('not read here')),
+    };
+    /** @type {Result} */
     const ok = { member, status: 'ok', value: 20.5, ts: 1000, latencyMs: 12, seq: 3, probe: false };
+    /** @type {Result} */
     const failed = {
         member,
         status: 'timeout',
@@ -96,7 +119,7 @@ describe('core/fleet members and output', function () {
         const bad = resultMessage(failed, say);
         assert.equal(bad.ok, false);
         assert.deepEqual(bad.msg.payload, { status: 'timeout', message: 'said: slow' });
-        assert.equal(bad.msg.reading.status, 'timeout');
+        assert.equal(/** @type {{ status?: string }} */ (bad.msg.reading).status, 'timeout');
         assert.notEqual(bad.msg.sensor, TEMP, 'each message has its own copy of the sensor');
     });
 
@@ -109,13 +132,15 @@ describe('core/fleet members and output', function () {
 
     it("a cycle's messages: its statistics, and the batch of its results in batch output", function () {
         const stats = { ok: 1, failed: 1 };
-        const outcome = { stats, results: [ok, failed] };
+        // cycleMessages passes the statistics on as they are: two of their fields stand for all of them
+        const outcome = { stats: stub(stats), results: [ok, failed] };
         const say = (err) => err.message;
         assert.deepEqual(cycleMessages(outcome, 'stream', say), {
             batch: undefined,
             stats: { topic: 'fleet_stats', payload: stats },
         });
         const { batch } = cycleMessages(outcome, 'batch', say);
+        assert.ok(batch);
         assert.equal(batch.topic, 'fleet_cycle');
         assert.equal(batch.stats, stats);
         assert.deepEqual(batch.payload, [resultMessage(ok, say).msg, resultMessage(failed, say).msg]);

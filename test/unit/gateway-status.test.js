@@ -55,11 +55,17 @@ describe('core/gateway/status', function () {
     });
 
     it('a refusal report becomes a gateway_refusal event with its counts and last detail', function () {
-        const report = { reason: 'auth', count: 3, total: 9, detail: { remote: '127.0.0.1:5', message: 'bad token' } };
+        /** @type {import('../../src/core/gateway/limits').RefusalReport} */
+        const report = {
+            reason: 'auth-failed',
+            count: 3,
+            total: 9,
+            detail: { remote: '127.0.0.1:5', message: 'bad token' },
+        };
         assert.deepEqual(refusalEvent(report), {
             topic: 'gateway_refusal',
             payload: {
-                reason: 'auth',
+                reason: 'auth-failed',
                 count: 3,
                 total: 9,
                 remote: '127.0.0.1:5',

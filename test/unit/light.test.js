@@ -255,7 +255,7 @@ describe('core/light', function () {
             const { light } = setup({ occupancy: true });
             light.motion();
             assert.deepEqual(light.command({ action: 'off' }), { state: 'off', brightness: 0, reason: 'manual' });
-            assert.equal(light.motion().state, 'on');
+            assert.equal(light.motion()?.state, 'on');
         });
 
         it('a clear report while off, or before any occupied one, changes nothing', function () {

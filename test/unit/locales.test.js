@@ -573,7 +573,7 @@ describe('run-time problems', function () {
             try {
                 f();
             } catch (err) {
-                return err.problem;
+                return /** @type {{ problem?: unknown }} */ (err).problem;
             }
             assert.fail('no refusal');
         };

@@ -410,7 +410,7 @@ describe('core/monitor', function () {
             const { hub, collector } = setup({ readings: 5 });
             hub.publish('temperature_update', reading('a', 19));
             assert.deepEqual(
-                collector.snapshot().readings.latest.map((x) => [x.id, x.value]),
+                collector.snapshot().readings?.latest.map((x) => [x.id, x.value]),
                 [['a', 19]],
             );
             const plain = setup();

@@ -2,7 +2,9 @@
 const assert = require('node:assert/strict');
 const { pushedLineResult, serialSourceReader } = require('../../src/core/sensor/source');
 const { ReadError } = require('../../src/core/shared/reading');
+const { fieldsOf } = require('../helpers/types');
 
+/** @type {import('../../src/core/shared/parse').ParseSpec} */
 const KV_T = { format: 'kv', field: 't' };
 
 describe('core/sensor/source', function () {
@@ -18,6 +20,7 @@ describe('core/sensor/source', function () {
                 },
             };
         }
+        /** @type {import('../../src/core/sensor/config').SerialSourceConfig} */
         const source = { port: 'p1', command: 'READ {{id}}', spec: KV_T };
 
         it("writes the source's request with {{id}} replaced and parses the answer", async function () {
@@ -45,6 +48,7 @@ describe('core/sensor/source', function () {
             for (const code of ['timeout', 'offline']) {
                 const fail = Object.assign(new Error(`port ${code}`), { code });
                 await assert.rejects(serialSourceReader(port('', fail), source, 'k', 100)(), (err) => {
+                    assert.ok(err instanceof ReadError);
                     assert.equal(err.status, code);
                     assert.equal(err.message, `port ${code}`);
                     return true;
@@ -76,7 +80,7 @@ describe('core/sensor/source', function () {
         });
 
         it('a malformed line is an error result with the reason', function () {
-            const r = pushedLineResult('t=warm', KV_T, stamp);
+            const r = fieldsOf(pushedLineResult('t=warm', KV_T, stamp));
             assert.equal(r.status, 'error');
             assert.ok(r.error instanceof ReadError);
             assert.match(r.error.message, /warm/);

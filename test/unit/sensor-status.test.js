@@ -2,7 +2,10 @@
 const assert = require('node:assert/strict');
 const { SensorRecord, sensorStatus, valueText } = require('../../src/core/sensor/status');
 
+/** @typedef {import('../../src/core/shared/reading').SensorInfo} SensorInfo */
+/** @type {SensorInfo} */
 const TEMP = { id: 't', kind: 'temperature', location: '', unit: '°C' };
+/** @type {SensorInfo} */
 const GENERIC = { id: 'g', kind: 'generic', location: '', unit: '' };
 const at = (seq) => ({ ts: 1000 + seq, latencyMs: 5, seq });
 const running = { stopped: false, skipped: 0 };
@@ -15,7 +18,9 @@ describe('core/sensor/status', function () {
     });
 
     it("says a boolean in the kind's words", function () {
+        /** @type {SensorInfo} */
         const motion = { ...TEMP, kind: 'motion', unit: '' };
+        /** @type {SensorInfo} */
         const contact = { ...TEMP, kind: 'contact', unit: '' };
         assert.deepEqual(
             [valueText(true, motion), valueText(false, motion)],
@@ -45,7 +50,7 @@ describe('core/sensor/status', function () {
     it('adds the skipped reads to the text it shows', function () {
         const r = new SensorRecord();
         r.value(20, at(1));
-        assert.deepEqual(sensorStatus(r.shown, TEMP, { stopped: false, skipped: 3 }).text, {
+        assert.deepEqual(sensorStatus(r.shown, TEMP, { stopped: false, skipped: 3 })?.text, {
             key: 'with-skipped',
             params: { text: '20.0 °C', skipped: 3 },
         });

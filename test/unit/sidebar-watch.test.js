@@ -7,7 +7,7 @@ describe('core/sidebar/watch', function () {
         assert.deepEqual(watchRequest({ client: 'c1' }), { client: 'c1', watch: true });
         assert.deepEqual(watchRequest({ client: 'c1', watch: true }), { client: 'c1', watch: true });
         assert.deepEqual(watchRequest({ client: 'c1', watch: false }), { client: 'c1', watch: false });
-        assert.deepEqual(watchRequest({ client: 'x'.repeat(CLIENT_MAX_CHARS) }).client.length, CLIENT_MAX_CHARS);
+        assert.deepEqual(watchRequest({ client: 'x'.repeat(CLIENT_MAX_CHARS) })?.client.length, CLIENT_MAX_CHARS);
     });
 
     it('refuses a body without a client id an editor would send', function () {

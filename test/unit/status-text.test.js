@@ -1,14 +1,15 @@
 'use strict';
 const assert = require('node:assert/strict');
 const { nodeStatus, statusText } = require('../../src/adapter/status-text');
+const { stub } = require('../helpers/types');
 
-/** A runtime whose catalogue writes each key with its parameters, so a test sees what was asked for. */
-const RED = {
+/** A runtime whose catalogue writes each key with its parameters, so a test sees what was asked for (only `_` is read). */
+const RED = stub({
     _(key, params) {
         const args = Object.entries(params ?? {}).map(([k, v]) => `${k}=${v}`);
         return args.length === 0 ? `<${key}>` : `<${key} ${args.join(' ')}>`;
     },
-};
+});
 
 describe('adapter/status-text', function () {
     it("says a literal as it is and a key in the node's status texts", function () {
