@@ -128,7 +128,9 @@ function soakFlow({ mqttUrl, gatewayPort, serialPath }) {
         n('sub-motion', 'sensorhub-subscribe', { hub: 'hub', patterns: 'motion_detected' }, [['light', 'lock']]),
         n('sub-temp', 'sensorhub-subscribe', { hub: 'hub', patterns: 'temperature_update' }, [['threshold']]),
         n('sub-all', 'sensorhub-subscribe', { hub: 'hub', patterns: '#', queueLimit: 100, overflow: 'drop-oldest' }),
-        n('light', 'sensorhub-light', { motionPatterns: 'motion_detected', wait: 1, brightness: 80 }, [['to-devices']]),
+        n('light', 'sensorhub-light', { motionPatterns: 'motion_detected', wait: 1, brightness: 80 }, [
+            ['to-devices', 'z2m'],
+        ]),
         n(
             'to-devices',
             'change',
@@ -201,6 +203,25 @@ function soakFlow({ mqttUrl, gatewayPort, serialPath }) {
         },
         n('pub-mqtt', 'sensorhub-publish', { hub: 'hub-mqtt', eventType: '' }),
         n('sub-mqtt', 'sensorhub-subscribe', { hub: 'hub-mqtt', patterns: '#' }),
+        // Shares the MQTT hub's connection: its subscriptions come and go with every deploy; the light drives it.
+        n(
+            'z2m',
+            'sensorhub-device',
+            {
+                hub: 'hub-mqtt',
+                profile: 'zigbee2mqtt',
+                baseTopic: '',
+                devices: '',
+                location: '',
+                publish: true,
+                target: 'hall bulb',
+                pattern: '',
+                path: '',
+                kind: 'generic',
+                unit: '',
+            },
+            [[], []],
+        ),
     );
     if (serialPath) {
         nodes.push(
