@@ -68,6 +68,9 @@ function readLabels(line, from) {
     }
 }
 
+/** A value token as a number: Go's spellings of infinity are not JavaScript's. */
+const toNumber = (token) => Number(String(token).replace(/^([+-]?)inf(inity)?$/i, '$1Infinity'));
+
 /**
  * One sample line as { name, labels, value }, or the reason it is broken.
  * @returns {string | { name: string, labels: Record<string, string>, value: number }}
@@ -89,7 +92,7 @@ function readSample(line) {
     if (tokens.length > 2) return 'not "value [timestamp]" after the name and labels';
     if (!FLOAT.test(tokens[0])) return `value ${JSON.stringify(tokens[0])} is not a float`;
     if (tokens.length === 2 && !INT64.test(tokens[1])) return `timestamp ${JSON.stringify(tokens[1])} is not an int64`;
-    return { name, labels, value: Number(tokens[0].replace(/^([+-]?)inf(inity)?$/i, '$1Infinity')) };
+    return { name, labels, value: toNumber(tokens[0]) };
 }
 
 /** The family a sample named `name` belongs to: `x` for a summary's `x_sum` and `x_count`. */
@@ -220,7 +223,8 @@ function compareWithParser(text, families) {
             f.type === 'summary'
                 ? [{ quantiles: Object.fromEntries(f.samples.map((s) => [s.labels.quantile, s.value])) }]
                 : f.samples.map((s) => ({ labels: s.labels, value: s.value }));
-        const norm = (ms) => ms.map((m) => ({ labels: m.labels ?? {}, value: Number(m.value) }));
+        // JSON writes NaN and both infinities as null: compare values as strings.
+        const norm = (ms) => ms.map((m) => ({ labels: m.labels ?? {}, value: String(toNumber(m.value)) }));
         const same =
             f.type === 'summary'
                 ? Object.keys(got[0]?.quantiles ?? {}).every((q) => q in want[0].quantiles)

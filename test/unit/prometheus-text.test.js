@@ -4,7 +4,9 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
+const fc = require('fast-check');
 const { readExposition, ExpositionError } = require('../helpers/prometheus-text');
+const { formatPrometheus } = require('../../src/core/monitor/prometheus');
 
 const PINNED = fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'monitor-exposition.txt'), 'utf8');
 
@@ -135,6 +137,48 @@ describe('test helper: Prometheus text checker', function () {
         assert.equal(y.type, 'untyped');
         assert.deepEqual(y.samples[0].labels, { path: 'C:\\DIR', error: 'a\n"b"' });
         assert.equal(y.samples[0].value, -Infinity);
+    });
+
+    it('reads what the monitor writes for any label values, HELP texts and values back unchanged', function () {
+        // Any text, and text of the characters escaping and the syntax are about.
+        const text = fc.oneof(
+            fc.string({ unit: 'binary' }),
+            fc.string({ unit: fc.constantFrom('\\', '"', '\n', 'n', '{', '}', ',', '=', ' ', '#') }),
+        );
+        const family = fc.record({
+            name: fc.constantFrom('a_total', 'b', 'c:d'),
+            // Not empty: parse-prometheus-text-format refuses a HELP line without text (the monitor writes none).
+            help: text.map((h) => h.trim()).filter((h) => h !== ''),
+            values: fc.array(fc.tuple(text, fc.double()), { maxLength: 4 }),
+        });
+        fc.assert(
+            fc.property(fc.array(family, { maxLength: 6 }), (fams) => {
+                const input = fams.map((f, n) => ({
+                    name: f.name,
+                    help: f.help,
+                    type: /** @type {'counter' | 'gauge'} */ (f.name.endsWith('_total') ? 'counter' : 'gauge'),
+                    // The family's index and the sample's keep every series apart.
+                    samples: f.values.map(([label, value], i) => ({ labels: { s: `${n}.${i}`, v: label }, value })),
+                }));
+                const read = readExposition(formatPrometheus(input) || '\n');
+                const written = input.filter((f) => f.samples.length > 0);
+                assert.deepEqual(
+                    read.map((f) => f.name),
+                    // In the order each name first comes, with or without samples there.
+                    [...new Set(input.map((f) => f.name))].filter((name) => written.some((w) => w.name === name)),
+                );
+                for (const f of read) {
+                    const mine = written.filter((w) => w.name === f.name);
+                    // Families of one name share the HELP of the first given.
+                    assert.equal(f.help, input.find((w) => w.name === f.name)?.help);
+                    assert.deepEqual(
+                        f.samples.map((s) => [s.labels, String(s.value)]),
+                        mine.flatMap((w) => w.samples.map((x) => [x.labels, String(x.value)])),
+                    );
+                }
+            }),
+            { numRuns: 300 },
+        );
     });
 
     for (const [what, broken, says] of BROKEN)
