@@ -13,8 +13,12 @@ const {
     TAB,
     catcher,
     shipped,
+    runtimeName,
 } = require('../helpers/node-red');
+const fs = require('node:fs');
+const path = require('node:path');
 const { until } = require('../helpers/wait');
+const { readExposition } = require('../helpers/prometheus-text');
 const hubNodes = shipped('hub');
 const monitorNode = shipped('monitor');
 const fleetNodes = shipped('fleet');
@@ -33,6 +37,64 @@ const request = require(require.resolve('supertest', { paths: [require.resolve('
 const httpIn = coreNode('network/21-httpin.js');
 const debugNode = coreNode('common/21-debug.js');
 const commentNode = coreNode('common/90-comment.js');
+// Node-RED's own YAML parser (its yaml node's), to read the prometheus.yml snippets.
+const yaml = require(
+    require.resolve('js-yaml', {
+        paths: [
+            require.resolve('@node-red/nodes/core/parsers/70-YAML.js', {
+                paths: [path.dirname(require.resolve(runtimeName))],
+            }),
+        ],
+    }),
+);
+
+const README = path.join(__dirname, '..', '..', 'README.md');
+
+/** The example's nodes on one tab (its hub stays a config node). */
+const exampleFlow = () => example.map((n) => (n.type === 'sensorhub-hub' ? { ...n } : { ...n, z: 'f1' }));
+
+/** Loads `flow` with `more` nodes beside it; resolves to the app its http in nodes listen on. */
+async function loadExample(flow, more) {
+    let httpNode;
+    const captureApi = (RED) => {
+        httpNode = RED.httpNode;
+    };
+    const types = [captureApi, hubNodes, monitorNode, sensorNode, fleetNodes, lightNode, doorLockNode, thresholdNode];
+    await helper.load([...types, httpIn, debugNode, commentNode], [TAB, ...flow, ...more]);
+    return httpNode;
+}
+
+/** The prometheus.yml in the yaml (or plain) code block of markdown `text` that has scrape_configs. */
+function scrapeConfig(text) {
+    const blocks = [...text.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)];
+    const block = blocks.find((m) => ['', 'yaml'].includes(m[1]) && m[2].includes('scrape_configs:'));
+    assert.ok(block, 'a prometheus.yml block');
+    return yaml.load(block[2]);
+}
+
+/** Node-RED's default port, from the default settings file of the runtime under test. */
+function defaultPort() {
+    const settings = fs.readFileSync(
+        path.join(path.dirname(require.resolve(`${runtimeName}/package.json`)), 'settings.js'),
+        'utf8',
+    );
+    const port = /^\s*uiPort: process\.env\.PORT \|\| (\d+),$/m.exec(settings);
+    assert.ok(port, "the default settings' uiPort");
+    return Number(port[1]);
+}
+
+/** The label names the README's table gives `metric`, in its order. */
+function readmeLabels(metric) {
+    const row = fs.readFileSync(README, 'utf8').match(new RegExp(`^\\| \`${metric}\` \\| \\w+ \\| (.+?) \\|`, 'm'));
+    assert.ok(row, `the README's row for ${metric}`);
+    return [...row[1].matchAll(/`(\w+)`/g)].map((m) => m[1]);
+}
+
+/** The monitor's percentiles, typed as summaries. */
+const SUMMARIES = ['sensorhub_fleet_read_latency_seconds', 'sensorhub_event_loop_delay_seconds'];
+
+/** The type a family's name says: counters end in _total, percentiles are summaries, the rest gauges. */
+const typeOf = (name) => (name.endsWith('_total') ? 'counter' : SUMMARIES.includes(name) ? 'summary' : 'gauge');
 
 const monitor = monitorDef;
 const pub = { id: 'p1', type: 'sensorhub-publish', z: 'f1', hub: 'hub1', eventType: '', wires: [] };
@@ -52,6 +114,88 @@ function simulatedSensor(extra) {
         latencyMin: 1,
         latencyMax: 2,
         seed: 3,
+        ...extra,
+    };
+}
+
+/** A fleet `fleet1` named north of one simulated sensor, read on input, its cycle statistics to `stats`. */
+function fleetDef() {
+    return {
+        id: 'fleet1',
+        type: 'sensorhub-fleet',
+        z: 'f1',
+        name: 'north',
+        sensorSource: 'table',
+        sensors: [{ id: 't1', kind: 'temperature', location: 'hall', source: 'simulated', command: '' }],
+        interval: 0,
+        timeout: 1000,
+        concurrency: 0,
+        output: 'batch',
+        latencyMin: 1,
+        latencyMax: 3,
+        failureRate: 0,
+        seed: 11,
+        wires: [[], [], ['stats']],
+    };
+}
+
+/** A motion light `light1` named porch, on for a minute after `motion_detected`. */
+function lightDef(extra) {
+    return {
+        id: 'light1',
+        type: 'sensorhub-light',
+        z: 'f1',
+        name: 'porch',
+        motionPatterns: 'motion_detected',
+        wait: 60,
+        minOn: 0,
+        brightness: 100,
+        override: 0,
+        darkGate: false,
+        timeGate: false,
+        topic: '',
+        wires: [[]],
+        ...extra,
+    };
+}
+
+/** A door lock `lock1` named front, locked, alerting on `motion_detected`. */
+function lockDef() {
+    return {
+        id: 'lock1',
+        type: 'sensorhub-door-lock',
+        z: 'f1',
+        name: 'front',
+        location: 'front door',
+        initialState: 'locked',
+        feedback: false,
+        actuation: 0,
+        transitionTimeout: 10,
+        autoRelock: 0,
+        motionPatterns: 'motion_detected',
+        cooldown: 60,
+        repeat: 0,
+        maxAttempts: 5,
+        lockout: 300,
+        wires: [[], []],
+    };
+}
+
+/** A threshold node `th1` alarming above 30. */
+function thresholdDef(extra) {
+    return {
+        id: 'th1',
+        type: 'sensorhub-threshold',
+        z: 'f1',
+        name: '',
+        high: 30,
+        low: '',
+        hysteresis: 0,
+        minDuration: 0,
+        staleAfter: 0,
+        repeat: 0,
+        maxSensors: 10000,
+        wires: [[]],
         ...extra,
     };
 }
@@ -190,23 +334,7 @@ describe(`sensorhub-monitor on Node-RED ${version}`, function () {
     });
 
     it("reports a fleet's last cycle statistics, and forgets the fleet when it is removed", async function () {
-        const fleet = {
-            id: 'fleet1',
-            type: 'sensorhub-fleet',
-            z: 'f1',
-            name: 'north',
-            sensorSource: 'table',
-            sensors: [{ id: 't1', kind: 'temperature', location: 'hall', source: 'simulated', command: '' }],
-            interval: 0,
-            timeout: 1000,
-            concurrency: 0,
-            output: 'batch',
-            latencyMin: 1,
-            latencyMax: 3,
-            failureRate: 0,
-            seed: 11,
-            wires: [[], [], ['stats']],
-        };
+        const fleet = fleetDef();
         const { node, out } = await load({}, [fleetNodes, fleet, sink('stats')]);
         const stats = collect(helper.getNode('stats'));
         node.receive({});
@@ -245,53 +373,7 @@ describe(`sensorhub-monitor on Node-RED ${version}`, function () {
     });
 
     it('reports lights, door locks and thresholds, and forgets them when they are removed', async function () {
-        const light = {
-            id: 'light1',
-            type: 'sensorhub-light',
-            z: 'f1',
-            name: 'porch',
-            motionPatterns: 'motion_detected',
-            wait: 60,
-            minOn: 0,
-            brightness: 70,
-            override: 0,
-            darkGate: false,
-            timeGate: false,
-            topic: '',
-            wires: [[]],
-        };
-        const lock = {
-            id: 'lock1',
-            type: 'sensorhub-door-lock',
-            z: 'f1',
-            name: 'front',
-            location: 'front door',
-            initialState: 'locked',
-            feedback: false,
-            actuation: 0,
-            transitionTimeout: 10,
-            autoRelock: 0,
-            motionPatterns: 'motion_detected',
-            cooldown: 60,
-            repeat: 0,
-            maxAttempts: 5,
-            lockout: 300,
-            wires: [[], []],
-        };
-        const threshold = {
-            id: 'th1',
-            type: 'sensorhub-threshold',
-            z: 'f1',
-            name: 'temps',
-            high: 30,
-            low: '',
-            hysteresis: 0,
-            minDuration: 0,
-            staleAfter: 0,
-            repeat: 0,
-            maxSensors: 10000,
-            wires: [[]],
-        };
+        const [light, lock, threshold] = [lightDef({ brightness: 70 }), lockDef(), thresholdDef({ name: 'temps' })];
         const { node, out } = await load({}, [lightNode, doorLockNode, thresholdNode, light, lock, threshold]);
         helper.getNode('light1').receive({ topic: 'motion_detected', payload: true });
         helper.getNode('lock1').receive({ topic: 'motion_detected', payload: true });
@@ -333,35 +415,8 @@ describe(`sensorhub-monitor on Node-RED ${version}`, function () {
     });
 
     it('writes light, door lock and threshold figures in Prometheus text', async function () {
-        const light = {
-            id: 'light1',
-            type: 'sensorhub-light',
-            z: 'f1',
-            name: 'porch',
-            motionPatterns: 'motion_detected',
-            wait: 60,
-            minOn: 0,
-            brightness: 100,
-            override: 0,
-            darkGate: false,
-            timeGate: false,
-            topic: '',
-            wires: [[]],
-        };
-        const threshold = {
-            id: 'th1',
-            type: 'sensorhub-threshold',
-            z: 'f1',
-            name: '',
-            high: 30,
-            low: '',
-            hysteresis: 0,
-            minDuration: 0,
-            staleAfter: 0,
-            repeat: 0,
-            maxSensors: 10000,
-            wires: [[]],
-        };
+        const light = lightDef();
+        const threshold = thresholdDef();
         const { node, out } = await load({ format: 'prometheus' }, [lightNode, thresholdNode, light, threshold]);
         helper.getNode('light1').receive({ command: 'on', brightness: 40 });
         helper.getNode('th1').receive({ topic: 'temperature_update', sensor: { id: 't1' }, payload: 35 });
@@ -412,20 +467,12 @@ describe(`sensorhub-monitor on Node-RED ${version}`, function () {
     });
 
     it("runs the example: metrics of the simulated sensor's events, and the Prometheus endpoint", async function () {
-        let httpNode;
-        const captureApi = (RED) => {
-            httpNode = RED.httpNode;
-        };
-        // Every node on one tab; the monitor's debug output goes to a collecting helper node instead.
-        const flow = example.map((n) => (n.type === 'sensorhub-hub' ? { ...n } : { ...n, z: 'f1' }));
+        const flow = exampleFlow();
         const periodic = flow.find((n) => n.type === 'sensorhub-monitor' && n.format === 'object');
         assert.ok(periodic, 'the example has a monitor sending objects');
         periodic.interval = 1;
         periodic.wires = [['out']];
-        await helper.load(
-            [captureApi, hubNodes, monitorNode, sensorNode, httpIn, debugNode, commentNode],
-            [TAB, ...flow, sink('out')],
-        );
+        const httpNode = await loadExample(flow, [sink('out')]);
         const out = collect(helper.getNode('out'));
         await until(
             () => out.some((m) => m.payload.hub.events.byType.some((t) => t.type === 'temperature_update')),
@@ -437,6 +484,74 @@ describe(`sensorhub-monitor on Node-RED ${version}`, function () {
             res.text,
             /^sensorhub_subscriber_queued\{hub="home",subscriber="[0-9a-f]+",name="all events",patterns="#"\} \d+$/m,
         );
+        assert.deepEqual(errorsLogged(), []);
+    });
+
+    it("the example's prometheus.yml job scrapes a full exposition that a Prometheus text parser reads", async function () {
+        const job = scrapeConfig(example.find((n) => n.type === 'comment')?.info ?? '');
+        assert.deepEqual(scrapeConfig(fs.readFileSync(README, 'utf8')), job, 'the README gives the same job');
+        const endpoint = example.find((n) => n.type === 'http in');
+        assert.deepEqual(job, {
+            scrape_configs: [
+                {
+                    job_name: 'node-red-sensorhub',
+                    metrics_path: endpoint?.url,
+                    static_configs: [{ targets: [`localhost:${defaultPort()}`] }],
+                },
+            ],
+        });
+        const { metrics_path: metricsPath } = job.scrape_configs[0];
+        const more = [sink('stats'), fleetDef(), lightDef(), lockDef(), thresholdDef({ name: 'temps' })];
+        const httpNode = await loadExample(exampleFlow(), more);
+        helper.getNode('fleet1').receive({});
+        helper.getNode('light1').receive({ topic: 'motion_detected', payload: true });
+        helper.getNode('lock1').receive({ topic: 'motion_detected', payload: true });
+        helper.getNode('th1').receive({ topic: 'temperature_update', sensor: { id: 't1' }, payload: 31 });
+        const scrape = () => request(httpNode).get(metricsPath).expect(200);
+        await until(
+            async () => {
+                const { text } = await scrape();
+                return [
+                    'sensorhub_reading{',
+                    'sensorhub_fleet_read_latency_seconds{',
+                    'sensorhub_door_lock_alerts_total{',
+                ].every((name) => text.includes(`\n${name}`));
+            },
+            "the simulated sensor's reading, a fleet cycle and the lock's alert",
+            15000,
+        );
+        const res = await scrape();
+        // Express adds a charset, as Prometheus's own client libraries do.
+        const [media, ...params] = res.headers['content-type'].split(';').map((p) => p.trim().toLowerCase());
+        assert.equal(media, 'text/plain');
+        assert.deepEqual(params.sort(), ['charset=utf-8', 'version=0.0.4']);
+        const families = readExposition(res.text);
+        const byName = new Map(families.map((f) => [f.name, f]));
+        for (const name of [
+            'sensorhub_events_total',
+            'sensorhub_sensor_ok',
+            'sensorhub_fleet_cycles_total',
+            'sensorhub_light_on',
+            'sensorhub_door_lock_state',
+            'sensorhub_threshold_alarms_active',
+            'sensorhub_reading_timestamp_seconds',
+        ])
+            assert.ok(byName.get(name)?.samples.length, `${name} in\n${res.text}`);
+        for (const f of families) assert.equal(f.type, typeOf(f.name), f.name);
+        for (const name of SUMMARIES)
+            assert.ok(
+                byName.get(name)?.samples.some((s) => s.name === name && s.labels.quantile),
+                `${name} quantiles`,
+            );
+        const reading = byName.get('sensorhub_reading')?.samples.find((s) => s.labels.sensor_id === 'temp-1');
+        assert.deepEqual(reading?.labels, {
+            hub: 'home',
+            sensor_id: 'temp-1',
+            kind: 'temperature',
+            unit: '°C',
+            location: 'living room',
+        });
+        assert.deepEqual(Object.keys(reading.labels), readmeLabels('sensorhub_reading'));
         assert.deepEqual(errorsLogged(), []);
     });
 });
