@@ -112,7 +112,7 @@ function openSource(s: Sensor): void {
         source.read = serialSourceReader(port, config.serial, config.sensor.id, config.timeoutMs);
     } else if (port) {
         source.stopLines = port.onLine((line) => {
-            const result = pushedLineResult(line, config.serial.spec, () => ({ seq: ++s.seq, ts: Date.now() }));
+            const result = pushedLineResult(line, config.serial.spec, s);
             if (result) report(s, result, undefined);
         });
     }

@@ -58,14 +58,15 @@ describe('core/sensor/source', function () {
     });
 
     describe('pushedLineResult', function () {
-        let n;
-        const stamp = () => ({ seq: ++n, ts: 1000 + n });
+        /** @type {{ seq: number }} */
+        let counter = { seq: 0 };
+        const now = () => 1000 + counter.seq;
         beforeEach(function () {
-            n = 0;
+            counter = { seq: 0 };
         });
 
         it("a line with this sensor's field is an ok result, stamped", function () {
-            assert.deepEqual(pushedLineResult('t=19.25', KV_T, stamp), {
+            assert.deepEqual(pushedLineResult('t=19.25', KV_T, counter, now), {
                 status: 'ok',
                 value: 19.25,
                 seq: 1,
@@ -75,12 +76,12 @@ describe('core/sensor/source', function () {
         });
 
         it("a well-formed line without this sensor's field is another sensor's: no result, no number used", function () {
-            assert.equal(pushedLineResult('h=40', KV_T, stamp), undefined);
-            assert.equal(n, 0);
+            assert.equal(pushedLineResult('h=40', KV_T, counter, now), undefined);
+            assert.equal(counter.seq, 0);
         });
 
         it('a malformed line is an error result with the reason', function () {
-            const r = fieldsOf(pushedLineResult('t=warm', KV_T, stamp));
+            const r = fieldsOf(pushedLineResult('t=warm', KV_T, counter, now));
             assert.equal(r.status, 'error');
             assert.ok(r.error instanceof ReadError);
             assert.match(r.error.message, /warm/);
