@@ -75,6 +75,34 @@ describe('MQTT bridge with a real broker', function () {
         });
     }
 
+    it('says online and offline on its retained status topic, by its last will when it dies', async function () {
+        const watcher = mqtt.connect(broker.url, { protocolVersion: 5 });
+        const status = new Map();
+        watcher.on('message', (topic, payload) => status.set(topic, payload.toString()));
+        await new Promise((r) => watcher.on('connect', r));
+        await new Promise((r) => watcher.subscribe('sensorhub/$sensorhub/instances/+', { qos: 1 }, r));
+        try {
+            const a = node(broker.url);
+            const b = track(node(broker.url));
+            a.bridge.start();
+            b.bridge.start();
+            await until(() => status.get(a.bridge.statusTopic) === 'online', 'a online');
+            await until(() => status.get(b.bridge.statusTopic) === 'online', 'b online');
+            // Killed: the socket goes without a DISCONNECT, so the broker publishes the will.
+            const client = /** @type {any} */ (a.bridge).client;
+            client.stream.destroy();
+            client.end(true);
+            await until(() => status.get(a.bridge.statusTopic) === 'offline', 'a offline by its will');
+            await a.bridge.close();
+            await b.bridge.close();
+            await until(() => status.get(b.bridge.statusTopic) === 'offline', 'b offline on a clean close');
+            assert.equal(b.got.length, 0, 'status messages are never hub events');
+            assert.equal(b.bridge.stats().decodeErrors, 0);
+        } finally {
+            watcher.end(true);
+        }
+    });
+
     it('freezes the nested values of a remote event that two local subscribers share', async function () {
         const a = track(node(broker.url));
         const b = track(node(broker.url));

@@ -9,6 +9,23 @@ import { eventTypeError, levelsMatch } from '../shared/topic';
 
 export type BridgeState = 'connecting' | 'connected' | 'disconnected' | 'closed';
 
+/** Payloads of an instance's status topic: retained, `offline` also as the connection's last will. */
+export const STATUS_ONLINE = 'online';
+export const STATUS_OFFLINE = 'offline';
+
+/**
+ * Root of the node set's own control topics (instance status, fleet membership…): never hub events. Under `$` so
+ * that a hub without a prefix, subscribed to `#`, does not receive them (MQTT wildcards skip `$` topics).
+ */
+export function controlRoot(prefix: string): string {
+    return prefix ? `${prefix}/$sensorhub` : '$sensorhub';
+}
+
+/** The retained `online`/`offline` topic of one connection; the client id is stable across restarts. */
+export function statusTopicOf(prefix: string, clientId: string): string {
+    return `${controlRoot(prefix)}/instances/${clientId.replace(/[/+#]/g, '_')}`;
+}
+
 export interface BridgeOptions {
     readonly url: string;
     readonly clientId: string;
@@ -107,6 +124,8 @@ export function prefixError(prefix: unknown): string | undefined {
  */
 export class MqttBridge extends EventEmitter {
     readonly instanceId: string;
+    /** Retained `online` while connected; the broker publishes `offline` there when the connection dies. */
+    readonly statusTopic: string;
     private readonly buffer: BoundedQueue<Outgoing>;
     private readonly minBackoff: number;
     private readonly maxBackoff: number;
@@ -133,6 +152,7 @@ export class MqttBridge extends EventEmitter {
     private corked: Writable | undefined;
     /** Filters other nodes read over this connection, each subscribed once however many nodes read it. */
     private readonly raw = new Map<string, RawFilter>();
+    private readonly controlPrefix: string;
 
     constructor(
         private readonly hub: EventHub,
@@ -147,6 +167,8 @@ export class MqttBridge extends EventEmitter {
         this.maxBackoff = opts.maxBackoffMs ?? 30_000;
         this.backoff = this.minBackoff;
         this.envelopeHead = `{"o":${JSON.stringify(this.instanceId)},"s":`;
+        this.statusTopic = statusTopicOf(opts.prefix, opts.clientId);
+        this.controlPrefix = `${controlRoot(opts.prefix)}/`;
     }
 
     get state(): BridgeState {
@@ -172,6 +194,7 @@ export class MqttBridge extends EventEmitter {
             queueQoSZero: false,
             // We subscribe on every connect ourselves (see below); mqtt.js doing it too would send it twice.
             resubscribe: false,
+            will: { topic: this.statusTopic, payload: Buffer.from(STATUS_OFFLINE), qos: 1, retain: true },
         };
         if (o.protocolVersion === 5 && o.qos > 0) options.properties = { sessionExpiryInterval: 3600 };
         if (o.username) options.username = o.username;
@@ -196,6 +219,7 @@ export class MqttBridge extends EventEmitter {
                 else if (this.client === client && client.connected) this.setState('connected');
             });
             for (const filter of this.raw.keys()) this.subscribeFilter(filter);
+            client.publish(this.statusTopic, STATUS_ONLINE, { qos: 1, retain: true });
             this.flush();
         });
         client.on('message', (topic, payload, packet) => {
@@ -203,6 +227,7 @@ export class MqttBridge extends EventEmitter {
             // With a prefix, the hub subscribes only under it: anything else is a device's topic, read now or until
             // a moment ago (a message already on its way when the last reader unsubscribed), never an event.
             const p = this.opts.prefix;
+            if (topic.startsWith(this.controlPrefix)) return;
             if (p === '' ? !read : topic.startsWith(`${p}/`)) this.receive(topic, payload, packet);
         });
         client.on('error', (err) => {
@@ -274,6 +299,8 @@ export class MqttBridge extends EventEmitter {
         this.buffer.clear();
         this.removeAllListeners('state');
         if (!client) return;
+        // A clean stop sends no last will: say offline ourselves, before the connection ends.
+        if (client.connected) client.publish(this.statusTopic, STATUS_OFFLINE, { qos: 1, retain: true });
         await new Promise<void>((resolve) => {
             // Give in-flight QoS 1 messages a moment, but never hang a redeploy on a dead broker.
             const timer = setTimeout(() => {
