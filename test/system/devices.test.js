@@ -243,4 +243,26 @@ describe('device profiles against mosquitto (simulated devices, documented paylo
         }, 'the remaining reader still reading');
         assert.equal(other.length, before, 'the reader that left hears nothing');
     });
+    it('a reader that joins a filter later gets its retained messages; the readers already there do not get them again', async function () {
+        const d = devices(broker.url, { profile: 'zigbee2mqtt' });
+        open.push(d.close);
+        await d.connected();
+        const sim = await simulate('zigbee2mqtt', broker.url);
+        open.push(async () => {
+            await sim.publish('zigbee2mqtt/kept', '', true);
+            await sim.stop();
+        });
+        await sim.publish('zigbee2mqtt/kept', JSON.stringify({ temperature: 20 }), true);
+        await until(() => d.value('kept/temperature')?.payload === 20, 'the first reader reads the retained state');
+        const readings = d.heard.readings.length;
+        const late = [];
+        d.bridge.subscribeRaw('zigbee2mqtt/#', (topic, payload, packet) => {
+            if (packet.retain) late.push(topic);
+        });
+        await until(() => late.includes('zigbee2mqtt/kept'), 'the late reader gets the retained state');
+        // A live message after the resent retained one: once it is read, anything resent would have been read too.
+        await sim.publish('zigbee2mqtt/kept', JSON.stringify({ temperature: 21 }));
+        await until(() => d.value('kept/temperature')?.payload === 21, 'the live reading');
+        assert.equal(d.heard.readings.length, readings + 1, 'the first reader read the retained state once');
+    });
 });

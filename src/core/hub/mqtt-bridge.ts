@@ -6,6 +6,7 @@ import { BoundedQueue } from '../shared/queue';
 import { deepFreeze } from '../shared/freeze';
 import type { EventHub, EventMessage, HubEventInfo } from './hub';
 import { eventTypeError, levelsMatch } from '../shared/topic';
+import { RetainedSeen } from './retained-seen';
 
 export type BridgeState = 'connecting' | 'connected' | 'disconnected' | 'closed';
 
@@ -152,6 +153,7 @@ export class MqttBridge extends EventEmitter {
     private corked: Writable | undefined;
     /** Filters other nodes read over this connection, each subscribed once however many nodes read it. */
     private readonly raw = new Map<string, RawFilter>();
+    private readonly rawSeen = new RetainedSeen<RawHandler>();
     private readonly controlPrefix: string;
 
     constructor(
@@ -355,6 +357,7 @@ export class MqttBridge extends EventEmitter {
         for (const entry of this.raw.values())
             if (levelsMatch(entry.levels, levels)) for (const handler of entry.handlers) readers.add(handler);
         for (const handler of readers) {
+            if (!this.rawSeen.admit(handler, topic, payload, packet.retain)) continue;
             try {
                 handler(topic, payload, packet);
             } catch (err) {
