@@ -11,6 +11,44 @@ const runtimePath = require.resolve(runtimeName);
 helper.init(runtimePath);
 
 /**
+ * The test helper's setFlows waits 300 ms for `flows:started`, listening only after the deploy returned: beside two
+ * CPU hogs a deploy of a few nodes can take longer, and the test fails with "timeout waiting event". Here the
+ * listener is in place before the deploy and the deadline is generous.
+ */
+const STARTED_DEADLINE_MS = 30_000;
+/** @type {typeof helper.setFlows} */
+helper.setFlows = async function setFlows(flow, type, credentials, cb) {
+    if (typeof credentials === 'string') credentials = undefined;
+    const events = /** @type {any} */ (helper)._events;
+    let onStarted = () => {};
+    /** @type {NodeJS.Timeout | undefined} */
+    let timer;
+    const started = new Promise((resolve, reject) => {
+        timer = setTimeout(
+            () => reject(new Error(`flows not started ${STARTED_DEADLINE_MS} ms after a deploy`)),
+            STARTED_DEADLINE_MS,
+        );
+        onStarted = () => resolve(undefined);
+        events.once('flows:started', onStarted);
+    });
+    try {
+        await /** @type {any} */ (helper)._redNodes.setFlows(
+            flow,
+            credentials ?? {},
+            typeof type === 'string' ? type : 'full',
+        );
+        await started;
+        if (typeof cb === 'function') cb();
+    } catch (err) {
+        events.off('flows:started', onStarted);
+        if (typeof cb === 'function') cb(err);
+        else throw err;
+    } finally {
+        clearTimeout(timer);
+    }
+};
+
+/**
  * The test helper stubs RED._ to return the message key. Node tests here see
  * the real text instead, from our own catalogs, in the language of the
  * runtime's `lang` setting (`helper.settings({ lang: 'de' })`, as Node-RED's
