@@ -12,8 +12,14 @@ const catchNode = coreNode('common/25-catch.js');
 
 const rows = example.find((n) => n.name === 'readings as rows');
 
-/** The example's node as `r1` on the test tab, wired to the sink `out`. */
-const flow = () => [TAB, { ...rows, id: 'r1', z: 'f1', wires: [['out']] }, sink('out'), catcher(), sink('caught')];
+/** The example's node as `r1` on a tab naming the database file `db`, wired to the sink `out`. */
+const flow = (db = '/data/readings.db') => [
+    { ...TAB, env: [{ name: 'READINGS_DB', value: db, type: 'str' }] },
+    { ...rows, id: 'r1', z: 'f1', wires: [['out']] },
+    sink('out'),
+    catcher(),
+    sink('caught'),
+];
 
 const reading = (id, payload, extra = {}) => ({
     topic: 'temperature_update',
@@ -119,6 +125,32 @@ describe(`the SQLite example's readings as rows on Node-RED ${version}`, functio
         await until(() => out.length === 1, 'the reading');
         assert.equal(out[0].params.$sensor_id, 't1');
         assert.deepEqual(caught, []);
+    });
+
+    it('stores readings at once after a redeploy of this node alone, which creates no schema again', async function () {
+        node.receive(schemaReady());
+        await until(() => node.context().flow.get('schemaIn') === '/data/readings.db', 'the schema noted');
+        // A "modified nodes" deploy restarts only the changed function node: no schema message comes again.
+        const changed = flow().map((n) => (n.id === 'r1' ? { ...n, name: 'rows, renamed' } : n));
+        await helper.setFlows(changed, 'nodes');
+        const restarted = helper.getNode('r1');
+        assert.notEqual(restarted, node, 'the node was restarted');
+        const after = collect(helper.getNode('out'));
+        restarted.receive(reading('t1', 20));
+        await until(() => after.length === 1, 'the reading stored at once');
+    });
+
+    it('holds readings again when the tab names another database file, until its schema exists', async function () {
+        node.receive(schemaReady());
+        await until(() => node.context().flow.get('schemaIn') === '/data/readings.db', 'the schema noted');
+        await helper.setFlows(flow('/data/other.db'), 'full');
+        const restarted = helper.getNode('r1');
+        const after = collect(helper.getNode('out'));
+        restarted.receive(reading('t1', 20));
+        await until(() => restarted.context().get('held')?.length === 1, 'the reading held');
+        assert.equal(after.length, 0);
+        restarted.receive(schemaReady());
+        await until(() => after.length === 1, 'the held reading once the schema exists');
     });
 
     it('holds at most 1,000 readings, the newest', async function () {
