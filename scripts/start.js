@@ -7,18 +7,23 @@
 // FlowFuse Dashboard 2 is a devDependency, not a dependency of the package: Node-RED loads the copy in this
 // checkout's node_modules, because besides the user directory it scans every node_modules folder above its own
 // (node_modules/node-red sits beside node_modules/@flowfuse). Nothing is downloaded and the user directory holds only
-// this package, as a user's would after installing it from the palette.
+// this package, as a user's would after installing it from the palette. node-red-node-sqlite (for the stored readings'
+// page) is a devDependency too, loaded the same way: its sqlite3 is built once, by npm install in this checkout.
 const path = require('node:path');
-const { root, startNodeRed, examplesOnTabs } = require('../test/e2e/launcher');
+const { root, startNodeRed, examplesOnTabs, withTabEnv } = require('../test/e2e/launcher');
 
 const DASHBOARD_MODULE = '@flowfuse/node-red-dashboard';
-// Each on its own tab; the dashboard page only where the dashboard nodes are there to draw it.
+const SQLITE_MODULE = 'node-red-node-sqlite';
+// Each on its own tab; the dashboard pages only where the node sets they use are there.
 const DEMO = [
     { file: 'smart-home.json', label: 'Smart home' },
-    { file: 'smart-home-dashboard.json', label: 'Smart home dashboard', needs: DASHBOARD_MODULE },
+    { file: 'smart-home-dashboard.json', label: 'Smart home dashboard', needs: [DASHBOARD_MODULE] },
+    { file: 'readings-in-sqlite.json', needs: [DASHBOARD_MODULE, SQLITE_MODULE] },
 ];
 const HOST = '127.0.0.1';
 const USER_DIR = path.join(root, '.node-red-home');
+// The stored readings stay with the demo, in its user directory, rather than in ~/.node-red.
+const READINGS_DB = path.join(USER_DIR, 'sensorhub-readings.db');
 
 let red = null;
 
@@ -51,13 +56,13 @@ async function main() {
     });
 
     const modules = await loadedModules();
-    if (!modules.has(DASHBOARD_MODULE)) {
-        console.warn(`${DASHBOARD_MODULE} is not loaded: run npm install in ${root} for the demo's dashboard page.`);
+    for (const m of [DASHBOARD_MODULE, SQLITE_MODULE].filter((m) => !modules.has(m))) {
+        console.warn(`${m} is not loaded: run npm install in ${root} for the demo's dashboard pages.`);
     }
     let flows = await deployedFlows();
     if (flows.length === 0) {
-        const demo = DEMO.filter((d) => !d.needs || modules.has(d.needs));
-        await red.deploy(examplesOnTabs(demo));
+        const demo = DEMO.filter((d) => (d.needs || []).every((m) => modules.has(m)));
+        await red.deploy(withTabEnv(examplesOnTabs(demo), 'READINGS_DB', READINGS_DB));
         console.log(`Deployed ${demo.map((d) => `examples/${d.file}`).join(' and ')} into a Node-RED without flows.`);
         flows = await deployedFlows();
     }

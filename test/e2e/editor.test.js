@@ -12,6 +12,7 @@ const {
     installedPackageDir,
     registeredTypes,
     examplesOnTabs,
+    withTabEnv,
 } = require('./launcher');
 const { needTool } = require('../helpers/tools');
 const { CHROMIUM_ARGS } = require('./chromium');
@@ -36,7 +37,8 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
         // in the editor exactly as saved. Their devices and brokers are absent here; that is the runtime's concern.
         const others = fs.readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.json') && f !== EXAMPLE);
         // The examples share one hub config node (one id): it is deployed once, as importing them one by one keeps it.
-        const flows = examplesOnTabs([EXAMPLE, ...others.sort()]);
+        // The SQLite example's database in memory, not in the user's ~/.node-red.
+        const flows = withTabEnv(examplesOnTabs([EXAMPLE, ...others.sort()]), 'READINGS_DB', ':memory:');
         ourNodesInExamples = flows.filter((n) => n.type.startsWith('sensorhub-')).length;
         red = await startNodeRed({ flows });
         types = registeredTypes(installedPackageDir(red.userDir));

@@ -158,6 +158,19 @@ function examplesOnTabs(files) {
         .filter((n) => !seen.has(n.id) && seen.add(n.id));
 }
 
+/**
+ * `flows` with the environment variable `name` of every tab that defines it set to the text `value`: how a test or
+ * the demo points an example at files of its own (the SQLite example's database) without changing anything else.
+ */
+function withTabEnv(flows, name, value) {
+    const set = (e) => (e.name === name ? { name, value: String(value), type: 'str' } : e);
+    return flows.map((n) =>
+        n.type === 'tab' && Array.isArray(n.env) && n.env.some((e) => e.name === name)
+            ? { ...n, env: n.env.map(set) }
+            : n,
+    );
+}
+
 function settingsArgs(settings) {
     const args = [];
     for (const [key, value] of Object.entries(settings)) {
@@ -378,4 +391,5 @@ module.exports = {
     registeredTypes,
     onTab,
     examplesOnTabs,
+    withTabEnv,
 };
