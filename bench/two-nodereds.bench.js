@@ -204,6 +204,28 @@ function watchRound(b, subject, n, stamps, onAck) {
     return { armed, done };
 }
 
+/** The broker's CPU time so far (µs), from /proc: mosquitto is this process's child. */
+function brokerCpu() {
+    const fs = require('node:fs');
+    for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+        let stat;
+        try {
+            stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        } catch {
+            continue;
+        }
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (stat.includes('(mosquitto)') && Number(f[1]) === process.pid)
+            return ((Number(f[11]) + Number(f[12])) * 1e6) / 100;
+    }
+    return NaN;
+}
+
+async function cpuNow(b) {
+    const u = process.cpuUsage();
+    return { a: u.user + u.system, b: await b.cpu(), broker: brokerCpu() };
+}
+
 /** n messages, at most WINDOW sent and not yet reported arrived by B; msg/s from the first send to the last arrival. */
 async function pump(a, b, subject, n) {
     const entry = a.getNode(subject.entry);
@@ -214,9 +236,17 @@ async function pump(a, b, subject, n) {
     };
     const round = watchRound(b, subject, n, false, topUp);
     await round.armed;
+    const cpu0 = process.env.NET_BENCH_CPU ? await cpuNow(b) : undefined;
     const start = now();
     topUp(0);
     const done = await round.done;
+    if (cpu0) {
+        const cpu1 = await cpuNow(b);
+        const per = (k) => ((cpu1[k] - cpu0[k]) / n).toFixed(1);
+        process.stderr.write(
+            `${subject.name}: µs CPU per message A ${per('a')} B ${per('b')} broker ${per('broker')}\n`,
+        );
+    }
     return n / ((done.at - start) / 1000);
 }
 

@@ -50,6 +50,8 @@ async function startRemoteRuntime() {
             listener = onEvent;
             return call('watch', { sink, watch });
         },
+        /** The child's CPU time so far (user + system), µs. */
+        cpu: () => call('cpu'),
         unwatch: (sink) => {
             listener = undefined;
             return call('unwatch', { sink });
@@ -117,6 +119,10 @@ function childMain() {
                     process.send({ done: { got, bad, at: t, stamps: stamps && Array.from(stamps) } });
                 } else if (got % watch.ackEvery === 0) process.send({ ack: got });
             };
+        },
+        cpu() {
+            const u = process.cpuUsage();
+            return u.user + u.system;
         },
         unwatch({ sink }) {
             rt.getNode(sink).onMessage = undefined;
