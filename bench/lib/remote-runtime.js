@@ -132,6 +132,8 @@ function childMain() {
             setImmediate(() => process.disconnect());
         },
     };
+    // The parent gone (it crashed, or was stopped): this runtime has nobody to serve and must not linger.
+    process.on('disconnect', () => process.exit(0));
     process.on('message', (m) => {
         Promise.resolve()
             .then(() => handlers[m.cmd](m))
