@@ -11,7 +11,7 @@ const { packageRoot, projectRoot } = require('./lib/runtime.js');
 const { EventHub } = require(path.join(packageRoot, 'nodes', 'core', 'hub', 'hub.js'));
 const { MqttBridge } = require(path.join(packageRoot, 'nodes', 'core', 'hub', 'mqtt-bridge.js'));
 const { startBroker } = require(path.join(projectRoot, 'test', 'fixtures', 'broker.js'));
-const { median, gc, formatRate, goalAtLeast, renderTable, publishTable, runMain } = require('./lib/report.js');
+const { median, gc, formatRate, renderTable, publishTable, runMain } = require('./lib/report.js');
 
 const ROUNDS = 5;
 const MESSAGES = 25_000;
@@ -25,8 +25,9 @@ const LATENCY_ROUNDS = 3;
 // A round that sees no arrival for this long has lost messages: it ends and reports them.
 const STALL_MS = 2_000;
 const CONNECT_TIMEOUT_MS = 10_000;
-// Issue 3: the MQTT backend keeps at least 80% of bare mqtt.js's message rate.
-const THROUGHPUT_GOAL = goalAtLeast(0.8);
+// Information only (issue 18): bare mqtt.js builds no message and parses nothing; the fair peer, core mqtt nodes
+// between two Node-REDs, is bench/two-nodereds.bench.js.
+const THROUGHPUT_GOAL = undefined;
 
 const PROTOCOL_VERSION = 5;
 const EVENT_TYPE = 'temperature_update';
@@ -184,7 +185,11 @@ async function captureWireBody(url, candidate, n) {
             seen++;
             last = payload.toString('utf8');
         });
-        await pump(candidate, n);
+        // One event per turn: events published in one turn leave as one batch, and the anchor copies a single one.
+        for (let i = 0; i < n; i++) {
+            candidate.publish(WARMUP_MESSAGES + i);
+            await new Promise((r) => setTimeout(r, 1));
+        }
         const limit = Date.now() + CONNECT_TIMEOUT_MS;
         while (seen < n) {
             if (Date.now() > limit) throw new Error(`the tap saw ${seen} of ${n} candidate messages`);
@@ -376,8 +381,8 @@ async function main() {
 
         const notes = [
             `Broker: ${broker.kind === 'mosquitto' ? 'mosquitto (Debian package) with `set_tcp_nodelay true`' : 'ABSENT: aedes stood in for mosquitto'} on a loopback port, MQTT ${PROTOCOL_VERSION === 5 ? '5' : '3.1.1'}, QoS 0. TCP_NODELAY on every socket: the bridge sets it itself, the anchor's clients after connect, mosquitto by that option (without it, its Nagle stalls of ~40 ms set both pairs' p99 at 12–37 ms). Both pairs run in this one Node.js process, so each rate is the cost of the publishing and the receiving end together on one thread; mosquitto has the other core.`,
-            `Sensor hub: \`EventHub.publish\` on hub A → bridge A (envelope, JSON) → mosquitto → bridge B (JSON, checks, freeze) → \`EventHub.inject\` → one subscriber on \`#\` of hub B, which counts. Bare mqtt.js: client P publishes one fixed string to one topic and client S, subscribed to it, counts: no hub and no JSON on either side, which is what the bridge adds. P also holds a No Local subscription on its own topics, as bridge A does.`,
-            `Same bytes: the anchor publishes a copy of a message the bridge put on the wire after warm-up (taken by a listening client), on a topic of the same length (\`${HUB_PREFIX}/…\` vs \`${RAW_PREFIX}/…\`). Sizes: ${bodies.map((b) => `${b.shape.label} ${Buffer.byteLength(b.body)} B`).join(', ')}.`,
+            `Sensor hub: \`EventHub.publish\` on hub A → bridge A (envelope, JSON) → mosquitto → bridge B (JSON, checks, freeze) → \`EventHub.inject\` → one subscriber on \`#\` of hub B, which counts. Bare mqtt.js: client P publishes one fixed string to one topic and client S, subscribed to it, counts: no hub and no JSON on either side, which is what the bridge adds. The bridge sends the events of one type published in one event-loop turn as one broker message (a batch); the window below releases events in bursts as arrivals come in, so it batches, while the anchor sends one broker message per message. P also holds a No Local subscription on its own topics, as bridge A does.`,
+            `Same bytes per message: the anchor publishes a copy of a single-event message the bridge put on the wire after warm-up (published one per turn) (taken by a listening client), on a topic of the same length (\`${HUB_PREFIX}/…\` vs \`${RAW_PREFIX}/…\`). Sizes: ${bodies.map((b) => `${b.shape.label} ${Buffer.byteLength(b.body)} B`).join(', ')}.`,
             `Throughput: ${MESSAGES} messages per round with at most ${WINDOW} published and not yet received (each arrival lets the next one out), so the broker is never overrun; median of ${ROUNDS} rounds after a ${WARMUP_MESSAGES}-message warm-up per pair and shape; candidate and anchor alternate, order flipped every round; the ratio is the median of per-round ratios.`,
             `Latency: ${LATENCY_RATE} msg/s for ${LATENCY_MS / 1000} s (sent in 1 ms timer ticks), publish call → subscriber handler; median over ${LATENCY_ROUNDS} rounds of each round's p50 / p99. Ratio = sensor hub / bare mqtt.js (lower is better), shown for information.`,
             `Every round checks that every message arrived, intact: ${losses.length === 0 ? 'none was lost' : `LOST: ${losses.join('; ')}`}. Bridge counters once subscribed: A sent ${sent}, B received ${received}, no decode errors, duplicates or buffer drops.`,

@@ -25,7 +25,7 @@ const START_TIMEOUT_MS = 30_000;
 async function startRuntime(opts = {}) {
     const RED = require(nodeRedModule);
     const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sensorhub-bench-'));
-    installThisPackage(userDir);
+    installThisPackage(userDir, opts.modules || []);
     fs.writeFileSync(path.join(userDir, 'flows.json'), '[]');
 
     const server = http.createServer();
@@ -101,12 +101,19 @@ async function startRuntime(opts = {}) {
 /**
  * Links the project root into `<userDir>/node_modules` and lists it in the
  * user package.json, which is what `npm install` in the palette manager leaves behind.
+ * `modules`: other node packages (the fair peers' nodes, devDependencies) installed the same way.
  */
-function installThisPackage(userDir) {
+function installThisPackage(userDir, modules) {
     const scopeDir = path.join(userDir, 'node_modules', ...pkg.name.split('/').slice(0, -1));
     fs.mkdirSync(scopeDir, { recursive: true });
     fs.symlinkSync(packageRoot, path.join(userDir, 'node_modules', pkg.name), 'dir');
-    const userPkg = { name: 'node-red-project', private: true, dependencies: { [pkg.name]: pkg.version } };
+    const dependencies = { [pkg.name]: pkg.version };
+    for (const name of modules) {
+        const dir = path.dirname(require.resolve(`${name}/package.json`, { paths: [projectRoot] }));
+        fs.symlinkSync(dir, path.join(userDir, 'node_modules', name), 'dir');
+        dependencies[name] = require(path.join(dir, 'package.json')).version;
+    }
+    const userPkg = { name: 'node-red-project', private: true, dependencies };
     fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify(userPkg, null, 4));
 }
 

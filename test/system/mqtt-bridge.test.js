@@ -28,6 +28,14 @@ function node(url, extra = {}) {
     return { hub, bridge, got, errors };
 }
 
+/** Starts a node's bridge and resolves once it is connected and its subscription has settled. */
+async function connected(n) {
+    n.bridge.start();
+    await until(() => n.bridge.state === 'connected', 'connect');
+    await new Promise((r) => setTimeout(r, 100));
+    return n;
+}
+
 describe('MQTT bridge with a real broker', function () {
     this.timeout(30000);
     let broker;
@@ -196,10 +204,7 @@ describe('MQTT bridge with a real broker', function () {
     });
 
     it('ignores garbage on its topics, counts it and keeps working', async function () {
-        const b = track(node(broker.url));
-        b.bridge.start();
-        await until(() => b.bridge.state === 'connected', 'connect');
-        await new Promise((r) => setTimeout(r, 100));
+        const b = await connected(track(node(broker.url)));
         const raw = await mqtt.connectAsync(broker.url);
         await raw.publishAsync('sensorhub/x', 'not json', { qos: 1 });
         await raw.publishAsync('sensorhub/x', '[1,2]', { qos: 1 });
@@ -210,6 +215,75 @@ describe('MQTT bridge with a real broker', function () {
         assert.equal(b.got[0].payload, 7);
         assert.equal(b.bridge.stats().decodeErrors, 3);
         assert.match(b.errors[0].message, /ignored a message on sensorhub\/x: not JSON/);
+    });
+
+    it('knows its own events by their envelope head without decoding them, and only its own', async function () {
+        // Without No Local (3.1.1) every event comes back: what starts as ours is dropped as an echo unparsed,
+        // even were the rest broken; an instance whose id merely starts with ours is someone else.
+        const b = await connected(track(node(broker.url, { protocolVersion: 4, instanceId: 'inst-1' })));
+        const raw = await mqtt.connectAsync(broker.url);
+        await raw.publishAsync('sensorhub/x', '{"o":"inst-1","s":9,"m":{broken', { qos: 1 });
+        await raw.publishAsync('sensorhub/ok', JSON.stringify({ o: 'inst-10', s: 1, m: { payload: 7 } }), { qos: 1 });
+        await raw.endAsync();
+        await until(() => b.got.length === 1, 'the other instance’s event');
+        assert.equal(b.got[0].payload, 7);
+        assert.equal(b.bridge.stats().echoesDropped, 1);
+        assert.equal(b.bridge.stats().decodeErrors, 0);
+    });
+
+    it('sends a burst of one type as one broker message and delivers its events in order, each on its own', async function () {
+        const a = track(node(broker.url));
+        const b = track(node(broker.url));
+        a.bridge.start();
+        b.bridge.start();
+        await until(() => a.bridge.state === 'connected' && b.bridge.state === 'connected', 'connect');
+        await new Promise((r) => setTimeout(r, 100));
+        const tap = await mqtt.connectAsync(broker.url);
+        const wire = [];
+        tap.on('message', (topic, payload) => wire.push({ topic, body: JSON.parse(payload.toString()) }));
+        await tap.subscribeAsync(['sensorhub/t', 'sensorhub/u']);
+        // One turn: 150 of one type (a full batch of 100, then 50), one of another, and one more of the first.
+        for (let i = 0; i < 150; i++) a.hub.publish('t', { payload: i }, 'p');
+        a.hub.publish('u', { payload: 'u' }, 'p');
+        a.hub.publish('t', { payload: 150 }, 'p');
+        await until(() => b.got.length === 152, 'every event');
+        await until(() => wire.length === 4, 'the broker messages');
+        await tap.endAsync();
+        assert.deepEqual(
+            b.got.map((m) => m.payload),
+            [...Array.from({ length: 150 }, (_, i) => i), 'u', 150],
+        );
+        assert.ok(
+            b.got.every((m, i) => i === 0 || m.event.id !== b.got[i - 1].event.id),
+            'each event its own id',
+        );
+        assert.deepEqual(
+            wire.map((w) => [w.topic, w.body.b ? w.body.b.length : 'single']),
+            [
+                ['sensorhub/t', 100],
+                ['sensorhub/t', 50],
+                ['sensorhub/u', 'single'],
+                ['sensorhub/t', 'single'],
+            ],
+        );
+        assert.equal(a.bridge.stats().sent, 152);
+        assert.equal(b.bridge.stats().received, 152);
+    });
+
+    it('delivers the events of a batch and counts what in it is not an event', async function () {
+        const b = await connected(track(node(broker.url)));
+        const raw = await mqtt.connectAsync(broker.url);
+        const batch = { o: 'z', s: 1, b: [{ payload: 1 }, 7, null, [2], { payload: 2 }] };
+        await raw.publishAsync('sensorhub/x', JSON.stringify(batch), { qos: 1 });
+        await raw.publishAsync('sensorhub/x', JSON.stringify({ o: 'z', s: 2, b: {} }), { qos: 1 });
+        await raw.publishAsync('sensorhub/x', JSON.stringify({ o: 'z', s: 3, m: {}, b: [] }), { qos: 1 });
+        await raw.endAsync();
+        await until(() => b.got.length === 2 && b.bridge.stats().decodeErrors === 5, 'the two events, five errors');
+        assert.deepEqual(
+            b.got.map((m) => m.payload),
+            [1, 2],
+        );
+        assert.equal(b.bridge.stats().received, 2);
     });
 
     it('reports an unreachable broker once, backs off, and does not storm', async function () {

@@ -70,21 +70,37 @@ interface Outgoing {
     readonly topic: string;
     readonly body: string;
     readonly retain: boolean;
+    /** Events in the body: one, or a batch's. */
+    readonly events: number;
 }
 
 /**
  * Envelope on the wire: the origin instance, its sequence number (QoS 1 may
  * deliver twice; the receiver drops what it has seen) and the event message
- * without its Node-RED message id.
+ * without its Node-RED message id (`m`), or a batch of them in order (`b`).
  */
 interface Envelope {
     o: string;
     s: number;
-    m: Record<string, unknown>;
+    m?: Record<string, unknown>;
+    b?: unknown[];
+}
+
+/** Events of one type published one after another in one event-loop turn, sent together. */
+interface Batch {
+    readonly topic: string;
+    readonly bodies: string[];
+    chars: number;
 }
 
 const MAX_TRACKED_ORIGINS = 1000;
 const MAX_CACHED_TOPICS = 10_000;
+/**
+ * A batch leaves once this full even mid-turn: bounded packets, and a burst's first events do not wait for its
+ * last. 100 events of a contract-shaped reading are ~20 KB, far below any broker's packet limit.
+ */
+const MAX_BATCH_EVENTS = 100;
+const MAX_BATCH_CHARS = 64 * 1024;
 
 const SCHEMES = new Set(['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'tls:', 'ws:', 'wss:']);
 
@@ -146,11 +162,16 @@ export class MqttBridge extends EventEmitter {
     private readonly lastSeqByOrigin = new Map<string, number>();
     /** `{"o":"<instance id>","s":` — the envelope's constant head, escaped once. */
     private readonly envelopeHead: string;
+    /** The same head as bytes: our own events, back from a 3.1.1 broker (no No Local), are known by it unparsed. */
+    private readonly envelopeHeadBytes: Buffer;
     /** Event type → broker topic, and broker topic → event type (undefined: not one of ours); bounded. */
     private readonly topicOfType = new Map<string, string>();
     private readonly typeOfTopic = new Map<string, string | undefined>();
     /** The socket corked for this event-loop turn, if any. */
     private corked: Writable | undefined;
+    /** This turn's latest events, not yet sent, and whether the end of the turn is scheduled. */
+    private batch: Batch | undefined;
+    private turnEnding = false;
     /** Filters other nodes read over this connection, each subscribed once however many nodes read it. */
     private readonly raw = new Map<string, RawFilter>();
     private readonly rawSeen = new RetainedSeen<RawHandler>();
@@ -169,6 +190,7 @@ export class MqttBridge extends EventEmitter {
         this.maxBackoff = opts.maxBackoffMs ?? 30_000;
         this.backoff = this.minBackoff;
         this.envelopeHead = `{"o":${JSON.stringify(this.instanceId)},"s":`;
+        this.envelopeHeadBytes = Buffer.from(this.envelopeHead);
         this.statusTopic = statusTopicOf(opts.prefix, opts.clientId);
         this.controlPrefix = `${controlRoot(opts.prefix)}/`;
     }
@@ -253,14 +275,22 @@ export class MqttBridge extends EventEmitter {
         // HTTP request/response objects belong to this instance and cannot travel; the event type travels as
         // the broker topic, so msg.topic is not sent twice.
         const { _msgid, req, res, topic, ...m } = ev;
-        let body: string;
+        let json: string;
         try {
-            body = `${this.envelopeHead}${++this.seq},"m":${JSON.stringify(m)}}`;
+            json = JSON.stringify(m);
         } catch (err) {
             throw new Error(`event cannot be sent to the broker as JSON: ${(err as Error).message}`);
         }
-        const out: Outgoing = { topic: this.brokerTopic(ev.topic), body, retain };
-        if (this.client && this.client.connected && this.buffer.length === 0) this.send(out);
+        const brokerTopic = this.brokerTopic(ev.topic);
+        const live = this.client !== undefined && this.client.connected && this.buffer.length === 0;
+        // A retained event is the topic's last value: never part of a batch, and after what this turn sent before.
+        if (live && !retain) {
+            this.addToBatch(brokerTopic, json);
+            return;
+        }
+        this.sendBatch();
+        const out: Outgoing = { topic: brokerTopic, body: this.envelope(json), retain, events: 1 };
+        if (live) this.send(out);
         else this.buffer.push(out);
     }
 
@@ -294,6 +324,8 @@ export class MqttBridge extends EventEmitter {
     }
 
     async close(): Promise<void> {
+        // Events published before the close go out with it, as they would have unbatched.
+        if (this.client?.connected) this.sendBatch();
         this.setState('closed');
         this.hub.setOutbound(undefined);
         const client = this.client;
@@ -317,17 +349,63 @@ export class MqttBridge extends EventEmitter {
         });
     }
 
+    private envelope(json: string): string {
+        return `${this.envelopeHead}${++this.seq},"m":${json}}`;
+    }
+
     private send(out: Outgoing): void {
         const client = this.client as MqttClient;
-        this.counters.sent++;
+        this.counters.sent += out.events;
         this.corkForThisTurn(client);
         client.publish(out.topic, out.body, { qos: this.opts.qos, retain: out.retain });
     }
 
     /**
-     * Events published in one event-loop turn (a fleet cycle, a burst) leave in
-     * one write rather than one system call each; the socket is uncorked on the
-     * next turn, so nothing waits longer than the rest of this one.
+     * Events of one type published one after another in one turn (a fleet cycle, a burst) travel as one broker
+     * message: the broker and both clients handle each message at a fixed cost that dwarfs an event's JSON. An
+     * event of another type ends the batch, so events leave in the order they were published. Sent at the end of
+     * the turn, when the socket would be uncorked anyway, so no event waits longer than it did before.
+     */
+    private addToBatch(topic: string, json: string): void {
+        if (this.batch !== undefined && this.batch.topic !== topic) this.sendBatch();
+        const batch = (this.batch ??= { topic, bodies: [], chars: 0 });
+        batch.bodies.push(json);
+        batch.chars += json.length;
+        if (batch.bodies.length >= MAX_BATCH_EVENTS || batch.chars >= MAX_BATCH_CHARS) this.sendBatch();
+        else this.endTurnLater();
+    }
+
+    private sendBatch(): void {
+        const batch = this.batch;
+        if (batch === undefined) return;
+        this.batch = undefined;
+        const { topic, bodies } = batch;
+        const body =
+            bodies.length === 1
+                ? this.envelope(bodies[0])
+                : `${this.envelopeHead}${++this.seq},"b":[${bodies.join(',')}]}`;
+        const out: Outgoing = { topic, body, retain: false, events: bodies.length };
+        if (this.client?.connected) this.send(out);
+        else this.buffer.push(out);
+    }
+
+    /** At the end of this turn: the batches go out, then the socket is uncorked, in one write. */
+    private endTurnLater(): void {
+        if (this.turnEnding) return;
+        this.turnEnding = true;
+        setImmediate(() => {
+            if (this._state !== 'closed') this.sendBatch();
+            this.turnEnding = false;
+            const corked = this.corked;
+            this.corked = undefined;
+            corked?.uncork();
+        });
+    }
+
+    /**
+     * Broker messages sent in one event-loop turn leave in one write rather than
+     * one system call each; the socket is uncorked at the end of the turn, so nothing
+     * waits longer than the rest of this one.
      */
     private corkForThisTurn(client: MqttClient): void {
         if (this.corked !== undefined) return;
@@ -336,10 +414,7 @@ export class MqttBridge extends EventEmitter {
         const writable = stream as Writable;
         writable.cork();
         this.corked = writable;
-        setImmediate(() => {
-            this.corked = undefined;
-            writable.uncork();
-        });
+        this.endTurnLater();
     }
 
     private subscribeFilter(filter: string): void {
@@ -373,6 +448,10 @@ export class MqttBridge extends EventEmitter {
     }
 
     private receive(topic: string, payload: Buffer, packet: IPublishPacket): void {
+        if (this.isOwnEcho(payload)) {
+            this.counters.echoesDropped++;
+            return;
+        }
         let parsed: unknown;
         try {
             parsed = JSON.parse(payload.toString('utf8'));
@@ -399,17 +478,33 @@ export class MqttBridge extends EventEmitter {
             this.counters.duplicatesDropped++;
             return;
         }
+        if (env.m !== undefined) {
+            this.deliver(env.m, type, packet.retain);
+            return;
+        }
+        for (const m of env.b as unknown[]) {
+            if (isPlainObject(m)) this.deliver(m, type, packet.retain);
+            else this.decodeError(topic, 'a batch holds something other than an event');
+        }
+    }
+
+    private deliver(m: Record<string, unknown>, type: string, retain: boolean): void {
         this.counters.received++;
-        // env.m comes straight from JSON.parse and nobody else holds it: freeze it in place, no copy. With a lone
+        // m comes straight from JSON.parse and nobody else holds it: freeze it in place, no copy. With a lone
         // local reader and no retained copy, not even that: the reader owns the whole event, as a Node-RED node
         // owns the message it receives.
-        const m = env.m;
         if (isBufferJson(m.payload)) m.payload = Buffer.from(m.payload.data);
         const info = remoteEventInfo(m.event, type);
-        if (packet.retain || !this.hub.soleReader(type)) for (const key in m) deepFreeze(m[key]);
+        if (retain || !this.hub.soleReader(type)) for (const key in m) deepFreeze(m[key]);
         m.topic = type;
         m.event = Object.freeze(info);
-        this.hub.inject(m as EventMessage, packet.retain);
+        this.hub.inject(m as EventMessage, retain);
+    }
+
+    /** Starts with our envelope head: only this instance writes it, and the origin is all a decode would check. */
+    private isOwnEcho(payload: Buffer): boolean {
+        const head = this.envelopeHeadBytes;
+        return payload.length > head.length && payload.compare(head, 0, head.length, 0, head.length) === 0;
     }
 
     /** Whether a QoS 1 redelivery brought this envelope again. Retained values are replays by design. */
@@ -478,10 +573,16 @@ function remoteEventInfo(ev: unknown, type: string): HubEventInfo {
     };
 }
 
+/** An envelope holds one event (`m`) or a batch of them (`b`), not both. */
 function isEnvelope(v: unknown): v is Envelope {
     if (v === null || typeof v !== 'object') return false;
-    const { m, o } = v as { m?: unknown; o?: unknown };
-    return typeof o === 'string' && m !== null && typeof m === 'object' && !Array.isArray(m);
+    const { m, b, o } = v as { m?: unknown; b?: unknown; o?: unknown };
+    if (typeof o !== 'string') return false;
+    return m === undefined ? Array.isArray(b) : b === undefined && isPlainObject(m);
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+    return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 /** A Buffer as JSON.stringify writes it: `{type: 'Buffer', data: [bytes]}`. */
