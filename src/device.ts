@@ -15,8 +15,7 @@ import {
     type OutgoingMessage,
     type ProblemReport,
 } from './core/devices';
-import { LiveStatus, offerMetrics, refuse, refuseConfig } from './adapter';
-import { configText } from './config-text';
+import { LiveStatus, offerMetrics, refuse, refuseConfig, texts, type Texts } from './adapter';
 
 // Saved flows are user data: any field may be missing or of another type.
 type DeviceDef = NodeDef & Record<string, unknown>;
@@ -40,11 +39,9 @@ type CommandMsg = NodeMessageInFlow & { deviceId?: unknown; actuate?: unknown };
 const running = new Map<string, DeviceSource>();
 
 const TYPE = 'sensorhub-device';
-type Texts = (key: string, subs?: Record<string, string | number>) => string;
 
 /** The hub and the node's outputs, as the source's listener: readings and device events out, problems logged. */
 function listenerOf(
-    RED: NodeAPI,
     node: Node,
     t: Texts,
     publish: (type: string, msg: NodeMessage) => void,
@@ -58,7 +55,7 @@ function listenerOf(
             status.bump();
         },
         failure: (msg: DeviceReadingMessage, why) => {
-            const reason = configText(RED, TYPE, why);
+            const reason = t.problem(why);
             node.error(t('errors.read', { id: msg.sensor.id, status: msg.reading.status, reason }), msg);
             status.bump();
         },
@@ -69,7 +66,7 @@ function listenerOf(
             status.bump();
         },
         problem: (r: ProblemReport) => {
-            const reason = configText(RED, TYPE, r.problem);
+            const reason = t.problem(r.problem);
             node.warn(
                 r.count === 1
                     ? t('log.problem', { reason })
@@ -161,13 +158,13 @@ function statusOf(RED: NodeAPI, t: Texts, hubNode: HubNode): NodeStatus | undefi
 }
 
 export = function (RED: NodeAPI): void {
-    const t: Texts = (key, subs) => RED._(`${TYPE}.${key}`, subs);
+    const t = texts(RED, TYPE);
 
     function DeviceNode(this: Node, def: DeviceDef): void {
         RED.nodes.createNode(this, def);
         const parsed = parseDeviceNodeConfig(def);
         if ('error' in parsed) {
-            refuseConfig(RED, this, TYPE, configText(RED, TYPE, parsed.problem));
+            refuseConfig(RED, this, TYPE, t.problem(parsed.problem));
             return;
         }
         const found = brokerHub(RED, t, def);
@@ -200,7 +197,7 @@ export = function (RED: NodeAPI): void {
             }
             return statusOf(RED, t, hubNode) ?? countsStatus(t, source);
         });
-        const source: DeviceSource = new DeviceSource(config, listenerOf(RED, node, t, publish, status));
+        const source: DeviceSource = new DeviceSource(config, listenerOf(node, t, publish, status));
         running.set(node.id, source);
         const subscriptions = new Subscriptions(bridge, source, config.profile === 'homeassistant');
         subscriptions.update();

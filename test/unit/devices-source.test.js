@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { DeviceSource, MAX_REMEMBERED_SENSORS, ProblemLog, parseDeviceNodeConfig } = require('../../src/core/devices');
+const { DeviceSource, MAX_REMEMBERED_SENSORS, problemLog, parseDeviceNodeConfig } = require('../../src/core/devices');
 const { FakeClock } = require('../helpers/fake-clock');
 const { fieldsOf } = require('../helpers/types');
 const { recorder } = require('../helpers/devices');
@@ -231,13 +231,13 @@ describe('core/devices problem log', function () {
     it('stops reporting once stopped', async function () {
         const clock = new FakeClock();
         const said = [];
-        const log = new ProblemLog((r) => said.push(r), 1000, clock);
+        const log = problemLog((r) => said.push(r), 1000, clock);
         /** @type {import('../../src/core/devices').DeviceProblem} */
         const p = { type: 'problem', code: 'device.value', topic: 't', detail: 'd', params: {}, message: 'm' };
-        log.add(p);
-        log.add(p);
+        log.add(p.code, p);
+        log.add(p.code, p);
         log.stop();
-        log.add(p);
+        log.add(p.code, p);
         await clock.advance(5000);
         assert.equal(said.length, 1);
         assert.equal(log.total, 2);

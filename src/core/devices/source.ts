@@ -12,10 +12,19 @@ import type { DeviceNodeConfig } from './config';
 import { esphome } from './esphome';
 import { generic } from './generic';
 import { homeAssistant, type DiscoveryState, type Entity } from './homeassistant';
-import { ProblemLog, type ProblemReport } from './problem-log';
+import type { CountedLog } from '../shared/counted-log';
+import { problemLog, type ProblemReport } from './problem-log';
 import { shelly } from './shelly';
 import { tasmota } from './tasmota';
-import type { DeviceEvent, DeviceProfile, DeviceReading, LightCommand, LockAction, OutgoingMessage } from './types';
+import type {
+    DeviceEvent,
+    DeviceProblem,
+    DeviceProfile,
+    DeviceReading,
+    LightCommand,
+    LockAction,
+    OutgoingMessage,
+} from './types';
 import { zigbee2mqtt } from './zigbee2mqtt';
 
 /**
@@ -43,7 +52,7 @@ export interface DeviceListener {
     /** A sensor that has no value (the device said so, or went offline); said once per change of status. */
     failure(msg: DeviceReadingMessage, why: Problem): void;
     event(msg: DeviceEventMessage): void;
-    /** Payloads that did not parse, at a bounded rate (see ProblemLog). */
+    /** Payloads that did not parse, at a bounded rate (see problemLog). */
     problem(report: ProblemReport): void;
 }
 
@@ -144,7 +153,7 @@ export class DeviceSource {
     private readonly running: Running;
     private readonly devices = new Map<string, DeviceSeen>();
     private readonly sensors = new Map<string, SensorSeen>();
-    private readonly problems: ProblemLog;
+    private readonly problems: CountedLog<string, DeviceProblem>;
     private readonly filter: readonly string[];
     private readings = 0;
     private failures = 0;
@@ -157,7 +166,7 @@ export class DeviceSource {
         private readonly clock: Clock = realClock,
     ) {
         this.running = start(config);
-        this.problems = new ProblemLog(
+        this.problems = problemLog(
             (r) => {
                 listener.problem(r);
             },
@@ -252,7 +261,7 @@ export class DeviceSource {
 
     private event(e: DeviceEvent): void {
         if (e.type === 'problem') {
-            this.problems.add(e);
+            this.problems.add(e.code, e);
             return;
         }
         if (!this.wanted(e.deviceId)) return;
