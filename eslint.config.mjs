@@ -9,7 +9,7 @@ import globals from 'globals';
  */
 const FEATURE_INTERFACES = {
     fleet: ['sensor'],
-    monitor: ['hub', 'fleet', 'serial', 'gateway', 'light', 'door-lock'],
+    monitor: ['hub', 'fleet', 'serial', 'gateway', 'light', 'door-lock', 'devices'],
     sidebar: ['hub', 'monitor', 'light', 'door-lock'],
 };
 const FEATURES = [

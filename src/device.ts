@@ -130,6 +130,7 @@ function drive(
         'action' in command ? source.lock(device, command.action) : source.light(device, command.light);
     if (out.length === 0) return t('errors.cannot-drive', { device, profile });
     if (!out.every((m) => bridge.publishRaw(m.topic, m.payload))) return t('errors.not-sent', { device });
+    source.commandSent();
     return undefined;
 }
 
@@ -213,7 +214,7 @@ export = function (RED: NodeAPI): void {
             if (problem === undefined) done();
             else done(new Error(problem));
         });
-        offerMetrics(node, TYPE, def.name, () => source.stats());
+        offerMetrics(node, TYPE, def.name, () => ({ profile: config.profile, ...source.stats() }));
         node.on('close', (_removed: boolean, done: () => void) => {
             subscriptions.close();
             if (running.get(node.id) === source) running.delete(node.id);

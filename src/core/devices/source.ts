@@ -86,6 +86,10 @@ export interface DeviceListing {
 }
 
 export interface DeviceSourceStats {
+    /** Broker messages handed to the profile, parsed or not. */
+    messages: number;
+    /** Commands that went out to devices (see commandSent). */
+    commands: number;
     devices: number;
     sensors: number;
     readings: number;
@@ -155,6 +159,8 @@ export class DeviceSource {
     private readonly sensors = new Map<string, SensorSeen>();
     private readonly problems: CountedLog<string, DeviceProblem>;
     private readonly filter: readonly string[];
+    private messages = 0;
+    private commands = 0;
     private readings = 0;
     private failures = 0;
     /** Messages of sensors beyond MAX_REMEMBERED_SENSORS, not read. */
@@ -191,6 +197,7 @@ export class DeviceSource {
 
     /** One broker message; never throws. */
     handle(topic: string, payload: Buffer): void {
+        this.messages++;
         const events = this.running.decode(topic, payload);
         for (const e of events) this.event(e);
     }
@@ -203,6 +210,11 @@ export class DeviceSource {
         return this.running.encodeLock(device, action);
     }
 
+    /** The adapter published a command's messages to the broker. */
+    commandSent(): void {
+        this.commands++;
+    }
+
     stats(): DeviceSourceStats {
         let online = 0;
         let offline = 0;
@@ -211,6 +223,8 @@ export class DeviceSource {
             else if (d.online === false) offline++;
         }
         return {
+            messages: this.messages,
+            commands: this.commands,
             devices: this.devices.size,
             sensors: this.sensors.size,
             readings: this.readings,
