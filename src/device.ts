@@ -200,6 +200,8 @@ export = function (RED: NodeAPI): void {
         });
         const source: DeviceSource = new DeviceSource(config, listenerOf(node, t, publish, status));
         running.set(node.id, source);
+        // The sidebar lists what each running node has found (src/sidebar.ts).
+        Object.assign(node, { deviceSource: source, deviceProfile: config.profile });
         const subscriptions = new Subscriptions(bridge, source, config.profile === 'homeassistant');
         subscriptions.update();
         const user = {
