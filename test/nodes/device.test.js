@@ -4,7 +4,17 @@
 const assert = require('node:assert/strict');
 const mqtt = require('mqtt');
 const { until } = require('../helpers/wait');
-const { helper, coreNode, version, collect, errorsLogged, lastStatus, HUB, shipped } = require('../helpers/node-red');
+const {
+    helper,
+    coreNode,
+    version,
+    collect,
+    errorsLogged,
+    lastStatus,
+    HUB,
+    shipped,
+    doorLockDef,
+} = require('../helpers/node-red');
 const { startBroker } = require('../fixtures/broker');
 const hubNodes = shipped('hub');
 const deviceNodes = shipped('device');
@@ -358,24 +368,13 @@ describe(`devices node on Node-RED ${version}`, function () {
     function lockFlow() {
         return [
             mqttHub(broker.url),
-            {
-                id: 'lock1',
-                type: 'sensorhub-door-lock',
-                z: 'f1',
+            doorLockDef({
                 name: 'front door',
                 location: 'Front door',
-                initialState: 'locked',
-                maxAttempts: 5,
-                lockout: 300,
                 feedback: true,
-                actuation: 0,
                 transitionTimeout: 1,
-                autoRelock: 0,
-                motionPatterns: 'motion_detected',
-                cooldown: 60,
-                repeat: 0,
                 wires: [['dev1', 'states'], []],
-            },
+            }),
             device({ devices: 'front door', target: 'front door', wires: [[], ['feedback']] }),
             {
                 id: 'feedback',
