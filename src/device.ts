@@ -35,8 +35,11 @@ interface HubNode extends Node {
 
 type CommandMsg = NodeMessageInFlow & { deviceId?: unknown; actuate?: unknown };
 
-/** The running device nodes by id, for the editor's list of found devices. */
-const running = new Map<string, DeviceSource>();
+/** A running devices node: what it has found, for the dialog's list and the sidebar (src/sidebar.ts). */
+interface RunningDeviceNode extends Node {
+    deviceSource?: DeviceSource;
+    deviceProfile?: string;
+}
 
 const TYPE = 'sensorhub-device';
 
@@ -199,8 +202,6 @@ export = function (RED: NodeAPI): void {
             return statusOf(RED, t, hubNode) ?? countsStatus(t, source);
         });
         const source: DeviceSource = new DeviceSource(config, listenerOf(node, t, publish, status));
-        running.set(node.id, source);
-        // The sidebar lists what each running node has found (src/sidebar.ts).
         Object.assign(node, { deviceSource: source, deviceProfile: config.profile });
         const subscriptions = new Subscriptions(bridge, source, config.profile === 'homeassistant');
         subscriptions.update();
@@ -219,7 +220,6 @@ export = function (RED: NodeAPI): void {
         offerMetrics(node, TYPE, def.name, () => ({ profile: config.profile, ...source.stats() }));
         node.on('close', (_removed: boolean, done: () => void) => {
             subscriptions.close();
-            if (running.get(node.id) === source) running.delete(node.id);
             source.close();
             status.stop();
             hubNode.deregister(user);
@@ -230,7 +230,8 @@ export = function (RED: NodeAPI): void {
     RED.nodes.registerType(TYPE, DeviceNode);
 
     RED.httpAdmin.get('/sensorhub/devices/:id', RED.auth.needsPermission('sensorhub-device.read'), (req, res) => {
-        const source = running.get(String(req.params.id));
+        const found = RED.nodes.getNode(String(req.params.id)) as RunningDeviceNode | null;
+        const source = found?.type === TYPE ? found.deviceSource : undefined;
         if (source === undefined) {
             // Not deployed yet (or not running): the dialog says so instead of an empty list.
             res.status(404).json({ running: false });

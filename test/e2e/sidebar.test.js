@@ -34,8 +34,9 @@ function devicesExample(brokerUrl) {
 }
 
 describe(`e2e: ${DEFAULT_NODE_RED} sensor hub sidebar in Chromium`, function () {
-    // Packing, installing and starting take seconds; a shorter mocha default would abandon a starting Node-RED.
-    this.timeout(120000);
+    // Packing, installing and starting take seconds (minutes on a busy machine); a shorter timeout would abandon a
+    // starting Node-RED.
+    this.timeout(600000);
     let red;
     let broker;
     let client;
