@@ -9,8 +9,8 @@ import globals from 'globals';
  */
 const FEATURE_INTERFACES = {
     fleet: ['sensor'],
-    monitor: ['hub', 'fleet', 'serial', 'gateway', 'light', 'door-lock'],
-    sidebar: ['hub', 'monitor', 'light', 'door-lock'],
+    monitor: ['hub', 'fleet', 'serial', 'gateway', 'light', 'door-lock', 'devices'],
+    sidebar: ['hub', 'monitor', 'light', 'door-lock', 'devices'],
 };
 const FEATURES = [
     'devices',

@@ -15,8 +15,7 @@ import {
     type OutgoingMessage,
     type ProblemReport,
 } from './core/devices';
-import { LiveStatus, offerMetrics, refuse, refuseConfig } from './adapter';
-import { configText } from './config-text';
+import { LiveStatus, offerMetrics, refuse, refuseConfig, texts, type Texts } from './adapter';
 
 // Saved flows are user data: any field may be missing or of another type.
 type DeviceDef = NodeDef & Record<string, unknown>;
@@ -36,15 +35,16 @@ interface HubNode extends Node {
 
 type CommandMsg = NodeMessageInFlow & { deviceId?: unknown; actuate?: unknown };
 
-/** The running device nodes by id, for the editor's list of found devices. */
-const running = new Map<string, DeviceSource>();
+/** A running devices node: what it has found, for the dialog's list and the sidebar (src/sidebar.ts). */
+interface RunningDeviceNode extends Node {
+    deviceSource?: DeviceSource;
+    deviceProfile?: string;
+}
 
 const TYPE = 'sensorhub-device';
-type Texts = (key: string, subs?: Record<string, string | number>) => string;
 
 /** The hub and the node's outputs, as the source's listener: readings and device events out, problems logged. */
 function listenerOf(
-    RED: NodeAPI,
     node: Node,
     t: Texts,
     publish: (type: string, msg: NodeMessage) => void,
@@ -58,7 +58,7 @@ function listenerOf(
             status.bump();
         },
         failure: (msg: DeviceReadingMessage, why) => {
-            const reason = configText(RED, TYPE, why);
+            const reason = t.problem(why);
             node.error(t('errors.read', { id: msg.sensor.id, status: msg.reading.status, reason }), msg);
             status.bump();
         },
@@ -69,7 +69,7 @@ function listenerOf(
             status.bump();
         },
         problem: (r: ProblemReport) => {
-            const reason = configText(RED, TYPE, r.problem);
+            const reason = t.problem(r.problem);
             node.warn(
                 r.count === 1
                     ? t('log.problem', { reason })
@@ -133,6 +133,7 @@ function drive(
         'action' in command ? source.lock(device, command.action) : source.light(device, command.light);
     if (out.length === 0) return t('errors.cannot-drive', { device, profile });
     if (!out.every((m) => bridge.publishRaw(m.topic, m.payload))) return t('errors.not-sent', { device });
+    source.commandSent();
     return undefined;
 }
 
@@ -161,13 +162,13 @@ function statusOf(RED: NodeAPI, t: Texts, hubNode: HubNode): NodeStatus | undefi
 }
 
 export = function (RED: NodeAPI): void {
-    const t: Texts = (key, subs) => RED._(`${TYPE}.${key}`, subs);
+    const t = texts(RED, TYPE);
 
     function DeviceNode(this: Node, def: DeviceDef): void {
         RED.nodes.createNode(this, def);
         const parsed = parseDeviceNodeConfig(def);
         if ('error' in parsed) {
-            refuseConfig(RED, this, TYPE, configText(RED, TYPE, parsed.problem));
+            refuseConfig(RED, this, TYPE, t.problem(parsed.problem));
             return;
         }
         const found = brokerHub(RED, t, def);
@@ -200,8 +201,8 @@ export = function (RED: NodeAPI): void {
             }
             return statusOf(RED, t, hubNode) ?? countsStatus(t, source);
         });
-        const source: DeviceSource = new DeviceSource(config, listenerOf(RED, node, t, publish, status));
-        running.set(node.id, source);
+        const source: DeviceSource = new DeviceSource(config, listenerOf(node, t, publish, status));
+        Object.assign(node, { deviceSource: source, deviceProfile: config.profile });
         const subscriptions = new Subscriptions(bridge, source, config.profile === 'homeassistant');
         subscriptions.update();
         const user = {
@@ -216,10 +217,9 @@ export = function (RED: NodeAPI): void {
             if (problem === undefined) done();
             else done(new Error(problem));
         });
-        offerMetrics(node, TYPE, def.name, () => source.stats());
+        offerMetrics(node, TYPE, def.name, () => ({ profile: config.profile, ...source.stats() }));
         node.on('close', (_removed: boolean, done: () => void) => {
             subscriptions.close();
-            if (running.get(node.id) === source) running.delete(node.id);
             source.close();
             status.stop();
             hubNode.deregister(user);
@@ -230,7 +230,8 @@ export = function (RED: NodeAPI): void {
     RED.nodes.registerType(TYPE, DeviceNode);
 
     RED.httpAdmin.get('/sensorhub/devices/:id', RED.auth.needsPermission('sensorhub-device.read'), (req, res) => {
-        const source = running.get(String(req.params.id));
+        const found = RED.nodes.getNode(String(req.params.id)) as RunningDeviceNode | null;
+        const source = found?.type === TYPE ? found.deviceSource : undefined;
         if (source === undefined) {
             // Not deployed yet (or not running): the dialog says so instead of an empty list.
             res.status(404).json({ running: false });

@@ -12,9 +12,7 @@ import {
     type StateChange,
     type UnlockResult,
 } from './core/door-lock/door-lock';
-import { KeptStates, LiveStatus, offerMetrics, refuseConfig, type KeptState } from './adapter';
-import { configText } from './config-text';
-import type { Problem } from './core/shared/texts';
+import { KeptStates, LiveStatus, offerMetrics, refuseConfig, texts, type KeptState, type Texts } from './adapter';
 import { editorSettings } from './editor-settings';
 
 // Saved flows are user data: any field may be missing or of another type.
@@ -53,11 +51,6 @@ function stateMessage(change: StateChange): NodeMessage {
 }
 
 const alertMessage = (alert: DoorAlert): NodeMessage => ({ topic: ALERT_TOPIC, payload: { ...alert } });
-
-/** The lock's texts in the runtime's language: by key, and a core problem (`problem`). */
-type Texts = ((key: string, subs?: Record<string, string | number>) => string) & {
-    readonly problem: (p: Problem) => string;
-};
 
 /** A duration as the status shows it: "25 s", "4 min", "2 h". */
 function duration(t: Texts, ms: number): string {
@@ -260,18 +253,13 @@ class RunningLock {
 
 export = function (RED: NodeAPI): void {
     const kept = new KeptStates<SavedLock>(CONTEXT_KEY);
-    const t: Texts = Object.assign(
-        (key: string, subs?: Record<string, string | number>) => RED._(`${TYPE}.${key}`, subs),
-        {
-            problem: (p: Problem) => configText(RED, TYPE, p),
-        },
-    );
+    const t = texts(RED, TYPE);
 
     function DoorLockNode(this: Node<DoorLockCredentials>, def: DoorLockDef): void {
         RED.nodes.createNode(this, def);
         const parsed = parseDoorLockConfig(def);
         if ('error' in parsed) {
-            refuseConfig(RED, this, TYPE, configText(RED, TYPE, parsed.problem), dropCode);
+            refuseConfig(RED, this, TYPE, t.problem(parsed.problem), dropCode);
             return;
         }
         const running = new RunningLock(this, parsed.config, t, kept);

@@ -3,12 +3,24 @@ import type { EventHub } from './core/hub/hub';
 import { metricsRegistry } from './core/shared/metrics-registry';
 import { realClock } from './core/shared/clock';
 import { CLIENT_MAX_CHARS, watchRequest } from './core/sidebar/watch';
-import { SIDEBAR_LEASE_MS, SIDEBAR_PERIOD_MS, SidebarFeed, type SidebarHubSource } from './core/sidebar/sidebar';
+import {
+    SIDEBAR_LEASE_MS,
+    SIDEBAR_PERIOD_MS,
+    SidebarFeed,
+    type SidebarDeviceSource,
+    type SidebarHubSource,
+} from './core/sidebar/sidebar';
 
 /** What the sidebar reads of a `sensorhub-hub` config node. */
 interface HubNode extends Node {
     hub: EventHub | undefined;
     bridge: unknown;
+}
+
+/** What the sidebar reads of a running `sensorhub-device` node (see src/device.ts). */
+interface DeviceNode extends Node {
+    deviceSource?: SidebarDeviceSource['source'];
+    deviceProfile?: string;
 }
 
 /** The comms topic editors subscribe to. */
@@ -31,8 +43,19 @@ export = function (RED: NodeAPI): void {
         });
         return out;
     };
+    const devices = (): SidebarDeviceSource[] => {
+        const out: SidebarDeviceSource[] = [];
+        RED.nodes.eachNode((n) => {
+            if (n.type !== 'sensorhub-device') return;
+            const node = RED.nodes.getNode(n.id) as DeviceNode | null;
+            if (node?.deviceSource === undefined) return;
+            out.push({ id: n.id, name: n.name || '', profile: node.deviceProfile ?? '', source: node.deviceSource });
+        });
+        return out;
+    };
     const feed = new SidebarFeed({
         hubs,
+        devices,
         nodes: () => metricsRegistry.collect(),
         nameOf: (id) => (RED.nodes.getNode(id) as Node | null)?.name || undefined,
         publish: (snapshot) => {

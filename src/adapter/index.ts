@@ -8,3 +8,4 @@ export { refuse, refuseConfig, type Refusal } from './refuse';
 export { offerMetrics } from './metrics';
 export { LiveStatus } from './live-status';
 export { KeptStates, KeptState, keptKey } from './kept-state';
+export { texts, type Texts } from './texts';

@@ -187,6 +187,68 @@ function monitorDef(extra = {}) {
     };
 }
 
+/** A motion light `light1` on tab f1: on at `motion_detected`, off a minute after; `extra` sets any field. */
+function lightDef(extra = {}) {
+    return {
+        id: 'light1',
+        type: 'sensorhub-light',
+        z: 'f1',
+        name: '',
+        motionPatterns: 'motion_detected',
+        wait: 60,
+        minOn: 0,
+        brightness: 100,
+        override: 0,
+        darkGate: false,
+        timeGate: false,
+        topic: '',
+        wires: [[]],
+        ...extra,
+    };
+}
+
+/** A door lock `lock1` on tab f1: locked, no feedback, alerting on `motion_detected`; `extra` sets any field. */
+function doorLockDef(extra = {}) {
+    return {
+        id: 'lock1',
+        type: 'sensorhub-door-lock',
+        z: 'f1',
+        name: '',
+        location: 'front door',
+        initialState: 'locked',
+        feedback: false,
+        actuation: 0,
+        transitionTimeout: 10,
+        autoRelock: 0,
+        motionPatterns: 'motion_detected',
+        cooldown: 60,
+        repeat: 0,
+        maxAttempts: 5,
+        lockout: 300,
+        wires: [[], []],
+        ...extra,
+    };
+}
+
+/** A threshold node `th1` on tab f1 alarming above 30, at once; `extra` sets any field. */
+function thresholdDef(extra = {}) {
+    return {
+        id: 'th1',
+        type: 'sensorhub-threshold',
+        z: 'f1',
+        name: '',
+        high: 30,
+        low: '',
+        hysteresis: 0,
+        minDuration: 0,
+        staleAfter: 0,
+        repeat: 0,
+        maxSensors: 10000,
+        wires: [[]],
+        ...extra,
+    };
+}
+
 module.exports = {
     helper,
     coreNode,
@@ -202,4 +264,7 @@ module.exports = {
     lastStatus,
     HUB,
     monitorDef,
+    lightDef,
+    doorLockDef,
+    thresholdDef,
 };

@@ -4,10 +4,24 @@
 const assert = require('node:assert/strict');
 const mqtt = require('mqtt');
 const { until } = require('../helpers/wait');
-const { helper, coreNode, version, collect, errorsLogged, lastStatus, HUB, shipped } = require('../helpers/node-red');
+const {
+    helper,
+    coreNode,
+    version,
+    collect,
+    errorsLogged,
+    lastStatus,
+    HUB,
+    shipped,
+    doorLockDef,
+} = require('../helpers/node-red');
 const { startBroker } = require('../fixtures/broker');
 const hubNodes = shipped('hub');
 const deviceNodes = shipped('device');
+const sidebarPlugin = shipped('sidebar');
+const { metricsRegistry } = /** @type {typeof import('../../src/core/shared/metrics-registry')} */ (
+    shipped('core/shared/metrics-registry')
+);
 
 const catchNode = coreNode('common/25-catch.js');
 const CORE = [
@@ -281,6 +295,48 @@ describe(`devices node on Node-RED ${version}`, function () {
         await helper.request().get('/sensorhub/devices/nope').expect(404);
     });
 
+    it("lists what it found in the editor's sidebar: devices with their topic, sensors, values and availability", async function () {
+        await load([mqttHub(broker.url), device({ name: 'zigbee' }), ...SINKS]);
+        // Plugins register no node type, so the helper does not load them: this gives it the API a plugin gets.
+        const red = helper._registryUtil.createNodeApi({});
+        red.plugins = { registerPlugin: () => {} };
+        sidebarPlugin(red);
+        const published = [];
+        const onComms = (m) => {
+            if (m.topic === 'sensorhub/sidebar') published.push(m.data);
+        };
+        red.events.on('comms', onComms);
+        try {
+            const got = collect(helper.getNode('readings'));
+            await ready(client, got, { topic: 'zigbee2mqtt/kitchen', payload: { temperature: 19.5, humidity: 40 } });
+            await publish(client, 'zigbee2mqtt/kitchen/availability', { state: 'online' });
+            await publish(client, 'zigbee2mqtt/kitchen', 'garbage');
+            await helper.request().post('/sensorhub/sidebar/watch').send({ client: 'c1' }).expect(200);
+            await until(() => published.at(-1)?.devices[0]?.problems === 1, 'a snapshot with the found device');
+            const [node] = published.at(-1).devices;
+            assert.deepEqual(
+                [node.id, node.name, node.profile, node.health, node.devices, node.online],
+                ['dev1', 'zigbee', 'zigbee2mqtt', 'failed', 1, 1],
+            );
+            assert.deepEqual(node.problemsByCode, { 'device.not-json': 1 });
+            const [kitchen] = node.found;
+            assert.equal(kitchen.id, 'kitchen');
+            assert.equal(kitchen.topic, 'zigbee2mqtt/kitchen');
+            assert.equal(kitchen.online, true);
+            assert.deepEqual(
+                kitchen.sensors.map((x) => [x.id, x.kind, x.value]),
+                [
+                    ['kitchen/temperature', 'temperature', '19.5 °C'],
+                    ['kitchen/humidity', 'humidity', '40 %'],
+                ],
+            );
+            assert.equal(typeof kitchen.sensors[0].ageMs, 'number');
+        } finally {
+            await helper.request().post('/sensorhub/sidebar/watch').send({ client: 'c1', watch: false });
+            red.events.removeListener('comms', onComms);
+        }
+    });
+
     it('drives a light and a lock: Zigbee2MQTT /set in the device scale, and refuses what it cannot send', async function () {
         await load([mqttHub(broker.url), device({ target: 'bulb' }), ...SINKS]);
         const sets = [];
@@ -300,30 +356,25 @@ describe(`devices node on Node-RED ${version}`, function () {
         await until(() => errorsLogged().some((e) => /Not a command/.test(e)), 'the refusal');
         assert.equal(errorsLogged().filter((e) => /Not a command/.test(e)).length, 1, 'the lock state is no refusal');
         assert.equal(sets.length, 2);
+        const [figures] = metricsRegistry.collect('sensorhub-device');
+        assert.deepEqual(
+            [figures.metrics?.['profile'], figures.metrics?.['commands']],
+            ['zigbee2mqtt', 2],
+            'the monitor counts the commands sent, not the refused ones',
+        );
     });
 
     /** A door lock with hardware feedback, driving the Zigbee lock `front door` through a devices node. */
     function lockFlow() {
         return [
             mqttHub(broker.url),
-            {
-                id: 'lock1',
-                type: 'sensorhub-door-lock',
-                z: 'f1',
+            doorLockDef({
                 name: 'front door',
                 location: 'Front door',
-                initialState: 'locked',
-                maxAttempts: 5,
-                lockout: 300,
                 feedback: true,
-                actuation: 0,
                 transitionTimeout: 1,
-                autoRelock: 0,
-                motionPatterns: 'motion_detected',
-                cooldown: 60,
-                repeat: 0,
                 wires: [['dev1', 'states'], []],
-            },
+            }),
             device({ devices: 'front door', target: 'front door', wires: [[], ['feedback']] }),
             {
                 id: 'feedback',

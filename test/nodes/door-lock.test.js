@@ -12,6 +12,7 @@ const {
     TAB,
     catcher,
     shipped,
+    doorLockDef,
 } = require('../helpers/node-red');
 const { until, sleep } = require('../helpers/wait');
 const lockNodes = shipped('door-lock');
@@ -23,25 +24,7 @@ const catchNode = coreNode('common/25-catch.js');
 const CODE = '2468';
 
 function doorLock(extra = {}) {
-    return {
-        id: 'L',
-        type: 'sensorhub-door-lock',
-        z: 'f1',
-        name: '',
-        location: 'front door',
-        initialState: 'locked',
-        feedback: false,
-        actuation: 0,
-        transitionTimeout: 10,
-        autoRelock: 0,
-        motionPatterns: 'motion_detected',
-        cooldown: 60,
-        repeat: 0,
-        maxAttempts: 5,
-        lockout: 300,
-        wires: [['state'], ['alert']],
-        ...extra,
-    };
+    return doorLockDef({ id: 'L', wires: [['state'], ['alert']], ...extra });
 }
 
 /**

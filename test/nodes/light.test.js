@@ -10,6 +10,7 @@ const {
     TAB,
     catcher,
     shipped,
+    lightDef,
 } = require('../helpers/node-red');
 const { until, sleep } = require('../helpers/wait');
 const lightNodes = shipped('light');
@@ -19,21 +20,7 @@ const catchNode = coreNode('common/25-catch.js');
 
 // Short waits: these tests wait for outcomes with until(), they never measure time.
 function light(extra = {}, wires = ['out']) {
-    return {
-        id: 'l1',
-        type: 'sensorhub-light',
-        z: 'f1',
-        motionPatterns: 'motion_detected',
-        wait: 0.15,
-        minOn: 0,
-        brightness: 100,
-        override: 0,
-        darkGate: false,
-        timeGate: false,
-        topic: '',
-        ...extra,
-        wires: [wires],
-    };
+    return lightDef({ id: 'l1', wait: 0.15, ...extra, wires: [wires] });
 }
 const lightNode = () => helper.getNode('l1');
 const motion = (payload = true) => ({

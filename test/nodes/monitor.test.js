@@ -10,6 +10,9 @@ const {
     lastStatus,
     HUB,
     monitorDef,
+    lightDef,
+    doorLockDef,
+    thresholdDef,
     TAB,
     catcher,
     shipped,
@@ -136,67 +139,6 @@ function fleetDef() {
         failureRate: 0,
         seed: 11,
         wires: [[], [], ['stats']],
-    };
-}
-
-/** A motion light `light1` named porch, on for a minute after `motion_detected`. */
-function lightDef(extra) {
-    return {
-        id: 'light1',
-        type: 'sensorhub-light',
-        z: 'f1',
-        name: 'porch',
-        motionPatterns: 'motion_detected',
-        wait: 60,
-        minOn: 0,
-        brightness: 100,
-        override: 0,
-        darkGate: false,
-        timeGate: false,
-        topic: '',
-        wires: [[]],
-        ...extra,
-    };
-}
-
-/** A door lock `lock1` named front, locked, alerting on `motion_detected`. */
-function lockDef() {
-    return {
-        id: 'lock1',
-        type: 'sensorhub-door-lock',
-        z: 'f1',
-        name: 'front',
-        location: 'front door',
-        initialState: 'locked',
-        feedback: false,
-        actuation: 0,
-        transitionTimeout: 10,
-        autoRelock: 0,
-        motionPatterns: 'motion_detected',
-        cooldown: 60,
-        repeat: 0,
-        maxAttempts: 5,
-        lockout: 300,
-        wires: [[], []],
-    };
-}
-
-/** A threshold node `th1` alarming above 30. */
-function thresholdDef(extra) {
-    return {
-        id: 'th1',
-        type: 'sensorhub-threshold',
-        z: 'f1',
-        name: '',
-        high: 30,
-        low: '',
-        hysteresis: 0,
-        minDuration: 0,
-        staleAfter: 0,
-        repeat: 0,
-        maxSensors: 10000,
-        wires: [[]],
-        ...extra,
     };
 }
 
@@ -373,7 +315,11 @@ describe(`sensorhub-monitor on Node-RED ${version}`, function () {
     });
 
     it('reports lights, door locks and thresholds, and forgets them when they are removed', async function () {
-        const [light, lock, threshold] = [lightDef({ brightness: 70 }), lockDef(), thresholdDef({ name: 'temps' })];
+        const [light, lock, threshold] = [
+            lightDef({ name: 'porch', brightness: 70 }),
+            doorLockDef({ name: 'front' }),
+            thresholdDef({ name: 'temps' }),
+        ];
         const { node, out } = await load({}, [lightNode, doorLockNode, thresholdNode, light, lock, threshold]);
         helper.getNode('light1').receive({ topic: 'motion_detected', payload: true });
         helper.getNode('lock1').receive({ topic: 'motion_detected', payload: true });
@@ -415,7 +361,7 @@ describe(`sensorhub-monitor on Node-RED ${version}`, function () {
     });
 
     it('writes light, door lock and threshold figures in Prometheus text', async function () {
-        const light = lightDef();
+        const light = lightDef({ name: 'porch' });
         const threshold = thresholdDef();
         const { node, out } = await load({ format: 'prometheus' }, [lightNode, thresholdNode, light, threshold]);
         helper.getNode('light1').receive({ command: 'on', brightness: 40 });
@@ -501,7 +447,13 @@ describe(`sensorhub-monitor on Node-RED ${version}`, function () {
             ],
         });
         const { metrics_path: metricsPath } = job.scrape_configs[0];
-        const more = [sink('stats'), fleetDef(), lightDef(), lockDef(), thresholdDef({ name: 'temps' })];
+        const more = [
+            sink('stats'),
+            fleetDef(),
+            lightDef({ name: 'porch' }),
+            doorLockDef({ name: 'front' }),
+            thresholdDef({ name: 'temps' }),
+        ];
         const httpNode = await loadExample(exampleFlow(), more);
         helper.getNode('fleet1').receive({});
         helper.getNode('light1').receive({ topic: 'motion_detected', payload: true });

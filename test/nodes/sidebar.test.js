@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { helper, version, TAB, HUB, shipped } = require('../helpers/node-red');
+const { helper, version, TAB, HUB, shipped, lightDef } = require('../helpers/node-red');
 const { until } = require('../helpers/wait');
 const hubNodes = shipped('hub');
 const lightNode = shipped('light');
@@ -8,21 +8,7 @@ const sidebarPlugin = shipped('sidebar');
 
 const PUB = { id: 'p1', type: 'sensorhub-publish', z: 'f1', hub: 'hub1', eventType: 'temperature_update', wires: [] };
 const SUB = { id: 's1', type: 'sensorhub-subscribe', z: 'f1', name: 'alarm', hub: 'hub1', patterns: '#', wires: [[]] };
-const LIGHT = {
-    id: 'l1',
-    type: 'sensorhub-light',
-    z: 'f1',
-    name: 'porch',
-    motionPatterns: 'motion_detected',
-    wait: 60,
-    minOn: 0,
-    brightness: 100,
-    override: 0,
-    darkGate: false,
-    timeGate: false,
-    topic: '',
-    wires: [[]],
-};
+const LIGHT = lightDef({ id: 'l1', name: 'porch' });
 
 describe(`sidebar plugin on Node-RED ${version}`, function () {
     // The feed's period is a second: a snapshot takes that long to come.

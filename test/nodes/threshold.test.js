@@ -10,6 +10,7 @@ const {
     TAB,
     catcher,
     shipped,
+    thresholdDef,
 } = require('../helpers/node-red');
 const { until, sleep } = require('../helpers/wait');
 const thresholdNodes = shipped('threshold');
@@ -19,20 +20,7 @@ const catchNode = coreNode('common/25-catch.js');
 
 // Short durations: these tests wait for outcomes with until(), they never measure time.
 function threshold(extra = {}, wires = ['out']) {
-    return {
-        id: 'th1',
-        type: 'sensorhub-threshold',
-        z: 'f1',
-        high: 30,
-        low: '',
-        hysteresis: 0,
-        minDuration: 0,
-        staleAfter: 0,
-        repeat: 0,
-        maxSensors: 10000,
-        ...extra,
-        wires: [wires],
-    };
+    return thresholdDef({ ...extra, wires: [wires] });
 }
 const node = () => helper.getNode('th1');
 const reading = (value, id = 't1', topic = 'temperature_update') => ({

@@ -9,7 +9,7 @@ const { EventHub } = require('../../src/core/hub/hub');
 const { MqttBridge } = require('../../src/core/hub/mqtt-bridge');
 const { DeviceSource, parseDeviceNodeConfig } = require('../../src/core/devices');
 const { startBroker } = require('../fixtures/broker');
-const { simulate } = require('../fixtures/device-sim');
+const { simulate } = require('../../bin/lib/mqtt-devices');
 const { recorder } = require('../helpers/devices');
 const { fieldsOf } = require('../helpers/types');
 

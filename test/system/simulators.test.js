@@ -10,12 +10,15 @@ const { SerialPort, ReadlineParser } = require('serialport');
 const { needTool } = require('../helpers/tools');
 const { until } = require('../helpers/wait');
 const { PtyPair } = require('../fixtures/pty');
+const mqtt = require('mqtt');
+const { startBroker } = require('../fixtures/broker');
 
 const ROOT = path.join(__dirname, '..', '..');
 const pkg = require('../../package.json');
 const COMMANDS = {
     'sensorhub-device': 'bin/sensorhub-device.js',
     'sensorhub-serial-device': 'bin/sensorhub-serial-device.js',
+    'sensorhub-mqtt-devices': 'bin/sensorhub-mqtt-devices.js',
 };
 
 /** Starts a command; `out` collects stdout and stderr, `exited` resolves with its exit code. */
@@ -64,7 +67,8 @@ describe('the simulator commands', function () {
         const packed = JSON.parse(
             execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' }),
         )[0].files.map((f) => f.path);
-        for (const file of [...Object.values(COMMANDS), 'bin/lib/device.js', 'bin/lib/serial-device.js']) {
+        const libs = ['bin/lib/device.js', 'bin/lib/serial-device.js', 'bin/lib/mqtt-devices.js'];
+        for (const file of [...Object.values(COMMANDS), ...libs]) {
             assert.ok(packed.includes(file), `${file} is in the package`);
             assert.match(fs.readFileSync(path.join(ROOT, file), 'utf8'), /^(#!\/usr\/bin\/env node\n)?'use strict'/);
         }
@@ -91,6 +95,58 @@ describe('the simulator commands', function () {
         const r = start('sensorhub-device', ['--rate', 'fast']);
         assert.equal(await r.exited, 2);
         assert.match(r.out, /--rate must be a number from 0\.01 to 10000, got "fast"/);
+    });
+
+    describe('sensorhub-mqtt-devices', function () {
+        let broker;
+        before(async function () {
+            broker = await startBroker();
+        });
+        after(async function () {
+            if (broker) await broker.close();
+        });
+
+        it("publishes a profile's documented payloads, answers a command, and clears its retained messages", async function () {
+            const watcher = await mqtt.connectAsync(broker.url);
+            const seen = [];
+            watcher.on('message', (topic, payload, packet) => seen.push([topic, payload.toString(), packet.retain]));
+            await watcher.subscribeAsync(['zigbee2mqtt/#']);
+            const r = start('sensorhub-mqtt-devices', ['--profile', 'zigbee2mqtt', '--broker', broker.url, '--clear']);
+            await until(() => seen.some(([t]) => t === 'zigbee2mqtt/climate'), 'the climate sensor', 20000);
+            assert.equal(JSON.parse(seen.find(([t]) => t === 'zigbee2mqtt/climate')[1]).temperature, 20.77);
+            await watcher.publishAsync('zigbee2mqtt/bulb/set', JSON.stringify({ state: 'ON', brightness: 100 }));
+            await until(
+                () => seen.some(([t, p]) => t === 'zigbee2mqtt/bulb' && p.includes('"brightness":100')),
+                'the bulb to answer its command',
+                20000,
+            );
+            r.child.kill('SIGINT');
+            assert.equal(await r.exited, 0, r.out);
+            assert.match(r.out, /simulating zigbee2mqtt on mqtt:\/\/127\.0\.0\.1:\d+ \(Ctrl-C to stop\)/);
+            const later = await mqtt.connectAsync(broker.url);
+            const retained = [];
+            let probed = false;
+            later.on('message', (topic, payload, packet) => {
+                if (topic === 'zigbee2mqtt/probe') probed = true;
+                else if (packet.retain && payload.length > 0) retained.push(topic);
+            });
+            await later.subscribeAsync('zigbee2mqtt/#');
+            // The broker sends retained messages on subscribing, before anything published after.
+            await later.publishAsync('zigbee2mqtt/probe', 'end');
+            await until(() => probed, 'the probe after any retained message');
+            assert.deepEqual(retained, [], '--clear left no retained device behind');
+            await later.endAsync();
+            await watcher.endAsync();
+        });
+
+        it('stops by itself after --count rounds, and refuses a profile it does not know', async function () {
+            const r = start('sensorhub-mqtt-devices', ['--profile', 'tasmota', '--broker', broker.url, '--count', '1']);
+            assert.equal(await r.exited, 0, r.out);
+            assert.match(r.out, /stopped after 1 round/);
+            const bad = start('sensorhub-mqtt-devices', ['--profile', 'x10']);
+            assert.equal(await bad.exited, 2);
+            assert.match(bad.out, /--profile must be all, zigbee2mqtt/);
+        });
     });
 
     describe('sensorhub-serial-device', function () {

@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { DeviceSource, MAX_REMEMBERED_SENSORS, ProblemLog, parseDeviceNodeConfig } = require('../../src/core/devices');
+const { DeviceSource, MAX_REMEMBERED_SENSORS, problemLog, parseDeviceNodeConfig } = require('../../src/core/devices');
 const { FakeClock } = require('../helpers/fake-clock');
 const { fieldsOf } = require('../helpers/types');
 const { recorder } = require('../helpers/devices');
@@ -194,15 +194,51 @@ describe('core/devices source (one devices node)', function () {
     });
 
     it('lists what it has seen for the editor: devices, availability, sensors and their last values', function () {
-        const { feed, s } = source();
+        const { feed, s, clock } = source();
         feed('zigbee2mqtt/climate', { temperature: 20.5 });
+        const at = clock.now();
         feed('zigbee2mqtt/climate/availability', 'online');
         const [d] = s.listing();
         assert.equal(d.id, 'climate');
         assert.equal(d.online, true);
+        assert.equal(d.topic, 'zigbee2mqtt/climate', 'the topic its readings come on, not its availability');
         assert.deepEqual(d.sensors, [
-            { id: 'climate/temperature', kind: 'temperature', unit: '°C', status: 'ok', value: 20.5 },
+            { id: 'climate/temperature', kind: 'temperature', unit: '°C', status: 'ok', value: 20.5, ts: at },
         ]);
+    });
+
+    it('lists at most as many devices and entities as asked, and counts them all', function () {
+        const { feed, s } = source({ profile: 'homeassistant' });
+        for (const room of ['hall', 'kitchen', 'attic'])
+            feed(`homeassistant/sensor/${room}T/config`, {
+                stat_t: `home/${room}/temperature`,
+                dev_cla: 'temperature',
+                unit_of_meas: '°C',
+            });
+        for (const room of ['hall', 'kitchen', 'attic']) feed(`home/${room}/temperature`, '21');
+        assert.equal(s.listing().length, 3);
+        assert.equal(s.listing(2).length, 2);
+        assert.equal(s.discovered().length, 3);
+        assert.equal(s.discoveredCount, 3);
+        const two = s.discovered(2);
+        assert.equal(two.length, 2);
+        assert.equal(two[0].topic, 'homeassistant/sensor/hallT/config');
+        assert.equal(two[0].stateTopic, 'home/hall/temperature');
+        assert.equal(two[0].unit, '°C');
+        assert.deepEqual(
+            s.listing(1).map((d) => [d.id, d.topic]),
+            [['hallT', 'home/hall/temperature']],
+        );
+    });
+
+    it('counts the messages it read and the commands the adapter sent', function () {
+        const { feed, s } = source();
+        feed('zigbee2mqtt/climate', { temperature: 20.5 });
+        feed('zigbee2mqtt/climate', 'garbage');
+        feed('zigbee2mqtt/other/availability', 'online');
+        s.commandSent();
+        assert.equal(s.stats().messages, 3);
+        assert.equal(s.stats().commands, 1);
     });
 
     it('remembers at most MAX_REMEMBERED_SENSORS sensors; messages of further ones are counted, not read', function () {
@@ -231,13 +267,13 @@ describe('core/devices problem log', function () {
     it('stops reporting once stopped', async function () {
         const clock = new FakeClock();
         const said = [];
-        const log = new ProblemLog((r) => said.push(r), 1000, clock);
+        const log = problemLog((r) => said.push(r), 1000, clock);
         /** @type {import('../../src/core/devices').DeviceProblem} */
         const p = { type: 'problem', code: 'device.value', topic: 't', detail: 'd', params: {}, message: 'm' };
-        log.add(p);
-        log.add(p);
+        log.add(p.code, p);
+        log.add(p.code, p);
         log.stop();
-        log.add(p);
+        log.add(p.code, p);
         await clock.advance(5000);
         assert.equal(said.length, 1);
         assert.equal(log.total, 2);

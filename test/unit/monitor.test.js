@@ -19,6 +19,7 @@ const { DoorLock } = require('../../src/core/door-lock/door-lock');
 const { parseDoorLockConfig } = require('../../src/core/door-lock/config');
 const { ThresholdMonitor } = require('../../src/core/threshold/threshold');
 const { fieldsOf } = require('../helpers/types');
+const { DeviceSource, parseDeviceNodeConfig } = require('../../src/core/devices');
 
 const PROCESS = Object.freeze({
     eventLoopDelayMs: { p50: 10.5, p99: 20, max: 31 },
@@ -635,6 +636,78 @@ describe('core/monitor', function () {
             assert.match(text, /^sensorhub_threshold_alarms_active\{threshold="t",name=""\} 1$/m);
         });
 
+        /** A devices node's figures as src/device.ts offers them: its profile and its source's stats. */
+        const DEVICE_FIGURES = {
+            profile: 'zigbee2mqtt',
+            messages: 12,
+            commands: 2,
+            devices: 3,
+            sensors: 5,
+            readings: 9,
+            failures: 1,
+            problems: 3,
+            problemsByCode: { 'device.not-json': 2, 'device.state': 1 },
+            overLimit: 0,
+            online: 2,
+            offline: 1,
+        };
+
+        it("writes a devices node's messages, readings, parse errors by code, devices and commands", function () {
+            const extra = new MetricsRegistry();
+            extra.register({ id: 'z1', type: 'sensorhub-device', name: 'zigbee' }, () => DEVICE_FIGURES);
+            extra.register({ id: 'z2', type: 'sensorhub-device', name: '' }, () => undefined);
+            const text = exposition({}, extra);
+            const labels = 'device_node="z1",name="zigbee",profile="zigbee2mqtt"';
+            for (const [name, value] of [
+                ['sensorhub_device_messages_total', 12],
+                ['sensorhub_device_readings_total', 9],
+                ['sensorhub_device_failed_readings_total', 1],
+                ['sensorhub_device_devices', 3],
+                ['sensorhub_device_devices_online', 2],
+                ['sensorhub_device_devices_offline', 1],
+                ['sensorhub_device_sensors', 5],
+                ['sensorhub_device_commands_total', 2],
+            ])
+                assert.ok(text.includes(`\n${name}{${labels}} ${value}\n`), `${name} in\n${text}`);
+            const parse = [...text.matchAll(/^sensorhub_device_parse_errors_total\{([^}]*)\} (\d+)$/gm)];
+            assert.deepEqual(
+                parse.map((m) => [m[1], m[2]]),
+                ['not-json', 'not-object', 'value', 'state', 'template', 'config', 'rpc-error'].map((code) => [
+                    `${labels},code="${code}"`,
+                    code === 'not-json' ? '2' : code === 'state' ? '1' : '0',
+                ]),
+                'every code, 0 when none came, so rate() works from the first error',
+            );
+            assert.match(text, /^# TYPE sensorhub_device_parse_errors_total counter$/m);
+            assert.match(text, /^# TYPE sensorhub_device_devices_online gauge$/m);
+            assert.doesNotMatch(text, /device_node="z2"/, 'a devices node without figures has no samples');
+        });
+
+        it('writes the figures of a real devices source', function () {
+            const config = fieldsOf(parseDeviceNodeConfig({ profile: 'zigbee2mqtt' })).config;
+            const source = new DeviceSource(config, { reading() {}, failure() {}, event() {}, problem() {} });
+            source.handle('zigbee2mqtt/hall', Buffer.from('{"temperature":21.5,"humidity":40}'));
+            source.handle('zigbee2mqtt/hall/availability', Buffer.from('online'));
+            source.handle('zigbee2mqtt/door/availability', Buffer.from('{"state":"offline"}'));
+            source.handle('zigbee2mqtt/hall', Buffer.from('not json'));
+            source.commandSent();
+            const registry = new MetricsRegistry();
+            registry.register({ id: 'z', type: 'sensorhub-device', name: '' }, () => ({
+                profile: config.profile,
+                ...source.stats(),
+            }));
+            const { collector } = setup({ nodes: () => registry.collect() });
+            const text = formatPrometheus(prometheusFamilies(collector.snapshot()));
+            source.close();
+            const labels = 'device_node="z",name="",profile="zigbee2mqtt"';
+            assert.ok(text.includes(`\nsensorhub_device_messages_total{${labels}} 4\n`), text);
+            assert.ok(text.includes(`\nsensorhub_device_readings_total{${labels}} 2\n`), text);
+            assert.ok(text.includes(`\nsensorhub_device_devices_online{${labels}} 1\n`), text);
+            assert.ok(text.includes(`\nsensorhub_device_devices_offline{${labels}} 1\n`), text);
+            assert.ok(text.includes(`\nsensorhub_device_commands_total{${labels}} 1\n`), text);
+            assert.ok(text.includes(`\nsensorhub_device_parse_errors_total{${labels},code="not-json"} 1\n`), text);
+        });
+
         it('writes mqtt and serial port figures when there are some', function () {
             const port = {
                 id: 'p1',
@@ -703,6 +776,7 @@ describe('core/monitor', function () {
             };
             const extra = new MetricsRegistry();
             extra.register({ id: 'g1', type: 'sensorhub-gateway', name: 'devices' }, () => gateway);
+            extra.register({ id: 'z1', type: 'sensorhub-device', name: 'zigbee' }, () => DEVICE_FIGURES);
             const text = exposition({ serialPorts: () => [port], bridge: () => mqtt }, extra);
             const pinned = fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'monitor-exposition.txt'), 'utf8');
             assert.equal(text, pinned);

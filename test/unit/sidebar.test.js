@@ -13,12 +13,16 @@ const {
     lightRow,
     doorLockRow,
     thresholdRow,
+    deviceNodeRow,
+    SIDEBAR_MAX_DEVICES,
+    SIDEBAR_MAX_DEVICE_SENSORS,
     VALUE_MAX_CHARS,
     SIDEBAR_LEASE_MS,
     SIDEBAR_PERIOD_MS,
     SIDEBAR_MAX_WATCHERS,
 } = require('../../src/core/sidebar/sidebar');
 const { fieldsOf, textOf } = require('../helpers/types');
+const { DeviceSource, parseDeviceNodeConfig } = require('../../src/core/devices');
 
 /** Timers that fire only when the test moves time on. */
 function fakeClock(start = 1_700_000_000_000) {
@@ -484,6 +488,74 @@ describe('core/sidebar', function () {
     });
 
     describe('rows', function () {
+        /** A real devices source (Home Assistant discovery) on a clock the test sets. */
+        function devicesSource(profile = 'homeassistant', extra = {}) {
+            let t = 1000;
+            const clock = { now: () => t, setTimeout: () => 0, clearTimeout: () => {} };
+            const config = fieldsOf(parseDeviceNodeConfig({ profile, ...extra })).config;
+            const source = new DeviceSource(config, { reading() {}, failure() {}, event() {}, problem() {} }, clock);
+            const feed = (topic, payload) => source.handle(topic, Buffer.from(JSON.stringify(payload)));
+            return { source, feed, at: (ms) => (t = ms) };
+        }
+
+        it("deviceNodeRow: a devices node's found devices with topic, sensors, values with units, ages and problems", function () {
+            const { source, feed, at } = devicesSource();
+            feed('homeassistant/sensor/hallT/config', {
+                stat_t: 'home/hall/temperature',
+                dev_cla: 'temperature',
+                unit_of_meas: '°C',
+            });
+            feed('home/hall/temperature', 21.5);
+            at(4000);
+            source.handle('home/hall/temperature', Buffer.from('unavailable'));
+            source.handle('homeassistant/sensor/bad/config', Buffer.from('{'));
+            const row = deviceNodeRow({ id: 'd1', name: 'ha', profile: 'homeassistant', source }, 6000);
+            assert.deepEqual(
+                [row.id, row.name, row.profile, row.health, row.devices, row.problems],
+                ['d1', 'ha', 'homeassistant', 'failed', 1, 1],
+            );
+            assert.deepEqual(row.found, [
+                {
+                    id: 'hallT',
+                    topic: 'home/hall/temperature',
+                    online: null,
+                    ageMs: 2000,
+                    sensors: [
+                        {
+                            id: 'hallT/hallT',
+                            kind: 'temperature',
+                            unit: '°C',
+                            status: 'error',
+                            value: undefined,
+                            ageMs: 2000,
+                        },
+                    ],
+                },
+            ]);
+            assert.equal(row.entitiesTotal, 1);
+            assert.equal(row.entities[0].stateTopic, 'home/hall/temperature');
+            feed('home/hall/temperature', 22);
+            const later = deviceNodeRow({ id: 'd1', name: 'ha', profile: 'homeassistant', source }, 6000);
+            assert.equal(later.found[0].sensors[0].value, '22 °C');
+            source.close();
+        });
+
+        it('deviceNodeRow: lists a bounded number of devices, entities and sensors, and counts them all', function () {
+            const { source, feed } = devicesSource('generic', { pattern: 'things/+/+', kind: 'generic' });
+            for (let i = 0; i < SIDEBAR_MAX_DEVICES + 5; i++) feed(`things/d${i}/v`, i);
+            for (let i = 0; i < SIDEBAR_MAX_DEVICE_SENSORS + 5; i++) feed(`things/d0/s${i}`, i);
+            const row = deviceNodeRow({ id: 'g', name: '', profile: 'generic', source }, 2000);
+            assert.equal(row.found.length, SIDEBAR_MAX_DEVICES);
+            assert.equal(row.devices, SIDEBAR_MAX_DEVICES + 5);
+            assert.equal(row.found[0].sensors.length, SIDEBAR_MAX_DEVICE_SENSORS);
+            assert.equal(row.health, 'ok');
+            assert.equal(
+                deviceNodeRow({ id: 'g', name: '', profile: 'generic', source: devicesSource().source }, 0).health,
+                undefined,
+            );
+            source.close();
+        });
+
         it('sensorRow: failed statuses, errors, no figures yet', function () {
             const now = 5000;
             assert.equal(sensorRow({ id: 'a', type: 't', name: '', metrics: null }, now).health, undefined);

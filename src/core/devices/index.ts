@@ -8,7 +8,7 @@ export { tasmota } from './tasmota';
 export { zigbee2mqtt } from './zigbee2mqtt';
 export * from './types';
 export { parseDeviceNodeConfig, PROFILES, type DeviceNodeConfig, type ProfileName } from './config';
-export { ProblemLog, type ProblemReport } from './problem-log';
+export { problemLog, type ProblemReport } from './problem-log';
 export {
     DeviceSource,
     MAX_REMEMBERED_SENSORS,

@@ -11,11 +11,20 @@ import { isWildcard, levelsMatch } from '../shared/topic';
 import type { DeviceNodeConfig } from './config';
 import { esphome } from './esphome';
 import { generic } from './generic';
-import { homeAssistant, type DiscoveryState, type Entity } from './homeassistant';
-import { ProblemLog, type ProblemReport } from './problem-log';
+import { homeAssistant, type DiscoveryState } from './homeassistant';
+import type { CountedLog } from '../shared/counted-log';
+import { problemLog, type ProblemReport } from './problem-log';
 import { shelly } from './shelly';
 import { tasmota } from './tasmota';
-import type { DeviceEvent, DeviceProfile, DeviceReading, LightCommand, LockAction, OutgoingMessage } from './types';
+import type {
+    DeviceEvent,
+    DeviceProblem,
+    DeviceProfile,
+    DeviceReading,
+    LightCommand,
+    LockAction,
+    OutgoingMessage,
+} from './types';
 import { zigbee2mqtt } from './zigbee2mqtt';
 
 /**
@@ -43,7 +52,7 @@ export interface DeviceListener {
     /** A sensor that has no value (the device said so, or went offline); said once per change of status. */
     failure(msg: DeviceReadingMessage, why: Problem): void;
     event(msg: DeviceEventMessage): void;
-    /** Payloads that did not parse, at a bounded rate (see ProblemLog). */
+    /** Payloads that did not parse, at a bounded rate (see problemLog). */
     problem(report: ProblemReport): void;
 }
 
@@ -60,6 +69,8 @@ interface DeviceSeen {
     online: boolean | undefined;
     readonly sensors: Set<string>;
     lastSeen: number;
+    /** The topic of the last message about it: what a user copies to read it elsewhere. */
+    topic: string;
 }
 
 /** What the editor's list shows of one device. */
@@ -67,16 +78,35 @@ export interface DeviceListing {
     readonly id: string;
     readonly online: boolean | null;
     readonly lastSeen: number;
+    readonly topic: string;
     readonly sensors: ReadonlyArray<{
         id: string;
         kind: string;
         unit: string;
         status: string;
         value: ReadingValue | null;
+        /** When its last reading (or failure) came. */
+        ts: number;
     }>;
 }
 
+/** A Home Assistant entity found by its discovery config. */
+export interface DiscoveredEntity {
+    /** Its discovery config's topic. */
+    readonly topic: string;
+    readonly deviceId: string;
+    readonly component: string;
+    readonly quantity: string;
+    readonly kind: string;
+    readonly unit: string;
+    readonly stateTopic?: string;
+}
+
 export interface DeviceSourceStats {
+    /** Broker messages handed to the profile, parsed or not. */
+    messages: number;
+    /** Commands that went out to devices (see commandSent). */
+    commands: number;
     devices: number;
     sensors: number;
     readings: number;
@@ -144,8 +174,10 @@ export class DeviceSource {
     private readonly running: Running;
     private readonly devices = new Map<string, DeviceSeen>();
     private readonly sensors = new Map<string, SensorSeen>();
-    private readonly problems: ProblemLog;
+    private readonly problems: CountedLog<string, DeviceProblem>;
     private readonly filter: readonly string[];
+    private messages = 0;
+    private commands = 0;
     private readings = 0;
     private failures = 0;
     /** Messages of sensors beyond MAX_REMEMBERED_SENSORS, not read. */
@@ -157,7 +189,7 @@ export class DeviceSource {
         private readonly clock: Clock = realClock,
     ) {
         this.running = start(config);
-        this.problems = new ProblemLog(
+        this.problems = problemLog(
             (r) => {
                 listener.problem(r);
             },
@@ -182,8 +214,9 @@ export class DeviceSource {
 
     /** One broker message; never throws. */
     handle(topic: string, payload: Buffer): void {
+        this.messages++;
         const events = this.running.decode(topic, payload);
-        for (const e of events) this.event(e);
+        for (const e of events) this.event(e, topic);
     }
 
     light(device: string, command: LightCommand): OutgoingMessage[] {
@@ -194,6 +227,11 @@ export class DeviceSource {
         return this.running.encodeLock(device, action);
     }
 
+    /** The adapter published a command's messages to the broker. */
+    commandSent(): void {
+        this.commands++;
+    }
+
     stats(): DeviceSourceStats {
         let online = 0;
         let offline = 0;
@@ -202,6 +240,8 @@ export class DeviceSource {
             else if (d.online === false) offline++;
         }
         return {
+            messages: this.messages,
+            commands: this.commands,
             devices: this.devices.size,
             sensors: this.sensors.size,
             readings: this.readings,
@@ -214,31 +254,57 @@ export class DeviceSource {
         };
     }
 
-    listing(): DeviceListing[] {
-        return [...this.devices].map(([id, d]) => ({
-            id,
-            online: d.online ?? null,
-            lastSeen: d.lastSeen,
-            sensors: [...d.sensors].map((sid) => {
-                const s = this.sensors.get(sid) as SensorSeen;
-                return { id: sid, kind: s.info.kind, unit: s.info.unit, status: s.status, value: s.value ?? null };
-            }),
-        }));
+    /** The devices seen, the first `max` of them (the sidebar asks every second: it must not copy ten thousand). */
+    listing(max = Infinity): DeviceListing[] {
+        const out: DeviceListing[] = [];
+        for (const [id, d] of this.devices) {
+            if (out.length >= max) break;
+            out.push({
+                id,
+                online: d.online ?? null,
+                lastSeen: d.lastSeen,
+                topic: d.topic,
+                sensors: this.sensorsOf(d),
+            });
+        }
+        return out;
     }
 
-    /** Home Assistant discovery configs seen (the homeassistant profile, and ESPHome's own). */
-    discovered(): Array<{ topic: string; deviceId: string; component: string; quantity: string; kind: string }> {
+    /** Home Assistant discovery configs seen (the homeassistant profile, and ESPHome's own), the first `max`. */
+    discovered(max = Infinity): DiscoveredEntity[] {
         const d = this.running.discovery();
-        if (d === undefined) return [];
-        return [...d.configs].flatMap(([topic, entities]: [string, readonly Entity[]]) =>
-            entities.map((e) => ({
-                topic,
-                deviceId: e.deviceId,
-                component: e.component,
-                quantity: e.quantity,
-                kind: e.kind,
-            })),
-        );
+        const out: DiscoveredEntity[] = [];
+        if (d === undefined) return out;
+        for (const [topic, entities] of d.configs)
+            for (const e of entities) {
+                if (out.length >= max) return out;
+                out.push({
+                    topic,
+                    deviceId: e.deviceId,
+                    component: e.component,
+                    quantity: e.quantity,
+                    kind: e.kind,
+                    unit: e.unit,
+                    ...(e.stateTopic === undefined ? {} : { stateTopic: e.stateTopic }),
+                });
+            }
+        return out;
+    }
+
+    /** Entities in the discovery configs seen (what discovered() would list without a bound). */
+    get discoveredCount(): number {
+        const d = this.running.discovery();
+        let n = 0;
+        if (d !== undefined) for (const entities of d.configs.values()) n += entities.length;
+        return n;
+    }
+
+    private sensorsOf(d: DeviceSeen): DeviceListing['sensors'] {
+        return [...d.sensors].map((sid) => {
+            const s = this.sensors.get(sid) as SensorSeen;
+            const { kind, unit } = s.info;
+            return { id: sid, kind, unit, status: s.status, value: s.value ?? null, ts: s.ts };
+        });
     }
 
     close(): void {
@@ -250,18 +316,23 @@ export class DeviceSource {
         return this.filter.some((d) => deviceId === d || deviceId.startsWith(`${d}/`));
     }
 
-    private event(e: DeviceEvent): void {
+    private event(e: DeviceEvent, topic: string): void {
         if (e.type === 'problem') {
-            this.problems.add(e);
+            this.problems.add(e.code, e);
             return;
         }
         if (!this.wanted(e.deviceId)) return;
         const now = this.clock.now();
-        const device = this.device(e.deviceId, now);
+        const device = this.device(e.deviceId, now, topic);
         switch (e.type) {
             case 'reading':
-                if (device === undefined) this.overLimit++;
-                else this.reading(e, device, now);
+                if (device === undefined) {
+                    this.overLimit++;
+                    return;
+                }
+                // Availability has a topic of its own: the topic the readings come on is the one worth copying.
+                device.topic = topic;
+                this.reading(e, device, now);
                 return;
             case 'availability':
                 this.availability(e.deviceId, e.online, device, now);
@@ -285,11 +356,11 @@ export class DeviceSource {
         }
     }
 
-    private device(id: string, now: number): DeviceSeen | undefined {
+    private device(id: string, now: number, topic: string): DeviceSeen | undefined {
         let d = this.devices.get(id);
         if (d === undefined) {
             if (this.sensors.size >= MAX_REMEMBERED_SENSORS) return undefined;
-            d = { online: undefined, sensors: new Set(), lastSeen: now };
+            d = { online: undefined, sensors: new Set(), lastSeen: now, topic };
             this.devices.set(id, d);
         }
         d.lastSeen = now;

@@ -94,6 +94,9 @@ const ENGLISH: Readonly<Record<DeviceCode, string>> = {
     'device.no-value': 'the device reported no value',
 };
 
+/** The codes of payloads that did not parse (a device's own "no value" is a failed reading instead). */
+export const PARSE_PROBLEM_CODES = Object.keys(ENGLISH).filter((c) => c !== 'device.no-value') as readonly DeviceCode[];
+
 export function deviceProblem(code: DeviceCode, topic: string, detail: string): DeviceProblem {
     const p = problem(code, { topic, detail }, `${topic}: ${ENGLISH[code]}: ${detail}`);
     return { type: 'problem', topic, detail, ...p };

@@ -1,4 +1,5 @@
 import { realClock, type Clock } from '../shared/clock';
+import { CountedLog, COUNTED_LOG_WINDOW_MS } from '../shared/counted-log';
 import type { RefusalReason } from './protocol';
 import { MAX_DEVICES } from './config';
 
@@ -253,73 +254,17 @@ export interface RefusalReport {
     readonly detail: RefusalDetail;
 }
 
-export const REFUSAL_REPORT_MS = 10_000;
+export const REFUSAL_REPORT_MS = COUNTED_LOG_WINDOW_MS;
 
-/**
- * Counts refusals by reason and reports them at a bounded rate: the first of a
- * reason at once, the rest summed up once per window. A flood of bad lines or
- * connections thus costs a counter increment each, and one log line per window.
- */
-export class RefusalLog {
-    private readonly totals = new Map<RefusalReason, number>();
-    private readonly pending = new Map<RefusalReason, { count: number; detail: RefusalDetail; timer: unknown }>();
-    private stopped = false;
-
-    constructor(
-        private readonly report: (r: RefusalReport) => void,
-        private readonly windowMs = REFUSAL_REPORT_MS,
-        private readonly clock: Clock = realClock,
-    ) {}
-
-    add(reason: RefusalReason, detail: RefusalDetail): void {
-        if (this.stopped) return;
-        const total = (this.totals.get(reason) ?? 0) + 1;
-        this.totals.set(reason, total);
-        const open = this.pending.get(reason);
-        if (open) {
-            open.count++;
-            open.detail = detail;
-            return;
-        }
-        this.pending.set(reason, {
-            count: 0,
-            detail,
-            timer: this.clock.setTimeout(() => {
-                this.flush(reason);
-            }, this.windowMs),
-        });
-        this.report({ reason, count: 1, total, detail });
-    }
-
-    /** Refusals since the start, by reason (only reasons that occurred). */
-    counts(): Record<string, number> {
-        return Object.fromEntries(this.totals);
-    }
-
-    get total(): number {
-        let sum = 0;
-        for (const n of this.totals.values()) sum += n;
-        return sum;
-    }
-
-    stop(): void {
-        this.stopped = true;
-        for (const p of this.pending.values()) this.clock.clearTimeout(p.timer);
-        this.pending.clear();
-    }
-
-    private flush(reason: RefusalReason): void {
-        const open = this.pending.get(reason);
-        if (!open) return;
-        if (open.count === 0) {
-            this.pending.delete(reason);
-            return;
-        }
-        const { count, detail } = open;
-        open.count = 0;
-        open.timer = this.clock.setTimeout(() => {
-            this.flush(reason);
-        }, this.windowMs);
-        this.report({ reason, count, total: this.totals.get(reason) ?? count, detail });
+/** Refusals counted by reason and reported at a bounded rate (see CountedLog), in the gateway's report shape. */
+export class RefusalLog extends CountedLog<RefusalReason, RefusalDetail> {
+    constructor(report: (r: RefusalReport) => void, windowMs = REFUSAL_REPORT_MS, clock: Clock = realClock) {
+        super(
+            (reason, detail, count, total) => {
+                report({ reason, count, total, detail });
+            },
+            windowMs,
+            clock,
+        );
     }
 }

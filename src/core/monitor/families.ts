@@ -14,6 +14,7 @@ import type { LatestReading, ReadingsSnapshot } from './readings';
 import { LIGHT_MODES } from '../light/light';
 import { LOCK_STATES } from '../door-lock/door-lock';
 import { REFUSAL_REASONS } from '../gateway/protocol';
+import { PARSE_PROBLEM_CODES } from '../devices/types';
 
 type Labels = Readonly<Record<string, string>>;
 type Value = number | undefined;
@@ -390,6 +391,67 @@ const GATEWAYS = nodes('gateway', (s) => s.gateways, [
     ],
 ]);
 
+/** A devices node's profile on every series, so dashboards can sum by ecosystem. */
+const withProfile = (m: unknown): Labels => ({ profile: stringAt(m, 'profile') ?? '' });
+const profiled =
+    (get: (m: unknown) => Value): ((m: unknown) => Series) =>
+    (m) =>
+        m === null ? [] : [[withProfile(m), get(m)]];
+
+/** The label names (`device_node`, `name`, `profile`, `code`) are documented in the README: keep them stable. */
+const DEVICES = nodes('device_node', (s) => s.devices, [
+    [
+        'sensorhub_device_messages_total',
+        'counter',
+        'Broker messages a devices node read, parsed or not.',
+        profiled((m) => numberAt(m, 'messages')),
+    ],
+    [
+        'sensorhub_device_readings_total',
+        'counter',
+        'Readings a devices node produced.',
+        profiled((m) => numberAt(m, 'readings')),
+    ],
+    [
+        'sensorhub_device_failed_readings_total',
+        'counter',
+        'Failed readings of a devices node (a device without a value, or offline).',
+        profiled((m) => numberAt(m, 'failures')),
+    ],
+    [
+        'sensorhub_device_parse_errors_total',
+        'counter',
+        'Payloads a devices node could not read, by profile and code.',
+        (m) =>
+            m === null
+                ? []
+                : PARSE_PROBLEM_CODES.map((code) => [
+                      { ...withProfile(m), code: code.slice('device.'.length) },
+                      numberAt(m, 'problemsByCode', code) ?? 0,
+                  ]),
+    ],
+    ['sensorhub_device_devices', 'gauge', 'Devices a devices node has seen.', profiled((m) => numberAt(m, 'devices'))],
+    [
+        'sensorhub_device_devices_online',
+        'gauge',
+        'Devices whose last availability said online.',
+        profiled((m) => numberAt(m, 'online')),
+    ],
+    [
+        'sensorhub_device_devices_offline',
+        'gauge',
+        'Devices whose last availability said offline.',
+        profiled((m) => numberAt(m, 'offline')),
+    ],
+    ['sensorhub_device_sensors', 'gauge', 'Sensors a devices node has seen.', profiled((m) => numberAt(m, 'sensors'))],
+    [
+        'sensorhub_device_commands_total',
+        'counter',
+        'Light and lock commands a devices node sent to devices.',
+        profiled((m) => numberAt(m, 'commands')),
+    ],
+]);
+
 const SERIAL_PORTS: FamilyTable<SerialPortMetrics> = {
     items: (s) => s.serialPorts,
     labels: (p) => ({ port: p.path, name: p.name }),
@@ -458,6 +520,7 @@ export const FAMILY_TABLES = [
     DOOR_LOCKS,
     THRESHOLDS,
     GATEWAYS,
+    DEVICES,
     SERIAL_PORTS,
     PROCESS,
 ] as readonly unknown[] as readonly FamilyTable<unknown>[];

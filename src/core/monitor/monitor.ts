@@ -211,6 +211,8 @@ export interface MonitorSnapshot {
     readonly thresholds: readonly NodeMetrics[];
     /** Figures of device gateways: see GatewayStats. */
     readonly gateways: readonly NodeMetrics[];
+    /** Figures of devices nodes: their profile and DeviceSourceStats. */
+    readonly devices: readonly NodeMetrics[];
     /** Registered nodes of other types. */
     readonly nodes: readonly NodeMetrics[];
     readonly serialPorts: readonly SerialPortMetrics[];
@@ -227,6 +229,7 @@ const LISTS = {
     'sensorhub-door-lock': 'doorLocks',
     'sensorhub-threshold': 'thresholds',
     'sensorhub-gateway': 'gateways',
+    'sensorhub-device': 'devices',
 } as const;
 type NodeLists = Pick<MonitorSnapshot, (typeof LISTS)[keyof typeof LISTS] | 'nodes'>;
 
@@ -238,6 +241,7 @@ function sortNodes(all: readonly NodeMetrics[]): NodeLists {
         doorLocks: [] as NodeMetrics[],
         thresholds: [] as NodeMetrics[],
         gateways: [] as NodeMetrics[],
+        devices: [] as NodeMetrics[],
         nodes: [] as NodeMetrics[],
     };
     for (const n of all) lists[Object.hasOwn(LISTS, n.type) ? LISTS[n.type as keyof typeof LISTS] : 'nodes'].push(n);

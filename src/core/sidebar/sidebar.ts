@@ -5,12 +5,17 @@ import { LOCK_STATES } from '../door-lock/door-lock';
 import { MonitorCollector, type HubMetrics, type MonitoredHub, type ProcessMetrics } from '../monitor/monitor';
 import type { EventHub } from '../hub/hub';
 import type { TypeTotalsSnapshot } from '../hub/type-totals';
+import type { DeviceListing, DeviceSourceStats, DiscoveredEntity } from '../devices/source';
 
 export const SIDEBAR_PERIOD_MS = 1000;
 /** An editor that stops renewing its watch (closed tab, lost connection) stops costing anything after this. */
 export const SIDEBAR_LEASE_MS = 10_000;
 /** Event types a sidebar lists by name per hub; the rest are summed as other. */
 export const SIDEBAR_MAX_TYPES = 50;
+/** Found devices, and discovered entities, a sidebar lists per devices node; the rest are only counted. */
+export const SIDEBAR_MAX_DEVICES = 50;
+/** Sensors a sidebar lists per found device (a generic pattern may give one device very many). */
+export const SIDEBAR_MAX_DEVICE_SENSORS = 20;
 /** Editors watching at once that the feed keeps apart; beyond this the longest-silent one is forgotten. */
 export const SIDEBAR_MAX_WATCHERS = 100;
 
@@ -81,6 +86,90 @@ export interface SidebarNode {
     readonly stale?: number;
 }
 
+/** A running devices node, as the sidebar reads it: what it has found so far. */
+export interface SidebarDeviceSource {
+    readonly id: string;
+    readonly name: string;
+    readonly profile: string;
+    readonly source: {
+        listing(max: number): readonly DeviceListing[];
+        discovered(max: number): readonly DiscoveredEntity[];
+        readonly discoveredCount: number;
+        stats(): DeviceSourceStats;
+    };
+}
+
+export interface SidebarFoundSensor {
+    readonly id: string;
+    readonly kind: string;
+    readonly unit: string;
+    readonly status: string;
+    /** The last value with its unit (`21.5 °C`); undefined while it has none (failed, offline). */
+    readonly value?: string;
+    readonly ageMs: number;
+}
+
+export interface SidebarFoundDevice {
+    readonly id: string;
+    /** The topic its readings come on: what a user copies. */
+    readonly topic: string;
+    /** null: no availability seen. */
+    readonly online: boolean | null;
+    readonly ageMs: number;
+    readonly sensors: readonly SidebarFoundSensor[];
+}
+
+/** A devices node's row: its counts, the devices it found and (Home Assistant, ESPHome) the entities discovered. */
+export interface SidebarDeviceNode {
+    readonly id: string;
+    readonly name: string;
+    readonly profile: string;
+    /** failed: some payloads did not parse. */
+    readonly health: 'ok' | 'failed' | undefined;
+    readonly devices: number;
+    readonly online: number;
+    readonly offline: number;
+    /** Payloads that did not parse, by code (`device.not-json`…). */
+    readonly problems: number;
+    readonly problemsByCode: Readonly<Record<string, number>>;
+    readonly found: readonly SidebarFoundDevice[];
+    readonly entities: readonly DiscoveredEntity[];
+    readonly entitiesTotal: number;
+}
+
+/** What a devices node has found, bounded, as the sidebar shows it. */
+export function deviceNodeRow(d: SidebarDeviceSource, now: number): SidebarDeviceNode {
+    const stats = d.source.stats();
+    const found = d.source.listing(SIDEBAR_MAX_DEVICES).map((dev): SidebarFoundDevice => ({
+        id: dev.id,
+        topic: dev.topic,
+        online: dev.online,
+        ageMs: Math.max(0, now - dev.lastSeen),
+        sensors: dev.sensors.slice(0, SIDEBAR_MAX_DEVICE_SENSORS).map((s) => ({
+            id: s.id,
+            kind: s.kind,
+            unit: s.unit,
+            status: s.status,
+            value: s.value === null ? undefined : summariseEvent(s.value, s),
+            ageMs: Math.max(0, now - s.ts),
+        })),
+    }));
+    return {
+        id: d.id,
+        name: d.name,
+        profile: d.profile,
+        health: stats.messages === 0 ? undefined : stats.problems > 0 ? 'failed' : 'ok',
+        devices: stats.devices,
+        online: stats.online,
+        offline: stats.offline,
+        problems: stats.problems,
+        problemsByCode: stats.problemsByCode,
+        found,
+        entities: d.source.discovered(SIDEBAR_MAX_DEVICES),
+        entitiesTotal: d.source.discoveredCount,
+    };
+}
+
 export interface SidebarSnapshot {
     readonly ts: number;
     readonly hubs: readonly SidebarHub[];
@@ -89,6 +178,7 @@ export interface SidebarSnapshot {
     readonly lights: readonly SidebarNode[];
     readonly doorLocks: readonly SidebarNode[];
     readonly thresholds: readonly SidebarNode[];
+    readonly devices: readonly SidebarDeviceNode[];
 }
 
 /** Longest value text a sidebar row gets: a sensor's value may be any object. */
@@ -320,6 +410,8 @@ export interface SidebarFeedOptions {
     /** The hubs deployed now; asked every period, so redeploys show up without restarting the feed. */
     readonly hubs: () => readonly SidebarHubSource[];
     readonly nodes: () => readonly NodeMetrics[];
+    /** The devices nodes running now, asked every period like the hubs. */
+    readonly devices?: () => readonly SidebarDeviceSource[];
     readonly nameOf?: (id: string) => string | undefined;
     readonly publish: (snapshot: SidebarSnapshot) => void;
     /** A period's collection or publishing failed; the feed goes on. */
@@ -560,6 +652,7 @@ export class SidebarFeed {
             lights: nodes.filter((n) => n.type === 'sensorhub-light').map((n) => lightRow(n, now)),
             doorLocks: nodes.filter((n) => n.type === 'sensorhub-door-lock').map(doorLockRow),
             thresholds: nodes.filter((n) => n.type === 'sensorhub-threshold').map(thresholdRow),
+            devices: (this.opts.devices?.() ?? []).map((d) => deviceNodeRow(d, now)),
         };
     }
 }
