@@ -29,7 +29,6 @@ const BATCH_SENSORS = 100_000;
 const MIB = 1024 * 1024;
 // Issue 5's goals.
 const VS_PYTHON = goalAtMost(1.1);
-const VS_FLOOR = goalAtMost(1.25);
 // Issue 18's goals: against the flow a user would write, and on one instance at 100,000 sensors.
 const CPU_GOAL = goalAtMost(0.8);
 const RSS_GOAL = goalAtMost(0.8);
@@ -182,7 +181,8 @@ async function cycles() {
                 candidate: fmtS(fleet),
                 anchor: fmtS(bareS),
                 ratio: fleet / bareS,
-                goal: n === 10_000 ? VS_FLOOR : undefined,
+                // The floor does less than the fleet must (no node, no message): information, not a goal (issue 18).
+                goal: undefined,
             });
             memory.push(
                 `N = ${label}: peak RSS ${fmtMiB(peak)} (Node-RED process, ${fmtMiB(peak - base)} above its RSS before ` +
@@ -546,12 +546,11 @@ async function steady() {
             `${mib(median(pick(s.user, 'rssMax')))}, idle Node-RED ${mib(median(pick(s.idle, 'rssMax')))}; ` +
             `fleet alone ${mib(unwired.rssMax)}. Bare loop: ${mib(bare.rssMax)} (${mib(bare.idle)} before its sensors ` +
             'were made).',
-        `Event-loop delay p99 is shown without a goal: ${pick(s.fleet, 'eldP99Ms').map(ms).join(', ')} (fleet) vs ` +
-            `${pick(s.user, 'eldP99Ms').map(ms).join(', ')} (user's flow); the monitor's 10 ms resolution and the ` +
-            'shared machine make the difference noise at this size.',
+        `Event-loop delay p99 per round: ${pick(s.fleet, 'eldP99Ms').map(ms).join(', ')} (fleet) vs ` +
+            `${pick(s.user, 'eldP99Ms').map(ms).join(', ')} (user's flow); shown without a goal, as issue 18 sets none.`,
         `The fleet's last cycle: ${s.fleet[0].lastCycle ? JSON.stringify(s.fleet[0].lastCycle) : 'none reported'}.`,
         `Scale: ${BATCH_SENSORS.toLocaleString('en-US')} generated sensors, 1 s interval, batch output into a ` +
-            `counting sink (every batch checked: ${BATCH_SENSORS.toLocaleString('en-US')} good readings): ` +
+            `counting sink (every batch checked: one message per sensor, readings counted when ok): ` +
             `${batch.cycles} cycles in ${STEADY_S} s, longest ${Math.round(batch.maxCycleMs)} ms, ` +
             `${batch.lastCycle?.skippedCycles ?? '?'} skipped; CPU ${pct(batch.cpu)} of one core; peak RSS ` +
             `${mib(batch.rssMax)}, ${mib(batch.rssMax - batchIdle.rssMax)} above an idle Node-RED measured right after.`,

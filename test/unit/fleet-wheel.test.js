@@ -20,28 +20,28 @@ function recorder() {
     };
 }
 
-/** Counts the timers a clock is asked for. */
+/** A fake clock and how many timers it was asked for. */
 function countingClock() {
     const clock = new FakeClock();
     const set = clock.setTimeout;
-    clock.asked = 0;
+    const count = { asked: 0 };
     clock.setTimeout = (fn, ms) => {
-        clock.asked++;
+        count.asked++;
         return set(fn, ms);
     };
-    return clock;
+    return { clock, count };
 }
 
 describe('ReadWheel', function () {
     it('shares one timer among the reads due in the same millisecond, and reports each in its time', async function () {
-        const clock = countingClock();
+        const { clock, count } = countingClock();
         const wheel = new ReadWheel(clock);
         const sink = recorder();
         wheel.after(200, sink, 0, 21.5, false);
         wheel.after(100, sink, 1, 20, false);
         wheel.after(200, sink, 2, new Error('broken'), true);
         wheel.after(200, sink, 3, 22, false);
-        assert.equal(clock.asked, 2, 'two due times, two timers');
+        assert.equal(count.asked, 2, 'two due times, two timers');
         assert.equal(wheel.size, 4);
         await clock.advance(100);
         assert.deepEqual(sink.heard, [['ok', 1, 20]]);
@@ -95,7 +95,12 @@ describe('ReadWheel', function () {
 });
 
 describe('FleetCollector with reads without a promise (readInto)', function () {
-    /** A member reporting through `readInto` on the wheel after `ms`, or never (`hang`), or throwing at once. */
+    /**
+     * A member reporting through `readInto` on the wheel after `ms`, or never (`hang`), or throwing at once.
+     * @param {ReadWheel} wheel
+     * @param {string} id
+     * @param {{ ms?: number, value?: number, fail?: import('../../src/core/shared/reading').FailureStatus, hang?: boolean, throws?: boolean }} [how]
+     */
     function wheelMember(wheel, id, { ms = 100, value = 20, fail, hang, throws } = {}) {
         return {
             info: info(id),
@@ -192,7 +197,7 @@ describe('FleetCollector with reads without a promise (readInto)', function () {
             },
         }));
         const { c } = collectorOf(undefined, members);
-        let seenBySomeoneElse;
+        let seenBySomeoneElse = -1;
         setImmediate(() => (seenBySomeoneElse = started.length));
         const { stats } = await c.runCycle();
         assert.ok(
@@ -205,15 +210,19 @@ describe('FleetCollector with reads without a promise (readInto)', function () {
     });
 
     it("a fleet's simulated members read through the wheel when it has one, with the same values as without", async function () {
+        /** @type {import('../../src/core/fleet/config').MemberSpec} */
         const spec = { sensor: info('t1'), eventType: 'temperature_update', source: 'simulated', command: '' };
         const simulation = { seed: 3, latencyMinMs: 100, latencyMaxMs: 500, failureProbability: 0.3 };
-        const base = { port: undefined, serial: {}, timeoutMs: 1000, simulation, seedBase: 3 };
+        const serial = { port: '', command: '', spec: { format: /** @type {const} */ ('number') } };
+        const base = { port: undefined, serial, timeoutMs: 1000, simulation, seedBase: 3 };
         const clock = new FakeClock();
         const wheel = new ReadWheel(clock);
         const slept = [];
         const plain = fleetMember(spec, 0, { ...base, sleep: (ms) => (slept.push(ms), Promise.resolve()) });
         const wheeled = fleetMember(spec, 0, { ...base, sleep: () => assert.fail('no sleep'), wheel });
         assert.equal(plain.readInto, undefined);
+        const readInto = wheeled.readInto;
+        assert.ok(readInto);
         const expected = [];
         for (let i = 0; i < 20; i++)
             expected.push(
@@ -226,7 +235,7 @@ describe('FleetCollector with reads without a promise (readInto)', function () {
         const delays = [];
         for (let k = 0; k < 20; k++) {
             const before = clock.timers.size;
-            wheeled.readInto(sink, k);
+            readInto(sink, k);
             if (clock.timers.size > before) delays.push([...clock.timers.values()].pop().at - clock.now());
         }
         await clock.advance(1000);
