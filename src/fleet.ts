@@ -5,7 +5,8 @@ import type { ReadingValue } from './core/shared/reading';
 import { parseFleetConfig, parseMemberList, type FleetConfig, type MemberSpec } from './core/fleet/config';
 import { FleetCollector, TimerSet, type CycleOutcome, type FleetResult } from './core/fleet/fleet';
 import { fleetMember, type MemberSources } from './core/fleet/members';
-import { cycleMessages, resultMessage, sentAlone, type FailurePayload } from './core/fleet/output';
+import { ReadWheel } from './core/fleet/wheel';
+import { BatchItems, cycleMessages, resultMessage, sentAlone, type FailurePayload } from './core/fleet/output';
 import { fleetStatus } from './core/fleet/status';
 import { ProcessSampler } from './core/shared/process-sample';
 import { SensorPoller, type PollResult } from './core/sensor/poller';
@@ -37,6 +38,9 @@ interface Fleet {
     readonly status: LiveStatus;
     /** A failure's reason in the runtime's language. */
     readonly say: (err: Error) => string;
+    /** Batch output: the next batch's messages so far. */
+    readonly batch: BatchItems | undefined;
+    readonly msgId: () => string;
     last?: CycleOutcome<ReadingValue>['stats'];
     /** While the serial connection is not open, its status is shown rather than the last cycle's. */
     portStatus?: SerialStatus;
@@ -57,8 +61,9 @@ export = function (RED: NodeAPI): void {
             return;
         }
         const timers = new TimerSet();
+        const wheel = new ReadWheel();
         const sampler = new ProcessSampler();
-        const f = fleetOf(RED, this, config, port, timers.sleep, sampler);
+        const f = fleetOf(RED, this, config, port, { sleep: timers.sleep, wheel }, sampler);
         offerMetrics(this, TYPE, def.name, () => f.last);
         f.collector.setMembers(config.members.map((m, i) => fleetMember(m, i, f.sources)));
         this.on('input', (msg: NodeMessageInFlow, send, done) => {
@@ -68,6 +73,7 @@ export = function (RED: NodeAPI): void {
             f.poller.close();
             f.collector.close();
             timers.clear();
+            wheel.clear();
             sampler.close();
             f.status.stop();
             if (port) port.deregister(this, done);
@@ -94,23 +100,29 @@ function fleetOf(
     node: Node,
     config: FleetConfig,
     port: SerialPortApi | undefined,
-    sleep: MemberSources['sleep'],
+    waits: Pick<MemberSources, 'sleep' | 'wheel'>,
     sampler: ProcessSampler,
 ): Fleet {
-    const say = (err: Error): string => errorText(RED, TYPE, err);
+    // The reads a cycle times out share one error: it is put into words once, not once per sensor.
+    let said: { err: Error; text: string } | undefined;
+    const say = (err: Error): string => {
+        if (said?.err !== err) said = { err, text: errorText(RED, TYPE, err) };
+        return said.text;
+    };
     const sources: MemberSources = {
         port,
         serial: config.serial,
         timeoutMs: config.timeoutMs,
         simulation: config.simulation,
         seedBase: config.simulation.seed ?? Math.floor(Math.random() * 0x100000000),
-        sleep,
+        ...waits,
     };
     const collector = new FleetCollector<ReadingValue>({
         timeoutMs: config.timeoutMs,
         concurrency: config.concurrency,
         breaker: config.breaker,
-        collect: config.output === 'batch',
+        // Batch output makes its messages as results arrive (BatchItems), so the collector keeps none.
+        collect: false,
         sample: sampler.sample,
         onResult: (r) => {
             sendResult(f, r);
@@ -130,14 +142,17 @@ function fleetOf(
         },
     });
     const status = new LiveStatus(node, () => drawn(f));
-    const f: Fleet = { RED, node, config, sources, collector, poller, status, say };
+    const batch = config.output === 'batch' ? new BatchItems(say) : undefined;
+    const f: Fleet = { RED, node, config, sources, collector, poller, status, say, batch, msgId: msgIds() };
     return f;
 }
 
 /** A result that goes out on its own: a reading on output 1, a failure on output 2 (and to catch nodes if asked). */
 function sendResult(f: Fleet, r: FleetResult<ReadingValue>): void {
+    f.batch?.add(r);
     if (!sentAlone(r, f.config.output)) return;
     const { ok, msg } = resultMessage(r, f.say);
+    msg._msgid = f.msgId();
     if (ok) {
         f.node.send([msg, null, null]);
         return;
@@ -148,6 +163,21 @@ function sendResult(f: Fleet, r: FleetResult<ReadingValue>): void {
         const text = f.RED._('sensorhub-fleet.errors.read', { id: r.member.info.id, status, reason: message });
         f.node.error(new Error(text), { ...msg });
     }
+}
+
+/**
+ * Message ids shaped like Node-RED's (16 hex digits), a random prefix and a count: left to Node-RED, each of
+ * 10,000 readings a second would cost eight random draws and nine strings.
+ */
+function msgIds(): () => string {
+    const prefix = Math.floor(Math.random() * 0x100000000)
+        .toString(16)
+        .padStart(8, '0');
+    let n = 0;
+    return () => {
+        n = (n + 1) >>> 0;
+        return prefix + n.toString(16).padStart(8, '0');
+    };
 }
 
 /** The port's status while its connection is not open, else the fleet's own. */
@@ -170,7 +200,7 @@ function finishCycle(f: Fleet, result: PollResult<CycleOutcome<ReadingValue>>, i
     }
     f.last = result.value.stats;
     f.status.bump();
-    const { batch, stats } = cycleMessages(result.value, f.config.output, f.say);
+    const { batch, stats } = cycleMessages(result.value, f.config.output, f.say, f.batch?.take());
     const out = batch && input ? Object.assign(input.msg, batch) : batch;
     (input?.send ?? f.node.send.bind(f.node))([out ?? null, null, stats]);
     input?.done();

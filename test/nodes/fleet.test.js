@@ -133,6 +133,22 @@ describe(`sensorhub-fleet on Node-RED ${version}`, function () {
         }
     });
 
+    it("gives each streamed reading its own message id, shaped like Node-RED's, from the fleet's own count", async function () {
+        const t = await load({ output: 'stream' });
+        t.node.receive({ payload: 1 });
+        await until(() => t.stats.length === 1, 'the cycle statistics');
+        t.node.receive({ payload: 1 });
+        await until(() => t.stats.length === 2, 'the second cycle');
+        const ids = t.readings.map((m) => m._msgid);
+        assert.equal(ids.length, 6);
+        assert.equal(new Set(ids).size, 6, 'distinct');
+        assert.ok(
+            ids.every((id) => /^[0-9a-f]{16}$/.test(id)),
+            ids.join(' '),
+        );
+        assert.equal(new Set(ids.map((id) => id.slice(0, 8))).size, 1, 'one fleet, one prefix');
+    });
+
     it('sends each failed read on the failure output with its sensor, and does not log every one', async function () {
         const t = await load({ failureRate: 1, breakerFailures: 0 });
         t.node.receive({ payload: 1 });

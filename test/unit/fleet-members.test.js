@@ -1,7 +1,7 @@
 'use strict';
 const assert = require('node:assert/strict');
 const { fleetMember, memberSeed } = require('../../src/core/fleet/members');
-const { cycleMessages, resultMessage, sentAlone } = require('../../src/core/fleet/output');
+const { BatchItems, cycleMessages, resultMessage, sentAlone } = require('../../src/core/fleet/output');
 const { fleetStatus } = require('../../src/core/fleet/status');
 const { ReadError } = require('../../src/core/shared/reading');
 const { stub } = require('../helpers/types');
@@ -144,6 +144,23 @@ describe('core/fleet members and output', function () {
         assert.equal(batch.topic, 'fleet_cycle');
         assert.equal(batch.stats, stats);
         assert.deepEqual(batch.payload, [resultMessage(ok, say).msg, resultMessage(failed, say).msg]);
+    });
+
+    it('a batch made as results arrive: the same messages, and each take starts the next batch', function () {
+        const stats = { ok: 1, failed: 1 };
+        const say = (err) => err.message;
+        const items = new BatchItems(say);
+        items.add(ok);
+        items.add(failed);
+        const first = items.take();
+        assert.deepEqual(first, [resultMessage(ok, say).msg, resultMessage(failed, say).msg]);
+        items.add(ok);
+        assert.deepEqual(items.take(), [resultMessage(ok, say).msg]);
+        assert.deepEqual(items.take(), []);
+        const outcome = { stats: stub(stats), results: [] };
+        const { batch } = cycleMessages(outcome, 'batch', say, first);
+        assert.equal(batch?.payload, first);
+        assert.equal(cycleMessages(outcome, 'stream', say, first).batch, undefined);
     });
 
     describe('fleetStatus', function () {

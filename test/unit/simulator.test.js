@@ -106,6 +106,26 @@ describe('core/simulator', function () {
         assert.equal(await sensor.read(), 20);
     });
 
+    it('draws the next read at once: the same latencies, values and failures as read(), offline at once', async function () {
+        const opts = { latencyMinMs: 100, latencyMaxMs: 500, failureProbability: 0.3, mean: 21, noise: 0.2 };
+        const { sensor, latencies } = sim(opts);
+        const expected = await outcomes(sensor, 30);
+        const { sensor: drawn } = sim(opts);
+        const draws = Array.from({ length: 30 }, () => drawn.draw());
+        assert.deepEqual(
+            draws.map((d) => (d.error ? d.error.status : d.value)),
+            expected,
+        );
+        assert.deepEqual(
+            draws.map((d) => d.latencyMs),
+            latencies,
+        );
+        drawn.setOffline(true);
+        const off = drawn.draw();
+        assert.equal(off.latencyMs, 0);
+        assert.ok(off.error instanceof ReadError && off.error.status === 'offline');
+    });
+
     it('goes offline on its schedule: the last X s of every Y s', async function () {
         let t = 5000;
         const { sensor } = sim({ mean: 20, offlineEveryMs: 10_000, offlineForMs: 3000 }, () => t);

@@ -1,6 +1,7 @@
 import { ReadError, timeoutError, type FailureStatus, type SensorInfo } from '../shared/reading';
 import type { ProcessSample } from '../shared/process-sample';
 import { realClock, type Clock } from '../shared/clock';
+import type { ReadSink } from './wheel';
 
 /** One sensor of a fleet: who it is and how to read it once. */
 export interface FleetMember<T> {
@@ -8,6 +9,11 @@ export interface FleetMember<T> {
     readonly eventType: string;
     /** One read; a rejection with a ReadError carries its status, anything else is `error`. */
     read(): Promise<T>;
+    /**
+     * The same read without a promise, used by cycles when present: reports to `sink` exactly once, never
+     * synchronously (a failure as with `read`).
+     */
+    readInto?(sink: ReadSink<T>, k: number): void;
 }
 
 interface Timing {
@@ -113,6 +119,12 @@ function asError(err: unknown): Error {
     return err instanceof Error ? err : new Error(String(err));
 }
 
+/** A failed read's error and status: a ReadError carries its own, anything else is `error`. */
+function failure(err: unknown): { error: Error; status: FailureStatus } {
+    const error = asError(err);
+    return { error, status: error instanceof ReadError ? error.status : 'error' };
+}
+
 /** Starts one read of `member`: `ok` gets its value, `fail` its error (a synchronous throw included). */
 function startRead<T>(
     member: FleetMember<T>,
@@ -126,10 +138,13 @@ function startRead<T>(
         pending = Promise.reject(asError(err));
     }
     pending.then(ok, (err: unknown) => {
-        const error = asError(err);
-        fail(error, error instanceof ReadError ? error.status : 'error');
+        const { error, status } = failure(err);
+        fail(error, status);
     });
 }
+
+/** Reads a cycle starts before it lets the event loop run. */
+const START_SLICE = 1000;
 
 /** What a cycle needs of its fleet. */
 interface CycleContext<T> {
@@ -154,7 +169,7 @@ interface CycleContext<T> {
  * reads share one timeout, so one timer on the oldest running read serves
  * them all.
  */
-class Cycle<T> {
+class Cycle<T> implements ReadSink<T> {
     private readonly total: number;
     private readonly limit: number;
     private readonly begins: Float64Array;
@@ -168,6 +183,7 @@ class Cycle<T> {
     private settled = 0;
     private timer: unknown;
     private firing = false;
+    private resuming = false;
     private ended = false;
     private signal: AbortSignal | undefined;
     private resolve: (outcome: CycleOutcome<T>) => void = () => {};
@@ -257,15 +273,18 @@ class Cycle<T> {
         this.firing = true;
         const now = this.ctx.clock.now();
         const timeoutMs = this.ctx.opts.timeoutMs;
+        // One error for every read this sweep times out: they say the same, and 100,000 stack traces cost seconds.
+        let error: Error | undefined;
         while (this.head < this.next && !this.ended) {
             const k = this.head;
             if (this.finished[k] === 0) {
                 if (this.begins[k] + timeoutMs > now) break;
                 const slot = this.due[k];
+                error ??= timeoutError(timeoutMs);
                 this.finish(k, {
                     member: slot.member,
                     status: 'timeout',
-                    error: timeoutError(timeoutMs),
+                    error,
                     ts: now,
                     latencyMs: now - this.begins[k],
                     seq: slot.seq,
@@ -281,28 +300,84 @@ class Cycle<T> {
     private start(k: number): void {
         const slot = this.due[k];
         const member = slot.member;
-        const clock = this.ctx.clock;
         this.running++;
-        const begin = clock.now();
-        this.begins[k] = begin;
+        this.begins[k] = this.ctx.clock.now();
         this.next = k + 1;
-        const seq = ++slot.seq;
+        ++slot.seq;
         if (this.timer === undefined && !this.firing) this.arm();
-        startRead(
-            member,
-            (value) => {
-                const ts = clock.now();
-                this.finish(k, { member, status: 'ok', value, ts, latencyMs: ts - begin, seq, probe: false });
-            },
-            (error, status) => {
-                const ts = clock.now();
-                this.finish(k, { member, status, error, ts, latencyMs: ts - begin, seq, probe: false });
-            },
-        );
+        if (member.readInto === undefined) {
+            startRead(
+                member,
+                (value) => {
+                    this.readOk(k, value);
+                },
+                (error) => {
+                    this.readFailed(k, error);
+                },
+            );
+            return;
+        }
+        try {
+            member.readInto(this, k);
+        } catch (err) {
+            void Promise.resolve().then(() => {
+                this.readFailed(k, err);
+            });
+        }
     }
 
+    readOk(k: number, value: T): void {
+        const ts = this.ctx.clock.now();
+        const slot = this.due[k];
+        this.finish(k, {
+            member: slot.member,
+            status: 'ok',
+            value,
+            ts,
+            latencyMs: ts - this.begins[k],
+            seq: slot.seq,
+            probe: false,
+        });
+    }
+
+    readFailed(k: number, err: unknown): void {
+        const ts = this.ctx.clock.now();
+        const slot = this.due[k];
+        const { error, status } = failure(err);
+        this.finish(k, {
+            member: slot.member,
+            status,
+            error,
+            ts,
+            latencyMs: ts - this.begins[k],
+            seq: slot.seq,
+            probe: false,
+        });
+    }
+
+    /**
+     * Starts reads up to the limit, at most START_SLICE in one go: a cycle of 100,000 sensors would otherwise
+     * hold the event loop for the time it takes to start them all.
+     */
     private launch(): void {
-        while (this.running < this.limit && this.next < this.total && !this.ended) this.start(this.next);
+        // A read ending while a slice is due must not start a whole slice of its own.
+        if (this.resuming) return;
+        for (let n = 0; this.running < this.limit && this.next < this.total && !this.ended; n++) {
+            if (n === START_SLICE) {
+                this.resumeSoon();
+                return;
+            }
+            this.start(this.next);
+        }
+    }
+
+    private resumeSoon(): void {
+        if (this.resuming) return;
+        this.resuming = true;
+        setImmediate(() => {
+            this.resuming = false;
+            this.launch();
+        });
     }
 }
 

@@ -11,6 +11,7 @@ import { SimulatedSensor, type Sleep } from '../sensor/simulator';
 import { serialSourceReader, type SerialRequester } from '../sensor/source';
 import type { FleetSimulation, MemberSpec } from './config';
 import type { FleetMember } from './fleet';
+import type { ReadWheel } from './wheel';
 
 /** What a fleet's members read through: its serial port (if set) and simulation settings. */
 export interface MemberSources {
@@ -22,6 +23,8 @@ export interface MemberSources {
     /** The fleet's seed, or a random one when the user gave none. */
     readonly seedBase: number;
     readonly sleep: Sleep;
+    /** Timers shared by the simulated members' reads in cycles; without it they sleep through `sleep`. */
+    readonly wheel?: ReadWheel;
 }
 
 /** Seeds for a fleet's simulated sensors: distinct per position, fixed by the fleet's seed. */
@@ -63,5 +66,16 @@ export function fleetMember(spec: MemberSpec, index: number, from: MemberSources
         sleep: from.sleep,
     });
     // A simulator gives the kind's own type in the base unit a fleet sensor reports in: nothing to convert.
-    return { info: sensor, eventType, read: () => simulator.read() };
+    const read = (): Promise<ReadingValue> => simulator.read();
+    const wheel = from.wheel;
+    if (!wheel) return { info: sensor, eventType, read };
+    return {
+        info: sensor,
+        eventType,
+        read,
+        readInto: (sink, k) => {
+            const d = simulator.draw();
+            wheel.after(d.latencyMs, sink, k, d.error ?? d.value, d.error !== undefined);
+        },
+    };
 }

@@ -41,6 +41,13 @@ export const realSleep: Sleep = (ms, signal) =>
         signal?.addEventListener('abort', onAbort, { once: true });
     });
 
+/** One simulated read, decided: its value, or the ReadError it fails with. */
+export interface SimulatedRead {
+    readonly latencyMs: number;
+    readonly value?: ReadingValue;
+    readonly error?: ReadError;
+}
+
 export interface SimulatorOptions {
     /** `motion` reads booleans; `numeric` reads numbers around a mean. */
     readonly mode: 'numeric' | 'motion';
@@ -115,6 +122,18 @@ export class SimulatedSensor {
      * or with the abort reason when `signal` aborts first.
      */
     async read(signal?: AbortSignal): Promise<ReadingValue> {
+        const d = this.draw();
+        if (d.error?.status === 'offline') throw d.error;
+        await this.sleep(d.latencyMs, signal);
+        if (d.error) throw d.error;
+        return d.value as ReadingValue;
+    }
+
+    /**
+     * The next read decided at once, for a caller that keeps its own timers
+     * (a big fleet): how long it takes (0 when offline) and what it gives.
+     */
+    draw(): SimulatedRead {
         const o = this.opts;
         const min = o.latencyMinMs ?? 0;
         const max = Math.max(min, o.latencyMaxMs ?? min);
@@ -123,19 +142,24 @@ export class SimulatedSensor {
         const value: ReadingValue =
             o.mode === 'motion' ? this.random() < (o.motionProbability ?? 0) : this.nextLevel() + this.noiseDraw();
         if (this.offline)
-            throw new ReadError(
-                'offline',
-                'the sensor is offline',
-                problem('read.offline', {}, 'the sensor is offline'),
-            );
-        await this.sleep(latency, signal);
+            return {
+                latencyMs: 0,
+                error: new ReadError(
+                    'offline',
+                    'the sensor is offline',
+                    problem('read.offline', {}, 'the sensor is offline'),
+                ),
+            };
         if (fails)
-            throw new ReadError(
-                'error',
-                'simulated read failure',
-                problem('read.simulated', {}, 'simulated read failure'),
-            );
-        return typeof value === 'number' ? round2(value) : value;
+            return {
+                latencyMs: latency,
+                error: new ReadError(
+                    'error',
+                    'simulated read failure',
+                    problem('read.simulated', {}, 'simulated read failure'),
+                ),
+            };
+        return { latencyMs: latency, value: typeof value === 'number' ? round2(value) : value };
     }
 
     private nextLevel(): number {
