@@ -36,6 +36,8 @@ const THROUGHPUT_GOAL = 5;
 const P99_GOAL = 0.2;
 
 const TAB = 'wild-tab';
+// Linux's USER_HZ, the unit of /proc/<pid>/stat CPU times.
+const CLOCK_TICKS = 100;
 const PATTERN = 'home/+/temperature';
 const ROOMS = ['kitchen', 'hall', 'bath', 'attic', 'cellar', 'office', 'garage', 'porch'];
 
@@ -74,6 +76,11 @@ async function startMosquitto(nodelay) {
     }
     return {
         port,
+        /** CPU seconds mosquitto has used so far (user + system, from /proc). */
+        cpuSeconds() {
+            const fields = fs.readFileSync(`/proc/${proc.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+            return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+        },
         stop() {
             proc.kill('SIGTERM');
             fs.rmSync(dir, { recursive: true, force: true });
@@ -185,22 +192,32 @@ async function waitConnected(rt, names) {
     await new Promise((r) => setTimeout(r, 500));
 }
 
-async function throughput(rt, paths) {
+/** CPU seconds of this process and, for an mqtt path, its broker so far. */
+function cpuNow(broker) {
+    const c = process.cpuUsage();
+    return (c.user + c.system) / 1e6 + (broker ? broker.cpuSeconds() : 0);
+}
+
+/** Per path and round: messages per wall second, and CPU µs per message (Node-RED, and the broker for mqtt). */
+async function throughput(rt, paths, brokers) {
     const names = Object.keys(paths);
     const rates = Object.fromEntries(names.map((n) => [n, []]));
+    const cpu = Object.fromEntries(names.map((n) => [n, []]));
     const opts = (c) => ({ window: WINDOW, timeoutMs: ROUND_TIMEOUT_MS, onArrival: c.onArrival });
     for (const name of names) await pump(rt, paths[name], WARMUP_MESSAGES, wildMsg, opts(checker()));
     for (let r = 0; r < ROUNDS; r++) {
         for (const name of r % 2 === 0 ? names : [...names].reverse()) {
             gc();
             const c = checker();
+            const cpu0 = cpuNow(brokers[name]);
             const ns = await pump(rt, paths[name], MESSAGES, wildMsg, opts(c));
+            cpu[name].push(((cpuNow(brokers[name]) - cpu0) * 1e6) / MESSAGES);
             if (c.bad > 0 || c.arrived !== MESSAGES)
                 throw new Error(`${name}: ${c.bad} of ${c.arrived} arrivals altered or out of order`);
             rates[name].push(MESSAGES / (ns / 1e9));
         }
     }
-    return rates;
+    return { rates, cpu };
 }
 
 /** Sends at LATENCY_RATE for LATENCY_MS (catching up on late timers); resolves to p50 and p99 of send → arrival. */
@@ -251,7 +268,7 @@ async function latencies(rt, paths) {
 const spread = (ratios) => `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}×`;
 const ms = (v) => (v >= 1 ? `${v.toPrecision(3)} ms` : formatMicros(v * 1000));
 
-function rows(rates, lat) {
+function rows({ rates, cpu }, lat) {
     const out = [];
     const label = { nodelay: 'mosquitto with `set_tcp_nodelay true`', plain: 'mosquitto at its defaults' };
     for (const peer of ['nodelay', 'plain']) {
@@ -263,6 +280,14 @@ function rows(rates, lat) {
             anchor: formatRate(median(rates[peer])),
             ratio: median(tr),
             goal: fair ? goalAtLeast(THROUGHPUT_GOAL) : undefined,
+        });
+        const cr = cpu.hub.map((h, i) => h / cpu[peer][i]);
+        out.push({
+            name: `CPU per message (Node-RED, and mosquitto for mqtt) vs the same, ${label[peer]} (spread ${spread(cr)})`,
+            candidate: formatMicros(median(cpu.hub)),
+            anchor: formatMicros(median(cpu[peer])),
+            ratio: median(cr),
+            goal: undefined,
         });
         for (const q of ['p99', 'p50']) {
             const lr = lat.hub[q].map((h, i) => h / lat[peer][q][i]);
@@ -285,14 +310,14 @@ async function main() {
         const { nodes, paths } = buildFlows(brokers);
         await rt.deploy(nodes);
         await waitConnected(rt, ['nodelay', 'plain']);
-        const rates = await throughput(rt, paths);
+        const rates = await throughput(rt, paths, brokers);
         const lat = await latencies(rt, paths);
         const notes = [
             `Real Node-RED ${rt.versions.nodeRed} on Node ${rt.versions.node}, embedded in-process, default asynchronous delivery; mosquitto (Debian package) on loopback, two instances started from a config file: one at its defaults (Nagle on), one with \`set_tcp_nodelay true\`.`,
             `Sensor hub: a \`sensorhub-publish\` node (type from \`msg.topic\`) → a local hub → a \`sensorhub-subscribe\` node on \`${PATTERN}\`. Core: \`mqtt out\` (topic from \`msg.topic\`, QoS 0, MQTT 3.1.1) → mosquitto → \`mqtt in\` on \`${PATTERN}\` (QoS 0, output: parsed JSON object). Each ends in a counting \`bench-sink\`.`,
             `Messages: \`{topic: home/<room>/temperature, payload: {seq, value, unit, sentAt}}\`, eight rooms in turn. Every arrival is checked: the n-th must be message n, with its topic and value (QoS 0 must not drop here: a drop fails the run).`,
             `Throughput: ${MESSAGES} messages per round, at most ${WINDOW} in flight; ${ROUNDS} rounds after ${WARMUP_MESSAGES} warm-up messages, paths alternating order each round. Latency: send → arrival at the sink, paced at ${LATENCY_RATE} msg/s for ${LATENCY_MS / 1000} s per path and round, ${LATENCY_ROUNDS} rounds. Medians; ratios the median of per-round ratios (spread: lowest–highest round).`,
-            "mosquitto's CPU (on the second core) is not counted; Node-RED's is the same process for all paths.",
+            "Throughput and latency are wall time, so on a shared machine they also count whoever else ran; the CPU rows (Node-RED's process, plus mosquitto's from /proc for the mqtt paths, during the throughput rounds) are steadier.",
         ];
         await publishTable(
             renderTable(
