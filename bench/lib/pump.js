@@ -4,9 +4,9 @@
 
 /**
  * Sends `n` messages into `path` ({entry, sink}: node ids), keeping `window` of them in flight. Resolves to the
- * wall time in ns from the first send to the last arrival; rejects when not all arrive within `timeoutMs`.
+ * wall time in ns from the first send to the last arrival (`onArrival`, if given, sees each message as it arrives); rejects when not all arrive within `timeoutMs`.
  */
-async function pump(rt, path, n, makeMsg, { window, timeoutMs }) {
+async function pump(rt, path, n, makeMsg, { window, timeoutMs, onArrival }) {
     const entry = rt.getNode(path.entry);
     const sink = rt.getNode(path.sink);
     sink.reset();
@@ -15,7 +15,8 @@ async function pump(rt, path, n, makeMsg, { window, timeoutMs }) {
         sent++;
         entry.receive(makeMsg(sent));
     };
-    sink.onMessage = () => {
+    sink.onMessage = (msg) => {
+        if (onArrival !== undefined) onArrival(msg);
         if (sent < n) sendOne();
     };
     let timer;

@@ -154,7 +154,7 @@ describe('core/flow-control', function () {
         assert.equal(sub.pending, 0);
     });
 
-    it('starts a message handed on after a sweep in the new generation, for every owner', function () {
+    it('ages a message handed on along a chain for each owner on its own', function () {
         const hooks = fakeHooks();
         const t = new CompletionTracker(hooks);
         const hub = new EventHub();
@@ -167,12 +167,34 @@ describe('core/flow-control', function () {
         const msg = {};
         t.track(msg, a.sub);
         t.sweep();
+        // pub-b publishes the very object it got from a, then completes it.
         t.track(msg, b.sub);
-        assert.equal(t.sweep().size, 0, 'handed on: nothing is due yet');
+        hooks.complete(msg, 'pub-b');
+        assert.deepEqual([a.sub.pending, b.sub.pending], [0, 1]);
+        assert.equal(t.sweep().size, 0, 'handed on after the sweep: nothing is due yet');
         hooks.complete(msg, 'sink');
         assert.equal(b.sub.pending, 0);
-        assert.equal(a.sub.pending, 1);
-        assert.equal(t.sweep().get(a.sub), 1);
+        assert.equal(t.outstanding, 0);
+    });
+
+    it('frees the place of a message finished out of order, and of one finished after many in order', function () {
+        const hooks = fakeHooks();
+        const t = new CompletionTracker(hooks);
+        const hub = new EventHub();
+        const sub = hub.subscribe(() => {}, { patterns: ['t'], maxInFlight: 5000, name: 's' });
+        t.acquire(sub, new Set(['next']));
+        const msgs = Array.from({ length: 3000 }, (_, i) => ({ i }));
+        for (const m of msgs) {
+            sub.offer(stub({ type: 't' }), true);
+            t.track(m, sub);
+        }
+        hooks.complete(msgs[1], 'next');
+        hooks.complete(msgs[0], 'next');
+        for (let i = 3; i < msgs.length; i++) hooks.complete(msgs[i], 'next');
+        hooks.complete(msgs[1], 'next');
+        assert.deepEqual([t.outstanding, sub.pending], [1, 1], 'a second completion of the same message frees nothing');
+        hooks.complete(msgs[2], 'next');
+        assert.deepEqual([t.outstanding, sub.pending], [0, 0]);
     });
 
     it('sweeps on its own timer while it has users, and stops with the last', async function () {

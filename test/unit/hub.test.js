@@ -573,6 +573,56 @@ describe('core/hub', function () {
             assert.equal(first.got[0].payload.v, 1);
         });
 
+        it('hands a message the publisher gave up to the last of several writers, each other one its own copy', function () {
+            const hub = new EventHub();
+            const writers = [0, 1, 2].map(() => collect(hub, ['t'], { mayWrite: true }));
+            hub.publish('t', nested(), 'p', false, true); // settles whether they write
+            const msg = nested();
+            hub.publish('t', msg, 'p', false, true);
+            const got = writers.map((w) => w.got[1]);
+            assert.equal(got[2], msg, 'the last writer gets the message itself, nothing frozen');
+            assert.ok(!Object.isFrozen(msg.payload.nested) && !Object.isFrozen(msg.event));
+            got[2].payload.nested.x = 9;
+            got[2].raw[0] = 0;
+            for (const m of got.slice(0, 2)) {
+                assert.notEqual(m.payload, msg.payload);
+                assert.deepEqual(m.payload, { value: 1, nested: { x: 0 }, list: [{ a: 1 }] });
+                assert.equal(m.raw.toString(), 'ab');
+                assert.equal(m.event.id, msg.event.id, 'one event, one id');
+            }
+            got[0].payload.list[0].a = 5;
+            assert.equal(got[1].payload.list[0].a, 1);
+        });
+
+        it("shares a frozen copy with the rest when a delivery fills a later writer's window", function () {
+            const hub = new EventHub();
+            let nudge = false;
+            const first = hub.subscribe(
+                (m) => {
+                    // A flow that publishes at once, filling the next subscriber's window.
+                    if (nudge && m.topic === 't') hub.publish('u', {});
+                },
+                { patterns: ['t'], mayWrite: true },
+            );
+            const full = collect(hub, ['t', 'u'], { mayWrite: true, maxInFlight: 2 });
+            const last = collect(hub, ['t'], { mayWrite: true });
+            hub.publish('t', nested(), 'p', false, true);
+            nudge = true;
+            const msg = nested();
+            hub.publish('t', msg, 'p', false, true);
+            assert.ok(first.active);
+            assert.equal(full.sub.queued, 1, 'its window filled: the event waits');
+            assert.notEqual(last.got[1], msg, 'nobody gets the message itself then');
+            msg.payload.nested.x = 9;
+            last.got[1].payload.nested.x = 8;
+            full.sub.release(2);
+            const queued = full.got[full.got.length - 1];
+            assert.equal(queued.topic, 't');
+            assert.deepEqual(queued.payload.nested, { x: 0 }, 'copied before anybody could change it');
+            assert.ok(!Object.isFrozen(queued.payload), 'still a writable copy');
+            assert.equal(queued.event.id, msg.event.id, 'one event, one id');
+        });
+
         it('writableCopy keeps request and response objects by reference', function () {
             const req = Object.freeze({ url: '/' });
             const ev = Object.freeze({

@@ -20,12 +20,108 @@ export interface TrackerOptions {
     readonly onReclaim?: (sub: Subscriber, count: number) => void;
 }
 
-/** The subscribers a message is outstanding for, and when it was (last) handed on, in tracker order. */
-interface Outstanding {
-    owner: Subscriber | Subscriber[];
-    seq: number;
+/**
+ * One controlled subscriber's outstanding messages, oldest first, with when each was handed on (in tracker order).
+ * Nodes mostly finish messages in the order they got them, so a completion is nearly always the oldest entry:
+ * a look at the head instead of a hash look-up per message (a Map keyed by message costs several times more per
+ * message). One finished out of order leaves a hole; holes are squeezed out once they outnumber the messages still
+ * outstanding, so a look-up never passes more than about twice the window (or a message that will never finish,
+ * whose place a sweep gives back).
+ */
+class Lane {
+    msgs: (object | undefined)[] = [];
+    seqs: number[] = [];
+    head = 0;
+    live = 0;
+    /** Entries after the head that were taken out of order. */
+    holes = 0;
+    /** The newest message (by seq) its node has completed. */
+    newestDone = 0;
+    /** Whether its node completed something since the last sweep. */
+    progressed = false;
+
+    constructor(
+        readonly sub: Subscriber,
+        public targets: ReadonlySet<string>,
+    ) {}
+
+    push(msg: object, seq: number): void {
+        this.msgs.push(msg);
+        this.seqs.push(seq);
+        this.live++;
+    }
+
+    /** Takes `msg` out; its seq, or -1 when it is not outstanding here. */
+    take(msg: object): number {
+        const msgs = this.msgs;
+        for (let i = this.head; i < msgs.length; i++) {
+            if (msgs[i] !== msg) continue;
+            const seq = this.seqs[i];
+            msgs[i] = undefined;
+            this.live--;
+            this.holes++;
+            if (i === this.head) this.skipHoles();
+            else if (this.holes > 32 && this.holes > this.live) this.squeeze();
+            return seq;
+        }
+        return -1;
+    }
+
+    /** Gives back the places of entries handed on up to `mark` that are lost; how many. */
+    reclaim(mark: number): number {
+        let n = 0;
+        for (let i = this.head; i < this.msgs.length && this.seqs[i] <= mark; i++) {
+            if (this.msgs[i] === undefined || !this.lost(this.seqs[i])) continue;
+            this.msgs[i] = undefined;
+            this.live--;
+            this.holes++;
+            n++;
+        }
+        this.skipHoles();
+        return n;
+    }
+
+    clear(): void {
+        // Emptied in place: an idle lane empties after nearly every message.
+        this.msgs.length = 0;
+        this.seqs.length = 0;
+        this.head = 0;
+        this.live = 0;
+        this.holes = 0;
+    }
+
+    /** Lost: outstanding while a later one completed, or its node completed nothing for a whole period. */
+    private lost(seq: number): boolean {
+        return !this.progressed || this.newestDone > seq;
+    }
+
+    /** Moves the head past taken entries; the array starts over when empty or mostly spent. */
+    private skipHoles(): void {
+        const msgs = this.msgs;
+        while (this.head < msgs.length && msgs[this.head] === undefined) {
+            this.head++;
+            this.holes--;
+        }
+        if (this.head === msgs.length) this.clear();
+        else if (this.head >= 1024 && this.head * 2 >= msgs.length) this.squeeze();
+    }
+
+    /** Keeps only the outstanding entries, in order. */
+    private squeeze(): void {
+        const msgs: object[] = [];
+        const seqs: number[] = [];
+        for (let i = this.head; i < this.msgs.length; i++) {
+            const m = this.msgs[i];
+            if (m === undefined) continue;
+            msgs.push(m);
+            seqs.push(this.seqs[i]);
+        }
+        this.msgs = msgs;
+        this.seqs = seqs;
+        this.head = 0;
+        this.holes = 0;
+    }
 }
-type Owners = Map<object, Outstanding>;
 
 /**
  * Whether a Node-RED node will ever complete a message it receives. The runtime
@@ -58,20 +154,15 @@ export function completesMessages(node: object): boolean {
  */
 export class CompletionTracker {
     /**
-     * Outstanding messages and the subscribers that sent them, in two generations: tracked since the last
-     * sweep, and before it. Usually one subscriber; when a message is handed on without a copy through a
-     * chain of publish/subscribe pairs, the same object is outstanding for several at once.
-     * Maps, not WeakMaps: entries are deleted on completion, and ephemeron tables cost V8's GC far more.
+     * Per controlled subscriber, what it handed on and is still outstanding. When a message is handed on
+     * without a copy through a chain of publish/subscribe pairs, the same object is outstanding in several.
      */
-    private young: Owners = new Map();
-    private old: Owners = new Map();
+    private readonly lanes = new Map<Subscriber, Lane>();
+    /** The lanes whose subscriber's wire leads to a node, by node id: most completions are of no subscriber's. */
+    private byNode = new Map<string, Lane[]>();
     private seq = 0;
-    /** Per subscriber, the newest message (by `seq`) its node has completed. */
-    private readonly newestDone = new Map<Subscriber, number>();
-    /** Subscribers whose node completed something since the last sweep. */
-    private readonly progressed = new Set<Subscriber>();
-    /** The ids of the nodes on each controlled subscriber's first output. */
-    private readonly targets = new Map<Subscriber, ReadonlySet<string>>();
+    /** The last seq handed out before the previous sweep: what is older and still outstanding is due. */
+    private mark = 0;
     private users = 0;
     private sweeper: ReturnType<typeof setInterval> | undefined;
 
@@ -86,12 +177,17 @@ export class CompletionTracker {
 
     /** Messages outstanding, for tests and figures. */
     get outstanding(): number {
-        return this.young.size + this.old.size;
+        let n = 0;
+        for (const lane of this.lanes.values()) n += lane.live;
+        return n;
     }
 
     acquire(sub: Subscriber, targets: ReadonlySet<string>): void {
-        this.targets.set(sub, targets);
-        if (this.hooks && this.users++ === 0) {
+        const lane = this.lanes.get(sub);
+        if (lane !== undefined) lane.targets = targets;
+        else this.lanes.set(sub, new Lane(sub, targets));
+        this.index();
+        if (this.hooks && lane === undefined && this.users++ === 0) {
             this.hooks.add('onComplete.sensorhub-flow-control', (ev) => {
                 this.completed(ev.msg, ev.node.id);
             });
@@ -104,15 +200,15 @@ export class CompletionTracker {
 
     /** Narrows the nodes whose completion counts for `sub` (to those that can complete at all). */
     retarget(sub: Subscriber, targets: ReadonlySet<string>): void {
-        if (this.targets.has(sub)) this.targets.set(sub, targets);
+        const lane = this.lanes.get(sub);
+        if (lane === undefined) return;
+        lane.targets = targets;
+        this.index();
     }
 
     release(sub: Subscriber): void {
-        if (!this.targets.has(sub)) return;
-        this.forget(sub);
-        this.targets.delete(sub);
-        this.newestDone.delete(sub);
-        this.progressed.delete(sub);
+        if (!this.lanes.delete(sub)) return;
+        this.index();
         if (this.hooks && --this.users === 0) {
             this.hooks.remove('onComplete.sensorhub-flow-control');
             if (this.sweeper !== undefined) clearInterval(this.sweeper);
@@ -121,24 +217,12 @@ export class CompletionTracker {
     }
 
     track(msg: object, sub: Subscriber): void {
-        const seq = ++this.seq;
-        let prev = this.young.get(msg);
-        if (prev === undefined) {
-            // Handed on again while outstanding since before the last sweep: it starts a new generation.
-            prev = this.old.get(msg);
-            if (prev !== undefined) this.old.delete(msg);
-        }
-        if (prev === undefined) this.young.set(msg, { owner: sub, seq });
-        else {
-            const owner = Array.isArray(prev.owner) ? [...prev.owner, sub] : [prev.owner, sub];
-            this.young.set(msg, { owner, seq });
-        }
+        this.lanes.get(sub)?.push(msg, ++this.seq);
     }
 
     /** Forgets a subscriber's outstanding messages (they will never complete: stalled, or the node closed). */
     forget(sub: Subscriber): void {
-        forgetIn(this.young, sub);
-        forgetIn(this.old, sub);
+        this.lanes.get(sub)?.clear();
     }
 
     /**
@@ -148,18 +232,12 @@ export class CompletionTracker {
      */
     sweep(): Map<Subscriber, number> {
         const counts = new Map<Subscriber, number>();
-        const waiting: Owners = this.young;
-        for (const [msg, entry] of this.old) {
-            const kept: Subscriber[] = [];
-            for (const sub of Array.isArray(entry.owner) ? entry.owner : [entry.owner]) {
-                if (this.lost(sub, entry.seq)) counts.set(sub, (counts.get(sub) ?? 0) + 1);
-                else kept.push(sub);
-            }
-            if (kept.length > 0) waiting.set(msg, { owner: kept.length === 1 ? kept[0] : kept, seq: entry.seq });
+        for (const [sub, lane] of this.lanes) {
+            const n = lane.reclaim(this.mark);
+            lane.progressed = false;
+            if (n > 0) counts.set(sub, n);
         }
-        this.old = waiting;
-        this.young = new Map();
-        this.progressed.clear();
+        this.mark = this.seq;
         for (const [sub, n] of counts) {
             sub.release(n);
             this.opts.onReclaim?.(sub, n);
@@ -167,54 +245,30 @@ export class CompletionTracker {
         return counts;
     }
 
-    private lost(sub: Subscriber, seq: number): boolean {
-        return !this.progressed.has(sub) || (this.newestDone.get(sub) ?? 0) > seq;
+    private index(): void {
+        const byNode = new Map<string, Lane[]>();
+        for (const lane of this.lanes.values()) {
+            for (const id of lane.targets) byNode.set(id, [...(byNode.get(id) ?? []), lane]);
+        }
+        this.byNode = byNode;
     }
 
     /**
      * A node finished a message: if it sits on the wire of a subscriber that sent that message, that
-     * subscriber has room again. Only the node on the wire counts: the publisher completes the very same
-     * object when it was handed on without a copy.
+     * subscriber has room again (one subscriber per completion). Only the node on the wire counts: the
+     * publisher completes the very same object when it was handed on without a copy.
      */
     private completed(msg: object, nodeId: string): void {
-        if (!this.completedIn(this.young, msg, nodeId)) this.completedIn(this.old, msg, nodeId);
-    }
-
-    private completedIn(owners: Owners, msg: object, nodeId: string): boolean {
-        const entry = owners.get(msg);
-        if (entry === undefined) return false;
-        const owner = entry.owner;
-        if (!Array.isArray(owner)) {
-            if (this.targets.get(owner)?.has(nodeId) === true) {
-                owners.delete(msg);
-                this.done(owner, entry.seq);
-            }
-            return true;
-        }
-        const i = owner.findIndex((s) => this.targets.get(s)?.has(nodeId) === true);
-        if (i === -1) return true;
-        const [sub] = owner.splice(i, 1);
-        if (owner.length === 0) owners.delete(msg);
-        else if (owner.length === 1) entry.owner = owner[0];
-        this.done(sub, entry.seq);
-        return true;
-    }
-
-    private done(sub: Subscriber, seq: number): void {
-        this.progressed.add(sub);
-        if (seq > (this.newestDone.get(sub) ?? 0)) this.newestDone.set(sub, seq);
-        sub.release();
-    }
-}
-
-function forgetIn(owners: Owners, sub: Subscriber): void {
-    for (const [msg, entry] of owners) {
-        const owner = entry.owner;
-        if (owner === sub) owners.delete(msg);
-        else if (Array.isArray(owner)) {
-            const rest = owner.filter((s) => s !== sub);
-            if (rest.length === 0) owners.delete(msg);
-            else entry.owner = rest.length === 1 ? rest[0] : rest;
+        const lanes = this.byNode.get(nodeId);
+        if (lanes === undefined) return;
+        for (let i = 0; i < lanes.length; i++) {
+            const lane = lanes[i];
+            const seq = lane.take(msg);
+            if (seq < 0) continue;
+            lane.progressed = true;
+            if (seq > lane.newestDone) lane.newestDone = seq;
+            lane.sub.release();
+            return;
         }
     }
 }

@@ -166,6 +166,20 @@ export class EventHub {
             subs[0].offer(ev as EventMessage, true);
             return ev as EventMessage;
         }
+        if (
+            owned &&
+            !retain &&
+            this.outbound === undefined &&
+            this.publishListeners === undefined &&
+            allCopyNow(subs)
+        ) {
+            // Every subscriber copies the event at once for a flow that may write: a frozen copy to copy from
+            // would be work for nobody. Each gets a copy of the caller's message, the last the message itself.
+            const ev = this.adopt(type as string, msg, source) as EventMessage;
+            this.published++;
+            this.deliverCopies(ev, subs);
+            return ev;
+        }
         const ev = this.prepare(type as string, msg, source) as EventMessage;
         this.published++;
         this.deliverShared(ev, subs, retain);
@@ -230,6 +244,26 @@ export class EventHub {
      */
     soleReader(type: string): boolean {
         return !this.closed && this.router.match(type).length === 1;
+    }
+
+    /**
+     * Offers an event the caller gave up to subscribers that each copy it: the last gets the event itself. Should
+     * a delivery change what a later subscriber can take (its window filled), the rest share a frozen copy made
+     * before anybody owns the event.
+     */
+    private deliverCopies(ev: EventMessage, subs: readonly Subscriber[]): void {
+        const last = subs.length - 1;
+        for (let i = 0; i < last; i++) {
+            if (!subs[i].copiesNow) {
+                const shared: Message = Object.assign({}, ev);
+                this.isolateNested(shared);
+                shared.event = Object.freeze({ ...ev.event });
+                this.deliverShared(shared as EventMessage, subs.slice(i), false);
+                return;
+            }
+            subs[i].offer(ev, false);
+        }
+        subs[last].offer(ev, true);
     }
 
     /** Freezes an event that several may see, retains it if asked, and offers it to every subscriber. */
@@ -407,6 +441,12 @@ export class EventHub {
     }
 }
 
+/** Whether every one of several subscribers would make its own writable copy of an event offered now. */
+function allCopyNow(subs: readonly Subscriber[]): boolean {
+    for (let i = 0; i < subs.length; i++) if (!subs[i].copiesNow) return false;
+    return subs.length > 1;
+}
+
 /**
  * Keys never copied or frozen: the event info is replaced anyway, and HTTP
  * request/response objects travel by reference, as in Node-RED's cloneMessage.
@@ -450,6 +490,11 @@ export class Subscriber {
         this.clone = opts.clone;
         if (typeof opts.mayWrite === 'function') this.askWrite = opts.mayWrite;
         else this.writes = opts.mayWrite ?? false;
+    }
+
+    /** Whether an event offered now would be copied for a flow that may write at once (not queued). */
+    get copiesNow(): boolean {
+        return this.writes === true && this.hub !== undefined && this.inFlight < this.limit && this.queue.length === 0;
     }
 
     /** Whether deliveries are writable copies (undefined: not known yet; they are, to be safe). */
