@@ -12,6 +12,7 @@ import {
 } from './core/hub/config';
 import { controlRoot, MqttBridge, type BridgeState } from './core/hub/mqtt-bridge';
 import { HaAnnouncer } from './core/ha/announcer';
+import { topicId } from './core/ha/discovery';
 import { packageVersion } from './adapter/ha';
 import { CompletionTracker, completesMessages, type Hooks } from './core/hub/flow-control';
 import { isOverflowPolicy, type OverflowPolicy } from './core/shared/queue';
@@ -262,7 +263,7 @@ function startBridge(
     bridge.on('error', (err: Error) => {
         node.error(RED._('sensorhub-hub.errors.broker', { url: mqtt.url, reason: err.message }));
     });
-    if (mqtt.haPrefix !== undefined) node.ha = announcer(node, bridge, clientId, mqtt.haPrefix, mqtt.prefix);
+    if (mqtt.haPrefix !== undefined) node.ha = announcer(node, bridge, clientId, mqtt.haPrefix);
     node.connection = 'connecting';
     bridge.start();
 }
@@ -271,11 +272,13 @@ function startBridge(
 const HA_SWEEP_MS = 3000;
 
 /** The hub's Home Assistant announcer: over its one connection, available while it is (its last will). */
-function announcer(node: HubNode, bridge: MqttBridge, clientId: string, discovery: string, prefix: string) {
+function announcer(node: HubNode, bridge: MqttBridge, clientId: string, discovery: string) {
     const ha = new HaAnnouncer(
         {
             discoveryPrefix: discovery,
-            root: `${controlRoot(prefix)}/ha`,
+            // Outside the hub's prefix: under it, the hub's own `<prefix>/#` subscription would deliver every
+            // command a second time (mosquitto sends a copy per matching subscription). `$` topics match no `#`.
+            root: `${controlRoot('')}/ha/${topicId(clientId)}`,
             availabilityTopic: bridge.statusTopic,
             instanceId: clientId,
             deviceName: `Sensor Hub ${node.name || hostname()}`,

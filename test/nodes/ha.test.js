@@ -6,6 +6,12 @@ const mqtt = require('mqtt');
 const { until } = require('../helpers/wait');
 const { helper, version, collect, shipped } = require('../helpers/node-red');
 const { startBroker } = require('../fixtures/broker');
+const { metricsRegistry } = /** @type {typeof import('../../src/core/shared/metrics-registry')} */ (
+    shipped('core/shared/metrics-registry')
+);
+
+/** What a node offers the monitor. */
+const metricsOf = (type) => /** @type {any} */ (metricsRegistry.collect(type)[0]?.metrics);
 
 const NODES = ['hub', 'sensor', 'light', 'door-lock', 'threshold'].map(shipped);
 const TAB = { id: 'f1', type: 'tab', label: 'test' };
@@ -74,8 +80,8 @@ const SINKS = [
     { id: 'lockOut', type: 'helper', z: 'f1' },
 ];
 const configTopic = (component, id) => `${DISCOVERY}/${component}/${CLIENT_ID}/${id}/config`;
-const stateTopic = (id) => `${ROOT}/ha/${id}/state`;
-const commandTopic = (id) => `${ROOT}/ha/${id}/set`;
+const stateTopic = (id) => `$sensorhub/ha/${CLIENT_ID}/${id}/state`;
+const commandTopic = (id) => `$sensorhub/ha/${CLIENT_ID}/${id}/set`;
 const STATUS = `${ROOT}/instances/${CLIENT_ID}`;
 
 /** A client that plays Home Assistant: every message on the discovery prefix and the node set's topics. */
@@ -92,7 +98,7 @@ async function homeAssistant(url) {
         seen.push({ topic, payload: payload.toString(), retain: packet.retain });
         last.set(topic, payload.toString());
     });
-    await client.subscribeAsync([`${DISCOVERY}/#`, `${ROOT}/#`]);
+    await client.subscribeAsync([`${DISCOVERY}/#`, `${ROOT}/#`, '$sensorhub/ha/#']);
     const send = (topic, payload) => client.publishAsync(topic, payload);
     return { client, seen, last, send };
 }
@@ -206,6 +212,7 @@ describe(`Home Assistant discovery on Node-RED ${version}`, function () {
         assert.deepEqual(out[0].payload, { state: 'on', brightness: 100 });
         assert.equal(warned.length, 1, 'one warning for the burst');
         assert.match(warned[0], /Home Assistant.*not a JSON object/);
+        assert.equal(metricsOf('sensorhub-light').haRefused, 4);
     });
 
     it('never unlocks without the right code; the right code unlocks', async function () {
@@ -225,6 +232,8 @@ describe(`Home Assistant discovery on Node-RED ${version}`, function () {
         assert.ok(ha.seen.every((m) => m.topic !== stateTopic('lock1') || m.payload === 'LOCKED'));
         assert.equal(warned.length, 1, 'one warning for the burst');
         assert.ok(!warned[0].includes('1234'));
+        assert.equal(metricsOf('sensorhub-door-lock').haRefused, 3);
+        assert.equal(metricsOf('sensorhub-door-lock').wrongCodes, 1);
         await ha.send(commandTopic('lock1'), '{"action":"UNLOCK","code":"4711"}');
         await until(() => out.some((m) => m.actuate === 'unlock'), 'unlocked with the right code');
         await until(() => ['UNLOCKING', 'UNLOCKED'].includes(ha.last.get(stateTopic('lock1'))), 'the state');
