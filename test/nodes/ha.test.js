@@ -4,7 +4,9 @@
 const assert = require('node:assert/strict');
 const mqtt = require('mqtt');
 const { until } = require('../helpers/wait');
-const { helper, version, collect, shipped } = require('../helpers/node-red');
+const fs = require('node:fs');
+const path = require('node:path');
+const { helper, version, collect, shipped, coreNode } = require('../helpers/node-red');
 const { startBroker } = require('../fixtures/broker');
 const { metricsRegistry } = /** @type {typeof import('../../src/core/shared/metrics-registry')} */ (
     shipped('core/shared/metrics-registry')
@@ -258,5 +260,31 @@ describe(`Home Assistant discovery on Node-RED ${version}`, function () {
         await load([sensor]);
         await until(() => ha.last.get(configTopic('light', 'gone1')) === '', 'the orphan cleared');
         assert.ok(ha.last.get(configTopic('sensor', 'temp1')));
+    });
+
+    it('the devices-together example announces its light, door lock and threshold alarm', async function () {
+        const file = path.join(__dirname, '..', '..', 'examples', 'devices-together.json');
+        const flow = JSON.parse(fs.readFileSync(file, 'utf8')).map((n) =>
+            n.type === 'sensorhub-hub' ? { ...n, broker: broker.url } : n.x === undefined ? n : { ...n, z: 'f1' },
+        );
+        ha = await homeAssistant(broker.url);
+        await helper.load(
+            [
+                ...NODES,
+                shipped('device'),
+                coreNode('function/10-switch.js'),
+                coreNode('common/21-debug.js'),
+                coreNode('common/90-comment.js'),
+                coreNode('common/60-link.js'),
+            ],
+            [TAB, ...flow],
+        );
+        const components = () =>
+            [...ha.last]
+                .filter(([t, p]) => t.startsWith(`${DISCOVERY}/`) && p !== '')
+                .map(([t]) => t.split('/')[1])
+                .sort();
+        await until(() => components().length === 3, 'three configs');
+        assert.deepEqual(components(), ['binary_sensor', 'light', 'lock']);
     });
 });
