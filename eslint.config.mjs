@@ -9,6 +9,7 @@ import globals from 'globals';
  */
 const FEATURE_INTERFACES = {
     fleet: ['sensor'],
+    hub: ['ha'],
     monitor: ['hub', 'fleet', 'serial', 'gateway', 'light', 'door-lock', 'devices'],
     sidebar: ['hub', 'monitor', 'light', 'door-lock', 'devices'],
 };
@@ -17,6 +18,7 @@ const FEATURES = [
     'door-lock',
     'fleet',
     'gateway',
+    'ha',
     'hub',
     'light',
     'monitor',

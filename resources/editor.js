@@ -117,6 +117,17 @@
             return v === true || v === false || v === undefined ? true : msg(key || 'flag');
         };
     }
+    /**
+     * The optional hub a node is announced to Home Assistant on: none, or an mqtt hub with "Announce to Home
+     * Assistant" on. Replaces the editor's own check of the config node, so it does that too.
+     */
+    function haHub(msg) {
+        return function (v, _opt) {
+            if (isBlank(v) || v === '_ADD_') return true;
+            var hub = RED.nodes.node(v);
+            return hub && hub.backend === 'mqtt' && hub.haAnnounce === true ? true : msg('ha-hub');
+        };
+    }
     /** One of `values` (a number also as its text: a select saves text), or blank when `blankOk` (the default). */
     function oneOf(values, msg, key, blankOk) {
         return function (v, _opt) {
@@ -442,6 +453,7 @@
         rule: rule,
         when: when,
         flag: flag,
+        haHub: haHub,
         oneOf: oneOf,
         number: number,
         patterns: patterns,

@@ -14,6 +14,8 @@ import {
 } from './core/door-lock/door-lock';
 import { KeptStates, LiveStatus, offerMetrics, refuseConfig, texts, type KeptState, type Texts } from './adapter';
 import { editorSettings } from './editor-settings';
+import { announce, refusalText, type Announced } from './adapter/ha';
+import { lockSpec, lockState, parseLockCommand } from './core/ha';
 
 // Saved flows are user data: any field may be missing or of another type.
 type DoorLockDef = NodeDef & Record<string, unknown>;
@@ -151,6 +153,8 @@ class RunningLock {
     private readonly early: Pending[] = [];
     private readonly status: LiveStatus;
     private readonly state: KeptState<SavedLock>;
+    /** The lock's entity in Home Assistant, when the node names a hub that announces. */
+    ha: Announced | undefined;
 
     constructor(
         private readonly node: Node<DoorLockCredentials>,
@@ -219,6 +223,7 @@ class RunningLock {
             onState: (change) => {
                 this.out([stateMessage(change), null]);
                 this.status.bump();
+                this.ha?.entity.state(lockState(change.state));
             },
             onAlert: (alert) => {
                 this.alert(alert);
@@ -231,6 +236,7 @@ class RunningLock {
             },
         });
         this.lock = lock;
+        this.showHa();
         if (lock.restoredInvalid && !unreadable) this.node.warn(this.t('errors.restore'));
         this.status.now();
         // What a restore sends (a cut transition locking again) must wait until the flow's wires exist.
@@ -240,6 +246,35 @@ class RunningLock {
             this.status.bump();
         });
         for (const e of this.early.splice(0)) this.handle(lock, e);
+    }
+
+    /** Says the lock's state to Home Assistant, which shows what it asked for until told otherwise. */
+    showHa(): void {
+        if (this.lock) this.ha?.entity.state(lockState(this.lock.view().state));
+    }
+
+    /**
+     * A command from Home Assistant runs as a message would, its code checked by the lock (wrong codes count
+     * towards the lockout); a refusal is counted and warned, never carried out, and the state said again.
+     */
+    haCommand(payload: string): void {
+        const cmd = parseLockCommand(payload);
+        const refused = (reason: string): void => {
+            this.ha?.refused(reason);
+            this.showHa();
+        };
+        if ('refused' in cmd) {
+            refused(refusalText(this.t.red, cmd));
+            return;
+        }
+        const msg = { _msgid: this.t.red.util.generateId(), payload: cmd.action, code: cmd.code };
+        this.input({
+            msg,
+            send: this.toNode,
+            done: (err) => {
+                if (err) refused(err.message);
+            },
+        });
     }
 
     private alert(alert: DoorAlert): void {
@@ -263,10 +298,19 @@ export = function (RED: NodeAPI): void {
             return;
         }
         const running = new RunningLock(this, parsed.config, t, kept);
+        const code = this.credentials.code;
+        const name = typeof def.name === 'string' && def.name !== '' ? def.name : t('ha.name');
+        running.ha = announce(RED, this, def, lockSpec(this.id, name, typeof code === 'string' && code !== ''), (p) => {
+            running.haCommand(p);
+        });
+        running.showHa();
         this.on('input', (msg: NodeMessageInFlow, send, done) => {
             running.input({ msg, send, done });
         });
-        offerMetrics(this, TYPE, def.name, () => running.metrics());
+        offerMetrics(this, TYPE, def.name, () => {
+            const m = running.metrics();
+            return m && running.ha ? { ...m, haRefused: running.ha.refusedTotal() } : m;
+        });
         this.on('close', (removed: boolean, done: () => void) => {
             running.close(removed);
             done();

@@ -10,7 +10,10 @@ import {
     QUEUE_LIMIT_MAX,
     type HubConfig,
 } from './core/hub/config';
-import { MqttBridge, type BridgeState } from './core/hub/mqtt-bridge';
+import { controlRoot, MqttBridge, type BridgeState } from './core/hub/mqtt-bridge';
+import { HaAnnouncer } from './core/ha/announcer';
+import { topicId } from './core/ha/discovery';
+import { packageVersion } from './adapter/ha';
 import { CompletionTracker, completesMessages, type Hooks } from './core/hub/flow-control';
 import { isOverflowPolicy, type OverflowPolicy } from './core/shared/queue';
 import { Throttle } from './core/shared/throttle';
@@ -53,6 +56,8 @@ interface HubUser {
 interface HubNode extends Node<HubCredentials> {
     hub: EventHub;
     bridge: MqttBridge | undefined;
+    /** Announces the entities of nodes that name this hub to Home Assistant, when the hub is set to. */
+    ha: HaAnnouncer | undefined;
     /** Why the hub cannot work (bad configuration), if it cannot. */
     configError: string | undefined;
     /** Connection state for an MQTT hub; undefined for a local one. */
@@ -258,8 +263,40 @@ function startBridge(
     bridge.on('error', (err: Error) => {
         node.error(RED._('sensorhub-hub.errors.broker', { url: mqtt.url, reason: err.message }));
     });
+    if (mqtt.haPrefix !== undefined) node.ha = announcer(node, bridge, clientId, mqtt.haPrefix);
     node.connection = 'connecting';
     bridge.start();
+}
+
+/** How long after a connect the configs this instance left on the broker are collected before the orphans go. */
+const HA_SWEEP_MS = 3000;
+
+/** The hub's Home Assistant announcer: over its one connection, available while it is (its last will). */
+function announcer(node: HubNode, bridge: MqttBridge, clientId: string, discovery: string) {
+    const ha = new HaAnnouncer(
+        {
+            discoveryPrefix: discovery,
+            // Outside the hub's prefix: under it, the hub's own `<prefix>/#` subscription would deliver every
+            // command a second time (mosquitto sends a copy per matching subscription). `$` topics match no `#`.
+            root: `${controlRoot('')}/ha/${topicId(clientId)}`,
+            availabilityTopic: bridge.statusTopic,
+            instanceId: clientId,
+            deviceName: `Sensor Hub ${node.name || hostname()}`,
+            version: packageVersion(),
+        },
+        {
+            publish: (topic, payload, retain) => bridge.publishRaw(topic, payload, retain),
+            subscribe: (filter, handler) =>
+                bridge.subscribeRaw(filter, (topic, payload, packet) => {
+                    handler(topic, payload, packet.retain);
+                }),
+        },
+        { sweepDelayMs: HA_SWEEP_MS },
+    );
+    bridge.on('state', (state: BridgeState) => {
+        if (state === 'connected') ha.connected();
+    });
+    return ha;
 }
 
 /** Wires a hub config node: its users, the hub with its retained events, the broker, and close. */
@@ -298,6 +335,8 @@ function startHub(RED: NodeAPI, node: HubNode, def: HubDef, keptRetained: Map<st
     node.on('close', (removed: boolean, done: () => void) => {
         const bridge = node.bridge;
         node.bridge = undefined;
+        node.ha?.close();
+        node.ha = undefined;
         retained.close(removed);
         node.hub.close();
         users.clear();

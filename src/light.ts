@@ -21,6 +21,8 @@ import {
     type TypedField,
 } from './typed-input';
 import { editorSettings } from './editor-settings';
+import { announce, refusalText, type Announced } from './adapter/ha';
+import { lightSpec, lightState, parseLightCommand } from './core/ha';
 
 // Saved flows are user data: any field may be missing or of another type.
 type LightDef = NodeDef & Record<string, unknown>;
@@ -206,8 +208,11 @@ function startLight(RED: NodeAPI, node: Node, def: LightDef, setup: Setup, kept:
             changed = true;
             state.save(light.save());
             status.bump();
+            showHa();
         },
     });
+    const ha = announceLight(RED, node, def, light, output.emit);
+    const showHa = (): void => ha?.entity.state(lightState(light.view.state, light.view.brightness));
     const status = new LiveStatus(
         node,
         () => statusOf(RED, config, light.view, Date.now()),
@@ -218,6 +223,7 @@ function startLight(RED: NodeAPI, node: Node, def: LightDef, setup: Setup, kept:
     state.read((saved, err) => {
         if (closed) return;
         if (!err && !changed) light.restore(saved);
+        showHa();
         // A context store without a cache answers only after the first status.
         if (!starting) status.bump();
     });
@@ -246,7 +252,9 @@ function startLight(RED: NodeAPI, node: Node, def: LightDef, setup: Setup, kept:
         });
     });
 
-    offerMetrics(node, TYPE, def.name, () => light.metrics());
+    offerMetrics(node, TYPE, def.name, () =>
+        ha ? { ...light.metrics(), haRefused: ha.refusedTotal() } : light.metrics(),
+    );
 
     node.on('close', (removed: boolean, done: () => void) => {
         closed = true;
@@ -258,6 +266,31 @@ function startLight(RED: NodeAPI, node: Node, def: LightDef, setup: Setup, kept:
     });
 
     status.now();
+}
+
+/**
+ * The light's entity in Home Assistant, when the node names a hub that announces: Home Assistant's commands
+ * are manual commands, sent on like those by message; a refused one leaves the light as it was.
+ */
+function announceLight(
+    RED: NodeAPI,
+    node: Node,
+    def: LightDef,
+    light: LightController,
+    emit: (out: LightOutput) => void,
+): Announced | undefined {
+    const name = typeof def.name === 'string' && def.name !== '' ? def.name : RED._('sensorhub-light.ha.name');
+    const ha = announce(RED, node, def, lightSpec(node.id, name), (payload) => {
+        const cmd = parseLightCommand(payload);
+        if ('refused' in cmd) ha?.refused(refusalText(RED, cmd));
+        else {
+            const out = light.command(cmd);
+            if (out) emit(out);
+        }
+        // Home Assistant shows what it asked for until told otherwise: a command that changed nothing says so.
+        ha?.entity.state(lightState(light.view.state, light.view.brightness));
+    });
+    return ha;
 }
 
 /** The answer to an input keeps its _msgid, as split or switch outputs do: tracing links them. */

@@ -19,6 +19,8 @@ import { configText, errorText } from './config-text';
 import { nodeStatus } from './adapter/status-text';
 import { LiveStatus, offerMetrics, refuse, refuseConfig } from './adapter';
 import { editorSettings } from './editor-settings';
+import { announce } from './adapter/ha';
+import { readingState, sensorSpec, type HaEntity } from './core/ha';
 
 // Saved flows are user data: any field may be missing or of another type.
 type SensorDef = NodeDef & Record<string, unknown>;
@@ -52,6 +54,8 @@ interface Sensor {
     /** While the serial connection is not open, its status is shown rather than the last reading. */
     portStatus?: SerialStatus;
     seq: number;
+    /** The sensor's entity in Home Assistant, when the node names a hub that announces. */
+    ha?: HaEntity;
 }
 
 export = function (RED: NodeAPI): void {
@@ -81,6 +85,9 @@ export = function (RED: NodeAPI): void {
             property: messageProperty(def),
             seq: 0,
         };
+        const { id, kind, unit } = config.sensor;
+        const name = typeof def.name === 'string' && def.name !== '' ? def.name : id;
+        s.ha = announce(RED, this, def, sensorSpec(this.id, name, kind, unit))?.entity;
         openSource(s);
         if (s.source.read) s.poller = pollerOf(s, s.source.read);
         this.on('input', (msg: NodeMessageInFlow, send, done) => {
@@ -164,6 +171,7 @@ function report(s: Sensor, result: PollResult<ReadingValue>, input: Input): void
     }
     s.record.value(converted.value, at);
     s.status.bump();
+    s.ha?.state(readingState(sensor.kind, converted.value));
     const reading = buildReading({ ...sensor }, s.config.eventType, converted.value, at);
     if (input) {
         input.send(Object.assign(input.msg, reading));

@@ -25,6 +25,8 @@ import {
     type TypedField,
 } from './typed-input';
 import { editorSettings } from './editor-settings';
+import { announce } from './adapter/ha';
+import { thresholdSpec } from './core/ha';
 
 // Saved flows are user data: any field may be missing or of another type.
 type ThresholdDef = NodeDef & Record<string, unknown>;
@@ -212,6 +214,21 @@ function apply(RED: NodeAPI, monitor: ThresholdMonitor, input: ThresholdInput): 
     }
 }
 
+/** The node as a Home Assistant problem sensor, on while any alarm is raised: says it when that changes. */
+function haProblem(RED: NodeAPI, node: Node, def: ThresholdDef, raised: () => boolean): () => void {
+    const name = typeof def.name === 'string' && def.name !== '' ? def.name : RED._('sensorhub-threshold.ha.name');
+    const ha = announce(RED, node, def, thresholdSpec(node.id, name));
+    if (!ha) return () => undefined;
+    let shown: boolean | undefined;
+    const show = (): void => {
+        const now = raised();
+        if (now !== shown) ha.entity.state(now ? 'ON' : 'OFF');
+        shown = now;
+    };
+    show();
+    return show;
+}
+
 /** Wires a threshold node whose configuration was read: alarms, status, input and close. */
 function startThreshold(RED: NodeAPI, node: Node, def: ThresholdDef, setup: Setup): void {
     let closed = false;
@@ -220,8 +237,10 @@ function startThreshold(RED: NodeAPI, node: Node, def: ThresholdDef, setup: Setu
         onAlarm: (event) => {
             node.send(toMsg(event));
             status.bump();
+            showHa();
         },
     });
+    const showHa = haProblem(RED, node, def, () => monitor.raised > 0);
     const status = new LiveStatus(node, () => statusOf(RED, monitor));
     const readLimits = setup.fromContext.length > 0 ? contextLimitsReader(RED, node, def, setup, monitor) : undefined;
 
@@ -236,6 +255,7 @@ function startThreshold(RED: NodeAPI, node: Node, def: ThresholdDef, setup: Setu
         }
         sendAlarms(events, msg, send);
         status.bump();
+        showHa();
         done();
     };
 

@@ -189,6 +189,11 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
             ['sensorhub-sensor', { source: 'simulated', latencyMin: 500, latencyMax: 100 }, 'latencyMin'],
             ['sensorhub-hub', { queueLimit: 0 }, 'queueLimit'],
             ['sensorhub-hub', { backend: 'mqtt', broker: 'ftp://example' }, 'broker'],
+            ['sensorhub-hub', { backend: 'mqtt', haAnnounce: true, haPrefix: 'home/#' }, 'haPrefix'],
+            ['sensorhub-hub', { backend: 'mqtt', haAnnounce: true, haPrefix: '/ha' }, 'haPrefix'],
+            // A Home Assistant hub that is not there, or does not announce.
+            ['sensorhub-light', { haHub: 'no-such-hub' }, 'haHub'],
+            ['sensorhub-door-lock', { haHub: 'no-such-hub' }, 'haHub'],
             ['sensorhub-subscribe', { patterns: 'home/#/x' }, 'patterns'],
             ['sensorhub-publish', { eventType: 'home/+' }, 'eventType'],
             ['sensorhub-serial-port', { path: '/dev/ttyUSB0', baudRate: -1 }, 'baudRate', { path: '/dev/ttyUSB0' }],

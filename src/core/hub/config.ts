@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { isOverflowPolicy, type OverflowPolicy } from '../shared/queue';
 import { brokerUrlError, prefixError } from './mqtt-bridge';
 import { ConfigError, settle, type Raw } from '../shared/config-fields';
+import { DEFAULT_DISCOVERY_PREFIX, discoveryPrefixError } from '../ha/discovery';
 
 export type Backend = 'local' | 'mqtt';
 
@@ -14,6 +15,8 @@ export interface MqttSettings {
     readonly protocolVersion: 4 | 5;
     readonly bufferLimit: number;
     readonly useTls: boolean;
+    /** Home Assistant's discovery prefix when the hub announces its nodes' entities there; undefined: it does not. */
+    readonly haPrefix?: string;
 }
 
 export interface HubConfig {
@@ -103,6 +106,7 @@ function parse(raw: Raw): HubConfig {
             { field: 'bufferLimit', min: 1, max: BUFFER_LIMIT_MAX },
             `offline buffer must be a whole number from 1 to ${BUFFER_LIMIT_MAX}`,
         );
+    const haPrefix = haDiscoveryPrefix(raw);
     const clientId = typeof raw.clientId === 'string' ? raw.clientId.trim() : '';
     if (clientId.length > 256)
         throw new ConfigError('too-long', { field: 'clientId', max: 256 }, 'client id is longer than 256 characters');
@@ -118,8 +122,23 @@ function parse(raw: Raw): HubConfig {
             protocolVersion,
             bufferLimit,
             useTls: raw.usetls === true || raw.usetls === 'true',
+            ...(haPrefix === undefined ? {} : { haPrefix }),
         },
     };
+}
+
+/** The discovery prefix when "Announce to Home Assistant" is on (older flows lack both fields: off). */
+function haDiscoveryPrefix(raw: Raw): string | undefined {
+    if (raw.haAnnounce !== true && raw.haAnnounce !== 'true') return undefined;
+    const prefix =
+        raw.haPrefix === undefined || raw.haPrefix === ''
+            ? DEFAULT_DISCOVERY_PREFIX
+            : typeof raw.haPrefix === 'string'
+              ? raw.haPrefix.trim()
+              : raw.haPrefix;
+    const err = discoveryPrefixError(prefix);
+    if (err !== undefined) throw new ConfigError('ha-prefix', { field: 'haPrefix' }, err);
+    return prefix as string;
 }
 
 /**

@@ -266,6 +266,12 @@ const LIGHTS = nodes('light', (s) => s.lights, [
         "When a light's last command went out, with its reason (motion, timeout, manual).",
         (m) => [[{ reason: stringAt(m, 'lastReason') ?? '' }, seconds(numberAt(m, 'lastChangeTs'))]],
     ],
+    [
+        'sensorhub_light_ha_commands_refused_total',
+        'counter',
+        'Commands from Home Assistant a light refused (absent when it is not announced).',
+        (m) => numberAt(m, 'haRefused'),
+    ],
 ]);
 
 const DOOR_LOCKS = nodes('lock', (s) => s.doorLocks, [
@@ -308,6 +314,12 @@ const DOOR_LOCKS = nodes('lock', (s) => s.doorLocks, [
         'counter',
         'Messages a door lock could not read; each locks an open lock.',
         (m) => numberAt(m, 'refusedMessages'),
+    ],
+    [
+        'sensorhub_door_lock_ha_commands_refused_total',
+        'counter',
+        'Commands from Home Assistant a door lock refused, wrong codes included (absent when it is not announced).',
+        (m) => numberAt(m, 'haRefused'),
     ],
 ]);
 

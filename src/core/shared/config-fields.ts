@@ -69,6 +69,7 @@ export const CONFIG_CODES = {
     'no-share': [],
     'broker-url': ['field', 'url'],
     prefix: ['field'],
+    'ha-prefix': ['field'],
     host: ['field'],
     'tls-missing': [],
     'device-list': [],

@@ -1,0 +1,3 @@
+export * from './discovery';
+export * from './entities';
+export * from './announcer';
