@@ -19,7 +19,7 @@ const NODES = ['hub', 'sensor', 'light', 'door-lock', 'threshold'].map(shipped);
 const TAB = { id: 'f1', type: 'tab', label: 'test' };
 const DISCOVERY = 'homeassistant';
 const CLIENT_ID = 'ha-test-instance';
-const ROOT = 'hatest/$sensorhub';
+const ROOT = '$sensorhub/hatest';
 
 const hub = (url, extra = {}) => ({
     id: 'hub1',

@@ -88,7 +88,7 @@ describe('MQTT bridge with a real broker', function () {
         const status = new Map();
         watcher.on('message', (topic, payload) => status.set(topic, payload.toString()));
         await new Promise((r) => watcher.on('connect', r));
-        await new Promise((r) => watcher.subscribe('sensorhub/$sensorhub/instances/+', { qos: 1 }, r));
+        await new Promise((r) => watcher.subscribe('$sensorhub/sensorhub/instances/+', { qos: 1 }, r));
         try {
             const a = node(broker.url);
             const b = track(node(broker.url));

@@ -15,11 +15,13 @@ export const STATUS_ONLINE = 'online';
 export const STATUS_OFFLINE = 'offline';
 
 /**
- * Root of the node set's own control topics (instance status, fleet membership…): never hub events. Under `$` so
- * that a hub without a prefix, subscribed to `#`, does not receive them (MQTT wildcards skip `$` topics).
+ * Root of the node set's own control topics (instance status, fleet membership…): never hub events. It starts with
+ * `$` so that no wildcard subscription reaches it (MQTT wildcards skip `$` topics at the first level): not the
+ * hub's own `<prefix>/#` or `#` (a raw reader of a control topic would otherwise get each message twice), nor a
+ * user's `#`.
  */
 export function controlRoot(prefix: string): string {
-    return prefix ? `${prefix}/$sensorhub` : '$sensorhub';
+    return prefix ? `$sensorhub/${prefix}` : '$sensorhub';
 }
 
 /** The retained `online`/`offline` topic of one connection; the client id is stable across restarts. */
