@@ -6,13 +6,14 @@ import { parseFleetConfig, parseMemberList, type FleetConfig, type MemberSpec } 
 import { FleetCollector, TimerSet, type CycleOutcome, type FleetResult } from './core/fleet/fleet';
 import { fleetMember, type MemberSources } from './core/fleet/members';
 import { cycleMessages, resultMessage, sentAlone, type FailurePayload } from './core/fleet/output';
-import { fleetStatus } from './core/fleet/status';
+import { fleetStatus, groupDigits } from './core/fleet/status';
 import { ProcessSampler } from './core/shared/process-sample';
 import { SensorPoller, type PollResult } from './core/sensor/poller';
 import type { SerialPortApi, SerialStatus } from './core/serial/user';
 import { configText, errorText } from './config-text';
 import { nodeStatus } from './adapter/status-text';
 import { LiveStatus, offerMetrics, refuseConfig } from './adapter';
+import { FleetShareLink } from './adapter/fleet-share';
 import { editorSettings } from './editor-settings';
 
 type FleetDef = NodeDef & Record<string, unknown>;
@@ -40,6 +41,8 @@ interface Fleet {
     last?: CycleOutcome<ReadingValue>['stats'];
     /** While the serial connection is not open, its status is shown rather than the last cycle's. */
     portStatus?: SerialStatus;
+    /** The group this fleet is shared with, when it is. */
+    readonly link: FleetShareLink | undefined;
 }
 
 export = function (RED: NodeAPI): void {
@@ -56,29 +59,39 @@ export = function (RED: NodeAPI): void {
             refuseConfig(RED, this, TYPE, RED._('sensorhub-fleet.errors.no-port'));
             return;
         }
+        let f: Fleet | undefined = undefined;
+        const link = config.partition
+            ? FleetShareLink.open(RED, this, config.partition, config.intervalMs, () => f?.status.bump())
+            : undefined;
+        if (link && 'reason' in link) {
+            refuseConfig(RED, this, TYPE, link.reason);
+            return;
+        }
         const timers = new TimerSet();
         const sampler = new ProcessSampler();
-        const f = fleetOf(RED, this, config, port, timers.sleep, sampler);
-        offerMetrics(this, TYPE, def.name, () => f.last);
-        f.collector.setMembers(config.members.map((m, i) => fleetMember(m, i, f.sources)));
+        f = fleetOf(RED, this, config, { port, sleep: timers.sleep, sampler, link });
+        const fleet = f;
+        offerMetrics(this, TYPE, def.name, () => fleet.last);
+        fleet.collector.setMembers(config.members.map((m, i) => fleetMember(m, i, fleet.sources)));
         this.on('input', (msg: NodeMessageInFlow, send, done) => {
-            onInput(f, { msg, send, done });
+            onInput(fleet, { msg, send, done });
         });
         this.on('close', (_removed: boolean, done: () => void) => {
-            f.poller.close();
-            f.collector.close();
+            fleet.poller.close();
+            fleet.collector.close();
+            link?.close();
             timers.clear();
             sampler.close();
-            f.status.stop();
+            fleet.status.stop();
             if (port) port.deregister(this, done);
             else done();
         });
         port?.register(this, (state, status) => {
-            f.portStatus = state === 'open' ? undefined : status;
-            f.status.bump();
+            fleet.portStatus = state === 'open' ? undefined : status;
+            fleet.status.bump();
         });
-        if (config.intervalMs > 0 && config.autoStart) f.poller.start();
-        f.status.now();
+        if (config.intervalMs > 0 && config.autoStart) fleet.poller.start();
+        fleet.status.now();
     }
     RED.nodes.registerType(TYPE, FleetNode, editorSettings(TYPE));
 };
@@ -88,15 +101,17 @@ function serialPort(RED: NodeAPI, config: FleetConfig): SerialPortApi | undefine
     return (RED.nodes.getNode(config.serial.port) as (Node & SerialPortApi) | null) ?? undefined;
 }
 
+/** What a fleet reads through and with. */
+interface FleetParts {
+    readonly port: SerialPortApi | undefined;
+    readonly sleep: MemberSources['sleep'];
+    readonly sampler: ProcessSampler;
+    readonly link: FleetShareLink | undefined;
+}
+
 /** The fleet's collector, cycle poller and status, wired to the node. */
-function fleetOf(
-    RED: NodeAPI,
-    node: Node,
-    config: FleetConfig,
-    port: SerialPortApi | undefined,
-    sleep: MemberSources['sleep'],
-    sampler: ProcessSampler,
-): Fleet {
+function fleetOf(RED: NodeAPI, node: Node, config: FleetConfig, parts: FleetParts): Fleet {
+    const { port, sleep, sampler, link } = parts;
     const say = (err: Error): string => errorText(RED, TYPE, err);
     const sources: MemberSources = {
         port,
@@ -112,6 +127,7 @@ function fleetOf(
         breaker: config.breaker,
         collect: config.output === 'batch',
         sample: sampler.sample,
+        share: link?.share,
         onResult: (r) => {
             sendResult(f, r);
         },
@@ -124,13 +140,15 @@ function fleetOf(
     const poller = new SensorPoller<CycleOutcome<ReadingValue>>({
         read: (signal) => collector.runCycle(signal),
         intervalMs: config.intervalMs,
+        // Instances sharing a fleet run their cycles on the same boundaries of the clock.
+        align: link !== undefined,
         timeoutMs: 0,
         onPoll: (result) => {
             finishCycle(f, result, undefined);
         },
     });
     const status = new LiveStatus(node, () => drawn(f));
-    const f: Fleet = { RED, node, config, sources, collector, poller, status, say };
+    const f: Fleet = { RED, node, config, sources, collector, poller, status, say, link };
     return f;
 }
 
@@ -155,7 +173,9 @@ function drawn(f: Fleet): NodeStatus {
     if (f.portStatus) return f.portStatus;
     const { poller, collector, config } = f;
     const stopped = config.intervalMs > 0 && !poller.running && !poller.busy;
-    const view = fleetStatus({ stopped, last: f.last, size: collector.size, skipped: poller.skipped });
+    const sharing = f.link && { joining: f.link.joining, instances: f.link.instances };
+    const group = (n: number): string => groupDigits(n, f.RED._(`${TYPE}.status.digit-group`));
+    const view = fleetStatus({ stopped, last: f.last, size: collector.size, skipped: poller.skipped, sharing, group });
     return nodeStatus(f.RED, TYPE, view);
 }
 
