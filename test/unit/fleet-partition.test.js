@@ -222,7 +222,7 @@ describe('FleetCollector with a share', function () {
         const clock = new FakeClock();
         const reads = [];
         const members = ids(6).map((id) => ({
-            info: { id, kind: 'temperature', location: '', unit: '°C' },
+            info: { id, kind: /** @type {const} */ ('temperature'), location: '', unit: '°C' },
             eventType: 'temperature_update',
             read: () => {
                 reads.push(id);
@@ -268,5 +268,96 @@ describe('FleetCollector with a share', function () {
         await clock.advance(200);
         assert.deepEqual(reads, [], 'sensor-2 belongs to another instance now');
         assert.equal(c.quarantined, 0);
+    });
+});
+
+describe('fleet partition: configuration, status and cycle alignment', function () {
+    const { parseFleetConfig } = require('../../src/core/fleet/config');
+    const { fleetStatus, groupDigits } = require('../../src/core/fleet/status');
+    const { SensorPoller } = require('../../src/core/sensor/poller');
+    const raw = (extra) => ({ sensorSource: 'generated', count: 5, name: 'hall', ...extra });
+
+    it('reads the share settings; the group defaults to the fleet’s name', function () {
+        const r = parseFleetConfig(raw({ partition: true, hub: 'h1' }));
+        assert.ok('config' in r);
+        assert.deepEqual(r.config.partition, { hub: 'h1', group: 'hall' });
+        const off = parseFleetConfig(raw({ hub: 'h1' }));
+        assert.ok('config' in off);
+        assert.equal(off.config.partition, undefined);
+    });
+
+    it('refuses sharing without a hub, without an interval, or with a group too long, each with its code', function () {
+        const code = (extra) => {
+            const r = parseFleetConfig(raw(extra));
+            assert.ok('error' in r);
+            return r.problem.code;
+        };
+        assert.equal(code({ partition: true }), 'partition-hub');
+        assert.equal(code({ partition: true, hub: 'h1', interval: 0 }), 'partition-interval');
+        assert.equal(code({ partition: true, hub: 'h1', group: 'g'.repeat(129) }), 'too-long');
+    });
+
+    it('groups digits as the language writes them', function () {
+        assert.equal(groupDigits(3412, ','), '3,412');
+        assert.equal(groupDigits(100000, '.'), '100.000');
+        assert.equal(groupDigits(999, ','), '999');
+    });
+
+    const stats = (extra) => ({
+        ok: 3412,
+        sensors: 3412,
+        failed: 0,
+        quarantined: 0,
+        durationMs: 180.4,
+        share: { of: 10000, instances: 3 },
+        ...extra,
+    });
+    const view = (last, sharing = { joining: false, instances: 3 }) => ({
+        stopped: false,
+        last,
+        size: 10000,
+        skipped: 0,
+        sharing,
+        group: (n) => groupDigits(n, ','),
+    });
+
+    it('shows the share: "3,412 of 10,000 sensors · 3 instances · 180 ms"', function () {
+        const s = fleetStatus(view(stats()));
+        assert.equal(s.fill, 'green');
+        assert.deepEqual(s.text, {
+            key: 'share',
+            params: { count: '3,412', total: '10,000', instances: { key: 'instances', params: { count: 3 } }, ms: 180 },
+        });
+    });
+
+    it('shows how much of the share answered when some failed, and one instance in the singular', function () {
+        const s = fleetStatus(view(stats({ ok: 3400, failed: 12, share: { of: 10000, instances: 1 } })));
+        assert.equal(s.fill, 'yellow');
+        assert.equal(typeof s.text === 'object' && s.text.key, 'share-failed');
+        assert.deepEqual(typeof s.text === 'object' && s.text.params?.instances, { key: 'one-instance' });
+    });
+
+    it('shows joining while it waits for the broker or its first cycle', function () {
+        const s = fleetStatus(view(undefined, { joining: true, instances: 2 }));
+        assert.deepEqual([s.fill, s.shape, typeof s.text === 'object' && s.text.key], ['yellow', 'ring', 'joining']);
+    });
+
+    it('puts an aligned poller’s ticks on multiples of the interval since 1970', async function () {
+        const clock = new FakeClock();
+        clock.t = 1_000_300;
+        const starts = [];
+        const poller = new SensorPoller({
+            intervalMs: 1000,
+            timeoutMs: 0,
+            align: true,
+            clock,
+            read: async () => {
+                starts.push(clock.now());
+            },
+        });
+        poller.start();
+        await clock.advance(2500);
+        poller.close();
+        assert.deepEqual(starts, [1_000_300, 1_001_000, 1_002_000]);
     });
 });
