@@ -63,12 +63,8 @@ describe('a fleet shared by three Node-RED instances (real mosquitto, real runti
         const killedAt = Date.now();
         const killedIn = Math.floor(killedAt / INTERVAL_MS);
         reds[2].proc.kill('SIGKILL');
-        let complete;
-        await until(
-            () => (complete = firstComplete(obs, killedIn)) !== undefined,
-            'a complete cycle after the kill',
-            60000,
-        );
+        await until(() => firstComplete(obs, killedIn) !== undefined, 'a complete cycle after the kill', 60000);
+        const complete = /** @type {number} */ (firstComplete(obs, killedIn));
         // The first cycle with every sensor read starts at the first boundary after the will reached the others.
         const startsMs = complete * INTERVAL_MS - killedAt;
         const seenMs = obs.lastAt.get(complete) - killedAt;
