@@ -1,7 +1,6 @@
 import type { IPublishPacket } from 'mqtt';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
-import type { EventHub } from './core/hub/hub';
-import type { BridgeState, RawHandler } from './core/hub/mqtt-bridge';
+import type { RawHandler } from './core/hub/mqtt-bridge';
 import {
     DeviceSource,
     MAX_REMEMBERED_SENSORS,
@@ -16,22 +15,13 @@ import {
     type ProblemReport,
 } from './core/devices';
 import { LiveStatus, offerMetrics, refuse, refuseConfig, texts, type Texts } from './adapter';
+import type { BrokerHubNode } from './adapter/hub-node';
 
 // Saved flows are user data: any field may be missing or of another type.
 type DeviceDef = NodeDef & Record<string, unknown>;
 
 /** What a device node needs of a `sensorhub-hub` config node (see src/hub.ts). */
-interface HubNode extends Node {
-    hub: EventHub;
-    bridge?: {
-        subscribeRaw(filter: string, handler: RawHandler): () => void;
-        publishRaw(topic: string, payload: string, retain?: boolean): boolean;
-    };
-    configError: string | undefined;
-    connection: BridgeState | undefined;
-    register(user: { redraw(): void }): void;
-    deregister(user: { redraw(): void }): void;
-}
+type HubNode = BrokerHubNode;
 
 type CommandMsg = NodeMessageInFlow & { deviceId?: unknown; actuate?: unknown };
 

@@ -7,13 +7,14 @@ import { FleetCollector, TimerSet, type CycleOutcome, type FleetResult } from '.
 import { fleetMember, type MemberSources } from './core/fleet/members';
 import { ReadWheel } from './core/fleet/wheel';
 import { BatchItems, cycleMessages, resultMessage, sentAlone, type FailurePayload } from './core/fleet/output';
-import { fleetStatus } from './core/fleet/status';
+import { fleetStatus, groupDigits } from './core/fleet/status';
 import { ProcessSampler } from './core/shared/process-sample';
 import { SensorPoller, type PollResult } from './core/sensor/poller';
 import type { SerialPortApi, SerialStatus } from './core/serial/user';
 import { configText, errorText } from './config-text';
 import { nodeStatus } from './adapter/status-text';
 import { LiveStatus, offerMetrics, refuseConfig } from './adapter';
+import { FleetShareLink } from './adapter/fleet-share';
 import { editorSettings } from './editor-settings';
 
 type FleetDef = NodeDef & Record<string, unknown>;
@@ -44,6 +45,8 @@ interface Fleet {
     last?: CycleOutcome<ReadingValue>['stats'];
     /** While the serial connection is not open, its status is shown rather than the last cycle's. */
     portStatus?: SerialStatus;
+    /** The group this fleet is shared with, when it is. */
+    readonly link: FleetShareLink | undefined;
 }
 
 export = function (RED: NodeAPI): void {
@@ -60,31 +63,41 @@ export = function (RED: NodeAPI): void {
             refuseConfig(RED, this, TYPE, RED._('sensorhub-fleet.errors.no-port'));
             return;
         }
+        let f: Fleet | undefined = undefined;
+        const link = config.partition
+            ? FleetShareLink.open(RED, this, config.partition, config.intervalMs, () => f?.status.bump())
+            : undefined;
+        if (link && 'reason' in link) {
+            refuseConfig(RED, this, TYPE, link.reason);
+            return;
+        }
         const timers = new TimerSet();
         const wheel = new ReadWheel();
         const sampler = new ProcessSampler();
-        const f = fleetOf(RED, this, config, port, { sleep: timers.sleep, wheel }, sampler);
-        offerMetrics(this, TYPE, def.name, () => f.last);
-        f.collector.setMembers(config.members.map((m, i) => fleetMember(m, i, f.sources)));
+        f = fleetOf(RED, this, config, { port, sleep: timers.sleep, wheel, sampler, link });
+        const fleet = f;
+        offerMetrics(this, TYPE, def.name, () => fleet.last);
+        fleet.collector.setMembers(config.members.map((m, i) => fleetMember(m, i, fleet.sources)));
         this.on('input', (msg: NodeMessageInFlow, send, done) => {
-            onInput(f, { msg, send, done });
+            onInput(fleet, { msg, send, done });
         });
         this.on('close', (_removed: boolean, done: () => void) => {
-            f.poller.close();
-            f.collector.close();
+            fleet.poller.close();
+            fleet.collector.close();
+            link?.close();
             timers.clear();
             wheel.clear();
             sampler.close();
-            f.status.stop();
+            fleet.status.stop();
             if (port) port.deregister(this, done);
             else done();
         });
         port?.register(this, (state, status) => {
-            f.portStatus = state === 'open' ? undefined : status;
-            f.status.bump();
+            fleet.portStatus = state === 'open' ? undefined : status;
+            fleet.status.bump();
         });
-        if (config.intervalMs > 0 && config.autoStart) f.poller.start();
-        f.status.now();
+        if (config.intervalMs > 0 && config.autoStart) fleet.poller.start();
+        fleet.status.now();
     }
     RED.nodes.registerType(TYPE, FleetNode, editorSettings(TYPE));
 };
@@ -94,15 +107,18 @@ function serialPort(RED: NodeAPI, config: FleetConfig): SerialPortApi | undefine
     return (RED.nodes.getNode(config.serial.port) as (Node & SerialPortApi) | null) ?? undefined;
 }
 
+/** What a fleet reads through and with. */
+interface FleetParts {
+    readonly port: SerialPortApi | undefined;
+    readonly sleep: MemberSources['sleep'];
+    readonly wheel: ReadWheel;
+    readonly sampler: ProcessSampler;
+    readonly link: FleetShareLink | undefined;
+}
+
 /** The fleet's collector, cycle poller and status, wired to the node. */
-function fleetOf(
-    RED: NodeAPI,
-    node: Node,
-    config: FleetConfig,
-    port: SerialPortApi | undefined,
-    waits: Pick<MemberSources, 'sleep' | 'wheel'>,
-    sampler: ProcessSampler,
-): Fleet {
+function fleetOf(RED: NodeAPI, node: Node, config: FleetConfig, parts: FleetParts): Fleet {
+    const { port, sleep, wheel, sampler, link } = parts;
     // The reads a cycle times out share one error: it is put into words once, not once per sensor.
     let said: { err: Error; text: string } | undefined;
     const say = (err: Error): string => {
@@ -115,7 +131,8 @@ function fleetOf(
         timeoutMs: config.timeoutMs,
         simulation: config.simulation,
         seedBase: config.simulation.seed ?? Math.floor(Math.random() * 0x100000000),
-        ...waits,
+        sleep,
+        wheel,
     };
     const collector = new FleetCollector<ReadingValue>({
         timeoutMs: config.timeoutMs,
@@ -124,6 +141,7 @@ function fleetOf(
         // Batch output makes its messages as results arrive (BatchItems), so the collector keeps none.
         collect: false,
         sample: sampler.sample,
+        share: link?.share,
         onResult: (r) => {
             sendResult(f, r);
         },
@@ -136,6 +154,8 @@ function fleetOf(
     const poller = new SensorPoller<CycleOutcome<ReadingValue>>({
         read: (signal) => collector.runCycle(signal),
         intervalMs: config.intervalMs,
+        // Instances sharing a fleet run their cycles on the same boundaries of the clock.
+        align: link !== undefined,
         timeoutMs: 0,
         onPoll: (result) => {
             finishCycle(f, result, undefined);
@@ -143,7 +163,7 @@ function fleetOf(
     });
     const status = new LiveStatus(node, () => drawn(f));
     const batch = config.output === 'batch' ? new BatchItems(say) : undefined;
-    const f: Fleet = { RED, node, config, sources, collector, poller, status, say, batch, msgId: msgIds() };
+    const f: Fleet = { RED, node, config, sources, collector, poller, status, say, batch, msgId: msgIds(), link };
     return f;
 }
 
@@ -185,7 +205,9 @@ function drawn(f: Fleet): NodeStatus {
     if (f.portStatus) return f.portStatus;
     const { poller, collector, config } = f;
     const stopped = config.intervalMs > 0 && !poller.running && !poller.busy;
-    const view = fleetStatus({ stopped, last: f.last, size: collector.size, skipped: poller.skipped });
+    const sharing = f.link && { joining: f.link.joining, instances: f.link.instances };
+    const group = (n: number): string => groupDigits(n, f.RED._(`${TYPE}.status.digit-group`));
+    const view = fleetStatus({ stopped, last: f.last, size: collector.size, skipped: poller.skipped, sharing, group });
     return nodeStatus(f.RED, TYPE, view);
 }
 

@@ -1,4 +1,5 @@
 import { eventTypeProblem } from '../shared/topic';
+import { GROUP_MAX_LENGTH } from './partition';
 import { describeValue } from '../shared/texts';
 import {
     blank,
@@ -70,6 +71,13 @@ export interface FleetSimulation {
     readonly failureProbability: number;
 }
 
+/** A fleet shared with other Node-REDs: the sensors split among the live members of `group` on the hub's broker. */
+export interface FleetPartition {
+    /** The hub config node whose broker carries the group's presence. */
+    readonly hub: string;
+    readonly group: string;
+}
+
 export interface FleetConfig {
     readonly members: readonly MemberSpec[];
     /** 0: a cycle per input message only. */
@@ -85,6 +93,8 @@ export interface FleetConfig {
     readonly simulation: FleetSimulation;
     /** The serial port every serial member asks through, with the reply format. */
     readonly serial: SerialSourceConfig;
+    /** Undefined: this instance reads every sensor. */
+    readonly partition: FleetPartition | undefined;
 }
 
 /** Ids may be given as numbers in a run-time list. */
@@ -162,6 +172,7 @@ function parse(raw: Raw): FleetConfig {
         'table',
     );
     const members = source === 'table' ? tableMembers(raw.sensors) : generatedMembers(raw);
+    const partition = partitionField(raw, intervalS);
     const usesSerial = members.some((m) => m.source === 'serial');
     const serial = parseSerialSource(raw, usesSerial);
     if ('error' in serial) throw serial.problem;
@@ -176,7 +187,34 @@ function parse(raw: Raw): FleetConfig {
         autoStart: raw.autoStart !== false && raw.autoStart !== 'false',
         simulation: { seed, latencyMinMs, latencyMaxMs, failureProbability },
         serial: serial.config,
+        partition,
     };
+}
+
+/** Sharing needs a hub (its broker) and an interval: instances agree on cycles of the wall clock. */
+function partitionField(raw: Raw, intervalS: number): FleetPartition | undefined {
+    if (raw.partition !== true && raw.partition !== 'true') return undefined;
+    const hub = text(raw.hub);
+    if (hub === '')
+        throw new ConfigError(
+            'partition-hub',
+            {},
+            'sharing the sensors with other Node-REDs needs a hub with a broker',
+        );
+    if (intervalS <= 0)
+        throw new ConfigError(
+            'partition-interval',
+            {},
+            'sharing the sensors with other Node-REDs needs an interval: instances agree on cycles of the clock',
+        );
+    const group = text(raw.group) || text(raw.name) || 'fleet';
+    if (group.length > GROUP_MAX_LENGTH)
+        throw new ConfigError(
+            'too-long',
+            { field: 'group', max: GROUP_MAX_LENGTH },
+            `group is longer than ${GROUP_MAX_LENGTH} characters`,
+        );
+    return { hub, group };
 }
 
 function tableMembers(rows: unknown): MemberSpec[] {

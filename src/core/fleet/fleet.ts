@@ -68,6 +68,8 @@ export interface CycleStats {
     readonly skippedCycles: number;
     /** Over every read of this cycle that ended, timeouts counted at the timeout. */
     readonly latencyMs: Percentiles;
+    /** A partitioned fleet: `sensors` is this instance's share of `of` sensors, read by `instances` instances. */
+    readonly share?: { readonly of: number; readonly instances: number };
     readonly eventLoopDelayMs?: ProcessSample['eventLoopDelayMs'];
     readonly heapUsedMiB?: number;
     readonly rssMiB?: number;
@@ -92,11 +94,23 @@ export interface FleetOptions<T> {
     /** A sensor just quarantined, with the failure that did it and how long until its retry. */
     readonly onQuarantine?: (member: FleetMember<T>, error: Error, retryInMs: number) => void;
     readonly sample?: () => ProcessSample;
+    /** The sensors (by position in `members`) a cycle starting at `startedAt` reads; undefined: all of them. */
+    readonly share?: (members: readonly FleetMember<T>[], startedAt: number) => FleetShare | undefined;
+}
+
+/** This instance's part of a fleet split across instances (see partition.ts). */
+export interface FleetShare {
+    /** 1 for each sensor this instance reads. */
+    readonly mine: Uint8Array;
+    readonly owned: number;
+    readonly instances: number;
 }
 
 /** Per-sensor state that outlives a cycle. */
 interface Slot<T> {
     readonly member: FleetMember<T>;
+    /** Position in the fleet, for its share. */
+    readonly index: number;
     /** The setMembers() call that made it: a retry of a replaced sensor is dropped. */
     readonly gen: number;
     seq: number;
@@ -153,6 +167,7 @@ interface CycleContext<T> {
     readonly cycle: number;
     readonly startedAt: number;
     readonly sensors: number;
+    readonly share: FleetShare | undefined;
     /** Retries since the last cycle, and how many came back. */
     readonly retried: number;
     readonly recovered: number;
@@ -228,18 +243,19 @@ class Cycle<T> implements ReadSink<T> {
             cycle: ctx.cycle,
             startedAt: ctx.startedAt,
             durationMs: ctx.clock.now() - ctx.startedAt,
-            sensors: ctx.sensors,
+            sensors: ctx.share?.owned ?? ctx.sensors,
             reads: this.total,
             ok: counts.ok,
             failed: counts.error + counts.offline + counts.timeout,
             error: counts.error,
             offline: counts.offline,
             timeout: counts.timeout,
-            quarantined: ctx.sensors - this.total,
+            quarantined: (ctx.share?.owned ?? ctx.sensors) - this.total,
             retried: ctx.retried,
             recovered: ctx.recovered,
             skippedCycles: ctx.skippedCycles(),
             latencyMs: percentiles(this.latencies.subarray(0, this.settled)),
+            ...(ctx.share && { share: { of: ctx.sensors, instances: ctx.share.instances } }),
             ...ctx.opts.sample?.(),
         };
     }
@@ -397,6 +413,9 @@ class Cycle<T> implements ReadSink<T> {
 export class FleetCollector<T> {
     private readonly clock: Clock;
     private slots: Slot<T>[] = [];
+    private members: readonly FleetMember<T>[] = [];
+    /** The last cycle's share: a quarantined sensor handed to another instance since is not retried here. */
+    private share: FleetShare | undefined;
     private cycles = 0;
     private retried: FleetResult<T>[] = [];
     private retriedCount = 0;
@@ -424,8 +443,11 @@ export class FleetCollector<T> {
     setMembers(members: readonly FleetMember<T>[]): void {
         this.cancelRetries();
         const gen = ++this.gen;
-        this.slots = members.map((member) => ({
+        this.members = members;
+        this.share = undefined;
+        this.slots = members.map((member, index) => ({
             member,
+            index,
             gen,
             seq: 0,
             failures: 0,
@@ -455,8 +477,11 @@ export class FleetCollector<T> {
      * with what arrived so far.
      */
     runCycle(signal?: AbortSignal): Promise<CycleOutcome<T>> {
+        const startedAt = this.clock.now();
+        const share = this.opts.share?.(this.members, startedAt);
+        this.share = share;
         const due: Slot<T>[] = [];
-        for (const s of this.slots) if (s.backoffMs === 0) due.push(s);
+        for (const s of this.slots) if (s.backoffMs === 0 && this.isMine(s)) due.push(s);
         const results: FleetResult<T>[] = this.opts.collect ? this.retried : [];
         this.retried = [];
         const cycle = new Cycle<T>(
@@ -464,8 +489,9 @@ export class FleetCollector<T> {
                 opts: this.opts,
                 clock: this.clock,
                 cycle: ++this.cycles,
-                startedAt: this.clock.now(),
+                startedAt,
                 sensors: this.slots.length,
+                share,
                 retried: this.retriedCount,
                 recovered: this.recoveredCount,
                 record: (slot, result) => {
@@ -479,6 +505,10 @@ export class FleetCollector<T> {
         this.retriedCount = 0;
         this.recoveredCount = 0;
         return cycle.run(this.closed, signal);
+    }
+
+    private isMine(slot: Slot<T>): boolean {
+        return this.share === undefined || this.share.mine[slot.index] === 1;
     }
 
     /** Feeds a result to the sensor's breaker; quarantines it after too many failures in a row. */
@@ -514,6 +544,12 @@ export class FleetCollector<T> {
     /** Reads a quarantined sensor alone, with the cycle's timeout. */
     private retry(slot: Slot<T>): void {
         if (this.closed || slot.gen !== this.gen || slot.retrying) return;
+        if (!this.isMine(slot)) {
+            // Another instance reads it now; should it come back here, it starts afresh.
+            slot.failures = 0;
+            slot.backoffMs = 0;
+            return;
+        }
         slot.retrying = true;
         const clock = this.clock;
         const begin = clock.now();

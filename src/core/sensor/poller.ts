@@ -22,6 +22,8 @@ export interface PollerOptions<T> {
     readonly read: ReadFn<T>;
     /** 0: reads only on demand. */
     readonly intervalMs: number;
+    /** Ticks fall on multiples of the interval since 1970 rather than counting from start(). */
+    readonly align?: boolean;
     /** 0: no timeout; the read bounds its own time (a fleet cycle, whose reads each have one). */
     readonly timeoutMs: number;
     readonly clock?: Clock;
@@ -61,7 +63,8 @@ export class SensorPoller<T> {
     /** Starts polling with a read now; does nothing when already running or without an interval. */
     start(): void {
         if (this.closed || this.running || this.opts.intervalMs <= 0) return;
-        this.startedAt = this.clock.now();
+        const now = this.clock.now();
+        this.startedAt = this.opts.align ? now - (now % this.opts.intervalMs) : now;
         this.tick = 0;
         this.onTick();
     }

@@ -67,6 +67,8 @@ export const CONFIG_CODES = {
     'entry-id': ['row', 'id', 'reason'],
     'id-pattern': ['field'],
     'no-share': [],
+    'partition-hub': [],
+    'partition-interval': [],
     'broker-url': ['field', 'url'],
     prefix: ['field'],
     'ha-prefix': ['field'],
