@@ -24,7 +24,7 @@ export function groupProblem(name: string): GroupProblem | undefined {
     if (name.length > MAX_GROUP_LENGTH)
         return { code: 'group-too-long', message: `group name is longer than ${MAX_GROUP_LENGTH} characters` };
     // MQTT 5 (4.8.2): a share name is one level without wildcards.
-    if (/[/+#\u0000]/.test(name) || name.startsWith('$'))
+    if (/[/+#]/.test(name) || name.includes('\u0000') || name.startsWith('$'))
         return { code: 'group-invalid', message: `group name "${name}" cannot contain / + # or start with $` };
     return undefined;
 }

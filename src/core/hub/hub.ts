@@ -301,7 +301,10 @@ export class EventHub {
         const group = opts.group?.trim() || undefined;
         const badGroup = group === undefined ? undefined : groupProblem(group);
         if (badGroup !== undefined)
-            throw new HubError(problem('hub.bad-group', { detail: badGroup.message }, badGroup.message), 'invalid_group');
+            throw new HubError(
+                problem('hub.bad-group', { detail: badGroup.message }, `consumer group: ${badGroup.message}`),
+                'invalid_group',
+            );
         const sub = new Subscriber(this, handler, {
             ...opts,
             group,
