@@ -82,6 +82,11 @@ describe('consumer groups over a real broker (hub and bridge)', function () {
         assert.equal(aAll.length, N, 'the publishing instance delivers its own ungrouped subscriber once');
         assert.equal(a.bridge.stats().groupOrphans, 0);
         assert.deepEqual(
+            [b, c].map((i) => i.bridge.stats().received),
+            [0, 0],
+            'an instance with only group members gets its share, not the whole stream besides',
+        );
+        assert.deepEqual(
             [a, b, c].flatMap((i) => i.errors.map((e) => e.message)),
             [],
         );

@@ -95,12 +95,16 @@ describe('core/hub consumer groups', function () {
         const hub = new EventHub();
         const calls = [];
         const early = collect(hub, ['x'], { group: 'g' });
+        const wantAll = [];
         hub.setGroupCarrier({
             join: (g, p) => calls.push(['join', g, p]),
             leave: (g, p) => calls.push(['leave', g, p]),
+            wantAll: (all) => wantAll.push(all),
         });
         const late = collect(hub, ['y/#'], { group: 'g' });
+        assert.deepEqual(wantAll, [false], 'only group members: the shares are enough, not the whole stream');
         const plain = collect(hub, ['x']);
+        assert.deepEqual(wantAll, [false, true], 'a subscriber outside the groups needs every event');
         hub.publish('x', { payload: 1 });
         assert.equal(early.got.length, 0, 'the broker picks the member, even for an event published here');
         assert.equal(plain.got.length, 1);

@@ -92,4 +92,9 @@ export class Share<E, M extends Member<E> = Member<E>> {
 export interface GroupCarrier {
     join(group: string, pattern: string): void;
     leave(group: string, pattern: string): void;
+    /**
+     * Whether the hub needs every event, or only its groups' shares: an instance whose subscribers are all in
+     * groups must not receive the whole stream besides its share, or adding instances would not spread the work.
+     */
+    wantAll(all: boolean): void;
 }

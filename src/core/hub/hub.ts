@@ -111,6 +111,9 @@ export class EventHub {
     /** Consumer group shares by key; in the router only while no carrier (broker) serves them. */
     private readonly shares = new Map<string, Share<EventMessage, Subscriber>>();
     private carrier: GroupCarrier | undefined;
+    private ungrouped = 0;
+    /** What the carrier was last told (see GroupCarrier.wantAll). */
+    private wantsAll = true;
     private readonly subscribers = new Set<Subscriber>();
     private readonly retained = new Map<string, EventMessage>();
     private readonly idPrefix: string;
@@ -314,14 +317,22 @@ export class EventHub {
         });
         this.subscribers.add(sub);
         if (group !== undefined) for (const p of sub.patterns) this.join(group, p, sub);
-        else for (const p of sub.patterns) this.router.add(p, sub);
+        else {
+            this.ungrouped++;
+            for (const p of sub.patterns) this.router.add(p, sub);
+        }
+        this.tellWantAll();
         return sub;
     }
 
     unsubscribe(sub: Subscriber): void {
         if (!this.subscribers.delete(sub)) return;
         if (sub.group !== undefined) for (const p of sub.patterns) this.leave(sub.group, p, sub);
-        else for (const p of sub.patterns) this.router.remove(p, sub);
+        else {
+            this.ungrouped--;
+            for (const p of sub.patterns) this.router.remove(p, sub);
+        }
+        this.tellWantAll();
         this.droppedByGone += sub.dropped;
         sub.detach();
     }
@@ -339,6 +350,16 @@ export class EventHub {
             else this.router.add(s.pattern, s);
         }
         this.carrier = carrier;
+        this.wantsAll = this.ungrouped > 0 || this.shares.size === 0;
+        carrier?.wantAll(this.wantsAll);
+    }
+
+    /** A hub with only grouped subscribers needs only its shares; any other needs every event, as before groups. */
+    private tellWantAll(): void {
+        const all = this.ungrouped > 0 || this.shares.size === 0;
+        if (all === this.wantsAll) return;
+        this.wantsAll = all;
+        this.carrier?.wantAll(all);
     }
 
     /**

@@ -162,6 +162,8 @@ export class MqttBridge extends EventEmitter implements GroupCarrier {
     /** Consumer group shares by subscription identifier; see join(). */
     private readonly shares = new Map<number, BrokerShare>();
     private readonly recentGroup = new Set<string>();
+    /** Whether the hub needs every event (see GroupCarrier.wantAll); until told otherwise, as before groups. */
+    private plainWanted = true;
     private seq = 0;
     private readonly lastSeqByOrigin = new Map<string, number>();
     /** `{"o":"<instance id>","s":` — the envelope's constant head, escaped once. */
@@ -233,15 +235,8 @@ export class MqttBridge extends EventEmitter implements GroupCarrier {
             this.backoff = this.minBackoff;
             client.options.reconnectPeriod = this.minBackoff;
             this.lastErrorText = '';
-            // Subscribe on every connect: a resumed session may predate a change of prefix. Retain handling 1
-            // stops the broker from resending retained events to a subscription it already had. "Connected" is
-            // reported once the broker has confirmed it: events from others before that would be missed.
-            client.subscribe(this.topicFilter(), this.plainSubscribeOptions(), (err) => {
-                if (err) this.reportError(new Error(`subscribe to ${this.topicFilter()} failed: ${err.message}`));
-                else if (this.client === client && client.connected) this.setState('connected');
-            });
+            this.subscribeEvents(client);
             for (const filter of this.raw.keys()) this.subscribeFilter(filter);
-            for (const [id, share] of this.shares) this.subscribeShare(id, share);
             client.publish(this.statusTopic, STATUS_ONLINE, { qos: 1, retain: true });
             this.flush();
         });
@@ -391,6 +386,42 @@ export class MqttBridge extends EventEmitter implements GroupCarrier {
         });
     }
 
+    /**
+     * Subscribes on every connect: a resumed session may predate a change of prefix. Retain handling 1 stops the
+     * broker from resending retained events to a subscription it already had. "Connected" is reported once the
+     * broker has confirmed every subscription: events from others before that would be missed.
+     */
+    private subscribeEvents(client: MqttClient): void {
+        const subs: [string, IClientSubscribeOptions][] = [];
+        if (this.plainWanted) subs.push([this.topicFilter(), this.plainSubscribeOptions()]);
+        // A session kept from a run with ungrouped subscribers would otherwise still bring every event.
+        else client.unsubscribe(this.topicFilter());
+        // One SUBSCRIBE each: a subscription identifier belongs to the packet, not to a filter.
+        for (const [id, share] of this.shares) subs.push([share.filter, shareOptions(this.opts.qos, id)]);
+        let pending = subs.length;
+        const confirmed = (): void => {
+            if (--pending <= 0 && this.client === client && client.connected) this.setState('connected');
+        };
+        if (pending === 0) this.setState('connected');
+        for (const [filter, options] of subs) {
+            client.subscribe(filter, options, (err) => {
+                if (err) this.reportError(new Error(`subscribe to ${filter} failed: ${err.message}`));
+                else confirmed();
+            });
+        }
+    }
+
+    /** See GroupCarrier.wantAll: the ordinary subscription is made when first wanted, dropped at the next connect. */
+    wantAll(all: boolean): void {
+        if (all === this.plainWanted) return;
+        this.plainWanted = all;
+        if (all && this.client?.connected) {
+            this.client.subscribe(this.topicFilter(), this.plainSubscribeOptions(), (err) => {
+                if (err) this.reportError(new Error(`subscribe to ${this.topicFilter()} failed: ${err.message}`));
+            });
+        }
+    }
+
     private plainSubscribeOptions(): IClientSubscribeOptions {
         const v5 = this.opts.protocolVersion === 5;
         const options: IClientSubscribeOptions = { qos: this.opts.qos, nl: v5, rh: 1 };
@@ -400,7 +431,7 @@ export class MqttBridge extends EventEmitter implements GroupCarrier {
 
     private subscribeShare(id: number, share: BrokerShare): void {
         const client = this.client as MqttClient;
-        client.subscribe(share.filter, { qos: this.opts.qos, properties: { subscriptionIdentifier: id } }, (err) => {
+        client.subscribe(share.filter, shareOptions(this.opts.qos, id), (err) => {
             if (err) this.reportError(new Error(`subscribe to ${share.filter} failed: ${err.message}`));
         });
     }
@@ -595,6 +626,10 @@ export function shareId(group: string, pattern: string): number {
         h = Math.imul(h, 0x01000193) >>> 0;
     }
     return 2 + (h % 268_435_454);
+}
+
+function shareOptions(qos: 0 | 1, id: number): IClientSubscribeOptions {
+    return { qos, properties: { subscriptionIdentifier: id } };
 }
 
 function remoteEventInfo(ev: unknown, type: string): HubEventInfo {
