@@ -108,13 +108,18 @@ describe('core/hub consumer groups', function () {
         hub.publish('x', { payload: 1 });
         assert.equal(early.got.length, 0, 'the broker picks the member, even for an event published here');
         assert.equal(plain.got.length, 1);
-        assert.ok(hub.deliverToShare(Object.freeze({ topic: 'x', event: INFO, payload: 2 }), 'g', 'x'));
+        const published = hub.stats().published;
+        assert.ok(hub.deliverToShare(Object.freeze({ topic: 'x', event: INFO, payload: 2 }), 'g', 'x', true));
         assert.equal(early.got.length, 1);
-        assert.equal(hub.deliverToShare({ topic: 'y/1', event: INFO }, 'other', 'y/#'), false, 'no such share here');
+        assert.equal(hub.stats().published, published, 'an event this instance has counted already');
+        assert.ok(hub.deliverToShare({ topic: 'x', event: INFO, payload: 3 }, 'g', 'x', false));
+        assert.equal(hub.stats().published, published + 1, 'an event this instance sees only as a member');
+        assert.equal(hub.typeTotals().byType.get('x'), 2, 'published once here, seen once as a member');
+        assert.equal(hub.deliverToShare({ topic: 'y/1', event: INFO }, 'other', 'y/#', false), false, 'no such share');
         hub.unsubscribe(late.sub);
         hub.setGroupCarrier(undefined);
         hub.publish('x', { payload: 3 });
-        assert.equal(early.got.length, 2, 'served locally again');
+        assert.equal(early.got.length, 3, 'served locally again');
         assert.deepEqual(calls, [
             ['join', 'g', 'x'],
             ['join', 'g', 'y/#'],

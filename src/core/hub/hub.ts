@@ -364,11 +364,17 @@ export class EventHub {
 
     /**
      * Hands an event the carrier received for a share to one of its members; false when the share has none
-     * here (any more). Not counted as published: the event was counted where this instance first saw it.
+     * here (any more). `seen`: this instance counted the event already (published here, or received whole), so
+     * it is not counted as published again.
      */
-    deliverToShare(ev: EventMessage, group: string, pattern: string): boolean {
+    deliverToShare(ev: EventMessage, group: string, pattern: string, seen: boolean): boolean {
         const share = this.shares.get(shareKey(group, pattern));
         if (this.closed || share === undefined || share.members.length === 0) return false;
+        if (!seen) {
+            this.published++;
+            this.totals.add(ev.topic);
+            if (this.publishListeners !== undefined) this.notifyPublish(ev.topic, ev);
+        }
         // A freshly decoded event goes to one member alone: it may own it, as in inject().
         share.offer(ev, !Object.isFrozen(ev));
         return true;

@@ -469,7 +469,9 @@ export class MqttBridge extends EventEmitter implements GroupCarrier {
         this.counters.groupReceived++;
         // Several shares of this instance got the same event: each member needs its own copy of what it may change.
         const ev = this.toEvent(shared ? (JSON.parse(JSON.stringify(env.m)) as Record<string, unknown>) : env.m, type);
-        if (!this.hub.deliverToShare(ev, share.group, share.pattern)) {
+        // Counted already if published here, or if this instance receives every event anyway.
+        const seen = env.o === this.instanceId || this.plainWanted;
+        if (!this.hub.deliverToShare(ev, share.group, share.pattern, seen)) {
             this.counters.groupOrphans++;
             this.reportError(new Error(`an event for consumer group ${share.group} found no member here: lost`));
         }
