@@ -188,6 +188,8 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
             ['sensorhub-hub', { queueLimit: 0 }, 'queueLimit'],
             ['sensorhub-hub', { backend: 'mqtt', broker: 'ftp://example' }, 'broker'],
             ['sensorhub-subscribe', { patterns: 'home/#/x' }, 'patterns'],
+            ['sensorhub-subscribe', { group: 'a/b' }, 'group'],
+            ['sensorhub-subscribe', { group: '$share' }, 'group'],
             ['sensorhub-publish', { eventType: 'home/+' }, 'eventType'],
             ['sensorhub-serial-port', { path: '/dev/ttyUSB0', baudRate: -1 }, 'baudRate', { path: '/dev/ttyUSB0' }],
             ['sensorhub-fleet', { sensors: [{ id: 'a' }, { id: 'a' }] }, 'sensors'],
