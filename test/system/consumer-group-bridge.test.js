@@ -106,6 +106,22 @@ describe('consumer groups over a real broker (hub and bridge)', function () {
         );
     });
 
+    it('stops receiving the whole stream once its last subscriber outside the groups leaves', async function () {
+        const pub = track(instance(broker.url));
+        const a = track(instance(broker.url));
+        const m = member(a);
+        const plain = a.hub.subscribe(() => {}, { patterns: ['job/#'] });
+        await connected(pub, a);
+        pub.hub.publish('job/1', { payload: 1 });
+        await until(() => a.bridge.stats().received === 1 && m.got.length === 1, 'whole and as a member');
+        a.hub.unsubscribe(plain);
+        await settle(200);
+        for (let i = 2; i <= 11; i++) pub.hub.publish('job/1', { payload: i });
+        await until(() => m.got.length === 11, 'the member gets the rest');
+        await settle(200);
+        assert.equal(a.bridge.stats().received, 1, 'not the whole stream besides');
+    });
+
     /** Ends a bridge's connection without a DISCONNECT, as a killed process would. */
     async function kill(inst) {
         const client = /** @type {any} */ (inst.bridge).client;

@@ -117,9 +117,16 @@ describe('core/hub consumer groups', function () {
         assert.equal(hub.typeTotals().byType.get('x'), 2, 'published once here, seen once as a member');
         assert.equal(hub.deliverToShare({ topic: 'y/1', event: INFO }, 'other', 'y/#', false), false, 'no such share');
         hub.unsubscribe(late.sub);
+        hub.unsubscribe(plain.sub);
+        assert.deepEqual(wantAll, [false, true, false], 'only group members again');
         hub.setGroupCarrier(undefined);
         hub.publish('x', { payload: 3 });
         assert.equal(early.got.length, 3, 'served locally again');
+        const carrier = { join() {}, leave() {}, wantAll: (all) => wantAll.push(all) };
+        hub.setGroupCarrier(carrier);
+        wantAll.length = 0;
+        hub.close();
+        assert.deepEqual(wantAll, [], 'a closing hub does not ask for the whole stream as its members leave');
         assert.deepEqual(calls, [
             ['join', 'g', 'x'],
             ['join', 'g', 'y/#'],

@@ -356,6 +356,8 @@ export class EventHub {
 
     /** A hub with only grouped subscribers needs only its shares; any other needs every event, as before groups. */
     private tellWantAll(): void {
+        // A closing hub's subscribers all leave: that says nothing about what the next hub will need.
+        if (this.closed) return;
         const all = this.ungrouped > 0 || this.shares.size === 0;
         if (all === this.wantsAll) return;
         this.wantsAll = all;
@@ -490,10 +492,10 @@ export class EventHub {
     }
 
     close(): void {
+        this.closed = true;
         for (const s of [...this.subscribers]) this.unsubscribe(s);
         this.retained.clear();
         this.publishListeners = undefined;
-        this.closed = true;
     }
 
     private retain(ev: EventMessage): void {

@@ -88,6 +88,7 @@ interface Envelope {
 }
 
 const MAX_TRACKED_ORIGINS = 1000;
+const MAX_CACHED_TOPICS = 10_000;
 /** Group deliveries remembered to recognise a redelivery (DUP) of one this instance has already had. */
 const RECENT_GROUP_DELIVERIES = 4096;
 /** The subscription identifier of the hub's own (ungrouped) subscription; groups have theirs (see shareId). */
@@ -99,7 +100,6 @@ interface BrokerShare {
     readonly pattern: string;
     readonly filter: string;
 }
-const MAX_CACHED_TOPICS = 10_000;
 
 const SCHEMES = new Set(['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'tls:', 'ws:', 'wss:']);
 
@@ -411,15 +411,17 @@ export class MqttBridge extends EventEmitter implements GroupCarrier {
         }
     }
 
-    /** See GroupCarrier.wantAll: the ordinary subscription is made when first wanted, dropped at the next connect. */
+    /** See GroupCarrier.wantAll: the ordinary subscription exists only while the hub needs every event. */
     wantAll(all: boolean): void {
         if (all === this.plainWanted) return;
         this.plainWanted = all;
-        if (all && this.client?.connected) {
-            this.client.subscribe(this.topicFilter(), this.plainSubscribeOptions(), (err) => {
+        const client = this.client;
+        if (!client?.connected) return;
+        if (!all) client.unsubscribe(this.topicFilter());
+        else
+            client.subscribe(this.topicFilter(), this.plainSubscribeOptions(), (err) => {
                 if (err) this.reportError(new Error(`subscribe to ${this.topicFilter()} failed: ${err.message}`));
             });
-        }
     }
 
     private plainSubscribeOptions(): IClientSubscribeOptions {
