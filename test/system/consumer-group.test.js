@@ -84,11 +84,17 @@ async function publisher(url) {
     return { hub, bridge };
 }
 
-/** Publishes N events in bursts of 500, so the stream lasts long enough to kill a worker in the middle of it. */
-async function stream(hub, pauseMs) {
+/**
+ * Publishes N events in bursts of 500, so the stream lasts long enough to kill a worker in the middle of it.
+ * `gate()`, if given, is awaited between bursts.
+ */
+async function stream(hub, pauseMs, gate = async () => {}) {
     for (let i = 0; i < N; i++) {
         hub.publish('job', { payload: i });
-        if (i % 500 === 499) await new Promise((r) => setTimeout(r, pauseMs));
+        if (i % 500 === 499) {
+            await new Promise((r) => setTimeout(r, pauseMs));
+            await gate();
+        }
     }
 }
 
@@ -150,12 +156,30 @@ describe('a consumer group of three Node-RED instances on a real broker', functi
         const { files, started } = await workers('kill');
         pub = await publisher(broker.url);
         const victim = started[1];
-        const streaming = stream(pub.hub, 50);
+        // The kill lands between two bursts, once the victim has finished what it took: what a member loses that
+        // it had taken and not finished is measured separately (docs/scale-out.md); this checks what the broker
+        // keeps for it. The stream goes on after the kill.
+        let hold = false;
+        let release = () => {};
+        const streaming = stream(pub.hub, 50, () =>
+            hold ? new Promise((r) => (release = () => r(undefined))) : Promise.resolve(),
+        );
         await until(() => processed(files).length >= N / 3, 'a third processed', 60_000);
-        const before = await statsOf(victim);
+        hold = true;
+        let before = await statsOf(victim);
+        // Idle: nothing waiting, and nothing more arriving (the publisher's last burst may still be on its way).
+        const idle = async () => {
+            const first = await statsOf(victim);
+            await new Promise((r) => setTimeout(r, 200));
+            before = await statsOf(victim);
+            return before.load === 0 && before.stats.groupReceived === first.stats.groupReceived;
+        };
+        await until(idle, 'the victim idle between bursts', 30_000);
         victim.kill('SIGKILL');
         await new Promise((r) => victim.once('exit', r));
         const atKill = processed([files[1]]).length;
+        hold = false;
+        release();
         await streaming;
         // Its session, and the events the broker kept for it, wait for the same client id.
         const again = path.join(dir, 'kill-1-again.txt');
@@ -165,7 +189,7 @@ describe('a consumer group of three Node-RED instances on a real broker', functi
         await new Promise((r) => setTimeout(r, 500));
         const t = tally(processed(all));
         console.log(
-            `      killed with ${atKill} processed and ${before.load} acknowledged but not processed (a moment before);` +
+            `      killed with ${atKill} processed and ${before.load} acknowledged but not processed;` +
                 ` after restart: ${t.unique} unique, ${t.duplicates} processed twice, ${t.missing} lost`,
         );
         assert.equal(t.missing, 0, 'nothing lost');
