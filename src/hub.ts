@@ -14,6 +14,7 @@ import { controlRoot, MqttBridge, type BridgeState } from './core/hub/mqtt-bridg
 import { HaAnnouncer } from './core/ha/announcer';
 import { topicId } from './core/ha/discovery';
 import { packageVersion } from './adapter/ha';
+import { groupProblem, MAX_GROUP_LENGTH } from './core/hub/group';
 import { CompletionTracker, completesMessages, type Hooks } from './core/hub/flow-control';
 import { isOverflowPolicy, type OverflowPolicy } from './core/shared/queue';
 import { Throttle } from './core/shared/throttle';
@@ -39,6 +40,7 @@ interface SubscribeDef extends NodeDef {
     queueLimit?: unknown;
     overflow?: unknown;
     sendRetained?: unknown;
+    group?: unknown;
     wires?: unknown;
 }
 
@@ -62,6 +64,8 @@ interface HubNode extends Node<HubCredentials> {
     configError: string | undefined;
     /** Connection state for an MQTT hub; undefined for a local one. */
     connection: BridgeState | undefined;
+    /** The MQTT protocol version of an MQTT hub's connection. */
+    protocolVersion: 4 | 5 | undefined;
     register(user: HubUser): void;
     deregister(user: HubUser): void;
     /** Calls `fn` once the retained events kept from before are back (at once, unless the context store is slow). */
@@ -255,6 +259,7 @@ function startBridge(
         tls,
     });
     node.bridge = bridge;
+    node.protocolVersion = mqtt.protocolVersion;
     bridge.on('state', (state: BridgeState) => {
         node.connection = state;
         if (state === 'connected') node.log(RED._('sensorhub-hub.log.connected', { url: mqtt.url }));
@@ -453,14 +458,30 @@ function startPublish(RED: NodeAPI, node: Node, hubNode: HubNode, setup: Publish
     });
 }
 
-/** A subscribe node's patterns, queue limit and overflow policy. */
+/** A subscribe node's patterns, queue limit, overflow policy and consumer group. */
 interface SubscribeSetup {
     readonly patterns: string[];
     readonly queueLimit: number | undefined;
     readonly overflow: OverflowPolicy | undefined;
+    readonly group: string | undefined;
 }
 
-function readSubscribeSetup(RED: NodeAPI, config: SubscribeDef): SubscribeSetup | { reason: string } {
+/** A subscribe node's consumer group (undefined: none), or why it cannot be one on this hub. */
+function readGroup(RED: NodeAPI, config: SubscribeDef, hubNode: HubNode): string | undefined | { reason: string } {
+    if (config.group !== undefined && typeof config.group !== 'string')
+        return { reason: RED._('sensorhub-subscribe.errors.group-invalid', { group: typeof config.group }) };
+    const group = (config.group ?? '').trim();
+    if (group === '') return undefined;
+    const bad = groupProblem(group);
+    if (bad !== undefined)
+        return { reason: RED._(`sensorhub-subscribe.errors.${bad.code}`, { group, max: MAX_GROUP_LENGTH }) };
+    // Only MQTT 5's subscription identifiers tell a group's delivery from the ordinary one of the same event.
+    if (hubNode.bridge !== undefined && hubNode.protocolVersion !== 5)
+        return { reason: RED._('sensorhub-subscribe.errors.group-mqtt5', { group }) };
+    return group;
+}
+
+function readSubscribeSetup(RED: NodeAPI, config: SubscribeDef, hubNode: HubNode): SubscribeSetup | { reason: string } {
     const patterns = parsePatternList(typeof config.patterns === 'string' ? config.patterns : '');
     const bad = patterns.map(patternProblem).find((e) => e !== undefined);
     const blank = (v: unknown): boolean => v === undefined || v === '';
@@ -471,13 +492,15 @@ function readSubscribeSetup(RED: NodeAPI, config: SubscribeDef): SubscribeSetup 
         return { reason: configText(RED, 'sensorhub-subscribe', problemOf(bad, 'patterns', bad.message)) };
     if (!blank(config.queueLimit) && queueLimit === undefined) return { reason: RED._('common.errors.queue-limit') };
     if (!blank(config.overflow) && overflow === undefined) return { reason: RED._('common.errors.overflow') };
-    return { patterns, queueLimit, overflow };
+    const group = readGroup(RED, config, hubNode);
+    if (typeof group === 'object') return group;
+    return { patterns, queueLimit, overflow, group };
 }
 
 function subscribeStatus(
     RED: NodeAPI,
     hubNode: HubNode,
-    patterns: string[],
+    setup: SubscribeSetup,
     count: number,
     dropped: number,
 ): NodeStatus {
@@ -487,7 +510,12 @@ function subscribeStatus(
         return { fill: 'yellow', shape: 'dot', text: RED._('sensorhub-subscribe.status.dropped', { count, dropped }) };
     if (count > 0)
         return { fill: 'green', shape: 'dot', text: RED._('sensorhub-subscribe.status.received', { count }) };
-    return { fill: 'green', shape: 'ring', text: patterns.join(', ') };
+    const patterns = setup.patterns.join(', ');
+    const text =
+        setup.group === undefined
+            ? patterns
+            : RED._('sensorhub-subscribe.status.group', { patterns, group: setup.group });
+    return { fill: 'green', shape: 'ring', text };
 }
 
 /** The ids of the nodes on a subscribe node's (only) output. */
@@ -582,7 +610,7 @@ function startSubscribe(
     let count = 0;
     const user: HubUser = {
         redraw: () => {
-            node.status(subscribeStatus(RED, hubNode, setup.patterns, count, subscription.sub.dropped));
+            node.status(subscribeStatus(RED, hubNode, setup, count, subscription.sub.dropped));
         },
     };
     const throttle = new Throttle(() => {
@@ -650,7 +678,7 @@ export = function (RED: NodeAPI): void {
             refuseNoHub(RED, this, false);
             return;
         }
-        const setup = readSubscribeSetup(RED, config);
+        const setup = readSubscribeSetup(RED, config, hubNode);
         if ('reason' in setup)
             refuse(this, {
                 status: RED._('sensorhub-subscribe.status.bad-config'),

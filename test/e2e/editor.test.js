@@ -195,6 +195,8 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
             ['sensorhub-light', { haHub: 'no-such-hub' }, 'haHub'],
             ['sensorhub-door-lock', { haHub: 'no-such-hub' }, 'haHub'],
             ['sensorhub-subscribe', { patterns: 'home/#/x' }, 'patterns'],
+            ['sensorhub-subscribe', { group: 'a/b' }, 'group'],
+            ['sensorhub-subscribe', { group: '$share' }, 'group'],
             ['sensorhub-publish', { eventType: 'home/+' }, 'eventType'],
             ['sensorhub-serial-port', { path: '/dev/ttyUSB0', baudRate: -1 }, 'baudRate', { path: '/dev/ttyUSB0' }],
             ['sensorhub-fleet', { sensors: [{ id: 'a' }, { id: 'a' }] }, 'sensors'],

@@ -39,6 +39,50 @@ describe(`hub nodes with the mqtt backend on Node-RED ${version}`, function () {
         await new Promise((resolve) => helper.stopServer(resolve));
     });
 
+    it('refuses a consumer group on an MQTT 3.1.1 hub, and subscribes it on an MQTT 5 hub', async function () {
+        const creds = { user: 'hubuser', password: 'hubpass' };
+        await helper.load(
+            hubNodes,
+            [
+                TAB,
+                mqttHub('hub4', broker.url, { clientId: 'node-test-g4', protocol: '4' }),
+                mqttHub('hub5', broker.url, { clientId: 'node-test-g5' }),
+                {
+                    id: 's4',
+                    type: 'sensorhub-subscribe',
+                    z: 'f1',
+                    hub: 'hub4',
+                    patterns: 'job',
+                    group: 'w',
+                    wires: [[]],
+                },
+                {
+                    id: 's5',
+                    type: 'sensorhub-subscribe',
+                    z: 'f1',
+                    hub: 'hub5',
+                    patterns: 'job',
+                    group: 'w',
+                    wires: [[]],
+                },
+                { id: 'p5', type: 'sensorhub-publish', z: 'f1', hub: 'hub5', eventType: 'job', wires: [] },
+            ],
+            { hub4: creds, hub5: creds },
+        );
+        const hub5 = helper.getNode('hub5');
+        await until(() => hub5.connection === 'connected', 'connected');
+        assert.ok(
+            errorsLogged().some((e) => e.includes('needs an MQTT 5 hub')),
+            errorsLogged().join('\n'),
+        );
+        assert.equal(helper.getNode('hub4').hub.subscriberCount, 0);
+        // The share's subscription goes out after the connection's own.
+        await new Promise((r) => setTimeout(r, 200));
+        helper.getNode('p5').receive({ payload: 1 });
+        await until(() => hub5.bridge.stats().groupReceived === 1, 'the event back from the broker, for the group');
+        assert.deepEqual(hub5.hub.listShares(), [{ group: 'w', pattern: 'job', members: 1, delivered: 1 }]);
+    });
+
     it('shares events between two hubs on one broker, each delivered once, with credentials', async function () {
         const creds = { user: 'hubuser', password: 'hubpass' };
         await helper.load(

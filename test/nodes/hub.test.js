@@ -69,6 +69,49 @@ describe(`hub nodes on Node-RED ${version}`, function () {
         assert.equal(helper.getNode('p1').type, 'sensorhub-publish');
     });
 
+    it('shares events among the subscribe nodes of one consumer group, others get every event', async function () {
+        await helper.load(hubNodes, [
+            TAB,
+            HUB,
+            pub('p1', 'job'),
+            sub('g1', 'job', ['o1'], { group: 'workers' }),
+            sub('g2', 'job', ['o2'], { group: ' workers ' }),
+            sub('all', 'job', ['o3']),
+            sink('o1'),
+            sink('o2'),
+            sink('o3'),
+        ]);
+        const got = { o1: [], o2: [], o3: [] };
+        for (const id of Object.keys(got)) helper.getNode(id).on('input', (msg) => got[id].push(msg.payload));
+        for (let i = 0; i < 20; i++) helper.getNode('p1').receive({ payload: i });
+        await until(() => got.o3.length === 20 && got.o1.length + got.o2.length === 20, 'all events');
+        assert.ok(
+            got.o1.length > 0 && got.o2.length > 0,
+            `both members had a share: ${got.o1.length}/${got.o2.length}`,
+        );
+        assert.deepEqual(
+            [...got.o1, ...got.o2].sort((a, b) => a - b),
+            [...Array(20).keys()],
+        );
+    });
+
+    for (const [group, why] of [
+        ['a/b', 'cannot contain'],
+        ['$x', 'cannot contain'],
+        ['x'.repeat(129), 'longer than 128'],
+        [7, 'cannot contain'],
+    ]) {
+        it(`refuses the consumer group name ${JSON.stringify(group).slice(0, 12)}`, async function () {
+            await helper.load(hubNodes, [TAB, HUB, sub('s1', 'job', [], { group })]);
+            await until(() => lastStatus(helper.getNode('s1'))?.text === 'not subscribed: see the log', 'status');
+            assert.ok(
+                errorsLogged().some((e) => e.includes(why)),
+                errorsLogged().join('\n'),
+            );
+            assert.equal(helper.getNode('hub1').hub.subscriberCount, 0);
+        });
+    }
+
     it('delivers a published message to a matching subscriber with topic and msg.event', async function () {
         await helper.load(hubNodes, [
             TAB,

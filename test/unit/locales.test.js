@@ -578,6 +578,7 @@ describe('run-time problems', function () {
             assert.fail('no refusal');
         };
         problems.push(refusal(() => hub.subscribe(() => {}, { patterns: [] })));
+        problems.push(refusal(() => hub.subscribe(() => {}, { patterns: ['x'], group: 'a/b' })));
         hub.close();
         problems.push(refusal(() => hub.publish('t', {})));
         const codes = new Set();

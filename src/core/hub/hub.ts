@@ -5,6 +5,7 @@ import { eventTypeProblem, patternProblem, topicMatches } from '../shared/topic'
 import { problemOf } from '../shared/config-fields';
 import { problem, ProblemError, type Problem } from '../shared/texts';
 import { TypeTotals, type TypeTotalsSnapshot } from './type-totals';
+import { groupProblem, Share, shareKey, type GroupCarrier } from './group';
 
 /** What a hub adds to every event: `msg.event`. */
 export interface HubEventInfo {
@@ -60,6 +61,13 @@ export interface SubscriberOptions {
      * not known yet, so a writable copy, to be safe). Default false.
      */
     readonly mayWrite?: boolean | (() => boolean | undefined);
+    /** A consumer group (see group.ts): each matching event goes to one member of the group, not to each. */
+    readonly group?: string;
+}
+
+/** What the router hands events to: a subscriber, or a share that picks one of its members. */
+interface Receiver {
+    offer(ev: EventMessage, owned: boolean): void;
 }
 
 /**
@@ -77,7 +85,7 @@ const closedError = (): HubError => new HubError(problem('hub.closed', {}, 'hub 
 export class HubError extends ProblemError {
     constructor(
         problem: Problem,
-        readonly code: 'invalid_type' | 'invalid_pattern' | 'closed',
+        readonly code: 'invalid_type' | 'invalid_pattern' | 'invalid_group' | 'closed',
     ) {
         super(problem);
         this.name = 'HubError';
@@ -99,7 +107,13 @@ export interface HubStats {
  * its own bounded queue and never holds back the publisher or its peers.
  */
 export class EventHub {
-    private readonly router = new TopicRouter<Subscriber>();
+    private readonly router = new TopicRouter<Receiver>();
+    /** Consumer group shares by key; in the router only while no carrier (broker) serves them. */
+    private readonly shares = new Map<string, Share<EventMessage, Subscriber>>();
+    private carrier: GroupCarrier | undefined;
+    private ungrouped = 0;
+    /** What the carrier was last told (see GroupCarrier.wantAll). */
+    private wantsAll = true;
     private readonly subscribers = new Set<Subscriber>();
     private readonly retained = new Map<string, EventMessage>();
     private readonly idPrefix: string;
@@ -251,10 +265,10 @@ export class EventHub {
      * a delivery change what a later subscriber can take (its window filled), the rest share a frozen copy made
      * before anybody owns the event.
      */
-    private deliverCopies(ev: EventMessage, subs: readonly Subscriber[]): void {
+    private deliverCopies(ev: EventMessage, subs: readonly Receiver[]): void {
         const last = subs.length - 1;
         for (let i = 0; i < last; i++) {
-            if (!subs[i].copiesNow) {
+            if (!copiesNow(subs[i])) {
                 const shared: Message = Object.assign({}, ev);
                 this.isolateNested(shared);
                 shared.event = Object.freeze({ ...ev.event });
@@ -267,7 +281,7 @@ export class EventHub {
     }
 
     /** Freezes an event that several may see, retains it if asked, and offers it to every subscriber. */
-    private deliverShared(ev: EventMessage, subs: readonly Subscriber[], retain: boolean): void {
+    private deliverShared(ev: EventMessage, subs: readonly Receiver[], retain: boolean): void {
         Object.freeze(ev);
         if (retain) this.retain(ev);
         for (let i = 0; i < subs.length; i++) subs[i].offer(ev, false);
@@ -321,22 +335,118 @@ export class EventHub {
             const bad = patternProblem(p);
             if (bad !== undefined) throw new HubError(problemOf(bad, 'patterns', bad.message), 'invalid_pattern');
         }
+        const group = opts.group?.trim() || undefined;
+        const badGroup = group === undefined ? undefined : groupProblem(group);
+        if (badGroup !== undefined)
+            throw new HubError(
+                problem('hub.bad-group', { detail: badGroup.message }, `consumer group: ${badGroup.message}`),
+                'invalid_group',
+            );
         const sub = new Subscriber(this, handler, {
             ...opts,
+            group,
             clone: this.clone,
             queueLimit: opts.queueLimit ?? this.queueLimit,
             overflow: opts.overflow ?? this.overflow,
         });
         this.subscribers.add(sub);
-        for (const p of sub.patterns) this.router.add(p, sub);
+        if (group !== undefined) for (const p of sub.patterns) this.join(group, p, sub);
+        else {
+            this.ungrouped++;
+            for (const p of sub.patterns) this.router.add(p, sub);
+        }
+        this.tellWantAll();
         return sub;
     }
 
     unsubscribe(sub: Subscriber): void {
         if (!this.subscribers.delete(sub)) return;
-        for (const p of sub.patterns) this.router.remove(p, sub);
+        if (sub.group !== undefined) for (const p of sub.patterns) this.leave(sub.group, p, sub);
+        else {
+            this.ungrouped--;
+            for (const p of sub.patterns) this.router.remove(p, sub);
+        }
+        this.tellWantAll();
         this.droppedByGone += sub.dropped;
         sub.detach();
+    }
+
+    /**
+     * Lets a broker serve the consumer groups (see group.ts): from now on their shares are the carrier's to
+     * subscribe, and events published here reach their members only through it. Undefined: the hub serves them.
+     */
+    setGroupCarrier(carrier: GroupCarrier | undefined): void {
+        if (carrier === this.carrier) return;
+        for (const s of this.shares.values()) {
+            if (this.carrier) this.carrier.leave(s.group, s.pattern);
+            else this.router.remove(s.pattern, s);
+            if (carrier) carrier.join(s.group, s.pattern);
+            else this.router.add(s.pattern, s);
+        }
+        this.carrier = carrier;
+        this.wantsAll = this.ungrouped > 0 || this.shares.size === 0;
+        carrier?.wantAll(this.wantsAll);
+    }
+
+    /** A hub with only grouped subscribers needs only its shares; any other needs every event, as before groups. */
+    private tellWantAll(): void {
+        // A closing hub's subscribers all leave: that says nothing about what the next hub will need.
+        if (this.closed) return;
+        const all = this.ungrouped > 0 || this.shares.size === 0;
+        if (all === this.wantsAll) return;
+        this.wantsAll = all;
+        this.carrier?.wantAll(all);
+    }
+
+    /**
+     * Hands an event the carrier received for a share to one of its members; false when the share has none
+     * here (any more). `seen`: this instance counted the event already (published here, or received whole), so
+     * it is not counted as published again.
+     */
+    deliverToShare(ev: EventMessage, group: string, pattern: string, seen: boolean): boolean {
+        const share = this.shares.get(shareKey(group, pattern));
+        if (this.closed || share === undefined || share.members.length === 0) return false;
+        if (!seen) {
+            this.published++;
+            this.totals.add(ev.topic);
+            if (this.publishListeners !== undefined) this.notifyPublish(ev.topic, ev);
+        }
+        // A freshly decoded event goes to one member alone: it may own it, as in inject().
+        share.offer(ev, !Object.isFrozen(ev));
+        return true;
+    }
+
+    /** The consumer group shares with members here: group, pattern, members and events handed out. */
+    listShares(): { group: string; pattern: string; members: number; delivered: number }[] {
+        return [...this.shares.values()].map((s) => ({
+            group: s.group,
+            pattern: s.pattern,
+            members: s.members.length,
+            delivered: s.delivered,
+        }));
+    }
+
+    private join(group: string, pattern: string, sub: Subscriber): void {
+        const key = shareKey(group, pattern);
+        let share = this.shares.get(key);
+        if (share === undefined) {
+            share = new Share(group, pattern);
+            this.shares.set(key, share);
+            if (this.carrier) this.carrier.join(group, pattern);
+            else this.router.add(pattern, share);
+        }
+        share.members.push(sub);
+    }
+
+    private leave(group: string, pattern: string, sub: Subscriber): void {
+        const key = shareKey(group, pattern);
+        const share = this.shares.get(key);
+        if (share === undefined) return;
+        share.remove(sub);
+        if (share.members.length > 0) return;
+        this.shares.delete(key);
+        if (this.carrier) this.carrier.leave(group, pattern);
+        else this.router.remove(pattern, share);
     }
 
     /** Retained events whose type matches any of the subscriber's patterns, oldest first. */
@@ -348,6 +458,8 @@ export class EventHub {
 
     /** Replays matching retained events into a subscriber (e.g. one deployed after they were published). */
     replayRetained(sub: Subscriber): number {
+        // A retained value is state, not work to share out: group members get live events only, as with MQTT 5.
+        if (sub.group !== undefined) return 0;
         const events = this.retainedFor(sub);
         for (const ev of events) sub.offer(ev, false);
         return events.length;
@@ -414,10 +526,10 @@ export class EventHub {
     }
 
     close(): void {
+        this.closed = true;
         for (const s of [...this.subscribers]) this.unsubscribe(s);
         this.retained.clear();
         this.publishListeners = undefined;
-        this.closed = true;
     }
 
     private retain(ev: EventMessage): void {
@@ -442,9 +554,14 @@ export class EventHub {
 }
 
 /** Whether every one of several subscribers would make its own writable copy of an event offered now. */
-function allCopyNow(subs: readonly Subscriber[]): boolean {
-    for (let i = 0; i < subs.length; i++) if (!subs[i].copiesNow) return false;
+function allCopyNow(subs: readonly Receiver[]): boolean {
+    for (let i = 0; i < subs.length; i++) if (!copiesNow(subs[i])) return false;
     return subs.length > 1;
+}
+
+/** A subscriber that copies an event for its flow at once; a consumer group (which picks a member later) never. */
+function copiesNow(r: Receiver): boolean {
+    return r instanceof Subscriber && r.copiesNow;
 }
 
 /**
@@ -462,6 +579,7 @@ interface Delivery {
 export class Subscriber {
     readonly patterns: readonly string[];
     readonly name: string;
+    readonly group: string | undefined;
     readonly queue: BoundedQueue<Delivery>;
     private hub: EventHub | undefined;
     private limit: number;
@@ -485,6 +603,7 @@ export class Subscriber {
         this.hub = hub;
         this.patterns = Object.freeze([...new Set(opts.patterns)]);
         this.name = opts.name ?? '';
+        this.group = opts.group;
         this.queue = new BoundedQueue(opts.queueLimit, opts.overflow);
         this.limit = opts.maxInFlight ?? Infinity;
         this.clone = opts.clone;
@@ -512,6 +631,11 @@ export class Subscriber {
 
     get pending(): number {
         return this.inFlight;
+    }
+
+    /** Deliveries outstanding and queued: how busy this subscriber is, for a consumer group picking a member. */
+    get load(): number {
+        return this.inFlight + this.queue.length;
     }
 
     /** Deliveries allowed outstanding at once (Infinity: no window). */

@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
-import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type IClientSubscribeOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { BoundedQueue } from '../shared/queue';
 import { deepFreeze } from '../shared/freeze';
 import type { EventHub, EventMessage, HubEventInfo } from './hub';
+import { shareKey, type GroupCarrier } from './group';
 import { eventTypeError, levelsMatch } from '../shared/topic';
 import { RetainedSeen } from './retained-seen';
 
@@ -58,6 +59,10 @@ export interface BridgeStats {
     duplicatesDropped: number;
     decodeErrors: number;
     reconnects: number;
+    /** Events the broker handed this instance as a consumer group member. */
+    groupReceived: number;
+    /** Of those, events for a group with no member here any more (a session kept from before): lost to the group. */
+    groupOrphans: number;
 }
 
 /** A reader of broker topics outside the hub's events (a device node): topic, raw payload, packet. */
@@ -104,6 +109,18 @@ const MAX_CACHED_TOPICS = 10_000;
 const MAX_BATCH_EVENTS = 100;
 const MAX_BATCH_CHARS = 64 * 1024;
 
+/** Group deliveries remembered to recognise a redelivery (DUP) of one this instance has already had. */
+const RECENT_GROUP_DELIVERIES = 4096;
+/** The subscription identifier of the hub's own (ungrouped) subscription; groups have theirs (see shareId). */
+const PLAIN_ID = 1;
+
+/** A consumer group's shared subscription on the broker. */
+interface BrokerShare {
+    readonly group: string;
+    readonly pattern: string;
+    readonly filter: string;
+}
+
 const SCHEMES = new Set(['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'tls:', 'ws:', 'wss:']);
 
 /** Returns an error text for a broker URL that cannot work, or `undefined`. */
@@ -141,7 +158,7 @@ export function prefixError(prefix: unknown): string | undefined {
  * events. Local subscribers still get local events directly, with no network
  * hop; the broker carries them to the other instances only.
  */
-export class MqttBridge extends EventEmitter {
+export class MqttBridge extends EventEmitter implements GroupCarrier {
     readonly instanceId: string;
     /** Retained `online` while connected; the broker publishes `offline` there when the connection dies. */
     readonly statusTopic: string;
@@ -159,7 +176,14 @@ export class MqttBridge extends EventEmitter {
         duplicatesDropped: 0,
         decodeErrors: 0,
         reconnects: 0,
+        groupReceived: 0,
+        groupOrphans: 0,
     };
+    /** Consumer group shares by subscription identifier; see join(). */
+    private readonly shares = new Map<number, BrokerShare>();
+    private readonly recentGroup = new Set<string>();
+    /** Whether the hub needs every event (see GroupCarrier.wantAll); until told otherwise, as before groups. */
+    private plainWanted = true;
     private seq = 0;
     private readonly lastSeqByOrigin = new Map<string, number>();
     /** `{"o":"<instance id>","s":` — the envelope's constant head, escaped once. */
@@ -231,24 +255,21 @@ export class MqttBridge extends EventEmitter {
         this.hub.setOutbound((ev, retain) => {
             this.forward(ev, retain);
         });
+        this.hub.setGroupCarrier(this);
         client.on('connect', () => {
             const socket = client.stream as unknown as Partial<Socket>;
             if (typeof socket.setNoDelay === 'function') socket.setNoDelay(true);
             this.backoff = this.minBackoff;
             client.options.reconnectPeriod = this.minBackoff;
             this.lastErrorText = '';
-            // Subscribe on every connect: a resumed session may predate a change of prefix. Retain handling 1
-            // stops the broker from resending retained events to a subscription it already had. "Connected" is
-            // reported once the broker has confirmed it: events from others before that would be missed.
-            client.subscribe(this.topicFilter(), { qos: o.qos, nl: o.protocolVersion === 5, rh: 1 }, (err) => {
-                if (err) this.reportError(new Error(`subscribe to ${this.topicFilter()} failed: ${err.message}`));
-                else if (this.client === client && client.connected) this.setState('connected');
-            });
+            this.subscribeEvents(client);
             for (const filter of this.raw.keys()) this.subscribeFilter(filter);
             client.publish(this.statusTopic, STATUS_ONLINE, { qos: 1, retain: true });
             this.flush();
         });
         client.on('message', (topic, payload, packet) => {
+            const ids = packet.properties?.subscriptionIdentifier;
+            if (ids !== undefined && this.shares.size > 0 && this.receiveGroups(topic, payload, packet, ids)) return;
             const read = this.raw.size > 0 && this.dispatchRaw(topic, payload, packet);
             // With a prefix, the hub subscribes only under it: anything else is a device's topic, read now or until
             // a moment ago (a message already on its way when the last reader unsubscribed), never an event.
@@ -325,11 +346,37 @@ export class MqttBridge extends EventEmitter {
         return true;
     }
 
+    /**
+     * Subscribes a consumer group's share at the broker: `$share/<group>/<prefix>/<pattern>`. The broker hands each
+     * matching event to one member among all instances, this one included for events published here (No Local does
+     * not apply to shared subscriptions). MQTT 5 only: its subscription identifier tells a group's delivery from the
+     * ordinary one of the same event.
+     */
+    join(group: string, pattern: string): void {
+        if (this.opts.protocolVersion !== 5) {
+            this.reportError(new Error(`consumer group ${group} needs MQTT 5: it gets no events`));
+            return;
+        }
+        const id = shareId(group, pattern);
+        const share: BrokerShare = { group, pattern, filter: `$share/${group}/${this.brokerTopic(pattern)}` };
+        this.shares.set(id, share);
+        if (this.client?.connected) this.subscribeShare(id, share);
+    }
+
+    leave(group: string, pattern: string): void {
+        const id = shareId(group, pattern);
+        const share = this.shares.get(id);
+        if (share === undefined) return;
+        this.shares.delete(id);
+        if (this.client?.connected) this.client.unsubscribe(share.filter);
+    }
+
     async close(): Promise<void> {
         // Events published before the close go out with it, as they would have unbatched.
         if (this.client?.connected) this.sendBatch();
         this.setState('closed');
         this.hub.setOutbound(undefined);
+        this.hub.setGroupCarrier(undefined);
         const client = this.client;
         this.client = undefined;
         this.buffer.clear();
@@ -419,6 +466,107 @@ export class MqttBridge extends EventEmitter {
         this.endTurnLater();
     }
 
+    /**
+     * Subscribes on every connect: a resumed session may predate a change of prefix. Retain handling 1 stops the
+     * broker from resending retained events to a subscription it already had. "Connected" is reported once the
+     * broker has confirmed every subscription: events from others before that would be missed.
+     */
+    private subscribeEvents(client: MqttClient): void {
+        const subs: [string, IClientSubscribeOptions][] = [];
+        if (this.plainWanted) subs.push([this.topicFilter(), this.plainSubscribeOptions()]);
+        // A session kept from a run with ungrouped subscribers would otherwise still bring every event.
+        else client.unsubscribe(this.topicFilter());
+        // One SUBSCRIBE each: a subscription identifier belongs to the packet, not to a filter.
+        for (const [id, share] of this.shares) subs.push([share.filter, shareOptions(this.opts.qos, id)]);
+        let pending = subs.length;
+        const confirmed = (): void => {
+            if (--pending <= 0 && this.client === client && client.connected) this.setState('connected');
+        };
+        if (pending === 0) this.setState('connected');
+        for (const [filter, options] of subs) {
+            client.subscribe(filter, options, (err) => {
+                if (err) this.reportError(new Error(`subscribe to ${filter} failed: ${err.message}`));
+                else confirmed();
+            });
+        }
+    }
+
+    /** See GroupCarrier.wantAll: the ordinary subscription exists only while the hub needs every event. */
+    wantAll(all: boolean): void {
+        if (all === this.plainWanted) return;
+        this.plainWanted = all;
+        const client = this.client;
+        if (!client?.connected) return;
+        if (!all) client.unsubscribe(this.topicFilter());
+        else
+            client.subscribe(this.topicFilter(), this.plainSubscribeOptions(), (err) => {
+                if (err) this.reportError(new Error(`subscribe to ${this.topicFilter()} failed: ${err.message}`));
+            });
+    }
+
+    private plainSubscribeOptions(): IClientSubscribeOptions {
+        const v5 = this.opts.protocolVersion === 5;
+        const options: IClientSubscribeOptions = { qos: this.opts.qos, nl: v5, rh: 1 };
+        if (v5) options.properties = { subscriptionIdentifier: PLAIN_ID };
+        return options;
+    }
+
+    private subscribeShare(id: number, share: BrokerShare): void {
+        const client = this.client as MqttClient;
+        client.subscribe(share.filter, shareOptions(this.opts.qos, id), (err) => {
+            if (err) this.reportError(new Error(`subscribe to ${share.filter} failed: ${err.message}`));
+        });
+    }
+
+    /**
+     * Hands a delivery that came by consumer group subscriptions to their members here; false when it came (also)
+     * by the ordinary subscription, which then takes its usual path. Our own events count here: the broker chose
+     * this instance for them.
+     */
+    private receiveGroups(topic: string, payload: Buffer, packet: IPublishPacket, ids: number | number[]): boolean {
+        const list = typeof ids === 'number' ? [ids] : ids;
+        const shares = list.map((id) => this.shares.get(id)).filter((s): s is BrokerShare => s !== undefined);
+        if (shares.length === 0) return false;
+        const decoded = this.decode(topic, payload);
+        if (decoded !== undefined && !this.redelivered(decoded.env, packet)) {
+            const { env, type } = decoded;
+            for (const m of this.eventsIn(env, topic))
+                for (const share of shares) this.deliverGroup(m, env.o, type, share, shares.length > 1);
+        }
+        return !list.includes(PLAIN_ID);
+    }
+
+    /** Whether a redelivery (DUP) brought an event this instance has already had as a group member. */
+    private redelivered(env: Envelope, packet: IPublishPacket): boolean {
+        const key = `${env.o}\u0000${env.s}`;
+        if (packet.dup && this.recentGroup.has(key)) {
+            this.counters.duplicatesDropped++;
+            return true;
+        }
+        this.recentGroup.add(key);
+        if (this.recentGroup.size > RECENT_GROUP_DELIVERIES)
+            this.recentGroup.delete(this.recentGroup.values().next().value as string);
+        return false;
+    }
+
+    private deliverGroup(
+        m: Record<string, unknown>,
+        origin: string,
+        type: string,
+        share: BrokerShare,
+        shared: boolean,
+    ): void {
+        this.counters.groupReceived++;
+        // Several shares of this instance got the same event: each member needs its own copy of what it may change.
+        const ev = this.toEvent(shared ? (JSON.parse(JSON.stringify(m)) as Record<string, unknown>) : m, type);
+        // Counted already if published here, or if this instance receives every event anyway.
+        const seen = origin === this.instanceId || this.plainWanted;
+        if (!this.hub.deliverToShare(ev, share.group, share.pattern, seen)) {
+            this.counters.groupOrphans++;
+            this.reportError(new Error(`an event for consumer group ${share.group} found no member here: lost`));
+        }
+    }
+
     private subscribeFilter(filter: string): void {
         const client = this.client as MqttClient;
         client.subscribe(filter, { qos: 0 }, (err) => {
@@ -449,30 +597,46 @@ export class MqttBridge extends EventEmitter {
         while (this.client?.connected && this.buffer.length > 0) this.send(this.buffer.shift() as Outgoing);
     }
 
-    private receive(topic: string, payload: Buffer, packet: IPublishPacket): void {
-        if (this.isOwnEcho(payload)) {
-            this.counters.echoesDropped++;
-            return;
-        }
+    /** The envelope and event type of a broker message, or undefined (counted) when it is not one of ours. */
+    private decode(topic: string, payload: Buffer): { env: Envelope; type: string } | undefined {
         let parsed: unknown;
         try {
             parsed = JSON.parse(payload.toString('utf8'));
         } catch {
             this.decodeError(topic, 'not JSON');
-            return;
+            return undefined;
         }
         if (!isEnvelope(parsed)) {
             this.decodeError(topic, 'not a sensor hub event');
-            return;
-        }
-        const env = parsed;
-        if (env.o === this.instanceId) {
-            this.counters.echoesDropped++;
-            return;
+            return undefined;
         }
         const type = this.eventType(topic);
         if (type === undefined) {
             this.decodeError(topic, 'topic outside the prefix or not a valid event type');
+            return undefined;
+        }
+        return { env: parsed, type };
+    }
+
+    /** An event decoded for one reader: nested values unfrozen, the event info checked. */
+    private toEvent(m: Record<string, unknown>, type: string): EventMessage {
+        if (isBufferJson(m.payload)) m.payload = Buffer.from(m.payload.data);
+        const info = remoteEventInfo(m.event, type);
+        m.topic = type;
+        m.event = Object.freeze(info);
+        return m as EventMessage;
+    }
+
+    private receive(topic: string, payload: Buffer, packet: IPublishPacket): void {
+        if (this.isOwnEcho(payload)) {
+            this.counters.echoesDropped++;
+            return;
+        }
+        const decoded = this.decode(topic, payload);
+        if (decoded === undefined) return;
+        const { env, type } = decoded;
+        if (env.o === this.instanceId) {
+            this.counters.echoesDropped++;
             return;
         }
         // QoS 0 is never redelivered; retained replays are recognised too (their sequence number is old).
@@ -480,14 +644,18 @@ export class MqttBridge extends EventEmitter {
             this.counters.duplicatesDropped++;
             return;
         }
-        if (env.m !== undefined) {
-            this.deliver(env.m, type, packet.retain);
-            return;
-        }
+        for (const m of this.eventsIn(env, topic)) this.deliver(m, type, packet.retain);
+    }
+
+    /** The events an envelope carries: one (`m`), or a turn's events of one type (`b`); anything else counted. */
+    private eventsIn(env: Envelope, topic: string): Record<string, unknown>[] {
+        if (env.m !== undefined) return [env.m];
+        const events: Record<string, unknown>[] = [];
         for (const m of env.b as unknown[]) {
-            if (isPlainObject(m)) this.deliver(m, type, packet.retain);
+            if (isPlainObject(m)) events.push(m);
             else this.decodeError(topic, 'a batch holds something other than an event');
         }
+        return events;
     }
 
     private deliver(m: Record<string, unknown>, type: string, retain: boolean): void {
@@ -495,12 +663,9 @@ export class MqttBridge extends EventEmitter {
         // m comes straight from JSON.parse and nobody else holds it: freeze it in place, no copy. With a lone
         // local reader and no retained copy, not even that: the reader owns the whole event, as a Node-RED node
         // owns the message it receives.
-        if (isBufferJson(m.payload)) m.payload = Buffer.from(m.payload.data);
-        const info = remoteEventInfo(m.event, type);
-        if (retain || !this.hub.soleReader(type)) for (const key in m) deepFreeze(m[key]);
-        m.topic = type;
-        m.event = Object.freeze(info);
-        this.hub.inject(m as EventMessage, retain);
+        const ev = this.toEvent(m, type);
+        if (retain || !this.hub.soleReader(type)) for (const key in ev) deepFreeze(ev[key]);
+        this.hub.inject(ev, retain);
     }
 
     /** Starts with our envelope head: only this instance writes it, and the origin is all a decode would check. */
@@ -563,6 +728,26 @@ export class MqttBridge extends EventEmitter {
         if (this.typeOfTopic.size < MAX_CACHED_TOPICS) this.typeOfTopic.set(topic, type);
         return type;
     }
+}
+
+/**
+ * A share's subscription identifier: derived from group and pattern, not handed out in order, so that events a
+ * persistent session kept for a killed instance still find their group when it comes back (MQTT 5 allows 1 to
+ * 268,435,455; 1 is the ordinary subscription's).
+ */
+export function shareId(group: string, pattern: string): number {
+    // FNV-1a: a collision between two shares of one instance would only mix their deliveries.
+    let h = 0x811c9dc5;
+    const key = shareKey(group, pattern);
+    for (let i = 0; i < key.length; i++) {
+        h ^= key.charCodeAt(i);
+        h = Math.imul(h, 0x01000193) >>> 0;
+    }
+    return 2 + (h % 268_435_454);
+}
+
+function shareOptions(qos: 0 | 1, id: number): IClientSubscribeOptions {
+    return { qos, properties: { subscriptionIdentifier: id } };
 }
 
 function remoteEventInfo(ev: unknown, type: string): HubEventInfo {

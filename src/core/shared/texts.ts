@@ -70,6 +70,7 @@ export const TEXT_CODES = {
     'read.failed': ['detail'],
     'hub.closed': [],
     'hub.no-pattern': [],
+    'hub.bad-group': ['detail'],
 
     'device.not-json': ['topic', 'detail'],
     'device.not-object': ['topic', 'detail'],
