@@ -169,7 +169,11 @@ describe('consumer groups over a real broker (hub and bridge)', function () {
         await connected(pub, dead, alive);
         await kill(dead);
         await settle(200);
-        for (let i = 0; i < 100; i++) pub.hub.publish('job/x', { payload: i });
+        // One event per event-loop turn: each its own broker message (events of one turn travel as one batch).
+        for (let i = 0; i < 100; i++) {
+            pub.hub.publish('job/x', { payload: i });
+            await new Promise((r) => setImmediate(r));
+        }
         await until(() => m.got.length >= 50, `the live member's share (got ${m.got.length})`);
         await settle(500);
         console.log(`      live member got ${m.got.length} of 100 while the other was killed`);
