@@ -24,7 +24,7 @@ function shape(flows) {
 
 describe(`e2e: ${DEFAULT_NODE_RED} import of an example from the editor's Import menu`, function () {
     // Packing, installing and starting take seconds; a shorter mocha default would abandon a starting Node-RED.
-    this.timeout(120000);
+    this.timeout(300000);
     let red;
     let browser;
     let page;
@@ -69,11 +69,21 @@ describe(`e2e: ${DEFAULT_NODE_RED} import of an example from the editor's Import
             examples.locator('.red-ui-treeList-label', {
                 has: page.locator('.red-ui-treeList-label-text', { hasText: new RegExp(`^${label}$`) }),
             });
-        // The module's folder is open after the first import: a second click would close it.
-        if ((await entry(name).count()) === 0) await entry(MODULE).click();
-        await entry(name).click();
-        // Import is enabled once an example, not a folder, is chosen.
-        await page.waitForFunction(() => !document.querySelector('#red-ui-clipboard-dialog-ok').disabled);
+        // Import is enabled once an example, not a folder, is chosen. On a busy machine a click can land while the
+        // tree is still being drawn and choose nothing: choose again, until a generous deadline.
+        const enabled = () =>
+            !(/** @type {HTMLButtonElement} */ (document.querySelector('#red-ui-clipboard-dialog-ok')).disabled);
+        for (let attempt = 1; ; attempt++) {
+            // The module's folder is open after the first import: a second click would close it.
+            if ((await entry(name).count()) === 0) await entry(MODULE).click();
+            await entry(name).click();
+            try {
+                await page.waitForFunction(enabled, null, { timeout: 20000 });
+                break;
+            } catch (err) {
+                if (attempt >= 4) throw err;
+            }
+        }
         await page.locator('#red-ui-clipboard-dialog-ok').click();
     }
 
