@@ -2,11 +2,6 @@
 // Wildcard publish/subscribe inside one Node-RED: the local hub against what a user would wire instead, core
 // `mqtt out` → mosquitto → `mqtt in` on a wildcard topic (JSON, QoS 0), through mosquitto at its defaults and
 // with `set_tcp_nodelay true` (Nagle off, the fair peer for latency). All three paths live in one runtime.
-const { spawn } = require('node:child_process');
-const fs = require('node:fs');
-const net = require('node:net');
-const os = require('node:os');
-const path = require('node:path');
 const { performance } = require('node:perf_hooks');
 const { startRuntime } = require('./lib/runtime.js');
 const {
@@ -21,6 +16,7 @@ const {
     runMain,
 } = require('./lib/report.js');
 const { pump } = require('./lib/pump.js');
+const { startBroker } = require('../test/fixtures/broker.js');
 
 const ROUNDS = Number(process.env.SENSORHUB_BENCH_ROUNDS) || 5;
 // Rounds long enough for a steady state on both paths: at 10,000 a hub round lasted ~90 ms, so its rate was
@@ -38,8 +34,6 @@ const THROUGHPUT_GOAL = 5;
 const P99_GOAL = 0.2;
 
 const TAB = 'wild-tab';
-// Linux's USER_HZ, the unit of /proc/<pid>/stat CPU times.
-const CLOCK_TICKS = 100;
 const PATTERN = 'home/+/temperature';
 const ROOMS = ['kitchen', 'hall', 'bath', 'attic', 'cellar', 'office', 'garage', 'porch'];
 
@@ -49,56 +43,6 @@ function wildMsg(i) {
         topic: `home/${ROOMS[i & 7]}/temperature`,
         payload: { seq: i, value: 20 + (i & 7), unit: '°C', sentAt: performance.now() },
     };
-}
-
-function freePort() {
-    return new Promise((resolve, reject) => {
-        const srv = net.createServer();
-        srv.on('error', reject);
-        srv.listen(0, '127.0.0.1', () => {
-            const { port } = srv.address();
-            srv.close(() => resolve(port));
-        });
-    });
-}
-
-/** Starts mosquitto from a config file on a free loopback port; `nodelay` adds `set_tcp_nodelay true`. */
-async function startMosquitto(nodelay) {
-    const port = await freePort();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sensorhub-wild-'));
-    const conf = [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'log_dest stderr', 'log_type error'];
-    if (nodelay) conf.push('set_tcp_nodelay true');
-    const file = path.join(dir, 'mosquitto.conf');
-    fs.writeFileSync(file, `${conf.join('\n')}\n`);
-    const proc = spawn('mosquitto', ['-c', file], { stdio: ['ignore', 'ignore', 'inherit'] });
-    const deadline = Date.now() + 10_000;
-    while (!(await canConnect(port))) {
-        if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`mosquitto did not start on ${port}`);
-        await new Promise((r) => setTimeout(r, 25));
-    }
-    return {
-        port,
-        /** CPU seconds mosquitto has used so far (user + system, from /proc). */
-        cpuSeconds() {
-            const fields = fs.readFileSync(`/proc/${proc.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-            return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-        },
-        stop() {
-            proc.kill('SIGTERM');
-            fs.rmSync(dir, { recursive: true, force: true });
-        },
-    };
-}
-
-function canConnect(port) {
-    return new Promise((resolve) => {
-        const s = net.connect({ port, host: '127.0.0.1' });
-        s.once('connect', () => {
-            s.destroy();
-            resolve(true);
-        });
-        s.once('error', () => resolve(false));
-    });
 }
 
 /** The three paths: hub (publish with the type from msg.topic → subscribe on the pattern), and mqtt per broker. */
@@ -306,7 +250,9 @@ function rows({ rates, cpu }, lat) {
 }
 
 async function main() {
-    const brokers = { nodelay: await startMosquitto(true), plain: await startMosquitto(false) };
+    const brokers = { nodelay: await startBroker(), plain: await startBroker({ nodelay: false }) };
+    // The peer is mosquitto with each Nagle setting: an in-process stand-in would measure something else.
+    if (Object.values(brokers).some((b) => b.kind !== 'mosquitto')) throw new Error('this benchmark needs mosquitto');
     const rt = await startRuntime();
     try {
         const { nodes, paths } = buildFlows(brokers);
@@ -331,7 +277,7 @@ async function main() {
         );
     } finally {
         await rt.stop();
-        for (const b of Object.values(brokers)) b.stop();
+        for (const b of Object.values(brokers)) await b.close();
     }
 }
 
