@@ -249,8 +249,38 @@ function thresholdDef(extra = {}) {
     };
 }
 
+/**
+ * The hooks of a suite of node tests against a real broker: one broker for the suite (`startBroker(opts)`, handed
+ * to `started`), and the helper's server around each test. `beforeUnload`/`afterUnload` run in each test's
+ * clean-up, before and after its flows are unloaded.
+ * @param {object} [opts] startBroker's options
+ * @param {{started?: (broker: any) => void, beforeUnload?: () => Promise<void> | void, afterUnload?: () => Promise<void> | void}} [hooks]
+ */
+function brokerSuite(opts = {}, hooks = {}) {
+    const { startBroker } = require('../fixtures/broker');
+    /** @type {any} */
+    let broker;
+    before(async function () {
+        broker = await startBroker(opts);
+        hooks.started?.(broker);
+    });
+    after(async function () {
+        if (broker) await broker.close();
+    });
+    beforeEach(function (done) {
+        helper.startServer(done);
+    });
+    afterEach(async function () {
+        await hooks.beforeUnload?.();
+        await helper.unload();
+        await new Promise((resolve) => helper.stopServer(resolve));
+        await hooks.afterUnload?.();
+    });
+}
+
 module.exports = {
     helper,
+    brokerSuite,
     coreNode,
     shipped,
     runtimeName,

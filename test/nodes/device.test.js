@@ -14,8 +14,8 @@ const {
     HUB,
     shipped,
     doorLockDef,
+    brokerSuite,
 } = require('../helpers/node-red');
-const { startBroker } = require('../fixtures/broker');
 const hubNodes = shipped('hub');
 const deviceNodes = shipped('device');
 const sidebarPlugin = shipped('sidebar');
@@ -115,21 +115,16 @@ describe(`devices node on Node-RED ${version}`, function () {
     let broker;
     let client;
 
-    before(async function () {
-        broker = await startBroker();
-    });
-    after(async function () {
-        if (broker) await broker.close();
-    });
-    beforeEach(function (done) {
-        helper.startServer(done);
-    });
-    afterEach(async function () {
-        if (client) await client.endAsync();
-        client = undefined;
-        await helper.unload();
-        await new Promise((resolve) => helper.stopServer(resolve));
-    });
+    brokerSuite(
+        {},
+        {
+            started: (b) => (broker = b),
+            beforeUnload: async () => {
+                if (client) await client.endAsync();
+                client = undefined;
+            },
+        },
+    );
 
     async function load(nodes, extraTypes = []) {
         await helper.load([hubNodes, deviceNodes, ...extraTypes], [TAB, ...nodes]);

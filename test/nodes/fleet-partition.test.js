@@ -1,8 +1,17 @@
 'use strict';
 const assert = require('node:assert/strict');
 const mqtt = require('mqtt');
-const { helper, version, sink, collect, errorsLogged, lastStatus, TAB, shipped } = require('../helpers/node-red');
-const { startBroker } = require('../fixtures/broker');
+const {
+    helper,
+    version,
+    sink,
+    collect,
+    errorsLogged,
+    lastStatus,
+    TAB,
+    shipped,
+    brokerSuite,
+} = require('../helpers/node-red');
 const { until } = require('../helpers/wait');
 const { ownerOf } = require('../../src/core/fleet/partition');
 const fleetNodes = shipped('fleet');
@@ -78,19 +87,7 @@ const publish = (c, topic, payload) =>
 describe(`sensorhub-fleet shared with other Node-REDs, on Node-RED ${version}`, function () {
     this.timeout(30000);
     let broker;
-    before(async function () {
-        broker = await startBroker();
-    });
-    after(async function () {
-        if (broker) await broker.close();
-    });
-    beforeEach(function (done) {
-        helper.startServer(done);
-    });
-    afterEach(async function () {
-        await helper.unload();
-        await new Promise((resolve) => helper.stopServer(resolve));
-    });
+    brokerSuite({}, { started: (b) => (broker = b) });
 
     it('refuses to share without a hub, naming what is missing', async function () {
         await load([fleet({ hub: '' })]);

@@ -6,8 +6,7 @@ const mqtt = require('mqtt');
 const { until } = require('../helpers/wait');
 const fs = require('node:fs');
 const path = require('node:path');
-const { helper, version, collect, shipped, coreNode } = require('../helpers/node-red');
-const { startBroker } = require('../fixtures/broker');
+const { helper, version, collect, shipped, coreNode, brokerSuite } = require('../helpers/node-red');
 const { metricsRegistry } = /** @type {typeof import('../../src/core/shared/metrics-registry')} */ (
     shipped('core/shared/metrics-registry')
 );
@@ -110,26 +109,21 @@ describe(`Home Assistant discovery on Node-RED ${version}`, function () {
     let broker;
     let ha;
 
-    before(async function () {
-        broker = await startBroker();
-    });
-    after(async function () {
-        if (broker) await broker.close();
-    });
-    beforeEach(function (done) {
-        helper.startServer(done);
-    });
-    afterEach(async function () {
-        await helper.unload();
-        await new Promise((resolve) => helper.stopServer(resolve));
-        // What one test left retained must not be found by the next.
-        if (ha) {
-            for (const [topic, payload] of ha.last)
-                if (payload !== '') await ha.client.publishAsync(topic, '', { retain: true });
-            await ha.client.endAsync();
-        }
-        ha = undefined;
-    });
+    brokerSuite(
+        {},
+        {
+            started: (b) => (broker = b),
+            // What one test left retained must not be found by the next.
+            afterUnload: async () => {
+                if (ha) {
+                    for (const [topic, payload] of ha.last)
+                        if (payload !== '') await ha.client.publishAsync(topic, '', { retain: true });
+                    await ha.client.endAsync();
+                }
+                ha = undefined;
+            },
+        },
+    );
 
     async function load(nodes, credentials) {
         await helper.load(NODES, [TAB, hub(broker.url), ...nodes, ...SINKS], credentials);

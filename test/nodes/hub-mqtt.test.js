@@ -1,7 +1,17 @@
 'use strict';
 const assert = require('node:assert/strict');
 const { until } = require('../helpers/wait');
-const { helper, coreNode, version, collect, errorsLogged, TAB, sink, shipped } = require('../helpers/node-red');
+const {
+    helper,
+    coreNode,
+    version,
+    collect,
+    errorsLogged,
+    TAB,
+    sink,
+    shipped,
+    brokerSuite,
+} = require('../helpers/node-red');
 const { startBroker, freePort } = require('../fixtures/broker');
 const hubNodes = shipped('hub');
 
@@ -25,19 +35,7 @@ describe(`hub nodes with the mqtt backend on Node-RED ${version}`, function () {
     this.timeout(20000);
     let broker;
 
-    before(async function () {
-        broker = await startBroker({ users: { hubuser: 'hubpass' } });
-    });
-    after(async function () {
-        if (broker) await broker.close();
-    });
-    beforeEach(function (done) {
-        helper.startServer(done);
-    });
-    afterEach(async function () {
-        await helper.unload();
-        await new Promise((resolve) => helper.stopServer(resolve));
-    });
+    brokerSuite({ users: { hubuser: 'hubpass' } }, { started: (b) => (broker = b) });
 
     it('refuses a consumer group on an MQTT 3.1.1 hub, and subscribes it on an MQTT 5 hub', async function () {
         const creds = { user: 'hubuser', password: 'hubpass' };
