@@ -1,10 +1,10 @@
 'use strict';
-// The fleet against the seed it replaces and against the floor, in one run:
+// The fleet against a Python collector doing the same job and against the floor, in one run:
 //
-// 1. Cycle wall time for N = 20, 1,000 and 10,000 simulated sensors whose reads take 100–500 ms: the seed's own
-//    collector (Python, asyncio.gather; bench/anchors/seed_collector.py), a `sensorhub-fleet` node in the real
+// 1. Cycle wall time for N = 20, 1,000 and 10,000 simulated sensors whose reads take 100–500 ms: a Python
+//    collector (Python, asyncio.gather; bench/anchors/python_collector.py), a `sensorhub-fleet` node in the real
 //    embedded Node-RED runtime (inject → every reading delivered → statistics delivered), and a bare
-//    `Promise.all` over the same simulated reads. Sequential reads, the seed's "before" picture, beside them.
+//    `Promise.all` over the same simulated reads. Sequential reads, one after another, beside them.
 // 2. Steady state: 10,000 sensors at 1 Hz through the fleet into a local hub and out of a subscribe node, against
 //    the flow a user would write instead (inject → function starting the reads → link out → link in), and an idle
 //    Node-RED measured the same way, each in a process of its own; a bare Node loop into an EventEmitter as
@@ -39,7 +39,7 @@ const BATCH_RATE_GOAL = { text: '≥ 0.98×', met: (ratio) => ratio >= 0.98 };
 
 const TAB = 'fleet-tab';
 
-/** A fleet of `n` generated simulated sensors (the seed's reads), stream output, no concurrency limit. */
+/** A fleet of `n` generated simulated sensors (the Python collector's reads), stream output, no concurrency limit. */
 function fleetNode(n, intervalS, wires) {
     return {
         id: 'fleet',
@@ -132,7 +132,7 @@ async function sequentialCycle(sensors) {
 }
 
 function python(args) {
-    const out = execFileSync('python3', [path.join(__dirname, 'anchors', 'seed_collector.py'), ...args.map(String)], {
+    const out = execFileSync('python3', [path.join(__dirname, 'anchors', 'python_collector.py'), ...args.map(String)], {
         encoding: 'utf8',
         maxBuffer: 1 << 20,
     });
@@ -170,7 +170,7 @@ async function cycles() {
             const bareS = median(times.bare);
             const label = n.toLocaleString('en-US');
             rows.push({
-                name: `cycle wall time, N = ${label}: fleet vs seed (Python \`asyncio.gather\`)`,
+                name: `cycle wall time, N = ${label}: fleet vs Python (every read at once with \`gather\`)`,
                 candidate: fmtS(fleet),
                 anchor: fmtS(pyS),
                 ratio: fleet / pyS,
@@ -190,13 +190,13 @@ async function cycles() {
                     `(${fmtMiB((py.peakRssKiB - py.baseRssKiB) * 1024)} above its RSS before the cycles)`,
             );
         }
-        // The seed's "before": one sensor after another. Measured at N = 20; a sum of N draws of 100–500 ms beyond.
+        // Reads one after another, for the gain. Measured at N = 20; a sum of N draws of 100–500 ms beyond.
         const seqNode = await sequentialCycle(simulatedFleet(20));
         const seqPy = python([20, 1, '--sequential']).cycles[0];
         await rt.deploy(cycleFlow(20));
         const fleet20 = median([await fleetCycle(rt, 20), await fleetCycle(rt, 20), await fleetCycle(rt, 20)]);
         rows.push({
-            name: 'sequential reads, N = 20 (the seed\'s "before"): Node vs Python, for the gain',
+            name: 'sequential reads, N = 20 (one after another): Node vs Python, for the gain',
             candidate: fmtS(seqNode),
             anchor: fmtS(seqPy),
             ratio: seqNode / seqPy,
@@ -413,7 +413,7 @@ async function steadyBare() {
     const sensors = simulatedFleet(STEADY_SENSORS);
     let running = true;
     const start = Date.now();
-    // The seed's collect loop, on a fixed 1 s schedule: every sensor read at once, each value emitted as it arrives.
+    // The Python collector's loop, on a fixed 1 s schedule: every sensor read at once, each value emitted as it arrives.
     const loop = async () => {
         for (let k = 1; running; k++) {
             await Promise.all(
@@ -563,15 +563,15 @@ async function main() {
     const s = await steady();
     const notes = [
         `Cycle rows: median of ${ROUNDS} cycles after one warm-up; fleet and bare alternate, both in one process. ` +
-            "Every simulated read sleeps a uniform 100–500 ms (the seed's `random.uniform(0.1, 0.5)`); the fleet node " +
+            "Every simulated read sleeps a uniform 100–500 ms (the Python collector's `random.uniform(0.1, 0.5)`); the fleet node " +
             '(generated sensors, timeout 1 s, no concurrency limit, stream output) is timed from the inject to the ' +
             'arrival of its statistics message, after every reading has reached a counting sink. Python ' +
-            `${c.pythonVersion}: the seed's own \`AsyncSensor\` and \`collect_sensor_data\`, ${ROUNDS} cycles after a warm-up.`,
+            `${c.pythonVersion}: a collector that reads every sensor at once (\`AsyncSensor\`, \`collect_sensor_data\`, \`gather\`), ${ROUNDS} cycles after a warm-up.`,
         ...c.memory,
         ...s.notes,
     ];
     const table = renderTable(
-        "Fleet: cycle time against the seed and the floor, and the steady state against the user's own flow",
+        "Fleet: cycle time against Python and the floor, and the steady state against the user's own flow",
         { candidate: 'sensor hub fleet', anchor: 'anchor' },
         [...c.rows, ...s.rows],
         notes,

@@ -84,4 +84,13 @@ describe('product words', () => {
     it('the user part of the README does not name them either', () => {
         assert.deepEqual(hits(path.join(ROOT, 'README.md'), readmeUserPart()), []);
     });
+
+    it('nor does the rest of the README, or the docs and benchmark tables it links to', () => {
+        const docs = filesUnder(path.join(ROOT, 'docs')).filter((f) => /\.(md|svg)$/.test(f));
+        const results = filesUnder(path.join(ROOT, 'bench', 'results'));
+        const found = [path.join(ROOT, 'README.md'), ...docs, ...results].flatMap((f) =>
+            hits(f, fs.readFileSync(f, 'utf8')),
+        );
+        assert.deepEqual(found, []);
+    });
 });

@@ -4,7 +4,7 @@ AsyncSensor and collect_sensor_data are the article's own code: each read sleeps
 value; asyncio.gather reads every sensor at once. Prints one JSON line: the wall time of each cycle (after one
 warm-up cycle), the RSS before the first cycle and the peak RSS, both in KiB.
 
-    python3 bench/anchors/seed_collector.py <sensors> <cycles> [--sequential]
+    python3 bench/anchors/python_collector.py <sensors> <cycles> [--sequential]
 """
 import asyncio
 import json
