@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { stat } from 'node:fs';
 import type { Transform } from 'node:stream';
-import { ByteLengthParser, InterByteTimeoutParser, ReadlineParser, SerialPort } from 'serialport';
+import { ByteLengthParser, InterByteTimeoutParser, ReadlineParser } from 'serialport';
+import { polledSerialPort } from './polled-read';
 
 /** How the byte stream is cut into frames, each with serialport's own parser. */
 export type Framing =
@@ -49,7 +50,7 @@ export interface ConnectionOptions extends PortOptions {
      * disconnection. Only done when the path existed as a file at open (not for COM3).
      */
     readonly presenceCheckMs?: number;
-    /** Builds the port; serialport's `SerialPort` unless a test injects `SerialPortMock`. */
+    /** Builds the port; serialport's `SerialPort` (reading on the event loop) unless a test injects `SerialPortMock`. */
     readonly createPort?: PortFactory;
 }
 
@@ -169,7 +170,7 @@ export class SerialConnection extends EventEmitter {
     constructor(options: ConnectionOptions) {
         super();
         this.options = options;
-        this.createPort = options.createPort ?? ((o) => new SerialPort(o));
+        this.createPort = options.createPort ?? polledSerialPort;
         // 'error' is reported, never thrown at the caller: the connection keeps trying.
         this.on('error', () => undefined);
     }
