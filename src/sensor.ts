@@ -5,6 +5,7 @@ import { commandOf } from './core/shared/commands';
 import {
     buildReading,
     failedReading,
+    sensorCopy,
     toReadingValue,
     type FailureStatus,
     type ReadingValue,
@@ -158,7 +159,8 @@ function report(s: Sensor, result: PollResult<ReadingValue>, input: Input): void
         input?.done();
         return;
     }
-    const at = { ts: result.ts, latencyMs: result.latencyMs, seq: result.seq };
+    // The result carries ts, latencyMs and seq: everything that keeps them copies them.
+    const at: At = result;
     if (result.status !== 'ok') {
         fail(s, result.status, errorText(s.RED, TYPE, result.error), at, input);
         return;
@@ -172,7 +174,7 @@ function report(s: Sensor, result: PollResult<ReadingValue>, input: Input): void
     s.record.value(converted.value, at);
     s.status.bump();
     s.ha?.state(readingState(sensor.kind, converted.value));
-    const reading = buildReading({ ...sensor }, s.config.eventType, converted.value, at);
+    const reading = buildReading(sensorCopy(sensor), s.config.eventType, converted.value, at);
     if (input) {
         input.send(Object.assign(input.msg, reading));
         input.done();
@@ -192,7 +194,7 @@ function fail(s: Sensor, status: FailureStatus, reason: string, at: At, input: I
             reason,
         }),
     );
-    const extra = { sensor: { ...config.sensor }, reading: failedReading(status, at) };
+    const extra = { sensor: sensorCopy(config.sensor), reading: failedReading(status, at) };
     if (input) {
         Object.assign(input.msg, extra);
         input.done(err);

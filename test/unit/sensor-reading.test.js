@@ -5,6 +5,7 @@ const {
     toReadingValue,
     buildReading,
     failedReading,
+    sensorCopy,
     ReadError,
 } = require('../../src/core/shared/reading');
 const { parseSensorConfig } = require('../../src/core/sensor/config');
@@ -16,6 +17,16 @@ describe('core/reading', function () {
             /** @type {const} */ (['temperature', 'humidity', 'motion', 'generic']).map(defaultEventType),
             ['temperature_update', 'humidity_update', 'motion_detected', 'sensor_update'],
         );
+    });
+
+    it("gives each message its own copy of the sensor's description, with the same fields", function () {
+        const sensor = parseSensorConfig({ sensorId: 's1', kind: 'humidity', location: 'attic' }, 'n1');
+        if (!('config' in sensor)) throw new Error('the configuration was refused');
+        const info = sensor.config.sensor;
+        const copy = sensorCopy(info);
+        assert.notEqual(copy, info);
+        assert.deepEqual(copy, info);
+        assert.deepEqual(Object.keys(copy), Object.keys(info));
     });
 
     it('converts °C to °F, and takes numbers and booleans by kind', function () {

@@ -24,14 +24,22 @@ const BOOLEAN_STATUS: Readonly<Record<string, readonly [string, string]>> = {
     contact: ['open', 'closed'],
 };
 
-/** A sensor's outcomes so far: what its status shows and what the monitor reads. */
+/**
+ * A sensor's outcomes so far: what its status shows and what the monitor reads.
+ * A pushing device records hundreds of thousands of outcomes a second while the
+ * status is drawn once a second: the outcome is kept as plain fields, and what
+ * the status and the monitor read is built when they read it.
+ */
 export class SensorRecord {
-    shown: Shown = { kind: 'none' };
-    last: LastRead | undefined;
+    private status: string | undefined;
+    private ts = 0;
+    private latencyMs = 0;
+    private seq = 0;
+    private value_: ReadingValue | undefined;
 
     value(value: ReadingValue, at: At): void {
-        this.shown = { kind: 'value', value };
-        this.last = { status: 'ok', ...at, value };
+        this.set('ok', at);
+        this.value_ = value;
     }
 
     /**
@@ -39,15 +47,33 @@ export class SensorRecord {
      * when it goes offline, not again on every poll; a failure asked for by a message always is.
      */
     failure(status: FailureStatus, at: At, asked: boolean): boolean {
-        const repeat =
-            !asked && status === 'offline' && this.shown.kind === 'failure' && this.shown.status === 'offline';
-        this.shown = { kind: 'failure', status };
-        this.last = { status, ...at };
+        const repeat = !asked && status === 'offline' && this.status === 'offline';
+        this.set(status, at);
+        this.value_ = undefined;
         return !repeat;
+    }
+
+    get shown(): Shown {
+        if (this.status === undefined) return { kind: 'none' };
+        if (this.status === 'ok') return { kind: 'value', value: this.value_ as ReadingValue };
+        return { kind: 'failure', status: this.status as FailureStatus };
+    }
+
+    get last(): LastRead | undefined {
+        if (this.status === undefined) return undefined;
+        const { status, ts, latencyMs, seq } = this;
+        return status === 'ok' ? { status, ts, latencyMs, seq, value: this.value_ } : { status, ts, latencyMs, seq };
     }
 
     metrics(): LastRead | Record<string, never> {
         return this.last ?? {};
+    }
+
+    private set(status: string, at: At): void {
+        this.status = status;
+        this.ts = at.ts;
+        this.latencyMs = at.latencyMs;
+        this.seq = at.seq;
     }
 }
 

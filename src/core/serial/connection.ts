@@ -1,9 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { stat } from 'node:fs';
 import type { Transform } from 'node:stream';
-import { ByteLengthParser, InterByteTimeoutParser, ReadlineParser, SerialPort } from 'serialport';
+import { ByteLengthParser, InterByteTimeoutParser } from 'serialport';
+import { LineSplitter } from './line-splitter';
+import { polledSerialPort } from './polled-read';
 
-/** How the byte stream is cut into frames, each with serialport's own parser. */
+/** How the byte stream is cut into frames: at a delimiter (as serialport's ReadlineParser), or with serialport's own parsers. */
 export type Framing =
     | { readonly kind: 'delimiter'; readonly delimiter: string }
     | { readonly kind: 'length'; readonly length: number }
@@ -49,7 +51,7 @@ export interface ConnectionOptions extends PortOptions {
      * disconnection. Only done when the path existed as a file at open (not for COM3).
      */
     readonly presenceCheckMs?: number;
-    /** Builds the port; serialport's `SerialPort` unless a test injects `SerialPortMock`. */
+    /** Builds the port; serialport's `SerialPort` (reading on the event loop) unless a test injects `SerialPortMock`. */
     readonly createPort?: PortFactory;
 }
 
@@ -112,6 +114,9 @@ interface Request {
 
 type LineListener = (line: string) => void;
 
+/** What cuts a port's bytes into frames: a LineSplitter, or one of serialport's parsers. */
+type Framer = Pick<Transform, 'write' | 'destroy'> | LineSplitter;
+
 /** `\n`, `\r\n`, `\t`, `\\` and `\xNN` as typed in an edit dialog, turned into the characters they name. */
 export function unescapeDelimiter(text: string): string {
     return text.replace(/\\(x[0-9a-fA-F]{2}|[nrt0\\])/g, (_m, e: string) => {
@@ -146,7 +151,7 @@ export class SerialConnection extends EventEmitter {
     private readonly queue: Request[] = [];
     private current: Request | undefined;
     private port: PortHandle | undefined;
-    private parser: Transform | undefined;
+    private parser: Framer | undefined;
     private retryTimer: NodeJS.Timeout | undefined;
     private presenceTimer: NodeJS.Timeout | undefined;
     private attempt = 0;
@@ -169,7 +174,7 @@ export class SerialConnection extends EventEmitter {
     constructor(options: ConnectionOptions) {
         super();
         this.options = options;
-        this.createPort = options.createPort ?? ((o) => new SerialPort(o));
+        this.createPort = options.createPort ?? polledSerialPort;
         // 'error' is reported, never thrown at the caller: the connection keeps trying.
         this.on('error', () => undefined);
     }
@@ -378,18 +383,19 @@ export class SerialConnection extends EventEmitter {
     }
 
     /**
-     * The framing parser, with its `push` taken over: frames arrive here
-     * synchronously and in order, so an oversized line can be dropped whole
-     * (its tail too, which on its own would look like a short, valid line).
+     * The framer. Frames arrive in `frame` synchronously and in order (serialport's
+     * parsers with their `push` taken over), so an oversized line can be dropped
+     * whole (its tail too, which on its own would look like a short, valid line).
      */
-    private makeParser(): Transform {
+    private makeParser(): Framer {
         const framing = this.options.framing;
         const max = this.options.maxLineLength;
         let parser: Transform;
         switch (framing.kind) {
             case 'delimiter':
-                parser = new ReadlineParser({ delimiter: framing.delimiter, encoding: 'utf8' });
-                break;
+                return new LineSplitter(framing.delimiter, (bytes, start, end) => {
+                    this.frame(bytes, start, end);
+                });
             case 'length':
                 parser = new ByteLengthParser({ length: framing.length });
                 break;
@@ -407,15 +413,16 @@ export class SerialConnection extends EventEmitter {
             }
         }
         parser.push = (chunk: unknown): boolean => {
-            if (Buffer.isBuffer(chunk)) this.frame(chunk);
+            if (Buffer.isBuffer(chunk)) this.frame(chunk, 0, chunk.length);
             return true;
         };
         return parser;
     }
 
-    private frame(bytes: Buffer): void {
-        if (bytes.length > this.options.maxLineLength) {
-            if (!this.discarding) this.oversized(bytes.length);
+    private frame(bytes: Buffer, start: number, end: number): void {
+        const length = end - start;
+        if (length > this.options.maxLineLength) {
+            if (!this.discarding) this.oversized(length);
             this.discarding = this.options.framing.kind === 'timeout';
             return;
         }
@@ -423,7 +430,7 @@ export class SerialConnection extends EventEmitter {
             this.discarding = false;
             return;
         }
-        this.deliver(bytes.toString('utf8'));
+        this.deliver(bytes.toString('utf8', start, end));
     }
 
     /**
@@ -435,8 +442,8 @@ export class SerialConnection extends EventEmitter {
      * comes: a line of exactly the limit is kept, and after an oversized one the
      * next line is not mistaken for its tail.
      */
-    private checkBacklog(parser: Transform): void {
-        if (!(parser instanceof ReadlineParser)) return;
+    private checkBacklog(parser: Framer): void {
+        if (!(parser instanceof LineSplitter)) return;
         const buffer = parser.buffer;
         const keep = partialDelimiterAtEnd(buffer, parser.delimiter);
         const length = buffer.length - keep;

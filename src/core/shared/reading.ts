@@ -173,6 +173,11 @@ function wrongValue(p: Problem): { error: string; problem: Problem } {
     return { error: p.message, problem: p };
 }
 
+/** A message's own copy of a sensor's description (its receivers may change it), in one literal of a stable shape. */
+export function sensorCopy(sensor: SensorInfo): SensorInfo {
+    return { id: sensor.id, kind: sensor.kind, location: sensor.location, unit: sensor.unit };
+}
+
 /** A successful reading message. */
 export function buildReading(
     sensor: SensorInfo,
