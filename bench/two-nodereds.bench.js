@@ -17,7 +17,8 @@ const {
     runMain,
 } = require('./lib/report.js');
 
-const ROUNDS = 7;
+// `NET_BENCH_ROUNDS` / `NET_BENCH_LATENCY_ROUNDS` change the round counts for a quick look; the saved table uses these.
+const ROUNDS = Number(process.env.NET_BENCH_ROUNDS) || 7;
 const MESSAGES = 20_000;
 const WARMUP_MESSAGES = 10_000;
 // Enough to keep the pipe full, few enough that mosquitto's socket buffers never overflow (QoS 0 drops then).
@@ -25,7 +26,7 @@ const WINDOW = 500;
 const ACK_EVERY = 50;
 const LATENCY_RATE = 1_000;
 const LATENCY_MS = 3_000;
-const LATENCY_ROUNDS = 5;
+const LATENCY_ROUNDS = Number(process.env.NET_BENCH_LATENCY_ROUNDS) || 5;
 const STALL_MS = 10_000;
 const CONNECT_TIMEOUT_MS = 15_000;
 // Issue 18: ahead of the core mqtt nodes by half again, and no slower per message.
