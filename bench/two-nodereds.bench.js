@@ -17,7 +17,8 @@ const {
     runMain,
 } = require('./lib/report.js');
 
-const ROUNDS = 7;
+// `NET_BENCH_ROUNDS` / `NET_BENCH_LATENCY_ROUNDS` change the round counts for a quick look; the saved table uses these.
+const ROUNDS = Number(process.env.NET_BENCH_ROUNDS) || 7;
 const MESSAGES = 20_000;
 const WARMUP_MESSAGES = 10_000;
 // Enough to keep the pipe full, few enough that mosquitto's socket buffers never overflow (QoS 0 drops then).
@@ -25,7 +26,8 @@ const WINDOW = 500;
 const ACK_EVERY = 50;
 const LATENCY_RATE = 1_000;
 const LATENCY_MS = 3_000;
-const LATENCY_ROUNDS = 5;
+// A round's p99 is its 30th-slowest message: one busy moment of the machine moves it, so more rounds than for the rates.
+const LATENCY_ROUNDS = Number(process.env.NET_BENCH_LATENCY_ROUNDS) || 9;
 const STALL_MS = 10_000;
 const CONNECT_TIMEOUT_MS = 15_000;
 // Issue 18: ahead of the core mqtt nodes by half again, and no slower per message.
@@ -357,11 +359,11 @@ async function main() {
         const notes = [
             `Two real Node-RED ${a.versions.nodeRed} runtimes on Node ${a.versions.node}, in two processes (Node-RED is one runtime per process): A, the benchmark's own process, publishes; B, a forked child, receives and checks. Both flows are deployed in both runtimes throughout; mosquitto (${broker.kind === 'mosquitto' ? 'Debian package, `set_tcp_nodelay true`' : 'ABSENT: aedes stood in'}) on a loopback port; QoS 0 on both paths. Three processes on a 2-core machine, so each rate is what the machine manages with both ends and the broker busy.`,
             `Sensor hub: \`sensorhub-publish\` (event type \`${EVENT_TYPE}\`) on a hub with the MQTT backend (prefix \`${HUB_PREFIX}\`, QoS 0) in A → mosquitto → the same hub config in B → \`sensorhub-subscribe\` → counting sink. Core mqtt: \`mqtt out\` (topic \`${CORE_TOPIC}\`) in A → mosquitto → \`mqtt in\` (output: parsed JSON object) in B → counting sink. The same reading crosses both: the hub carries the message (payload, sensor, reading, plus its event id, time and source); the core path carries it as \`msg.payload\`, which \`mqtt out\` sends as JSON.`,
-            "MQTT 5 rows: the hub config and the `mqtt-broker` config both on protocol 5 (the hub subscribes with No Local, so A gets none of its own events back). MQTT 3.1.1 rows: both on 3.1.1 (hub protocol 4, broker config version 4): A's hub, subscribed to its prefix, gets every event it sent back and drops it by origin. mosquitto 2.0 has no setting that refuses MQTT 5, so the clients choose 3.1.1.",
+            "MQTT 5 rows: the hub config and the `mqtt-broker` config both on protocol 5 (a hub with a subscriber subscribes with No Local, so it gets none of its own events back). MQTT 3.1.1 rows: both on 3.1.1 (hub protocol 4, broker config version 4). A's hub has no subscriber (and no monitor), so it subscribes to no events and gets none of its own back; with a subscriber it would subscribe to its prefix and drop its own events by origin (no No Local on 3.1.1). mosquitto 2.0 has no setting that refuses MQTT 5, so the clients choose 3.1.1.",
             `Every arrival is checked in B: the i-th arrival must be the i-th reading sent (sequence number, value, sensor), so a lost, altered or reordered message fails the run. Throughput: ${MESSAGES} messages per round with at most ${WINDOW} sent and not yet reported by B (B reports every ${ACK_EVERY} arrivals over IPC, the same for both paths), rate = messages / (first send in A → last arrival in B, one monotonic clock); median of ${ROUNDS} rounds after a ${WARMUP_MESSAGES}-message warm-up; the two paths alternate, order flipped every round; ratio = median of per-round ratios.`,
             `Batching: B's reports release the next messages in A in bursts (up to ${ACK_EVERY} in one event-loop turn, the same for both paths), and the hub's bridge sends the events of one type published one after another in a turn as one broker message, where \`mqtt out\` sends one per message; that is most of the throughput gap (the broker's CPU per event drops from ~20 µs to ~1 µs). A steady trickle does not batch: the latency rounds send one message per 1 ms tick, one broker message per event on both paths.`,
             `CPU rows, for information: user + system CPU time of A (\`process.cpuUsage\`), of B (the same, asked over IPC) and of mosquitto (from /proc) over each throughput round, per reading; median per process and of the per-round totals; ratio = sensor hub / core, lower is better. Unlike the rates, these hardly depend on how busy the machine is.`,
-            `Latency: ${LATENCY_RATE} msg/s for ${LATENCY_MS / 1000} s sent in 1 ms timer ticks, the publishing node's input in A → the sink in B, p50 / p99 per round, median of ${LATENCY_ROUNDS} rounds; ratio = sensor hub / core (lower is better).`,
+            `Latency: ${LATENCY_RATE} msg/s for ${LATENCY_MS / 1000} s sent in 1 ms timer ticks, the publishing node's input in A → the sink in B, p50 / p99 per round, median of ${LATENCY_ROUNDS} rounds (more than for the rates: a round's p99 is its 30th-slowest message, moved by one busy moment of the machine); ratio = sensor hub / core (lower is better).`,
             `Spread of the per-round ratios: ${spreads.join('; ')}.`,
             `A's hub bridge after the run: ${JSON.stringify(bridgeStats(hubA))}.`,
         ];

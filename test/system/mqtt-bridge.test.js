@@ -8,7 +8,7 @@ const { startBroker, freePort } = require('../fixtures/broker');
 const { textOf } = require('../helpers/types');
 
 let clientSeq = 0;
-function node(url, extra = {}) {
+function node(url, extra = {}, { reader = true } = {}) {
     const hub = new EventHub();
     const bridge = new MqttBridge(hub, {
         url,
@@ -22,7 +22,7 @@ function node(url, extra = {}) {
         ...extra,
     });
     const got = [];
-    hub.subscribe((msg) => got.push(msg), { patterns: ['#'] });
+    if (reader) hub.subscribe((msg) => got.push(msg), { patterns: ['#'] });
     const errors = [];
     bridge.on('error', (e) => errors.push(e));
     return { hub, bridge, got, errors };
@@ -82,6 +82,48 @@ describe('MQTT bridge with a real broker', function () {
             else assert.equal(a.bridge.stats().echoesDropped, 1, 'the origin check drops our own event');
         });
     }
+
+    it('takes no event from the broker while nothing here reads them: no echo of its own over 3.1.1', async function () {
+        // A prefix of its own: the retained event it leaves must not reach the other tests' hubs.
+        const a = track(node(broker.url, { protocolVersion: 4, prefix: 'quiet' }, { reader: false }));
+        const b = track(node(broker.url, { protocolVersion: 4, prefix: 'quiet' }));
+        a.bridge.start();
+        b.bridge.start();
+        await until(() => a.bridge.state === 'connected' && b.bridge.state === 'connected', 'connect');
+        await new Promise((r) => setTimeout(r, 100));
+        b.hub.publish('door/state', { payload: 'closed' }, 'pubB', true);
+        for (let i = 0; i < 20; i++) a.hub.publish('x', { payload: i }, 'pubA');
+        await until(() => b.got.filter((m) => m.topic === 'x').length === 20, "a's events at b");
+        await new Promise((r) => setTimeout(r, 300));
+        assert.equal(a.bridge.stats().echoesDropped, 0, 'a publishing-only instance gets none of its events back');
+        assert.equal(a.bridge.stats().received, 0);
+        // A reader arrives: the hub subscribes now, and the broker hands it the retained state it missed.
+        const got = [];
+        const sub = a.hub.subscribe((msg) => got.push(msg), { patterns: ['#'] });
+        await until(() => got.some((m) => m.topic === 'door/state'), 'the retained state, from the broker');
+        b.hub.publish('door/state', { payload: 'open' }, 'pubB', true);
+        await until(() => got.some((m) => m.payload === 'open'), 'a live event after the subscription');
+        assert.deepEqual(
+            got.map((m) => m.payload),
+            ['closed', 'open'],
+        );
+        a.hub.unsubscribe(sub);
+        for (let i = 0; i < 5; i++) a.hub.publish('y', { payload: i }, 'pubA');
+        await until(() => b.got.filter((m) => m.topic === 'y').length === 5, "a's later events at b");
+        await new Promise((r) => setTimeout(r, 300));
+        assert.equal(a.bridge.stats().echoesDropped, 0, 'unsubscribed again once its reader left');
+    });
+
+    it('takes every event while a monitor watches a hub with no subscriber', async function () {
+        const a = track(node(broker.url, { protocolVersion: 4 }, { reader: false }));
+        const b = track(node(broker.url, { protocolVersion: 4 }));
+        const seen = [];
+        a.hub.onPublish((type) => seen.push(type));
+        await connected(a);
+        await connected(b);
+        b.hub.publish('motion', { payload: true }, 'pubB');
+        await until(() => seen.includes('motion'), "b's event counted at a");
+    });
 
     it('says online and offline on its retained status topic, by its last will when it dies', async function () {
         const watcher = mqtt.connect(broker.url, { protocolVersion: 5 });

@@ -135,6 +135,27 @@ describe('core/hub consumer groups', function () {
         ]);
     });
 
+    it('tells its carrier it needs no event while nobody here reads or watches them', function () {
+        const hub = new EventHub();
+        const wantAll = [];
+        hub.setGroupCarrier({ join() {}, leave() {}, wantAll: (all) => wantAll.push(all) });
+        assert.deepEqual(wantAll, [false], 'no subscriber: nothing to receive (no echo of its own over 3.1.1)');
+        const plain = collect(hub, ['x']);
+        assert.deepEqual(wantAll, [false, true], 'a subscriber needs every event');
+        hub.unsubscribe(plain.sub);
+        assert.deepEqual(wantAll, [false, true, false], 'nobody again');
+        const stop = hub.onPublish(() => {});
+        assert.deepEqual(wantAll, [false, true, false, true], 'a monitor counts every event, remote ones too');
+        stop();
+        assert.deepEqual(wantAll, [false, true, false, true, false]);
+        const member = collect(hub, ['x'], { group: 'g' });
+        const stopAgain = hub.onPublish(() => {});
+        assert.deepEqual(wantAll.slice(5), [], 'group members only: the shares are enough, watched or not');
+        stopAgain();
+        hub.unsubscribe(member.sub);
+        assert.deepEqual(wantAll.slice(5), []);
+    });
+
     it('Share takes turns among equally busy members', function () {
         const share = new Share('g', 'x');
         const got = [];

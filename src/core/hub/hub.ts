@@ -209,6 +209,7 @@ export class EventHub {
      */
     onPublish(listener: PublishListener): () => void {
         this.publishListeners = [...(this.publishListeners ?? []), listener];
+        this.tellWantAll();
         let stopped = false;
         return () => {
             if (stopped) return;
@@ -218,6 +219,7 @@ export class EventHub {
             if (i < 0) return;
             rest.splice(i, 1);
             this.publishListeners = rest.length > 0 ? rest : undefined;
+            this.tellWantAll();
         };
     }
 
@@ -384,15 +386,23 @@ export class EventHub {
             else this.router.add(s.pattern, s);
         }
         this.carrier = carrier;
-        this.wantsAll = this.ungrouped > 0 || this.shares.size === 0;
+        this.wantsAll = this.needsAll();
         carrier?.wantAll(this.wantsAll);
     }
 
-    /** A hub with only grouped subscribers needs only its shares; any other needs every event, as before groups. */
+    /**
+     * A hub with only grouped subscribers needs only its shares; one with no subscribers at all needs nothing
+     * (over MQTT 3.1.1 a publishing-only instance would otherwise get each of its events back), unless someone
+     * watches every event (a monitor, the sidebar).
+     */
+    private needsAll(): boolean {
+        return this.ungrouped > 0 || (this.shares.size === 0 && this.publishListeners !== undefined);
+    }
+
     private tellWantAll(): void {
         // A closing hub's subscribers all leave: that says nothing about what the next hub will need.
         if (this.closed) return;
-        const all = this.ungrouped > 0 || this.shares.size === 0;
+        const all = this.needsAll();
         if (all === this.wantsAll) return;
         this.wantsAll = all;
         this.carrier?.wantAll(all);
