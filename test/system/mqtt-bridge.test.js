@@ -284,12 +284,13 @@ describe('MQTT bridge with a real broker', function () {
         const wire = [];
         tap.on('message', (topic, payload) => wire.push({ topic, body: JSON.parse(payload.toString()) }));
         await tap.subscribeAsync(['sensorhub/t', 'sensorhub/u']);
-        // One turn: 150 of one type (a full batch of 100, then 50), one of another, and one more of the first.
+        // One turn: 150 of one type (the first at once, then a full batch of 100, then 49), one of another, and one
+        // more of the first.
         for (let i = 0; i < 150; i++) a.hub.publish('t', { payload: i }, 'p');
         a.hub.publish('u', { payload: 'u' }, 'p');
         a.hub.publish('t', { payload: 150 }, 'p');
         await until(() => b.got.length === 152, 'every event');
-        await until(() => wire.length === 4, 'the broker messages');
+        await until(() => wire.length === 5, 'the broker messages');
         await tap.endAsync();
         assert.deepEqual(
             b.got.map((m) => m.payload),
@@ -302,14 +303,35 @@ describe('MQTT bridge with a real broker', function () {
         assert.deepEqual(
             wire.map((w) => [w.topic, w.body.b ? w.body.b.length : 'single']),
             [
+                ['sensorhub/t', 'single'],
                 ['sensorhub/t', 100],
-                ['sensorhub/t', 50],
+                ['sensorhub/t', 49],
                 ['sensorhub/u', 'single'],
                 ['sensorhub/t', 'single'],
             ],
         );
         assert.equal(a.bridge.stats().sent, 152);
         assert.equal(b.bridge.stats().received, 152);
+    });
+
+    it('writes a lone event at once, and batches what follows it in the same turn to the end of the turn', async function () {
+        const a = track(node(broker.url));
+        a.bridge.start();
+        await until(() => a.bridge.state === 'connected', 'connect');
+        await new Promise((r) => setTimeout(r, 100));
+        const stream = a.bridge.client.stream;
+        const before = stream.bytesWritten;
+        a.hub.publish('t', { payload: 1 }, 'p');
+        // mqtt.js holds a packet's parts until the next tick; the end of the turn (setImmediate) is later.
+        await new Promise((r) => process.nextTick(r));
+        assert.equal(a.bridge.stats().sent, 1, 'the lone event is sent before the turn ends');
+        assert.ok(stream.bytesWritten > before, 'and written to the socket');
+        a.hub.publish('t', { payload: 2 }, 'p');
+        a.hub.publish('t', { payload: 3 }, 'p');
+        await new Promise((r) => process.nextTick(r));
+        assert.equal(a.bridge.stats().sent, 1, 'what follows in the same turn waits for its end');
+        await new Promise((r) => setImmediate(r));
+        assert.equal(a.bridge.stats().sent, 3);
     });
 
     it('delivers the events of a batch and counts what in it is not an event', async function () {

@@ -402,20 +402,27 @@ export class MqttBridge extends EventEmitter implements GroupCarrier {
         return `${this.envelopeHead}${++this.seq},"m":${json}}`;
     }
 
-    private send(out: Outgoing): void {
+    /** `corked`: held with what else this turn sends, to leave in one write at its end; else written at once. */
+    private send(out: Outgoing, corked = true): void {
         const client = this.client as MqttClient;
         this.counters.sent += out.events;
-        this.corkForThisTurn(client);
+        if (corked) this.corkForThisTurn(client);
         client.publish(out.topic, out.body, { qos: this.opts.qos, retain: out.retain });
     }
 
     /**
      * Events of one type published one after another in one turn (a fleet cycle, a burst) travel as one broker
      * message: the broker and both clients handle each message at a fixed cost that dwarfs an event's JSON. An
-     * event of another type ends the batch, so events leave in the order they were published. Sent at the end of
-     * the turn, when the socket would be uncorked anyway, so no event waits longer than it did before.
+     * event of another type ends the batch, so events leave in the order they were published. The first event of
+     * a turn goes at once, so a lone event (a reading now and then) never waits for the turn to end behind whatever
+     * I/O the process has to handle first; what follows it in the same turn (a burst) is batched to the turn's end.
      */
     private addToBatch(topic: string, json: string): void {
+        if (!this.turnEnding) {
+            this.endTurnLater();
+            this.send({ topic, body: this.envelope(json), retain: false, events: 1 }, false);
+            return;
+        }
         if (this.batch !== undefined && this.batch.topic !== topic) this.sendBatch();
         const batch = (this.batch ??= { topic, bodies: [], chars: 0 });
         batch.bodies.push(json);
