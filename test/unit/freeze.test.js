@@ -71,15 +71,6 @@ describe('core/freeze: writable copies of plain data', function () {
         }
     });
 
-    it('copies objects of many different shapes correctly past the bound of the shape cache', function () {
-        const values = [];
-        for (let i = 0; i < 600; i++) values.push({ [`k${i}`]: i, shared: { [`n${i % 7}`]: [i] }, [`z${i}`]: null });
-        const wide = {};
-        for (let i = 0; i < 100; i++) wide[`key${i}`] = { i };
-        values.push(wide);
-        for (const value of values) assert.deepStrictEqual(copyBoth(thawCopy, value), value);
-    });
-
     it('copies an object whose shape differs from the one last seen at the same place', function () {
         const shapes = [{ a: 1 }, { a: 1, b: 2 }, { b: 2, a: 1 }, { a: { x: 1 } }, { a: [1] }, [{ a: 1 }], { a: 1 }];
         const value = { list: shapes, at: shapes.map((s) => ({ v: s })) };
@@ -89,14 +80,50 @@ describe('core/freeze: writable copies of plain data', function () {
         }
     });
 
+    it('copies what follows a plain object of the same keys by its own kind: array, Date, instance, null prototype', function () {
+        class Thing {
+            constructor() {
+                this.a = 1;
+            }
+        }
+        const handed = [];
+        const other = (v) => {
+            handed.push(v);
+            return v;
+        };
+        const bare = Object.assign(Object.create(null), { a: 1 });
+        const date = new Date(0);
+        const thing = new Thing();
+        for (const value of [
+            [{}, [], date, {}],
+            [{ a: 1 }, thing, bare],
+            { x: {} },
+            { x: [] },
+            { x: { a: 1 } },
+            { x: thing },
+            { x: bare },
+        ]) {
+            const out = thawCopy(value, other);
+            assert.deepStrictEqual(out, value);
+        }
+        assert.deepEqual(handed, [date, thing, thing]);
+    });
+
     it('copies only own keys, not enumerable ones inherited from Object.prototype', function () {
         const value = { a: 1, b: { c: 2 } };
+        // Shapes whose keys an inherited key would complete: {c} followed by `injected` looks like {c, injected}.
+        const lookalike = { a: 1, b: { c: 2, injected: 3 } };
         thawCopy(value, keep);
+        thawCopy(lookalike, keep);
+        thawCopy(lookalike, keep);
         try {
             objectPrototype.injected = 'x';
-            const out = thawCopy(value, keep);
-            assert.deepEqual(Object.keys(out), ['a', 'b']);
-            assert.deepEqual(Object.keys(out.b), ['c']);
+            for (const copy of [thawCopy, clonePlain]) {
+                const out = copy(value, keep);
+                assert.deepEqual(Object.keys(out), ['a', 'b']);
+                assert.deepEqual(Object.keys(out.b), ['c']);
+                assert.deepEqual(Object.keys(copy([{ c: 2, injected: 3 }, { c: 2 }], keep)[1]), ['c']);
+            }
         } finally {
             delete objectPrototype.injected;
         }
@@ -160,5 +187,14 @@ describe('core/freeze: writable copies of plain data', function () {
             }),
             { numRuns: 500 },
         );
+    });
+    // Last: it fills the shape cache, after which new shapes take the generic copy.
+    it('copies objects of many different shapes correctly past the bound of the shape cache', function () {
+        const values = [];
+        for (let i = 0; i < 600; i++) values.push({ [`k${i}`]: i, shared: { [`n${i % 7}`]: [i] }, [`z${i}`]: null });
+        const wide = {};
+        for (let i = 0; i < 100; i++) wide[`key${i}`] = { i };
+        values.push(wide);
+        for (const value of values) assert.deepStrictEqual(copyBoth(thawCopy, value), value);
     });
 });

@@ -19,6 +19,7 @@ export function deepFreeze<T>(value: T): T {
  * are already frozen are shared, not copied: a hub froze them deeply before.
  */
 export function clonePlain(value: unknown, other: (v: object) => unknown): unknown {
+    shapesUsable = !hasEnumerableKey(Object.prototype);
     return copyPlain(value, other, true);
 }
 
@@ -28,12 +29,13 @@ export function clonePlain(value: unknown, other: (v: object) => unknown): unkno
  * its messages gets instead of the frozen shared values: the cost of a deep clone, paid only by such subscribers.
  */
 export function thawCopy(value: unknown, other: (v: object) => unknown): unknown {
+    shapesUsable = !hasEnumerableKey(Object.prototype);
     return copyPlain(value, other, false);
 }
 
 type Other = (v: object) => unknown;
 type Plain = Record<string, unknown>;
-/** A copier compiled for one shape (own enumerable keys, in order): the copy, or MISS if `v` has another shape. */
+/** A copier compiled for one shape (own enumerable keys, in order): the copy, or MISS if `v` is no plain object of it. */
 type Cloner = (v: Plain, other: Other, shareFrozen: boolean) => unknown;
 type ShapeNode = { next: Map<string, ShapeNode>; cloner?: Cloner };
 
@@ -45,6 +47,14 @@ const MAX_SHAPE_NODES = 4096;
 const shapes: ShapeNode = { next: new Map() };
 let shapeCount = 0;
 let nodeCount = 0;
+// Compiled cloners test keys without Object.hasOwn (that test took half their time): right as long as Object.prototype
+// has no enumerable key for for…in to list after the own ones. Checked at each copy; if one was added, no cloner is used.
+let shapesUsable = true;
+
+function hasEnumerableKey(o: object): boolean {
+    for (const _key in o) return true;
+    return false;
+}
 
 function copyPlain(value: unknown, other: Other, shareFrozen: boolean): unknown {
     if (value === null || typeof value !== 'object' || (shareFrozen && Object.isFrozen(value))) return value;
@@ -98,6 +108,7 @@ function copyGeneric(value: Plain, other: Other, shareFrozen: boolean): Plain {
 
 /** The cloner of the shape of a plain object (found in a tree of its keys), compiled on first sight, within bounds. */
 function clonerOf(value: Plain): Cloner | undefined {
+    if (!shapesUsable) return undefined;
     let node = shapes;
     let n = 0;
     for (const key in value) {
@@ -134,7 +145,7 @@ function copySlot(fitted: (Cloner | undefined)[], i: number, x: unknown, other: 
 }
 
 /**
- * A cloner for objects with exactly these own enumerable keys in this order. It builds the copy as one object literal:
+ * A cloner for plain objects (prototype Object.prototype) with exactly these own enumerable keys in this order. It builds the copy as one object literal:
  * the object is allocated at its final size with its properties in place, where `out[key] = …` on `{}` grows it key
  * by key (past four keys into a separate property store). Keys enter the source only as JSON string literals.
  */
@@ -143,15 +154,17 @@ function compileCloner(keys: string[]): Cloner {
     const checks = q.map((k, i) => `case ${i}: if (k !== ${k}) return MISS; break;`).join(' ');
     const props = q.map((k, i) => `${k}: copySlot(fitted, ${i}, v[${k}], other, shareFrozen)`).join(', ');
     const source = `return function (v, other, shareFrozen) {
+        if (protoOf(v) !== plainProto) return MISS;
         let n = 0;
         for (const k in v) {
-            if (!hasOwn(v, k)) return MISS;
             switch (n++) { ${checks} default: return MISS; }
         }
         return n === ${keys.length} ? { ${props} } : MISS;
     };`;
     const fitted = new Array<Cloner | undefined>(keys.length).fill(undefined);
     // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the source holds no data but JSON-quoted keys
-    const make = new Function('hasOwn', 'MISS', 'copySlot', 'fitted', source) as (...a: unknown[]) => Cloner;
-    return make(Object.hasOwn, MISS, copySlot, fitted);
+    const make = new Function('MISS', 'copySlot', 'fitted', 'protoOf', 'plainProto', source) as (
+        ...a: unknown[]
+    ) => Cloner;
+    return make(MISS, copySlot, fitted, Object.getPrototypeOf, Object.prototype);
 }
