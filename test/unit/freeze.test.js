@@ -1,6 +1,8 @@
 'use strict';
 const assert = require('node:assert/strict');
 const fc = require('fast-check');
+const { execFileSync } = require('node:child_process');
+const path = require('node:path');
 const freeze = require('../../src/core/shared/freeze');
 
 /** @typedef {(value: unknown, other: (v: object) => unknown) => any} Copy */
@@ -78,6 +80,21 @@ describe('core/freeze: writable copies of plain data', function () {
             for (let i = 0; i < 3; i++) assert.deepStrictEqual(copy(value, keep), value);
             for (const s of shapes) assert.deepStrictEqual(copy({ v: s }, keep), { v: s });
         }
+    });
+
+    it('copies by the generic path where Node refuses to compile code from strings', function () {
+        const root = path.join(__dirname, '..', '..');
+        const script = `require('./test/helpers/ts-register.js');
+            const { thawCopy } = require('./src/core/shared/freeze');
+            const value = { a: 1, b: [{ c: 2 }, { c: 3 }], d: { e: { f: 'g' } } };
+            const out = [thawCopy(value, (v) => v), thawCopy(value, (v) => v)];
+            process.stdout.write(JSON.stringify(out) + (out[1].b[0] !== value.b[0] ? ' copied' : ' shared'));`;
+        const printed = execFileSync(process.execPath, ['--disallow-code-generation-from-strings', '-e', script], {
+            cwd: root,
+            encoding: 'utf8',
+        });
+        const value = { a: 1, b: [{ c: 2 }, { c: 3 }], d: { e: { f: 'g' } } };
+        assert.equal(printed, `${JSON.stringify([value, value])} copied`);
     });
 
     it('copies what follows a plain object of the same keys by its own kind: array, Date, instance, null prototype', function () {

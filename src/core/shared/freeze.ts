@@ -149,7 +149,7 @@ function copySlot(fitted: (Cloner | undefined)[], i: number, x: unknown, other: 
  * the object is allocated at its final size with its properties in place, where `out[key] = …` on `{}` grows it key
  * by key (past four keys into a separate property store). Keys enter the source only as JSON string literals.
  */
-function compileCloner(keys: string[]): Cloner {
+function compileCloner(keys: string[]): Cloner | undefined {
     const q = keys.map((k) => JSON.stringify(k));
     const checks = q.map((k, i) => `case ${i}: if (k !== ${k}) return MISS; break;`).join(' ');
     const props = q.map((k, i) => `${k}: copySlot(fitted, ${i}, v[${k}], other, shareFrozen)`).join(', ');
@@ -162,9 +162,15 @@ function compileCloner(keys: string[]): Cloner {
         return n === ${keys.length} ? { ${props} } : MISS;
     };`;
     const fitted = new Array<Cloner | undefined>(keys.length).fill(undefined);
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the source holds no data but JSON-quoted keys
-    const make = new Function('MISS', 'copySlot', 'fitted', 'protoOf', 'plainProto', source) as (
-        ...a: unknown[]
-    ) => Cloner;
-    return make(MISS, copySlot, fitted, Object.getPrototypeOf, Object.prototype);
+    try {
+        // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the source holds no data but JSON-quoted keys
+        const make = new Function('MISS', 'copySlot', 'fitted', 'protoOf', 'plainProto', source) as (
+            ...a: unknown[]
+        ) => Cloner;
+        return make(MISS, copySlot, fitted, Object.getPrototypeOf, Object.prototype);
+    } catch {
+        // Code generation refused (node --disallow-code-generation-from-strings): every object takes the generic copy.
+        shapeCount = MAX_SHAPES;
+        return undefined;
+    }
 }
