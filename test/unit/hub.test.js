@@ -331,23 +331,35 @@ describe('core/hub', function () {
         });
     });
 
-    it('passes an owned message to a lone subscriber as it is, and copies it when others could see it', function () {
+    it("passes an owned message's own values to a lone subscriber, and copies them when others could see them", function () {
         const hub = new EventHub();
         const got = collect(hub, ['x']).got;
-        const msg = { payload: { a: 1 } };
+        const msg = { topic: 'in', payload: { a: 1 }, _msgid: 'm1' };
         const ev = hub.publish('x', msg, 'p', false, true);
-        assert.equal(ev, msg, 'the owned message itself, like a Node-RED node passing on its input');
-        assert.equal(got[0], msg);
-        assert.equal(msg.topic, 'x');
-        assert.deepEqual(Object.keys(msg.event), ['type', 'id', 'ts', 'source']);
-        assert.ok(!Object.isFrozen(msg.event), 'its one reader owns the event info too');
-        assert.ok(!Object.isFrozen(msg.payload), 'nothing is shared, so nothing needs freezing');
+        assert.equal(got[0], ev);
+        assert.equal(ev.payload, msg.payload, 'its own values, like a Node-RED node passing on its input');
+        assert.equal(ev._msgid, 'm1');
+        assert.equal(ev.topic, 'x');
+        assert.deepEqual(Object.keys(ev.event), ['type', 'id', 'ts', 'source']);
+        assert.ok(!Object.isFrozen(ev.event), 'its one reader owns the event info too');
+        assert.ok(!Object.isFrozen(ev.payload), 'nothing is shared, so nothing needs freezing');
+        // A new top level: the caller's object is never written to (an old object holding a fresh event keeps it
+        // alive until a full collection).
+        assert.deepEqual(msg, { topic: 'in', payload: { a: 1 }, _msgid: 'm1' });
+
+        // Handed on from a subscriber (a publish node after a subscribe node): the top level a hub made is reused.
+        const handedOn = got[0];
+        const firstId = handedOn.event.id;
+        const next = hub.publish('x', handedOn, 'p', false, true);
+        assert.equal(next, handedOn, 'a message that carries an event is the event itself');
+        assert.equal(got[1], handedOn);
+        assert.notEqual(next.event.id, firstId, 'with its own event info');
 
         const other = collect(hub, ['x']).got;
         const second = { payload: { b: 2 } };
         hub.publish('x', second, 'p', false, true);
-        assert.notEqual(got[1], second, 'two readers: each gets its own copy');
-        assert.notEqual(other[0], got[1]);
+        assert.notEqual(got[2], second, 'two readers: each gets its own copy');
+        assert.notEqual(other[0], got[2]);
         assert.ok(Object.isFrozen(other[0].payload));
     });
 
@@ -566,8 +578,8 @@ describe('core/hub', function () {
             const handedOn = { payload: first.got[0].payload, own };
             hub.publish('b', handedOn, '', false, true);
             const [m] = writer.got;
-            assert.equal(m, handedOn, 'the owned message itself');
             assert.equal(m.own, own, 'its own objects are kept');
+            assert.equal(handedOn.event, undefined, "the caller's object is not written to");
             assert.notEqual(m.payload, first.got[0].payload);
             m.payload.v = 2;
             assert.equal(first.got[0].payload.v, 1);
@@ -580,15 +592,16 @@ describe('core/hub', function () {
             const msg = nested();
             hub.publish('t', msg, 'p', false, true);
             const got = writers.map((w) => w.got[1]);
-            assert.equal(got[2], msg, 'the last writer gets the message itself, nothing frozen');
-            assert.ok(!Object.isFrozen(msg.payload.nested) && !Object.isFrozen(msg.event));
+            assert.equal(got[2].payload, msg.payload, "the last writer gets the message's own values, nothing frozen");
+            assert.ok(!Object.isFrozen(msg.payload.nested) && !Object.isFrozen(got[2].event));
+            assert.equal(msg.event, undefined, "the caller's object is not written to");
             got[2].payload.nested.x = 9;
             got[2].raw[0] = 0;
             for (const m of got.slice(0, 2)) {
                 assert.notEqual(m.payload, msg.payload);
                 assert.deepEqual(m.payload, { value: 1, nested: { x: 0 }, list: [{ a: 1 }] });
                 assert.equal(m.raw.toString(), 'ab');
-                assert.equal(m.event.id, msg.event.id, 'one event, one id');
+                assert.equal(m.event.id, got[2].event.id, 'one event, one id');
             }
             got[0].payload.list[0].a = 5;
             assert.equal(got[1].payload.list[0].a, 1);
@@ -612,7 +625,7 @@ describe('core/hub', function () {
             hub.publish('t', msg, 'p', false, true);
             assert.ok(first.active);
             assert.equal(full.sub.queued, 1, 'its window filled: the event waits');
-            assert.notEqual(last.got[1], msg, 'nobody gets the message itself then');
+            assert.notEqual(last.got[1].payload, msg.payload, "nobody gets the message's own values then");
             msg.payload.nested.x = 9;
             last.got[1].payload.nested.x = 8;
             full.sub.release(2);
@@ -620,7 +633,7 @@ describe('core/hub', function () {
             assert.equal(queued.topic, 't');
             assert.deepEqual(queued.payload.nested, { x: 0 }, 'copied before anybody could change it');
             assert.ok(!Object.isFrozen(queued.payload), 'still a writable copy');
-            assert.equal(queued.event.id, msg.event.id, 'one event, one id');
+            assert.equal(queued.event.id, last.got[1].event.id, 'one event, one id');
         });
 
         it('writableCopy keeps request and response objects by reference', function () {
