@@ -19,8 +19,7 @@ export function deepFreeze<T>(value: T): T {
  * are already frozen are shared, not copied: a hub froze them deeply before.
  */
 export function clonePlain(value: unknown, other: (v: object) => unknown): unknown {
-    shapesUsable = !hasEnumerableKey(Object.prototype);
-    return copyPlain(value, other, true);
+    return copyTop(value, other, true);
 }
 
 /**
@@ -29,8 +28,7 @@ export function clonePlain(value: unknown, other: (v: object) => unknown): unkno
  * its messages gets instead of the frozen shared values: the cost of a deep clone, paid only by such subscribers.
  */
 export function thawCopy(value: unknown, other: (v: object) => unknown): unknown {
-    shapesUsable = !hasEnumerableKey(Object.prototype);
-    return copyPlain(value, other, false);
+    return copyTop(value, other, false);
 }
 
 type Other = (v: object) => unknown;
@@ -50,6 +48,12 @@ let nodeCount = 0;
 // Compiled cloners test keys without Object.hasOwn (that test took half their time): right as long as Object.prototype
 // has no enumerable key for for…in to list after the own ones. Checked at each copy; if one was added, no cloner is used.
 let shapesUsable = true;
+
+/** A copy from the top: whether compiled cloners may be used is settled once per copy (see shapesUsable). */
+function copyTop(value: unknown, other: Other, shareFrozen: boolean): unknown {
+    shapesUsable = !hasEnumerableKey(Object.prototype);
+    return copyPlain(value, other, shareFrozen);
+}
 
 function hasEnumerableKey(o: object): boolean {
     for (const _key in o) return true;
