@@ -206,30 +206,14 @@ function watchRound(b, subject, n, stamps, onAck) {
     return { armed, done };
 }
 
-/** The broker's CPU time so far (µs), from /proc: mosquitto is this process's child. */
-function brokerCpu() {
-    const fs = require('node:fs');
-    for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-        let stat;
-        try {
-            stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-        } catch {
-            continue;
-        }
-        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        if (stat.includes('(mosquitto)') && Number(f[1]) === process.pid)
-            return ((Number(f[11]) + Number(f[12])) * 1e6) / 100;
-    }
-    return NaN;
-}
-
-async function cpuNow(b) {
+/** CPU µs so far of A, of B and of the broker (see startBroker's cpuSeconds). */
+async function cpuNow(b, broker) {
     const u = process.cpuUsage();
-    return { a: u.user + u.system, b: await b.cpu(), broker: brokerCpu() };
+    return { a: u.user + u.system, b: await b.cpu(), broker: broker.cpuSeconds() * 1e6 };
 }
 
 /** n messages, at most WINDOW sent and not yet reported arrived by B; msg/s from the first send to the last arrival. */
-async function pump(a, b, subject, n) {
+async function pump(a, b, broker, subject, n) {
     const entry = a.getNode(subject.entry);
     let sent = 0;
     const topUp = (acked) => {
@@ -238,11 +222,11 @@ async function pump(a, b, subject, n) {
     };
     const round = watchRound(b, subject, n, false, topUp);
     await round.armed;
-    const cpu0 = await cpuNow(b);
+    const cpu0 = await cpuNow(b, broker);
     const start = now();
     topUp(0);
     const done = await round.done;
-    const cpu1 = await cpuNow(b);
+    const cpu1 = await cpuNow(b, broker);
     const per = (k) => (cpu1[k] - cpu0[k]) / n;
     return { rate: n / ((done.at - start) / 1000), a: per('a'), b: per('b'), broker: per('broker') };
 }
@@ -290,11 +274,12 @@ async function alternate(rounds, measure) {
     return per;
 }
 
-async function measureProtocol(a, b, url, protocol) {
+async function measureProtocol(a, b, broker, protocol) {
+    const url = broker.url;
     await Promise.all([a.deploy(flows('a', url, protocol)), b.deploy(flows('b', url, protocol))]);
     for (const s of SUBJECTS) await untilConnected(a, b, s);
-    for (const s of SUBJECTS) await pump(a, b, s, WARMUP_MESSAGES);
-    const t = await alternate(ROUNDS, (s) => pump(a, b, s, MESSAGES));
+    for (const s of SUBJECTS) await pump(a, b, broker, s, WARMUP_MESSAGES);
+    const t = await alternate(ROUNDS, (s) => pump(a, b, broker, s, MESSAGES));
     const l = await alternate(LATENCY_ROUNDS, (s) => paced(a, b, s));
     const ratios = (x, y, f) => x.map((v, i) => f(v) / f(y[i]));
     const version = protocol === 5 ? 'MQTT 5' : 'MQTT 3.1.1';
@@ -351,7 +336,7 @@ async function main() {
         const rows = [];
         const spreads = [];
         for (const protocol of PROTOCOLS) {
-            const res = await measureProtocol(a, b, broker.url, protocol);
+            const res = await measureProtocol(a, b, broker, protocol);
             rows.push(...res.rows);
             spreads.push(res.spread);
         }
