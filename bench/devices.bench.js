@@ -223,21 +223,11 @@ function devicesFlow(url) {
 }
 
 function coreFlow(port) {
+    const { mqttBrokerNode } = require('../test/fixtures/broker.js');
     return [
         { id: TAB, type: 'tab', label: 'devices benchmark' },
         {
-            id: BROKER,
-            type: 'mqtt-broker',
-            name: '',
-            broker: '127.0.0.1',
-            port: String(port),
-            clientid: '',
-            autoConnect: true,
-            usetls: false,
-            protocolVersion: String(PROTOCOL_VERSION),
-            keepalive: '60',
-            cleansession: true,
-            autoUnsubscribe: true,
+            ...mqttBrokerNode(BROKER, port, PROTOCOL_VERSION),
             birthTopic: '',
             closeTopic: '',
             willTopic: '',

@@ -5,7 +5,7 @@
 // receiving, every arrival checked there). Once with MQTT 5 on both sides, once with MQTT 3.1.1 on both sides.
 const { startRuntime } = require('./lib/runtime.js');
 const { startRemoteRuntime, now } = require('./lib/remote-runtime.js');
-const { startBroker } = require('../test/fixtures/broker.js');
+const { startBroker, mqttBrokerNode } = require('../test/fixtures/broker.js');
 const {
     median,
     gc,
@@ -71,20 +71,7 @@ function flows(side, url, protocol) {
             queueLimit: 10000,
             overflow: 'drop-oldest',
         },
-        {
-            id: 'broker',
-            type: 'mqtt-broker',
-            name: '',
-            broker: '127.0.0.1',
-            port,
-            clientid: '',
-            autoConnect: true,
-            usetls: false,
-            protocolVersion: String(protocol),
-            keepalive: '60',
-            cleansession: true,
-            autoUnsubscribe: true,
-        },
+        mqttBrokerNode('broker', port, protocol),
     ];
     const at = (i) => ({ z: TAB, x: 100 + 200 * i, y: 100 });
     if (side === 'a') {

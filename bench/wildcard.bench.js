@@ -16,7 +16,7 @@ const {
     runMain,
 } = require('./lib/report.js');
 const { pump } = require('./lib/pump.js');
-const { startBroker } = require('../test/fixtures/broker.js');
+const { startBroker, mqttBrokerNode } = require('../test/fixtures/broker.js');
 
 const ROUNDS = Number(process.env.SENSORHUB_BENCH_ROUNDS) || 5;
 // Rounds long enough for a steady state on both paths: at 10,000 a hub round lasted ~90 ms, so its rate was
@@ -70,18 +70,7 @@ function buildFlows(brokers) {
     Object.entries(brokers).forEach(([name, broker], k) => {
         const y = 60 + k * 40;
         nodes.push(
-            {
-                id: `${name}-broker`,
-                type: 'mqtt-broker',
-                broker: '127.0.0.1',
-                port: String(broker.port),
-                clientid: '',
-                autoConnect: true,
-                usetls: false,
-                protocolVersion: '4',
-                keepalive: '60',
-                cleansession: true,
-            },
+            mqttBrokerNode(`${name}-broker`, broker.port),
             {
                 id: `${name}-out`,
                 type: 'mqtt out',

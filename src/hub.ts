@@ -98,9 +98,12 @@ const RETAINED_SAVE_MS = 5000;
  * Node types known neither to change a message they receive nor to hand its objects on to nodes that could. A
  * subscriber wired only to these shares the frozen event; any other node (function, change, template, split,
  * link out, a subflow, a contrib node) gets a writable copy. Monitor and sensor send the received message on.
+ * `mqtt out` (Node-RED 4.1 and 5.0) has no output and writes only top-level keys (qos, retain, topic, payload as
+ * JSON text), which are the subscriber's own: it reads nested values to serialize them.
  */
 const READ_ONLY_TYPES: ReadonlySet<string> = new Set([
     'debug',
+    'mqtt out',
     'sensorhub-publish',
     'sensorhub-light',
     'sensorhub-door-lock',
