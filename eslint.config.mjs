@@ -8,6 +8,7 @@ import globals from 'globals';
  * feature's metrics. Everything else a feature needs from another lives in shared/.
  */
 const FEATURE_INTERFACES = {
+    devices: ['ha'],
     fleet: ['sensor'],
     hub: ['ha'],
     monitor: ['hub', 'fleet', 'serial', 'gateway', 'light', 'door-lock', 'devices'],

@@ -1,6 +1,7 @@
 'use strict';
 const assert = require('node:assert/strict');
 const { homeAssistant } = require('../../src/core/devices');
+const ha = require('../../src/core/ha');
 const { compileTemplate, applyTemplate } = require('../../src/core/devices/template');
 const { feed, only, readingsOf } = require('../helpers/devices');
 
@@ -53,6 +54,28 @@ describe('core/devices homeassistant discovery', function () {
             'bedroom_sensor/sensorBedroomT temperature °C 23.2',
             'bedroom_sensor/sensorBedroomH humidity % 43.7',
         ]);
+    });
+
+    it('skips the entities this package announces itself, abbreviated or not, and drops one that becomes ours', function () {
+        const inst = {
+            discoveryPrefix: 'homeassistant',
+            root: 'sh/$sensorhub/ha',
+            availabilityTopic: 'sh/$sensorhub/instances/client-1',
+            instanceId: 'client-1',
+            deviceName: 'Sensor Hub',
+            version: '0.1.0',
+        };
+        const own = ha.discoveryConfig(inst, ha.sensorSpec('s1', 'Kitchen', 'temperature', '°C'));
+        const topic = ha.discoveryTopic(inst, 'sensor', 's1');
+        assert.deepEqual(feed(homeAssistant, state, topic, own), []);
+        const { origin, ...rest } = own;
+        assert.deepEqual(feed(homeAssistant, state, topic.replace('s1', 's2'), { ...rest, o: origin }), []);
+        assert.deepEqual(homeAssistant.stateTopics(state), [], 'nothing of ours is read');
+        // The same entity from anyone else is read; announced again as ours, it is dropped.
+        feed(homeAssistant, state, topic, { ...own, origin: { name: 'Zigbee2MQTT' } });
+        assert.deepEqual(homeAssistant.stateTopics(state), [own.state_topic, own.availability_topic]);
+        feed(homeAssistant, state, topic, own);
+        assert.deepEqual(homeAssistant.stateTopics(state), []);
     });
 
     it('deletes an entity on an empty retained config', function () {

@@ -1,3 +1,4 @@
+import { ORIGIN_NAME } from '../ha/discovery';
 import { round2, type SensorKind } from '../shared/reading';
 import { quote } from '../shared/texts';
 import { applyTemplate, compileTemplate, PLAIN_VALUE, type ValueTemplate } from './template';
@@ -206,6 +207,12 @@ function learn(state: DiscoveryState, topic: string, payload: Buffer): DevicePro
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
         return deviceProblem('device.not-object', topic, quote(text(payload)));
     const config = expand(raw as Fields);
+    if (announcedBySensorHub(config)) {
+        // This package's own entities (this or another Node-RED): their readings are on a hub already, and reading
+        // them back would make each sensor a second time. Between Node-REDs, an MQTT hub carries them.
+        if (state.configs.delete(topic)) reindex(state);
+        return undefined;
+    }
     const nodeId = levels.length === 4 ? levels[1] : undefined;
     const found =
         levels[0] === 'device'
@@ -219,6 +226,10 @@ function learn(state: DiscoveryState, topic: string, payload: Buffer): DevicePro
     state.configs.set(topic, found);
     reindex(state);
     return undefined;
+}
+
+function announcedBySensorHub(config: Fields): boolean {
+    return isFields(config.origin) && config.origin.name === ORIGIN_NAME;
 }
 
 /** One message per device: shared keys (device, availability, `~`…) apply to every component. */

@@ -13,6 +13,9 @@ export const STATE_OFFLINE = 'offline';
 export type HaComponent = 'sensor' | 'binary_sensor' | 'light' | 'lock';
 
 /** This Node-RED instance as Home Assistant sees it: one device per hub connection. */
+/** The origin name in every config this package announces; a devices node reading discovery skips its own. */
+export const ORIGIN_NAME = '@sensorhub/node-red-sensorhub';
+
 export interface HaInstance {
     /** Home Assistant's discovery prefix (`homeassistant`). */
     readonly discoveryPrefix: string;
@@ -84,7 +87,7 @@ export function discoveryConfig(inst: HaInstance, spec: EntitySpec): Record<stri
             sw_version: inst.version,
         },
         // Origin: who announced the entity, shown in Home Assistant's MQTT info.
-        origin: { name: '@sensorhub/node-red-sensorhub', sw_version: inst.version },
+        origin: { name: ORIGIN_NAME, sw_version: inst.version },
         availability_topic: inst.availabilityTopic,
         payload_available: STATE_ONLINE,
         payload_not_available: STATE_OFFLINE,
