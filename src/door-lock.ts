@@ -12,7 +12,16 @@ import {
     type StateChange,
     type UnlockResult,
 } from './core/door-lock/door-lock';
-import { KeptStates, LiveStatus, offerMetrics, refuseConfig, texts, type KeptState, type Texts } from './adapter';
+import {
+    KeptStates,
+    LiveStatus,
+    offerMetrics,
+    refuseConfig,
+    texts,
+    whenStarted,
+    type KeptState,
+    type Texts,
+} from './adapter';
 import { editorSettings } from './editor-settings';
 import { announce, refusalText, type Announced } from './adapter/ha';
 import { lockSpec, lockState, parseLockCommand } from './core/ha';
@@ -145,9 +154,9 @@ interface Pending {
  */
 class RunningLock {
     private lock: DoorLock | undefined;
-    /** Where outputs go: the input handler's send while one runs, else the node's. */
+    /** Where outputs go: the input handler's send while one runs, else the node's (held until the flows start). */
     private out: Send;
-    private readonly toNode: Send;
+    private readonly own: { emit: Send; close: () => void };
     private startTimer: NodeJS.Immediate | undefined;
     private closed = false;
     private readonly early: Pending[] = [];
@@ -162,10 +171,10 @@ class RunningLock {
         private readonly t: Texts,
         kept: KeptStates<SavedLock>,
     ) {
-        this.toNode = (msgs) => {
+        this.own = whenStarted<(NodeMessage | null)[]>(t.red, (msgs) => {
             node.send(msgs);
-        };
-        this.out = this.toNode;
+        });
+        this.out = this.own.emit;
         this.state = kept.of(node, (err) => {
             node.warn(t('errors.save', { reason: err.message }));
         });
@@ -195,6 +204,7 @@ class RunningLock {
         this.closed = true;
         if (this.startTimer) clearImmediate(this.startTimer);
         this.status.stop();
+        this.own.close();
         this.lock?.close();
         this.state.close(removed);
         for (const e of this.early.splice(0)) e.done(new Error(this.t('errors.closed')));
@@ -206,7 +216,7 @@ class RunningLock {
         try {
             problem = runMessage(this.t, active, msg, this.config);
         } finally {
-            this.out = this.toNode;
+            this.out = this.own.emit;
             this.status.bump();
         }
         if (problem === undefined) done();
@@ -270,7 +280,7 @@ class RunningLock {
         const msg = { _msgid: this.t.red.util.generateId(), payload: cmd.action, code: cmd.code };
         this.input({
             msg,
-            send: this.toNode,
+            send: this.own.emit,
             done: (err) => {
                 if (err) refused(err.message);
             },

@@ -8,7 +8,7 @@ import {
     type SavedLight,
 } from './core/light/light';
 import { parseLightConfig, type LightConfig } from './core/light/config';
-import { KeptStates, LiveStatus, offerMetrics, refuseConfig } from './adapter';
+import { KeptStates, LiveStatus, offerMetrics, refuseConfig, whenStarted } from './adapter';
 import { configText } from './config-text';
 import {
     evaluate,
@@ -162,33 +162,6 @@ function apply(RED: NodeAPI, light: LightController, input: LightInput): LightOu
     }
 }
 
-/**
- * Sends the light's own commands (not answers to an input) once the flow has
- * started: a restored deadline that passed while Node-RED was down falls due
- * as the flow starts, and the nodes after this one would miss its command.
- */
-function whenStarted(
-    RED: NodeAPI,
-    send: (out: LightOutput) => void,
-): { emit: (out: LightOutput) => void; close: () => void } {
-    let started = false;
-    const held: LightOutput[] = [];
-    const onStarted = (): void => {
-        started = true;
-        for (const out of held.splice(0)) send(out);
-    };
-    RED.events.once('flows:started', onStarted);
-    return {
-        emit: (out) => {
-            if (started) send(out);
-            else held.push(out);
-        },
-        close: () => {
-            RED.events.removeListener('flows:started', onStarted);
-        },
-    };
-}
-
 /** Wires a light node whose configuration was read: output, status, kept state, input and close. */
 function startLight(RED: NodeAPI, node: Node, def: LightDef, setup: Setup, kept: KeptStates<SavedLight>): void {
     const { config, contextWait } = setup;
@@ -198,7 +171,7 @@ function startLight(RED: NodeAPI, node: Node, def: LightDef, setup: Setup, kept:
     /** A change was made since the start: a late answer from an asynchronous context store must not undo it. */
     let changed = false;
     let closed = false;
-    const output = whenStarted(RED, (out) => {
+    const output = whenStarted<LightOutput>(RED, (out) => {
         node.send(toMsg(config, out));
     });
     const light = new LightController({

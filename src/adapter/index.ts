@@ -9,3 +9,4 @@ export { offerMetrics } from './metrics';
 export { LiveStatus } from './live-status';
 export { KeptStates, KeptState, keptKey } from './kept-state';
 export { texts, type Texts } from './texts';
+export { whenStarted } from './when-started';

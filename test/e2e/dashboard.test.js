@@ -135,6 +135,8 @@ describe(`e2e: ${DEFAULT_NODE_RED} smart-home dashboard in Chromium`, function (
                 [door, pattern.source],
                 { timeout: UI_TIMEOUT },
             );
+        // The lock says its state at start (Send at start in the demo): shown before anyone touches it.
+        await says(/\blocked\b/);
         await page.getByLabel('Code').fill('1234');
         await page.getByRole('button', { name: 'unlock' }).click();
         await says(/\bunlocked\b/);

@@ -94,7 +94,11 @@ describe(`e2e: ${DEFAULT_NODE_RED} smart-home demo`, function () {
 
     it('turns the light on at motion and off after the wait, and alerts once per cooldown while locked', async function () {
         await red.deploy(demoFlows());
-        assert.deepEqual(await state(), { lightCommands: [], alerts: 0 }, 'nothing happened before the first motion');
+        assert.deepEqual(
+            await state(),
+            { lightCommands: [], alerts: 0, lock: 'locked' },
+            'nothing happened before the first motion; the lock said its state at start',
+        );
         // Sent at once, not one after another: on a loaded machine they still fall within one cooldown and one wait.
         await Promise.all(Array.from({ length: 5 }, motion));
         await until(async () => (await state()).lightCommands.length >= 2, 'the light to go on and off', 20000);

@@ -291,6 +291,59 @@ describe(`sensorhub-door-lock on Node-RED ${version}`, function () {
         assert.equal(caught.length, 0);
     });
 
+    it('with Send at start, says its state once the flows have started, to a hub subscriber on a later tab', async function () {
+        // A recording node made before the flows load: nothing sent at start can pass before anyone listens.
+        /** @type {{ state: any[], dash: any[] }} */
+        const got = { state: [], dash: [] };
+        const recorder = (RED) =>
+            RED.nodes.registerType('recorder', function (n) {
+                RED.nodes.createNode(this, n);
+                this.on('input', (msg, _send, done) => {
+                    got[n.name].push(msg);
+                    done();
+                });
+            });
+        const hub = { id: 'hub1', type: 'sensorhub-hub', backend: 'local' };
+        await helper.load(
+            [lockNodes, hubNodes, recorder],
+            [
+                TAB,
+                doorLock({ sendStart: true, wires: [['rec', 'pub'], []] }),
+                { id: 'rec', type: 'recorder', z: 'f1', name: 'state', x: 1, y: 1, wires: [] },
+                hub,
+                { id: 'pub', type: 'sensorhub-publish', z: 'f1', hub: 'hub1', eventType: '', wires: [] },
+                { id: 'f2', type: 'tab', label: 'dashboard' },
+                {
+                    id: 'sub',
+                    type: 'sensorhub-subscribe',
+                    z: 'f2',
+                    hub: 'hub1',
+                    patterns: 'lock_state',
+                    wires: [['dash']],
+                },
+                { id: 'dash', type: 'recorder', z: 'f2', name: 'dash', x: 1, y: 1, wires: [] },
+            ],
+        );
+        await until(() => got.state.length === 1 && got.dash.length === 1, 'the start state on both');
+        for (const msg of [got.state[0], got.dash[0]]) {
+            assert.equal(msg.topic, 'lock_state');
+            assert.deepEqual(msg.payload, { state: 'locked' });
+            assert.equal(msg.reason, 'start');
+            assert.equal(msg.previous, 'locked');
+            assert.equal(msg.actuate, undefined, 'nothing moves');
+        }
+        helper.getNode('L').receive({ command: 'unlock' });
+        await until(() => got.dash.length === 2, 'the next change');
+        assert.deepEqual(
+            got.state.map((m) => [m.payload.state, m.reason]),
+            [
+                ['locked', 'start'],
+                ['unlocked', 'command'],
+            ],
+            'the start state once, then changes only',
+        );
+    });
+
     it('repeats an alert until acknowledged, showing it in the status', async function () {
         const { lock, alerts } = await load({ repeat: 0.05 });
         lock.receive({ topic: 'motion_detected', payload: true });

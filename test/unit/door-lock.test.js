@@ -60,6 +60,7 @@ describe('core/door-lock-config', function () {
                 repeatMs: 0,
                 maxAttempts: 5,
                 lockoutMs: 300_000,
+                sendStart: false,
             },
         });
     });
@@ -78,6 +79,7 @@ describe('core/door-lock-config', function () {
                 repeat: 90,
                 maxAttempts: '3',
                 lockout: 60,
+                sendStart: true,
             }),
         );
         assert.deepEqual(config, {
@@ -92,6 +94,7 @@ describe('core/door-lock-config', function () {
             repeatMs: 90_000,
             maxAttempts: 3,
             lockoutMs: 60_000,
+            sendStart: true,
         });
     });
 
@@ -110,6 +113,7 @@ describe('core/door-lock-config', function () {
         assert.match(err({ location: 5 }), /location must be text/);
         assert.match(err({ initialState: 'jammed' }), /initial state must be locked or unlocked/);
         assert.match(err({ feedback: 'yes' }), /must be true or false/);
+        assert.match(err({ sendStart: 1 }), /a checkbox value must be true or false, got/);
         assert.match(err({ actuation: -1 }), /actuation time must be a number of seconds from 0 to 600/);
         assert.match(err({ actuation: 'soon' }), /actuation time/);
         assert.match(err({ transitionTimeout: 0 }), /feedback timeout must be a number of seconds above 0/);
@@ -768,6 +772,28 @@ describe('core/door-lock', function () {
             const b = setup({ saved: a.last(), initialState: 'locked' });
             assert.equal(b.lock.current, 'unlocked', 'the saved state wins over the initial state');
             assert.deepEqual(b.states, []);
+        });
+
+        it('says the state it starts in with sendStart (saved or initial), and only the restore for a cut transition', function () {
+            const start = (state) => ({ state, previous: state, reason: 'start' });
+            assert.deepEqual(setup({ sendStart: true }).states, [start('locked')]);
+            assert.deepEqual(setup({ sendStart: true, initialState: 'unlocked' }).states, [start('unlocked')]);
+            assert.deepEqual(setup({ sendStart: true, saved: saved({ state: 'jammed' }) }).states, [start('jammed')]);
+            assert.deepEqual(setup({ sendStart: true, saved: saved({ state: 'unlocking' }) }).states, [
+                { state: 'locked', previous: 'unlocking', reason: 'restore', actuate: 'lock' },
+            ]);
+            const overdue = setup({
+                sendStart: true,
+                autoRelockMs: 1000,
+                saved: saved({ state: 'unlocked', since: 0 }),
+            });
+            overdue.clock.advance(0);
+            assert.deepEqual(
+                overdue.states.map((c) => c.reason),
+                ['start', 'auto_relock'],
+                'the start state first, then the relock it owed',
+            );
+            assert.deepEqual(setup({ initialState: 'unlocked' }).states, [], 'silent without sendStart');
         });
 
         it('locks again a transition cut short, asking the hardware, fail-secure', function () {

@@ -46,6 +46,8 @@ export interface DoorLockConfig {
     /** Wrong codes in a row that lock unlocking out. */
     readonly maxAttempts: number;
     readonly lockoutMs: number;
+    /** Whether the lock sends the state it starts in (reason `start`); a restored transition says its own. */
+    readonly sendStart: boolean;
 }
 
 /** Seconds in [min, max] (above min when `open`), as ms; `fallback` seconds when blank. */
@@ -133,5 +135,6 @@ function parse(raw: Raw): DoorLockConfig {
         repeatMs: seconds(raw, 'repeat', 'alert repeat', L.repeat, 0),
         maxAttempts,
         lockoutMs: seconds(raw, 'lockout', 'lockout', L.lockout, 300, true),
+        sendStart: flag(raw, 'sendStart', false),
     };
 }

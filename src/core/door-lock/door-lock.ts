@@ -31,7 +31,8 @@ export const FEEDBACK_STATES: readonly FeedbackState[] = ['locked', 'unlocked', 
  * Why the state changed: `command` by message, `timeout` no feedback in time, `restore` a transition cut by a
  * redeploy, or the code of an input problem (a message it could not read, which locks an open lock).
  */
-export type ChangeReason = 'command' | 'auto_relock' | 'feedback' | 'timeout' | 'restore' | 'error' | InputRefusal;
+export type ChangeReason =
+    'command' | 'auto_relock' | 'feedback' | 'timeout' | 'restore' | 'error' | 'start' | InputRefusal;
 export type AlertReason = 'motion_while_locked' | 'jammed' | 'wrong_code' | 'lockout';
 
 export interface StateChange {
@@ -103,8 +104,9 @@ export interface LockMetrics {
     readonly refusedMessages: number;
 }
 
-export type LockSettings = Omit<DoorLockConfig, 'motionPatterns' | 'initialState'> & {
+export type LockSettings = Omit<DoorLockConfig, 'motionPatterns' | 'initialState' | 'sendStart'> & {
     readonly initialState?: DoorLockConfig['initialState'];
+    readonly sendStart?: boolean;
 };
 
 export interface DoorLockOptions extends LockSettings {
@@ -215,7 +217,12 @@ export class DoorLock {
         this.started = true;
         this.guard(() => {
             if (this.state === 'locking' || this.state === 'unlocking') this.beginLock('restore', true);
-            else if (this.state === 'unlocked') this.scheduleRelock(this.since);
+            else {
+                // The state it starts in, for whoever shows it (a dashboard): nothing moves, so no actuate.
+                if (this.opts.sendStart)
+                    this.opts.onState({ state: this.state, previous: this.state, reason: 'start' });
+                if (this.state === 'unlocked') this.scheduleRelock(this.since);
+            }
             if (this.lockoutUntil !== null) this.scheduleLockoutEnd();
             this.save();
         });
