@@ -40,9 +40,12 @@ async function main(args) {
     let rounds = 0;
     let timer;
     let stopping;
+    /** The round being published: stopping waits for it, or ending the connection would fail its publishes. */
+    let current = Promise.resolve();
     const stop = () => {
         stopping ??= (async () => {
             clearTimeout(timer);
+            await current.catch(() => undefined);
             if (args.clear) await Promise.all(sims.map((s) => s.clear()));
             await Promise.all(sims.map((s) => s.stop()));
             say(`stopped after ${rounds} round(s)`);
@@ -50,10 +53,12 @@ async function main(args) {
         return stopping;
     };
     const round = async () => {
-        await Promise.all(sims.map((s) => s.start()));
+        if (stopping) return undefined;
+        current = Promise.all(sims.map((s) => s.start()));
+        await current;
         rounds++;
         if (count > 0 && rounds >= count) return stop();
-        if (intervalMs > 0) timer = setTimeout(() => void round(), intervalMs);
+        if (intervalMs > 0 && !stopping) timer = setTimeout(() => void round(), intervalMs);
         return undefined;
     };
     process.once('SIGINT', () => void stop());

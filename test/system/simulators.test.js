@@ -105,9 +105,19 @@ describe('the simulator commands', function () {
         after(async function () {
             if (broker) await broker.close();
         });
+        // Clients a test opened, ended even when it fails: a client left open reconnects forever and keeps mocha alive.
+        const clients = [];
+        afterEach(async function () {
+            for (const c of clients.splice(0)) await c.endAsync(true);
+        });
+        const connect = async (url) => {
+            const c = await mqtt.connectAsync(url);
+            clients.push(c);
+            return c;
+        };
 
         it("publishes a profile's documented payloads, answers a command, and clears its retained messages", async function () {
-            const watcher = await mqtt.connectAsync(broker.url);
+            const watcher = await connect(broker.url);
             const seen = [];
             watcher.on('message', (topic, payload, packet) => seen.push([topic, payload.toString(), packet.retain]));
             await watcher.subscribeAsync(['zigbee2mqtt/#']);
@@ -123,7 +133,7 @@ describe('the simulator commands', function () {
             r.child.kill('SIGINT');
             assert.equal(await r.exited, 0, r.out);
             assert.match(r.out, /simulating zigbee2mqtt on mqtt:\/\/127\.0\.0\.1:\d+ \(Ctrl-C to stop\)/);
-            const later = await mqtt.connectAsync(broker.url);
+            const later = await connect(broker.url);
             const retained = [];
             let probed = false;
             later.on('message', (topic, payload, packet) => {
@@ -137,6 +147,22 @@ describe('the simulator commands', function () {
             assert.deepEqual(retained, [], '--clear left no retained device behind');
             await later.endAsync();
             await watcher.endAsync();
+        });
+
+        it('stops cleanly when interrupted while a round is still publishing', async function () {
+            // Rounds every 20 ms of every profile: each interrupt is likely to land in the middle of one. Ending the
+            // connection under it must not fail the publishes still queued (exit code 1, "client disconnecting").
+            for (let i = 0; i < 5; i++) {
+                const watcher = await connect(broker.url);
+                let seen = 0;
+                watcher.on('message', () => seen++);
+                await watcher.subscribeAsync(['#']);
+                const r = start('sensorhub-mqtt-devices', ['--broker', broker.url, '--interval', '0.02', '--clear']);
+                await until(() => seen > 60, 'a few rounds', 20000);
+                r.child.kill('SIGINT');
+                assert.equal(await r.exited, 0, r.out);
+                assert.match(r.out, /stopped after \d+ round/);
+            }
         });
 
         it('stops by itself after --count rounds, and refuses a profile it does not know', async function () {
