@@ -79,9 +79,22 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
         return page.locator('.red-ui-tray');
     }
 
+    /**
+     * Waits until the topmost tray has slid in. Node-RED's editor resizes a tray's panes from timers started as it
+     * opens; cancelling before they ran makes its description pane resize a destroyed editor (a page error).
+     */
+    async function trayOpened() {
+        await page.waitForFunction(() => {
+            const trays = document.querySelectorAll('.red-ui-tray');
+            const top = trays[trays.length - 1];
+            return top !== undefined && globalThis.getComputedStyle(top).right === '0px';
+        });
+    }
+
     /** Cancels the open edit dialog, if any, and waits for its tray to go. */
     async function closeTray() {
         if ((await page.locator('.red-ui-tray').count()) === 0) return;
+        await trayOpened();
         // A config node's dialog (stacked on a node's, or alone) has its own cancel button.
         await page.locator('#node-config-dialog-cancel:visible, #node-dialog-cancel:visible').first().click();
         await page.waitForFunction(() => !document.querySelector('.red-ui-tray'));
@@ -133,6 +146,7 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
                 titles.some((t) => t.includes('Edit sensor hub node')),
                 `the dialog titles: ${titles.join(' | ')}`,
             );
+            await trayOpened();
             await page.locator('#node-config-dialog-cancel').click();
             await page.locator('#node-config-dialog-cancel').waitFor({ state: 'detached' });
         } finally {
