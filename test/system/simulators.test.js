@@ -145,8 +145,6 @@ describe('the simulator commands', function () {
             await later.publishAsync('zigbee2mqtt/probe', 'end');
             await until(() => probed, 'the probe after any retained message');
             assert.deepEqual(retained, [], '--clear left no retained device behind');
-            await later.endAsync();
-            await watcher.endAsync();
         });
 
         it('stops cleanly when interrupted while a round is still publishing', async function () {

@@ -12,10 +12,10 @@ export const STATE_OFFLINE = 'offline';
 
 export type HaComponent = 'sensor' | 'binary_sensor' | 'light' | 'lock';
 
-/** This Node-RED instance as Home Assistant sees it: one device per hub connection. */
 /** The origin name in every config this package announces; a devices node reading discovery skips its own. */
 export const ORIGIN_NAME = '@sensorhub/node-red-sensorhub';
 
+/** This Node-RED instance as Home Assistant sees it: one device per hub connection. */
 export interface HaInstance {
     /** Home Assistant's discovery prefix (`homeassistant`). */
     readonly discoveryPrefix: string;
