@@ -149,6 +149,21 @@ function copySlot(fitted: (Cloner | undefined)[], i: number, x: unknown, other: 
 }
 
 /**
+ * Lets copies of this shape share the numbers they copy instead of allocating each anew. V8 keeps a field that has
+ * only ever held doubles as a mutable box per object, so copying an object with two such fields allocates two boxes
+ * besides the object; once the shape's field has held something else it stores immutable numbers that copies share.
+ * Object literals and JSON.parse build objects of a given key order on one shape, the one this cloner's literal
+ * builds, so one copy of nulls made now widens those fields for the sources and the copies alike. A copy of the
+ * ~2 KB payload in the fan-out benchmark allocated a third less, and the fan-out carried a third more per CPU second.
+ * Nothing observable changes: numbers in JavaScript are values, and V8 never mutates a shared one.
+ */
+function shareNumbers(cloner: Cloner, keys: readonly string[]): void {
+    const nulls: Plain = {};
+    for (const k of keys) nulls[k] = null;
+    cloner(nulls, (v) => v, false);
+}
+
+/**
  * A cloner for plain objects (prototype Object.prototype) with exactly these own enumerable keys in this order. It builds the copy as one object literal:
  * the object is allocated at its final size with its properties in place, where `out[key] = …` on `{}` grows it key
  * by key (past four keys into a separate property store). Keys enter the source only as JSON string literals.
@@ -171,7 +186,9 @@ function compileCloner(keys: string[]): Cloner | undefined {
         const make = new Function('MISS', 'copySlot', 'fitted', 'protoOf', 'plainProto', source) as (
             ...a: unknown[]
         ) => Cloner;
-        return make(MISS, copySlot, fitted, Object.getPrototypeOf, Object.prototype);
+        const cloner = make(MISS, copySlot, fitted, Object.getPrototypeOf, Object.prototype);
+        shareNumbers(cloner, keys);
+        return cloner;
     } catch {
         // Code generation refused (node --disallow-code-generation-from-strings): every object takes the generic copy.
         shapeCount = MAX_SHAPES;
