@@ -125,7 +125,6 @@ function run(t: Texts, active: DoorLock, input: LockInput): string | undefined {
 /** Runs one message on the lock; a sentence when it was refused or failed. */
 function runMessage(t: Texts, active: DoorLock, msg: NodeMessageInFlow, config: DoorLockConfig): string | undefined {
     try {
-        active.start();
         const input = parseLockInput(msg, config.motionPatterns);
         // The code has been read; nothing downstream (a catch or debug node) gets to see it.
         Reflect.deleteProperty(msg, 'code');
@@ -157,7 +156,6 @@ class RunningLock {
     /** Where outputs go: the input handler's send while one runs, else the node's (held until the flows start). */
     private out: Send;
     private readonly own: { emit: Send; close: () => void };
-    private startTimer: NodeJS.Immediate | undefined;
     private closed = false;
     private readonly early: Pending[] = [];
     private readonly status: LiveStatus;
@@ -202,7 +200,6 @@ class RunningLock {
 
     close(removed: boolean): void {
         this.closed = true;
-        if (this.startTimer) clearImmediate(this.startTimer);
         this.status.stop();
         this.own.close();
         this.lock?.close();
@@ -248,13 +245,10 @@ class RunningLock {
         this.lock = lock;
         this.showHa();
         if (lock.restoredInvalid && !unreadable) this.node.warn(this.t('errors.restore'));
+        // Started before the messages that came meanwhile, so they have the last word over a restore. What starting
+        // sends (a cut transition locking again, the state at start) goes out once the flows have started.
+        lock.start();
         this.status.now();
-        // What a restore sends (a cut transition locking again) must wait until the flow's wires exist.
-        this.startTimer = setImmediate(() => {
-            this.startTimer = undefined;
-            lock.start();
-            this.status.bump();
-        });
         for (const e of this.early.splice(0)) this.handle(lock, e);
     }
 

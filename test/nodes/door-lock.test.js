@@ -531,6 +531,39 @@ describe(`sensorhub-door-lock on Node-RED ${version}`, function () {
         );
     });
 
+    it('restores a cut transition before the messages that came while the saved state was read, so they have the last word', async function () {
+        await helper.load(lockNodes, [TAB, sink('state'), sink('alert')]);
+        const states = collect(helper.getNode('state'));
+        // Node-RED stopped while the lock was locking; a slow store gives it back only after a command came.
+        const saved = { v: 1, state: 'locking', since: Date.now(), attempts: 0, lockoutUntil: null, motionAlertAt: null };
+        helper._context.get('L', 'f1').set('lock', saved);
+        const proto = helper._NodePrototype;
+        const realContext = proto.context;
+        proto.context = function () {
+            const ctx = realContext.call(this);
+            return {
+                get: (key, cb) => setTimeout(() => ctx.get(key, cb), 50),
+                set: (key, value, cb) => ctx.set(key, value, cb),
+            };
+        };
+        try {
+            await helper.setFlows([TAB, doorLock({ actuation: 0.05 }), sink('state'), sink('alert')], 'nodes');
+        } finally {
+            proto.context = realContext;
+        }
+        helper.getNode('L').receive({ command: 'unlock' });
+        await until(() => states.some((m) => m.payload.state === 'unlocked'), 'unlocked by the command');
+        assert.deepEqual(
+            states.map((m) => [m.payload.state, m.reason]),
+            [
+                ['locking', 'restore'],
+                ['unlocking', 'command'],
+                ['unlocked', 'command'],
+            ],
+        );
+        await until(() => statusText(helper.getNode('L')) === 'unlocked', 'the unlocked status');
+    });
+
     it('reports a bad configuration in the status and the log, and refuses every message', async function () {
         const { lock, caught } = await load({ maxAttempts: 0 });
         assert.deepEqual(lastStatus(lock), { fill: 'red', shape: 'ring', text: 'not started: see the log' });
