@@ -196,6 +196,8 @@ function startLight(RED: NodeAPI, node: Node, def: LightDef, setup: Setup, kept:
     state.read((saved, err) => {
         if (closed) return;
         if (!err && !changed) light.restore(saved);
+        // Once the state is known, unless a change has already said it; held until the flows have started.
+        if (config.sendStart && !changed) output.emit(light.startOutput());
         showHa();
         // A context store without a cache answers only after the first status.
         if (!starting) status.bump();

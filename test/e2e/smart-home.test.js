@@ -73,13 +73,13 @@ describe(`e2e: ${DEFAULT_NODE_RED} smart-home demo`, function () {
         // only bounds a broken run on a busy machine.
         const seen = () => red.log(from);
         await until(
-            () => debugLines(seen(), 'light commands').length >= 2,
+            () => debugLines(seen(), 'light commands').length >= 3,
             'the light to go on and off by itself',
             90000,
         );
         await until(() => debugLines(seen(), 'temperature alarms').length >= 1, 'a temperature alarm', 90000);
         const light = debugLines(seen(), 'light commands');
-        assert.deepEqual(light.slice(0, 2), ['light on 80 % (motion)', 'light off (timeout)']);
+        assert.deepEqual(light.slice(0, 3), ['light off (start)', 'light on 80 % (motion)', 'light off (timeout)']);
         assert.deepEqual(debugLines(seen(), 'door alerts').slice(0, 1), ['ALERT motion_while_locked at Front door']);
         assert.match(debugLines(seen(), 'temperature alarms')[0], /^temp-\w+: (high|low) alarm raised at [\d.]+ °C$/);
         // Every debug line is a readable summary, never an object dumped over several lines.
@@ -89,21 +89,21 @@ describe(`e2e: ${DEFAULT_NODE_RED} smart-home demo`, function () {
         assert.ok(all.length >= 4);
         for (const line of all) assert.match(line, /\[debug:[^\]]+\] \S.*\S$/, line);
         const state = await red.request('GET', '/sensorhub/demo/state');
-        assert.deepEqual(state.body.lightCommands.slice(0, 2), ['on:motion', 'off:timeout']);
+        assert.deepEqual(state.body.lightCommands.slice(0, 3), ['off:start', 'on:motion', 'off:timeout']);
     });
 
     it('turns the light on at motion and off after the wait, and alerts once per cooldown while locked', async function () {
         await red.deploy(demoFlows());
         assert.deepEqual(
             await state(),
-            { lightCommands: [], alerts: 0, lock: 'locked' },
-            'nothing happened before the first motion; the lock said its state at start',
+            { light: { state: 'off', brightness: 0 }, lightCommands: ['off:start'], alerts: 0, lock: 'locked' },
+            'nothing happened before the first motion; the light and the lock said their states at start',
         );
         // Sent at once, not one after another: on a loaded machine they still fall within one cooldown and one wait.
         await Promise.all(Array.from({ length: 5 }, motion));
-        await until(async () => (await state()).lightCommands.length >= 2, 'the light to go on and off', 20000);
+        await until(async () => (await state()).lightCommands.length >= 3, 'the light to go on and off', 20000);
         const after = await state();
-        assert.deepEqual(after.lightCommands, ['on:motion', 'off:timeout']);
+        assert.deepEqual(after.lightCommands, ['off:start', 'on:motion', 'off:timeout']);
         assert.deepEqual(after.light, { state: 'off', brightness: 0 });
         assert.equal(after.alerts, 1, 'five motion events within one cooldown give one alert');
 
@@ -111,10 +111,10 @@ describe(`e2e: ${DEFAULT_NODE_RED} smart-home demo`, function () {
         await sleep(COOLDOWN_S * 1000 + 200);
         await Promise.all([motion(), motion()]);
         await until(async () => (await state()).alerts === 2, 'a second alert after the cooldown', 20000);
-        await until(async () => (await state()).lightCommands.length === 4, 'the light on and off again', 20000);
+        await until(async () => (await state()).lightCommands.length === 5, 'the light on and off again', 20000);
         const last = await state();
         assert.equal(last.alerts, 2);
-        assert.deepEqual(last.lightCommands.slice(2), ['on:motion', 'off:timeout']);
+        assert.deepEqual(last.lightCommands.slice(3), ['on:motion', 'off:timeout']);
         assert.doesNotMatch(red.log(), /\[(error|fatal)\]/, 'nothing logged an error');
     });
 });

@@ -278,7 +278,40 @@ function brokerSuite(opts = {}, hooks = {}) {
     });
 }
 
+/**
+ * A node type that records what its nodes receive, by node name (one of `names`). Loaded with the flows, it exists
+ * before they start: nothing a node sends at start can pass before anyone listens.
+ * @param {string[]} names
+ */
+function recorder(names) {
+    /** @type {Record<string, any[]>} */
+    const got = Object.fromEntries(names.map((n) => [n, []]));
+    /** @param {any} RED */
+    const register = (RED) =>
+        RED.nodes.registerType('recorder', function (n) {
+            RED.nodes.createNode(this, n);
+            this.on('input', (msg, _send, done) => {
+                got[n.name].push(msg);
+                done();
+            });
+        });
+    return { got, register };
+}
+
+/** A local hub with a publish node `pub` on tab f1 and, on a later tab, a subscriber to `pattern` wired to recorder `dash`. */
+function hubToLaterTab(pattern) {
+    return [
+        { id: 'hub1', type: 'sensorhub-hub', backend: 'local' },
+        { id: 'pub', type: 'sensorhub-publish', z: 'f1', hub: 'hub1', eventType: '', wires: [] },
+        { id: 'f2', type: 'tab', label: 'dashboard' },
+        { id: 'sub', type: 'sensorhub-subscribe', z: 'f2', hub: 'hub1', patterns: pattern, wires: [['dash']] },
+        { id: 'dash', type: 'recorder', z: 'f2', name: 'dash', x: 1, y: 1, wires: [] },
+    ];
+}
+
 module.exports = {
+    recorder,
+    hubToLaterTab,
     helper,
     brokerSuite,
     coreNode,

@@ -13,6 +13,8 @@ const {
     catcher,
     shipped,
     doorLockDef,
+    recorder,
+    hubToLaterTab,
 } = require('../helpers/node-red');
 const { until, sleep } = require('../helpers/wait');
 const lockNodes = shipped('door-lock');
@@ -292,36 +294,14 @@ describe(`sensorhub-door-lock on Node-RED ${version}`, function () {
     });
 
     it('with Send at start, says its state once the flows have started, to a hub subscriber on a later tab', async function () {
-        // A recording node made before the flows load: nothing sent at start can pass before anyone listens.
-        /** @type {{ state: any[], dash: any[] }} */
-        const got = { state: [], dash: [] };
-        const recorder = (RED) =>
-            RED.nodes.registerType('recorder', function (n) {
-                RED.nodes.createNode(this, n);
-                this.on('input', (msg, _send, done) => {
-                    got[n.name].push(msg);
-                    done();
-                });
-            });
-        const hub = { id: 'hub1', type: 'sensorhub-hub', backend: 'local' };
+        const { got, register } = recorder(['state', 'dash']);
         await helper.load(
-            [lockNodes, hubNodes, recorder],
+            [lockNodes, hubNodes, register],
             [
                 TAB,
                 doorLock({ sendStart: true, wires: [['rec', 'pub'], []] }),
                 { id: 'rec', type: 'recorder', z: 'f1', name: 'state', x: 1, y: 1, wires: [] },
-                hub,
-                { id: 'pub', type: 'sensorhub-publish', z: 'f1', hub: 'hub1', eventType: '', wires: [] },
-                { id: 'f2', type: 'tab', label: 'dashboard' },
-                {
-                    id: 'sub',
-                    type: 'sensorhub-subscribe',
-                    z: 'f2',
-                    hub: 'hub1',
-                    patterns: 'lock_state',
-                    wires: [['dash']],
-                },
-                { id: 'dash', type: 'recorder', z: 'f2', name: 'dash', x: 1, y: 1, wires: [] },
+                ...hubToLaterTab('lock_state'),
             ],
         );
         await until(() => got.state.length === 1 && got.dash.length === 1, 'the start state on both');
@@ -535,7 +515,14 @@ describe(`sensorhub-door-lock on Node-RED ${version}`, function () {
         await helper.load(lockNodes, [TAB, sink('state'), sink('alert')]);
         const states = collect(helper.getNode('state'));
         // Node-RED stopped while the lock was locking; a slow store gives it back only after a command came.
-        const saved = { v: 1, state: 'locking', since: Date.now(), attempts: 0, lockoutUntil: null, motionAlertAt: null };
+        const saved = {
+            v: 1,
+            state: 'locking',
+            since: Date.now(),
+            attempts: 0,
+            lockoutUntil: null,
+            motionAlertAt: null,
+        };
         helper._context.get('L', 'f1').set('lock', saved);
         const proto = helper._NodePrototype;
         const realContext = proto.context;

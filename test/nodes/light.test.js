@@ -11,6 +11,8 @@ const {
     catcher,
     shipped,
     lightDef,
+    recorder,
+    hubToLaterTab,
 } = require('../helpers/node-red');
 const { until, sleep } = require('../helpers/wait');
 const lightNodes = shipped('light');
@@ -354,6 +356,19 @@ describe(`sensorhub-light on Node-RED ${version}`, function () {
      * state is put in the node's context before the node is deployed, and
      * collection starts as the flow does.
      */
+    /** A light saved on by motion at `brightness`, `onAgoMs` ago, due off at `offInMs` from now (negative: passed). */
+    const savedOn = (brightness, onAgoMs, offInMs) => ({
+        v: 1,
+        state: 'on',
+        brightness,
+        mode: 'auto',
+        onSince: Date.now() - onAgoMs,
+        offAt: Date.now() + offInMs,
+        overrideUntil: null,
+        lastMotion: Date.now() - onAgoMs,
+        lux: null,
+    });
+
     async function restart(saved, node) {
         await helper.load(lightNodes, [TAB, sink('out')]);
         const out = collect(helper.getNode('out'));
@@ -364,38 +379,55 @@ describe(`sensorhub-light on Node-RED ${version}`, function () {
 
     it('after a restart, turns off at once when the saved deadline has passed', async function () {
         // What a persistent context store hands back after Node-RED was down past the deadline.
-        const saved = {
-            v: 1,
-            state: 'on',
-            brightness: 100,
-            mode: 'auto',
-            onSince: Date.now() - 600_000,
-            offAt: Date.now() - 480_000,
-            overrideUntil: null,
-            lastMotion: Date.now() - 600_000,
-            lux: null,
-        };
-        const out = await restart(saved, light({ wait: 120 }));
+        const out = await restart(savedOn(100, 600_000, -480_000), light({ wait: 120 }));
         await until(() => out.length === 1, 'the off');
         assert.deepEqual(states(out), [['off', 0, 'timeout']]);
     });
 
     it('after a restart, restores a light that is still on, with its countdown', async function () {
-        const saved = {
-            v: 1,
-            state: 'on',
-            brightness: 65,
-            mode: 'auto',
-            onSince: Date.now() - 10_000,
-            offAt: Date.now() + 200,
-            overrideUntil: null,
-            lastMotion: Date.now() - 10_000,
-            lux: null,
-        };
-        const out = await restart(saved, light({ wait: 120 }));
+        const out = await restart(savedOn(65, 10_000, 200), light({ wait: 120 }));
         assert.equal(out.length, 0, 'still on: nothing to send yet');
         await until(() => out.length === 1, 'the off at the saved deadline');
         assert.deepEqual(states(out), [['off', 0, 'timeout']], 'an off proves it came back on');
+    });
+
+    it('with Send at start, says its state once the flows have started, to a hub subscriber on a later tab', async function () {
+        const { got, register } = recorder(['out', 'dash']);
+        await helper.load(
+            [lightNodes, hubNodes, register],
+            [
+                TAB,
+                light({ sendStart: true }, ['rec', 'pub']),
+                { id: 'rec', type: 'recorder', z: 'f1', name: 'out', x: 1, y: 1, wires: [] },
+                ...hubToLaterTab('light_command'),
+            ],
+        );
+        await until(() => got.out.length === 1 && got.dash.length === 1, 'the start state on both');
+        for (const msg of [got.out[0], got.dash[0]]) {
+            assert.equal(msg.topic, 'light_command');
+            assert.deepEqual(msg.payload, { state: 'off', brightness: 0 });
+            assert.equal(msg.reason, 'start');
+        }
+        lightNode().receive(motion());
+        await until(() => got.out.length === 3, 'on, then off after the wait');
+        assert.deepEqual(
+            states(got.out),
+            [
+                ['off', 0, 'start'],
+                ['on', 100, 'motion'],
+                ['off', 0, 'timeout'],
+            ],
+            'the start state once, then changes only',
+        );
+    });
+
+    it('with Send at start, after a restart says the state it restored, then what a passed deadline does', async function () {
+        const out = await restart(savedOn(65, 600_000, -480_000), light({ wait: 120, sendStart: true }));
+        await until(() => out.length === 2, 'the start state and the off');
+        assert.deepEqual(states(out), [
+            ['on', 65, 'start'],
+            ['off', 0, 'timeout'],
+        ]);
     });
 
     it('turns on from motion published on the hub, ignoring its own commands coming back', async function () {

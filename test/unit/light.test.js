@@ -404,6 +404,18 @@ describe('core/light', function () {
             assert.deepEqual(outputs, [{ state: 'off', brightness: 0, reason: 'timeout', at: clock.t }]);
         });
 
+        it('says the state it starts in, off or restored, without counting it as a change', function () {
+            const fresh = setup();
+            assert.deepEqual(fresh.light.startOutput(), { state: 'off', brightness: 0, reason: 'start' });
+            const first = setup({ waitMs: 60 * S, brightness: 75 });
+            first.light.motion();
+            const { light, outputs } = setup({ waitMs: 60 * S });
+            light.restore(first.light.save());
+            assert.deepEqual(light.startOutput(), { state: 'on', brightness: 75, reason: 'start' });
+            assert.deepEqual(outputs, []);
+            assert.deepEqual([light.metrics().commandsSent, light.metrics().lastReason], [0, null]);
+        });
+
         it('restores a manual override with its timeout, and one without', function () {
             const first = setup({ overrideMs: 100 * S });
             first.light.command({ action: 'on', brightness: 20 });
@@ -763,6 +775,7 @@ describe('core/light-config', function () {
                     window: undefined,
                     occupancy: false,
                 },
+                sendStart: false,
             },
         });
     });
@@ -783,6 +796,7 @@ describe('core/light-config', function () {
                 to: '6:15',
                 topic: ' hall/light/set ',
                 occupancy: 'true',
+                sendStart: true,
             }),
         );
         assert.deepEqual(config, {
@@ -797,6 +811,7 @@ describe('core/light-config', function () {
                 window: { from: 22 * 60 + 30, to: 6 * 60 + 15 },
                 occupancy: true,
             },
+            sendStart: true,
         });
     });
 

@@ -25,6 +25,8 @@ export interface LightConfig {
     /** `msg.topic` of the commands sent. */
     readonly topic: string;
     readonly settings: LightSettings;
+    /** Whether the light sends the state it starts in (reason `start`), once as the flow starts. */
+    readonly sendStart: boolean;
 }
 
 const flag = (v: unknown): boolean => v === true || v === 'true';
@@ -105,5 +107,6 @@ function parse(raw: Raw): LightConfig {
         patterns: { motion, lux, own: topic },
         topic,
         settings: { waitMs, minOnMs, overrideMs, brightness, darkBelow, window, occupancy: flag(raw.occupancy) },
+        sendStart: flag(raw.sendStart),
     };
 }

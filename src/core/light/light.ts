@@ -9,7 +9,7 @@ import { topicMatches } from '../shared/topic';
 import { describeValue, problem, quote, type Problem } from '../shared/texts';
 
 export type LightState = 'on' | 'off';
-export type LightReason = 'motion' | 'timeout' | 'manual';
+export type LightReason = 'motion' | 'timeout' | 'manual' | 'start';
 /** `manual`: switched on by hand, so motion's automatic off does not apply. */
 export type LightMode = 'auto' | 'manual';
 export type LightAction = 'on' | 'off' | 'toggle' | 'auto';
@@ -263,6 +263,14 @@ export class LightController {
                 if (this.mode !== 'manual') return undefined;
                 return this.endOverride();
         }
+    }
+
+    /**
+     * What the light shows now, as an output with reason `start`: for a node that says its state once as the flow
+     * starts (a dashboard shows it before the first change). Nothing changes, so nothing is counted.
+     */
+    startOutput(): LightOutput {
+        return { state: this.state, brightness: this.brightness, reason: 'start' };
     }
 
     save(): SavedLight {
