@@ -4,6 +4,7 @@
 // to ten wires; Node-RED deep-clones the message for every wire but the first. Consumers that may write (a counting
 // `bench-sink`, unknown to the hub) get a writable copy from their subscriber (the hub's rule since issue 10);
 // consumers known only to read (`debug`) share one frozen event, shown for information.
+const { fork } = require('node:child_process');
 const { startRuntime } = require('./lib/runtime.js');
 const { readingMsg, nestedMsg } = require('./lib/messages.js');
 const { median, gc, formatRate, goalAtLeast, renderTable, publishTable, runMain } = require('./lib/report.js');
@@ -11,7 +12,9 @@ const { median, gc, formatRate, goalAtLeast, renderTable, publishTable, runMain 
 const FAN = 10;
 const WINDOW = 128;
 const ROUNDS = Number(process.env.SENSORHUB_BENCH_ROUNDS) || 5;
-const MESSAGES = 5_000;
+// Per round, by shape: rounds of 5,000 contract-shaped readings lasted ~0.2 s a side, short enough for one garbage
+// collection more or less to swing a round's ratio from 0.8× to 1.9×.
+const MESSAGES = { reading: 20_000, nested: 5_000 };
 const WARMUP_MESSAGES = 2_000;
 // Issue 18: deliveries per second at least 1.5 times the peers' for a contract-shaped reading, 5 times for ~2 KB.
 const GOALS = { reading: 1.5, nested: 5 };
@@ -204,7 +207,7 @@ async function checkSides(rt, sides) {
  * Deliveries per CPU second (this process, every thread: garbage collection included) and per wall second of each
  * side, per round, sides alternating order every round.
  */
-async function measure(rt, sides, names, makeMsg) {
+async function measure(rt, sides, names, makeMsg, messages) {
     const rates = Object.fromEntries(names.map((n) => [n, []]));
     const wall = Object.fromEntries(names.map((n) => [n, []]));
     for (const name of names) await pump(rt, sides[name], WARMUP_MESSAGES, makeMsg);
@@ -212,10 +215,10 @@ async function measure(rt, sides, names, makeMsg) {
         for (const name of r % 2 === 0 ? names : [...names].reverse()) {
             gc();
             const c0 = process.cpuUsage();
-            const ns = await pump(rt, sides[name], MESSAGES, makeMsg);
+            const ns = await pump(rt, sides[name], messages, makeMsg);
             const c = process.cpuUsage(c0);
-            rates[name].push((MESSAGES * FAN) / ((c.user + c.system) / 1e6));
-            wall[name].push((MESSAGES * FAN) / (ns / 1e9));
+            rates[name].push((messages * FAN) / ((c.user + c.system) / 1e6));
+            wall[name].push((messages * FAN) / (ns / 1e9));
         }
     }
     return { rates, wall };
@@ -235,52 +238,102 @@ function row(name, { rates, wall }, a, b, goal) {
     };
 }
 
-async function main() {
+const SHAPES = {
+    reading: { label: 'contract-shaped reading', makeMsg: readingMsg },
+    nested: { label: '~2 KB nested payload', makeMsg: nestedMsg },
+};
+
+/** One shape measured in this process (every side, rounds alternating): per side and round, the rates. */
+async function measureShape(shape) {
     const rt = await startRuntime();
     try {
         const { nodes, sides } = buildFlows();
         await rt.deploy(nodes);
         await checkSides(rt, sides);
-        const rows = [];
-        const info = [];
-        for (const [shape, label, makeMsg] of [
-            ['reading', 'contract-shaped reading', readingMsg],
-            ['nested', '~2 KB nested payload', nestedMsg],
-        ]) {
-            const rates = await measure(rt, sides, Object.keys(sides), makeMsg);
-            const base = `fan-out to ${FAN}, ${label}, into nodes that may write (a writable copy each): deliveries per CPU second`;
-            rows.push(
-                row(`${base} vs 1 node with ${FAN} wires`, rates, 'hub-sink', 'wires-sink', GOALS[shape]),
-                row(`${base} vs \`link out\` to ${FAN} \`link in\``, rates, 'hub-sink', 'link-sink', GOALS[shape]),
-            );
-            info.push(
-                row(
-                    `fan-out to ${FAN}, ${label}, into \`debug\` nodes (only read: one frozen event shared): deliveries per CPU second vs 1 node with ${FAN} wires`,
-                    rates,
-                    'hub-debug',
-                    'wires-debug',
-                ),
-            );
-        }
-        const notes = [
-            `Real Node-RED ${rt.versions.nodeRed} on Node ${rt.versions.node}, embedded in-process, default asynchronous delivery.`,
-            `Sensor hub: one \`sensorhub-publish\` and ${FAN} \`sensorhub-subscribe\` nodes on its type (a hub at its defaults, flow control on), each wired to its own consumer. Peers: one \`link out\` linked to ${FAN} \`link in\` nodes, each wired to its own consumer; one \`change\` node (no rules) wired to ${FAN} consumers. Node-RED deep-clones the message for every wire but the first (the \`link out\` too: its links are wires).`,
-            'Consumers that may write: a counting `bench-sink`, a node the hub does not know, so each of its subscribers gets a writable copy (plain data copied at every level), as a core wire gives. Read-only consumers (information rows): a `debug` node that shows nothing (sidebar, console and status off), which the hub knows only reads, so its subscribers share the frozen event.',
-            'Every arrival is checked at every consumer: the n-th message sent must arrive as the n-th, with its content. Before timing: consumers that may write each get their own unfrozen payload, read-only ones share the frozen one.',
-            'Deliveries per CPU second: deliveries / CPU time of the Node-RED process (all threads, garbage collection included), steady on a shared machine where wall time also counts whoever else ran; the wall-time ratio is shown beside it.',
-            `Messages: a contract-shaped reading (\`{topic, payload: number, sensor, reading}\`), and the same with a ~2 KB nested \`payload\` (a device's state: ${JSON.stringify(nestedMsg(1)).length} B as JSON, 40 samples). ${MESSAGES} messages per round, at most ${WINDOW} in flight; ${ROUNDS} rounds after ${WARMUP_MESSAGES} warm-up messages, sides alternating order each round; medians, ratios the median of per-round ratios (spread: lowest–highest round).`,
-        ];
-        await publishTable(
-            renderTable(
-                'Fan-out to 10: hub subscribers vs `link out` to 10 `link in` and vs 1 node with 10 wires (real Node-RED runtime)',
-                { candidate: 'sensor hub', anchor: 'peer (named in the row)' },
-                [...rows, ...info],
-                notes,
-            ),
-        );
+        const rates = await measure(rt, sides, Object.keys(sides), SHAPES[shape].makeMsg, MESSAGES[shape]);
+        return { rates, versions: rt.versions };
     } finally {
         await rt.stop();
     }
+}
+
+/** A shape's rows with goals (into nodes that may write) and without (into `debug` nodes). */
+function rowsOf(shape, rates) {
+    const label = SHAPES[shape].label;
+    const base = `fan-out to ${FAN}, ${label}, into nodes that may write (a writable copy each): deliveries per CPU second`;
+    return {
+        rows: [
+            row(`${base} vs 1 node with ${FAN} wires`, rates, 'hub-sink', 'wires-sink', GOALS[shape]),
+            row(`${base} vs \`link out\` to ${FAN} \`link in\``, rates, 'hub-sink', 'link-sink', GOALS[shape]),
+        ],
+        info: [
+            row(
+                `fan-out to ${FAN}, ${label}, into \`debug\` nodes (only read: one frozen event shared): deliveries per CPU second vs 1 node with ${FAN} wires`,
+                rates,
+                'hub-debug',
+                'wires-debug',
+            ),
+        ],
+    };
+}
+
+/**
+ * Each shape in a fresh process, as bench/run.js runs each benchmark: measured one after the other in one process,
+ * the second shape inherited the first's heap and JIT state, and the peers' clone ran up to 2.5 times faster or slower
+ * from one process to the next.
+ */
+function shapeInChild(shape) {
+    return new Promise((resolve, reject) => {
+        const child = fork(__filename, [], {
+            env: { ...process.env, SENSORHUB_FANOUT_SHAPE: shape },
+            execArgv: process.execArgv,
+            stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        });
+        let result;
+        child.on('message', (m) => {
+            result = m;
+        });
+        child.on('error', reject);
+        child.on('exit', (code) => {
+            if (code === 0 && result !== undefined) resolve(result);
+            else reject(new Error(`fan-out ${shape}: exited with ${code}`));
+        });
+    });
+}
+
+async function main() {
+    const only = process.env.SENSORHUB_FANOUT_SHAPE;
+    if (only !== undefined) {
+        const result = await measureShape(only);
+        await new Promise((resolve) => process.send(result, resolve));
+        return;
+    }
+    const rows = [];
+    const info = [];
+    let versions;
+    for (const shape of Object.keys(SHAPES)) {
+        const measured = await shapeInChild(shape);
+        const r = rowsOf(shape, measured.rates);
+        rows.push(...r.rows);
+        info.push(...r.info);
+        versions = measured.versions;
+    }
+    const notes = [
+        `Real Node-RED ${versions.nodeRed} on Node ${versions.node}, embedded in-process, default asynchronous delivery.`,
+        `Sensor hub: one \`sensorhub-publish\` and ${FAN} \`sensorhub-subscribe\` nodes on its type (a hub at its defaults, flow control on), each wired to its own consumer. Peers: one \`link out\` linked to ${FAN} \`link in\` nodes, each wired to its own consumer; one \`change\` node (no rules) wired to ${FAN} consumers. Node-RED deep-clones the message for every wire but the first (the \`link out\` too: its links are wires).`,
+        'Consumers that may write: a counting `bench-sink`, a node the hub does not know, so each of its subscribers gets a writable copy (plain data copied at every level), as a core wire gives. Read-only consumers (information rows): a `debug` node that shows nothing (sidebar, console and status off), which the hub knows only reads, so its subscribers share the frozen event.',
+        'Every arrival is checked at every consumer: the n-th message sent must arrive as the n-th, with its content. Before timing: consumers that may write each get their own unfrozen payload, read-only ones share the frozen one.',
+        'Deliveries per CPU second: deliveries / CPU time of the Node-RED process (all threads, garbage collection included), steady on a shared machine where wall time also counts whoever else ran; the wall-time ratio is shown beside it.',
+        `Messages: a contract-shaped reading (\`{topic, payload: number, sensor, reading}\`), and the same with a ~2 KB nested \`payload\` (a device's state: ${JSON.stringify(nestedMsg(1)).length} B as JSON, 40 samples). ${MESSAGES.reading} readings or ${MESSAGES.nested} nested payloads per round, at most ${WINDOW} in flight; ${ROUNDS} rounds after ${WARMUP_MESSAGES} warm-up messages, sides alternating order each round, each shape in a fresh process; medians, ratios the median of per-round ratios (spread: lowest–highest round).`,
+    ];
+    await publishTable(
+        renderTable(
+            'Fan-out to 10: hub subscribers vs `link out` to 10 `link in` and vs 1 node with 10 wires (real Node-RED runtime)',
+            { candidate: 'sensor hub', anchor: 'peer (named in the row)' },
+            [...rows, ...info],
+            notes,
+        ),
+    );
 }
 
 runMain(main);
