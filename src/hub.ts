@@ -257,6 +257,7 @@ function startBridge(
         qos: mqtt.qos,
         protocolVersion: mqtt.protocolVersion,
         bufferLimit: mqtt.bufferLimit,
+        keepalive: mqtt.keepalive,
         username: node.credentials.user,
         password: node.credentials.password,
         tls,

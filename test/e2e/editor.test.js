@@ -205,6 +205,9 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
             ['sensorhub-hub', { backend: 'mqtt', broker: 'ftp://example' }, 'broker'],
             ['sensorhub-hub', { backend: 'mqtt', haAnnounce: true, haPrefix: 'home/#' }, 'haPrefix'],
             ['sensorhub-hub', { backend: 'mqtt', haAnnounce: true, haPrefix: '/ha' }, 'haPrefix'],
+            ['sensorhub-hub', { backend: 'mqtt', keepalive: 70000 }, 'keepalive'],
+            ['sensorhub-hub', { backend: 'mqtt', keepalive: 1.5 }, 'keepalive'],
+            ['sensorhub-light', { sendStart: 'yes' }, 'sendStart'],
             // A Home Assistant hub that is not there, or does not announce.
             ['sensorhub-light', { haHub: 'no-such-hub' }, 'haHub'],
             ['sensorhub-door-lock', { haHub: 'no-such-hub' }, 'haHub'],

@@ -246,6 +246,22 @@ describe(`hub nodes with the mqtt backend on Node-RED ${version}`, function () {
         await until(() => got.length === 1, 'local delivery still works');
     });
 
+    it('connects with the keep alive it is given, and refuses one that is no whole number of seconds', async function () {
+        await helper.load(
+            hubNodes,
+            [TAB, mqttHub('hubA', broker.url, { keepalive: '7' }), mqttHub('hubB', broker.url, { keepalive: 'soon' })],
+            { hubA: { user: 'hubuser', password: 'hubpass' } },
+        );
+        const hubA = helper.getNode('hubA');
+        await until(() => hubA.connection === 'connected', 'hub A connected');
+        // What mqtt.js pings by, and what the broker took from CONNECT: 1.5 times it without a word, and A is gone.
+        assert.equal(/** @type {any} */ (hubA.bridge).client.options.keepalive, 7);
+        const hubB = helper.getNode('hubB');
+        assert.equal(hubB.bridge, undefined);
+        assert.match(hubB.configError, /keep alive must be a whole number from 0 to 65535/);
+        assert.ok(errorsLogged().some((m) => /Hub configuration is invalid: keep alive/.test(m)));
+    });
+
     it('buffers while the broker is unreachable and says so in the status', async function () {
         const port = await freePort();
         await helper.load(hubNodes, [

@@ -5,6 +5,7 @@ const mqtt = require('mqtt');
 const { EventHub } = require('../../src/core/hub/hub');
 const { MqttBridge, brokerUrlError, prefixError } = require('../../src/core/hub/mqtt-bridge');
 const { startBroker, freePort } = require('../fixtures/broker');
+const { BlackholeRelay } = require('../fixtures/blackhole');
 const { textOf } = require('../helpers/types');
 
 let clientSeq = 0;
@@ -34,6 +35,16 @@ async function connected(n) {
     await until(() => n.bridge.state === 'connected', 'connect');
     await new Promise((r) => setTimeout(r, 100));
     return n;
+}
+
+/** A client that keeps the last status (online, offline) each instance under the default prefix said. */
+async function watchStatus(url) {
+    const watcher = mqtt.connect(url, { protocolVersion: 5 });
+    const status = new Map();
+    watcher.on('message', (topic, payload) => status.set(topic, payload.toString()));
+    await new Promise((r) => watcher.on('connect', r));
+    await new Promise((r) => watcher.subscribe('$sensorhub/sensorhub/instances/+', { qos: 1 }, r));
+    return { watcher, status };
 }
 
 describe('MQTT bridge with a real broker', function () {
@@ -126,11 +137,7 @@ describe('MQTT bridge with a real broker', function () {
     });
 
     it('says online and offline on its retained status topic, by its last will when it dies', async function () {
-        const watcher = mqtt.connect(broker.url, { protocolVersion: 5 });
-        const status = new Map();
-        watcher.on('message', (topic, payload) => status.set(topic, payload.toString()));
-        await new Promise((r) => watcher.on('connect', r));
-        await new Promise((r) => watcher.subscribe('$sensorhub/sensorhub/instances/+', { qos: 1 }, r));
+        const { watcher, status } = await watchStatus(broker.url);
         try {
             const a = node(broker.url);
             const b = track(node(broker.url));
@@ -150,6 +157,27 @@ describe('MQTT bridge with a real broker', function () {
             assert.equal(b.bridge.stats().decodeErrors, 0);
         } finally {
             watcher.end(true);
+        }
+    });
+
+    it('is taken for gone after 1.5 times its keep alive when its network goes silent, and says so by its will', async function () {
+        // A pulled cable between the hub and the broker: no FIN, no reset; only the keep alive can tell.
+        const relay = new BlackholeRelay({ host: '127.0.0.1', port: broker.port });
+        await relay.listen();
+        const { watcher, status } = await watchStatus(broker.url);
+        try {
+            // The default of 60 s would keep it "online" for 90 s after the cut, far past this test's deadline.
+            const a = track(node(`mqtt://127.0.0.1:${relay.port}`, { keepalive: 1 }));
+            a.bridge.start();
+            await until(() => status.get(a.bridge.statusTopic) === 'online', 'online');
+            relay.blackhole();
+            await until(() => status.get(a.bridge.statusTopic) === 'offline', 'offline by its will', 20000);
+            await until(() => a.bridge.state !== 'connected', 'the hub noticing too', 20000);
+            relay.restore();
+            await until(() => status.get(a.bridge.statusTopic) === 'online', 'online again', 20000);
+        } finally {
+            watcher.end(true);
+            await relay.close();
         }
     });
 

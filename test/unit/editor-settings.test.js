@@ -80,7 +80,11 @@ const EXPECTED = {
     },
     hub: {
         type: 'sensorhub-hub',
-        limits: { queueLimit: range(1, hub.QUEUE_LIMIT_MAX), bufferLimit: range(1, hub.BUFFER_LIMIT_MAX) },
+        limits: {
+            queueLimit: range(1, hub.QUEUE_LIMIT_MAX),
+            bufferLimit: range(1, hub.BUFFER_LIMIT_MAX),
+            keepalive: range(0, hub.KEEPALIVE_MAX),
+        },
     },
     'serial-port': {
         type: 'sensorhub-serial-port',

@@ -22,8 +22,13 @@ describe('core/hub-config', function () {
             qos: 1,
             protocolVersion: 5,
             bufferLimit: 10000,
+            keepalive: 60,
             useTls: false,
         });
+        const keepalive = (v) =>
+            fieldsOf(fieldsOf(parseHubConfig({ backend: 'mqtt', broker: 'mqtt://b', keepalive: v })).config.mqtt)
+                .keepalive;
+        assert.deepEqual([keepalive(''), keepalive(0), keepalive('15'), keepalive(65535)], [60, 0, 15, 65535]);
         assert.equal(
             fieldsOf(
                 fieldsOf(
@@ -53,6 +58,11 @@ describe('core/hub-config', function () {
         assert.match(err({ backend: 'mqtt', broker: 'mqtt://b', qos: 2 }), /QoS must be 0 or 1/);
         assert.match(err({ backend: 'mqtt', broker: 'mqtt://b', protocol: '3' }), /protocol must be 4/);
         assert.match(err({ backend: 'mqtt', broker: 'mqtt://b', bufferLimit: -1 }), /offline buffer/);
+        for (const keepalive of [-1, 65536, 1.5, 'soon', true])
+            assert.match(
+                err({ backend: 'mqtt', broker: 'mqtt://b', keepalive }),
+                /keep alive must be a whole number of seconds from 0 to 65535/,
+            );
         assert.match(err({ backend: 'mqtt', broker: 'mqtt://b', clientId: 'x'.repeat(300) }), /client id is longer/);
     });
 

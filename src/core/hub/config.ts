@@ -14,6 +14,8 @@ export interface MqttSettings {
     readonly qos: 0 | 1;
     readonly protocolVersion: 4 | 5;
     readonly bufferLimit: number;
+    /** Seconds between pings on a quiet connection (0: none): the broker takes the hub for gone after 1.5 times it. */
+    readonly keepalive: number;
     readonly useTls: boolean;
     /** Home Assistant's discovery prefix when the hub announces its nodes' entities there; undefined: it does not. */
     readonly haPrefix?: string;
@@ -28,10 +30,15 @@ export interface HubConfig {
 
 export const QUEUE_LIMIT_MAX = 1_000_000;
 export const BUFFER_LIMIT_MAX = 1_000_000;
+/** MQTT's keep alive is a two-byte number of seconds. */
+export const KEEPALIVE_MAX = 65_535;
+/** What mqtt.js and Node-RED's own broker node use. */
+export const DEFAULT_KEEPALIVE = 60;
 /** The ranges of the number fields, by property, for the editor (the subscribe node's queue limit too). */
 export const HUB_LIMITS = {
     queueLimit: { min: 1, max: QUEUE_LIMIT_MAX },
     bufferLimit: { min: 1, max: BUFFER_LIMIT_MAX },
+    keepalive: { min: 0, max: KEEPALIVE_MAX },
 } as const;
 /**
  * Big enough that a burst published in one event-loop turn (a split array, a batch from an API) reaches a flow
@@ -106,6 +113,7 @@ function parse(raw: Raw): HubConfig {
             { field: 'bufferLimit', min: 1, max: BUFFER_LIMIT_MAX },
             `offline buffer must be a whole number from 1 to ${BUFFER_LIMIT_MAX}`,
         );
+    const keepalive = keepaliveOf(raw);
     const haPrefix = haDiscoveryPrefix(raw);
     const clientId = typeof raw.clientId === 'string' ? raw.clientId.trim() : '';
     if (clientId.length > 256)
@@ -121,10 +129,24 @@ function parse(raw: Raw): HubConfig {
             qos,
             protocolVersion,
             bufferLimit,
+            keepalive,
             useTls: raw.usetls === true || raw.usetls === 'true',
             ...(haPrefix === undefined ? {} : { haPrefix }),
         },
     };
+}
+
+/** Keep alive in whole seconds, 0 to 65535; blank (and flows saved before the field) the default. */
+function keepaliveOf(raw: Raw): number {
+    const v = raw.keepalive;
+    if (v === undefined || v === '') return DEFAULT_KEEPALIVE;
+    const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+    if (Number.isInteger(n) && n >= 0 && n <= KEEPALIVE_MAX) return n;
+    throw new ConfigError(
+        'whole',
+        { field: 'keepalive', min: 0, max: KEEPALIVE_MAX },
+        `keep alive must be a whole number of seconds from 0 to ${KEEPALIVE_MAX}`,
+    );
 }
 
 /** The discovery prefix when "Announce to Home Assistant" is on (older flows lack both fields: off). */

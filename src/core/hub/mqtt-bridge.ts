@@ -44,6 +44,8 @@ export interface BridgeOptions {
     readonly tls?: Record<string, unknown>;
     /** Events kept while the broker is unreachable; the oldest are dropped beyond it, and counted. */
     readonly bufferLimit: number;
+    /** Seconds between pings on a quiet connection (0: none); 60 unless given. */
+    readonly keepalive?: number;
     readonly minBackoffMs?: number;
     readonly maxBackoffMs?: number;
     /** Identifies this process's events so they are never delivered twice here. */
@@ -240,6 +242,8 @@ export class MqttBridge extends EventEmitter implements GroupCarrier {
             clean: o.qos === 0,
             reconnectPeriod: this.minBackoff,
             connectTimeout: 10_000,
+            // Also how soon the broker sends our will after the network goes silent: 1.5 times this.
+            keepalive: o.keepalive ?? 60,
             // Offline buffering is ours: bounded and counted. mqtt.js's own queue has no bound.
             queueQoSZero: false,
             // We subscribe on every connect ourselves (see below); mqtt.js doing it too would send it twice.
