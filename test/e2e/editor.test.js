@@ -219,6 +219,8 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
             ['sensorhub-fleet', { sensors: [{ id: 'a' }, { id: 'a' }] }, 'sensors'],
             ['sensorhub-fleet', { sensorSource: 'generated', count: 0 }, 'count'],
             ['sensorhub-fleet', { timeout: -1 }, 'timeout'],
+            // Sharing needs an MQTT hub: the examples' local hub is refused, with its reason.
+            ['sensorhub-fleet', { partition: true, hub: '5a3e0d1c2b4f6064' }, 'hub'],
             ['sensorhub-door-lock', { lockout: -1 }, 'lockout'],
             ['sensorhub-door-lock', { motionPatterns: 'a/#/b' }, 'motionPatterns'],
             ['sensorhub-light', { wait: 0 }, 'wait'],
@@ -317,6 +319,32 @@ describe(`e2e: ${DEFAULT_NODE_RED} editor in Chromium`, function () {
         );
         fs.mkdirSync(ARTIFACTS, { recursive: true });
         await page.screenshot({ path: path.join(ARTIFACTS, 'fleet-editor.png') });
+        await closeTray();
+    });
+
+    it('shares a fleet only through an MQTT hub: Share shows its hub and group, and a local hub is marked invalid', async function () {
+        await closeTray();
+        const tray = await openEditor('sensorhub-fleet', { sensorSource: 'generated' });
+        await tray.locator('#node-input-count').waitFor({ state: 'visible' });
+        const share = tray.locator('.sensorhub-fleet-share');
+        assert.ok((await share.count()) >= 2, 'a hub row and a group row');
+        assert.equal(await share.first().isVisible(), false, 'hidden while the fleet is not shared');
+        await tray.locator('#node-input-partition').check();
+        await share.first().waitFor({ state: 'visible' });
+        assert.equal(await share.last().isVisible(), true);
+        // The examples bring a local hub and an MQTT one.
+        const hubs = await page.evaluate(() => {
+            const found = {};
+            RED.nodes.eachConfig((n) => {
+                if (n.type === 'sensorhub-hub') found[n.backend || 'local'] ??= n.id;
+            });
+            return found;
+        });
+        assert.ok(hubs.local && hubs.mqtt, JSON.stringify(hubs));
+        assert.equal(await markedInvalid('hub', hubs.local), true, 'a local hub cannot share a fleet');
+        assert.equal(await markedInvalid('hub', hubs.mqtt), false, 'an MQTT hub can');
+        assert.equal(await markedInvalid('group', 'g'.repeat(129)), true, 'a group name past 128 characters');
+        assert.equal(await markedInvalid('group', 'kitchen-fleet'), false);
         await closeTray();
     });
 
