@@ -48,6 +48,35 @@ async function load(extra = {}, { credentials = {}, nodes = [], types = [] } = {
     };
 }
 
+/**
+ * Makes every node's context a store like a database while `load` runs: reads answer 50 ms late, and for node
+ * `failing` with an error; what `load` resolves to.
+ * @template T
+ * @param {() => Promise<T>} load
+ * @param {string} [failing]
+ */
+async function withSlowStore(load, failing) {
+    const proto = helper._NodePrototype;
+    const realContext = proto.context;
+    proto.context = function () {
+        const ctx = realContext.call(this);
+        const id = this.id;
+        return {
+            get: (key, cb) =>
+                setTimeout(() => (id === failing ? cb(new Error('store offline')) : ctx.get(key, cb)), 50),
+            set: (key, value, cb) => ctx.set(key, value, cb),
+        };
+    };
+    try {
+        return await load();
+    } finally {
+        proto.context = realContext;
+    }
+}
+
+/** A lock's state as its node saves it in context, `state` since now. */
+const savedLock = (state) => ({ v: 1, state, since: Date.now(), attempts: 0, lockoutUntil: null, motionAlertAt: null });
+
 const statusText = (node) => lastStatus(node)?.text;
 /** The error a catch node received, without the "Error: " Node-RED puts in front. */
 const why = (msg) => msg.error.message.replace(/^Error: /, '');
@@ -436,15 +465,7 @@ describe(`sensorhub-door-lock on Node-RED ${version}`, function () {
     it('resumes from node context what a restart with a persistent store keeps, locking a cut transition', async function () {
         await helper.load(lockNodes, [TAB, sink('state'), sink('alert')]);
         const states = collect(helper.getNode('state'));
-        const saved = {
-            v: 1,
-            state: 'unlocking',
-            since: Date.now(),
-            attempts: 0,
-            lockoutUntil: null,
-            motionAlertAt: null,
-        };
-        helper._context.get('L', 'f1').set('lock', saved);
+        helper._context.get('L', 'f1').set('lock', savedLock('unlocking'));
         helper._context.get('B', 'f1').set('lock', { state: 'unlocked' });
         await helper.setFlows(
             [
@@ -472,25 +493,11 @@ describe(`sensorhub-door-lock on Node-RED ${version}`, function () {
     });
 
     it('holds messages until an asynchronous context store answers, and starts locked when it fails', async function () {
-        const proto = helper._NodePrototype;
-        const realContext = proto.context;
         // A store like a database: answers later, and for node B not at all.
-        proto.context = function () {
-            const ctx = realContext.call(this);
-            const id = this.id;
-            return {
-                get: (key, cb) =>
-                    setTimeout(() => (id === 'B' ? cb(new Error('store offline')) : ctx.get(key, cb)), 50),
-                set: (key, value, cb) => ctx.set(key, value, cb),
-            };
-        };
-        let loaded;
-        try {
-            loaded = await load({}, { nodes: [doorLock({ id: 'B', initialState: 'unlocked', wires: [[], []] })] });
-        } finally {
-            proto.context = realContext;
-        }
-        const { lock, states, caught } = loaded;
+        const { lock, states, caught } = await withSlowStore(
+            () => load({}, { nodes: [doorLock({ id: 'B', initialState: 'unlocked', wires: [[], []] })] }),
+            'B',
+        );
         lock.receive({ command: 'unlock' });
         lock.receive({ command: 'bogus' });
         await until(() => states.length === 2 && caught.length === 1, 'both messages handled after the restore');
@@ -515,29 +522,10 @@ describe(`sensorhub-door-lock on Node-RED ${version}`, function () {
         await helper.load(lockNodes, [TAB, sink('state'), sink('alert')]);
         const states = collect(helper.getNode('state'));
         // Node-RED stopped while the lock was locking; a slow store gives it back only after a command came.
-        const saved = {
-            v: 1,
-            state: 'locking',
-            since: Date.now(),
-            attempts: 0,
-            lockoutUntil: null,
-            motionAlertAt: null,
-        };
-        helper._context.get('L', 'f1').set('lock', saved);
-        const proto = helper._NodePrototype;
-        const realContext = proto.context;
-        proto.context = function () {
-            const ctx = realContext.call(this);
-            return {
-                get: (key, cb) => setTimeout(() => ctx.get(key, cb), 50),
-                set: (key, value, cb) => ctx.set(key, value, cb),
-            };
-        };
-        try {
-            await helper.setFlows([TAB, doorLock({ actuation: 0.05 }), sink('state'), sink('alert')], 'nodes');
-        } finally {
-            proto.context = realContext;
-        }
+        helper._context.get('L', 'f1').set('lock', savedLock('locking'));
+        await withSlowStore(() =>
+            helper.setFlows([TAB, doorLock({ actuation: 0.05 }), sink('state'), sink('alert')], 'nodes'),
+        );
         helper.getNode('L').receive({ command: 'unlock' });
         await until(() => states.some((m) => m.payload.state === 'unlocked'), 'unlocked by the command');
         assert.deepEqual(

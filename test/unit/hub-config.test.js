@@ -71,6 +71,8 @@ describe('core/hub-config', function () {
         assert.equal(wholeNumber(100, 100), 100);
         for (const bad of [0, 101, 1.5, '', ' ', 'x', null, undefined, [], {}])
             assert.equal(wholeNumber(bad, 100), undefined);
+        assert.equal(wholeNumber('0', 100, 0), 0, 'from the minimum given');
+        assert.equal(wholeNumber(-1, 100, 0), undefined);
     });
 
     it('derives a client id stable per instance and configuration, distinct otherwise', function () {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isOverflowPolicy, type OverflowPolicy } from '../shared/queue';
-import { brokerUrlError, prefixError } from './mqtt-bridge';
+import { brokerUrlError, DEFAULT_KEEPALIVE, prefixError } from './mqtt-bridge';
 import { ConfigError, settle, type Raw } from '../shared/config-fields';
 import { DEFAULT_DISCOVERY_PREFIX, discoveryPrefixError } from '../ha/discovery';
 
@@ -32,8 +32,6 @@ export const QUEUE_LIMIT_MAX = 1_000_000;
 export const BUFFER_LIMIT_MAX = 1_000_000;
 /** MQTT's keep alive is a two-byte number of seconds. */
 export const KEEPALIVE_MAX = 65_535;
-/** What mqtt.js and Node-RED's own broker node use. */
-export const DEFAULT_KEEPALIVE = 60;
 /** The ranges of the number fields, by property, for the editor (the subscribe node's queue limit too). */
 export const HUB_LIMITS = {
     queueLimit: { min: 1, max: QUEUE_LIMIT_MAX },
@@ -48,10 +46,10 @@ export const HUB_LIMITS = {
 export const DEFAULT_QUEUE_LIMIT = 10_000;
 export const DEFAULT_BUFFER_LIMIT = 10_000;
 
-/** A whole number in [1, max], from a number or a numeric string; `undefined` otherwise. */
-export function wholeNumber(v: unknown, max: number): number | undefined {
+/** A whole number in [min, max], from a number or a numeric string; `undefined` otherwise. */
+export function wholeNumber(v: unknown, max: number, min = 1): number | undefined {
     const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-    return Number.isInteger(n) && n >= 1 && n <= max ? n : undefined;
+    return Number.isInteger(n) && n >= min && n <= max ? n : undefined;
 }
 
 /**
@@ -138,10 +136,9 @@ function parse(raw: Raw): HubConfig {
 
 /** Keep alive in whole seconds, 0 to 65535; blank (and flows saved before the field) the default. */
 function keepaliveOf(raw: Raw): number {
-    const v = raw.keepalive;
-    if (v === undefined || v === '') return DEFAULT_KEEPALIVE;
-    const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-    if (Number.isInteger(n) && n >= 0 && n <= KEEPALIVE_MAX) return n;
+    if (raw.keepalive === undefined || raw.keepalive === '') return DEFAULT_KEEPALIVE;
+    const n = wholeNumber(raw.keepalive, KEEPALIVE_MAX, 0);
+    if (n !== undefined) return n;
     throw new ConfigError(
         'whole',
         { field: 'keepalive', min: 0, max: KEEPALIVE_MAX },

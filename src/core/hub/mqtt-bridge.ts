@@ -44,7 +44,7 @@ export interface BridgeOptions {
     readonly tls?: Record<string, unknown>;
     /** Events kept while the broker is unreachable; the oldest are dropped beyond it, and counted. */
     readonly bufferLimit: number;
-    /** Seconds between pings on a quiet connection (0: none); 60 unless given. */
+    /** Seconds between pings on a quiet connection (0: none); DEFAULT_KEEPALIVE unless given. */
     readonly keepalive?: number;
     readonly minBackoffMs?: number;
     readonly maxBackoffMs?: number;
@@ -122,6 +122,9 @@ interface BrokerShare {
     readonly pattern: string;
     readonly filter: string;
 }
+
+/** Seconds between pings unless a hub says otherwise: what mqtt.js and Node-RED's own broker node use. */
+export const DEFAULT_KEEPALIVE = 60;
 
 const SCHEMES = new Set(['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'tls:', 'ws:', 'wss:']);
 
@@ -243,7 +246,7 @@ export class MqttBridge extends EventEmitter implements GroupCarrier {
             reconnectPeriod: this.minBackoff,
             connectTimeout: 10_000,
             // Also how soon the broker sends our will after the network goes silent: 1.5 times this.
-            keepalive: o.keepalive ?? 60,
+            keepalive: o.keepalive ?? DEFAULT_KEEPALIVE,
             // Offline buffering is ours: bounded and counted. mqtt.js's own queue has no bound.
             queueQoSZero: false,
             // We subscribe on every connect ourselves (see below); mqtt.js doing it too would send it twice.
