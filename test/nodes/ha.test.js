@@ -162,9 +162,11 @@ describe(`Home Assistant discovery on Node-RED ${version}`, function () {
         assert.equal(JSON.parse(ha.last.get(configTopic('binary_sensor', 'thr1'))).device_class, 'problem');
         // The status is published on connect, apart from the configs: it may arrive after them.
         await until(() => ha.last.get(STATUS) === 'online', 'the connection online');
-        // States: what each node is now, retained.
+        // States: what each node is now, retained. Each node says its own, so they may arrive in any order.
         await until(() => ha.last.get(stateTopic('lock1')) === 'LOCKED', 'the lock state');
+        await until(() => ha.last.get(stateTopic('thr1')) !== undefined, 'the alarm state');
         assert.equal(ha.last.get(stateTopic('thr1')), 'OFF');
+        await until(() => ha.last.get(stateTopic('light1')) !== undefined, 'the light state');
         assert.deepEqual(JSON.parse(ha.last.get(stateTopic('light1'))), { state: 'OFF' });
         helper.getNode('temp1').receive({ payload: 21.5 });
         await until(() => ha.last.get(stateTopic('temp1')) === '21.5', 'the reading as the sensor state');
